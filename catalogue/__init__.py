@@ -1,0 +1,11 @@
+"""The shared catalogue: models, programme and registration rules, importers, web admin."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import cli, db
+
+    db.init_app(app)
+    cli.init_app(app)

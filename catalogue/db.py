@@ -1,0 +1,104 @@
+"""Database engine and the per-request session.
+
+Plain SQLAlchemy 2.0 rather than Flask-SQLAlchemy so that the call flows (which must not import
+Flask) and CLI jobs take a ``Session`` as an ordinary argument. One commit per request happens
+here, in one place (indico's rule): views and flows only add and flush.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, Response, g
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def make_engine(url: str) -> Engine:
+    kwargs: dict[str, Any] = {"future": True}
+    if url.startswith("sqlite"):
+        # Several request threads share the file; wait on the lock instead of failing at once.
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy issue BEGIN itself so that BEGIN IMMEDIATE can be used for row-lock
+            # semantics (see catalogue.registration); WAL lets readers proceed during a write.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+    return engine
+
+
+def get_engine(app: Flask | None = None) -> Engine:
+    from flask import current_app
+
+    return (app or current_app).extensions["lampio_engine"]
+
+
+def get_sessionmaker(app: Flask | None = None) -> sessionmaker[Session]:
+    from flask import current_app
+
+    return (app or current_app).extensions["lampio_sessionmaker"]
+
+
+def get_db() -> Session:
+    """The request's session, created on first use and committed once at the end."""
+    if "db" not in g:
+        g.db = get_sessionmaker()()
+    return g.db
+
+
+@contextmanager
+def session_scope(app: Flask) -> Iterator[Session]:
+    """A session for CLI commands and background jobs: commit on success, roll back on error."""
+    db = get_sessionmaker(app)()
+    try:
+        yield db
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    finally:
+        db.close()
+
+
+def _commit(response: Response) -> Response:
+    """Commit before the response leaves, so what a caller hears as done is stored; a failed
+    commit raises here and becomes the blueprint's error answer instead of a false "done"."""
+    db: Session | None = g.get("db")
+    if db is not None and response.status_code < 400:
+        db.commit()
+    return response
+
+
+def _teardown(exc: BaseException | None) -> None:
+    db: Session | None = g.pop("db", None)
+    if db is not None:
+        db.rollback()  # no-op after a commit; discards anything an error left behind
+        db.close()
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["lampio_engine"] = engine
+    app.extensions["lampio_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.after_request(_commit)
+    app.teardown_appcontext(_teardown)

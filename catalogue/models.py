@@ -1,0 +1,244 @@
+"""The shared catalogue: what the phone reads and the admin writes.
+
+Times are naive UTC datetimes in the database (SQLite keeps no zone) and are converted to
+Europe/Helsinki only when spoken or shown (see ``catalogue.timeutil``).
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from .db import Base
+from .timeutil import utcnow
+
+LANGUAGES = ("fi", "sv", "en")
+
+
+class SessionKind(str, enum.Enum):
+    PHONE = "phone"  # a live audio-only performance callers take part in by phone
+    IN_PERSON = "in_person"
+    RECORDING = "recording"  # a recorded performance callers can hear at any time in its window
+
+
+class SessionStatus(str, enum.Enum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+    MOVED = "moved"
+
+
+class RegistrationStatus(str, enum.Enum):
+    CONFIRMED = "confirmed"
+    WAITING = "waiting"
+    CANCELLED = "cancelled"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, length=20,
+                values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+class City(Base):
+    __tablename__ = "city"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name_fi: Mapped[str] = mapped_column(String(80))
+    name_sv: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80))
+    # Finnish landline area code without the leading 0 ("9" Helsinki, "14" Jyväskylä).
+    area_code: Mapped[Optional[str]] = mapped_column(String(4))
+
+    def name(self, lang: str) -> str:
+        return getattr(self, f"name_{lang}", None) or self.name_fi
+
+
+class Provider(Base):
+    __tablename__ = "provider"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    city_id: Mapped[Optional[int]] = mapped_column(ForeignKey("city.id"))
+    # The recording line's PIN, hashed (werkzeug); locked after repeated failures.
+    pin_hash: Mapped[Optional[str]] = mapped_column(String(255))
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    pin_locked_until: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    city: Mapped[Optional[City]] = relationship()
+    events: WriteOnlyMapped["Event"] = relationship(back_populates="provider")
+
+
+class Event(Base):
+    """What is offered; its sessions are the dated occurrences."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(4), unique=True, index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
+    # None means the event is by phone and open to callers everywhere.
+    city_id: Mapped[Optional[int]] = mapped_column(ForeignKey("city.id"), index=True)
+    category: Mapped[str] = mapped_column(String(40))
+    price_text_fi: Mapped[str] = mapped_column(String(120), default="")
+    price_text_sv: Mapped[str] = mapped_column(String(120), default="")
+    price_text_en: Mapped[str] = mapped_column(String(120), default="")
+    title_fi: Mapped[str] = mapped_column(String(200))
+    title_sv: Mapped[str] = mapped_column(String(200), default="")
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    short_fi: Mapped[str] = mapped_column(String(400), default="")
+    short_sv: Mapped[str] = mapped_column(String(400), default="")
+    short_en: Mapped[str] = mapped_column(String(400), default="")
+    description_fi: Mapped[str] = mapped_column(Text, default="")
+    description_sv: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    provider: Mapped[Provider] = relationship(back_populates="events")
+    city: Mapped[Optional[City]] = relationship()
+    sessions: Mapped[list["Session"]] = relationship(
+        back_populates="event", order_by="Session.starts_at", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (CheckConstraint("length(code) between 3 and 4", name="event_code_len"),)
+
+    def text(self, field: str, lang: str) -> str:
+        """A translated field, falling back to Finnish when a translation is missing."""
+        return getattr(self, f"{field}_{lang}", "") or getattr(self, f"{field}_fi")
+
+    @property
+    def by_phone(self) -> bool:
+        return self.city_id is None
+
+
+class Session(Base):
+    """One occurrence of an event. ``confirmed_count`` is kept by the registration service with
+    an atomic conditional UPDATE so that capacity holds under concurrent confirmations."""
+
+    __tablename__ = "session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
+    kind: Mapped[SessionKind] = mapped_column(_enum(SessionKind, "session_kind"))
+    capacity: Mapped[Optional[int]] = mapped_column(Integer)  # None: no limit
+    confirmed_count: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[SessionStatus] = mapped_column(
+        _enum(SessionStatus, "session_status"), default=SessionStatus.SCHEDULED
+    )
+    registration_opens_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    registration_closes_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    # When moved, the session it was moved to (the old row keeps its registrations' history).
+    moved_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("session.id"))
+
+    event: Mapped[Event] = relationship(back_populates="sessions")
+    registrations: WriteOnlyMapped["Registration"] = relationship(back_populates="session")
+
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="session_ends_after_start"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="session_capacity_nonneg"),
+    )
+
+    @property
+    def length_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+class Caller(Base):
+    __tablename__ = "caller"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
+    language: Mapped[Optional[str]] = mapped_column(String(2))
+    city_id: Mapped[Optional[int]] = mapped_column(ForeignKey("city.id"))
+    name: Mapped[Optional[str]] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    city: Mapped[Optional[City]] = relationship()
+
+
+class Registration(Base):
+    __tablename__ = "registration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"), index=True)
+    caller_id: Mapped[Optional[int]] = mapped_column(ForeignKey("caller.id"), index=True)
+    status: Mapped[RegistrationStatus] = mapped_column(_enum(RegistrationStatus, "registration_status"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Who made it when not the caller themself (a relative, a carer, staff).
+    registered_by_caller_id: Mapped[Optional[int]] = mapped_column(ForeignKey("caller.id"))
+    registered_by_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when something happened the person must be told about (promoted, cancelled, moved).
+    notify_pending: Mapped[Optional[str]] = mapped_column(String(20))
+    attended: Mapped[Optional[bool]] = mapped_column(Boolean)
+    # Non-null only while active: lets a unique index forbid two active rows for one person.
+    active_key: Mapped[Optional[int]] = mapped_column(Integer)
+
+    session: Mapped[Session] = relationship(back_populates="registrations")
+    caller: Mapped[Optional[Caller]] = relationship(foreign_keys=[caller_id])
+
+    __table_args__ = (UniqueConstraint("session_id", "caller_id", "active_key", name="registration_one_active"),)
+
+
+class CallLog(Base):
+    """One phone call. ``state`` is the flow's state between webhooks, so any host can answer
+    the next turn; no phone number is stored here, only the caller's id."""
+
+    __tablename__ = "call_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    caller_id: Mapped[Optional[int]] = mapped_column(ForeignKey("caller.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(10), default="inbound")
+    line: Mapped[str] = mapped_column(String(20), default="main")
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    ended_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20), default="in-progress")
+    duration_seconds: Mapped[Optional[int]] = mapped_column(Integer)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    caller: Mapped[Optional[Caller]] = relationship()
+    visits: WriteOnlyMapped["MenuVisit"] = relationship(back_populates="call", passive_deletes=True)
+
+
+class MenuVisit(Base):
+    """A menu a call reached, for the admin's overview of what callers use."""
+
+    __tablename__ = "menu_visit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call_log.id", ondelete="CASCADE"), index=True)
+    node: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    call: Mapped[CallLog] = relationship(back_populates="visits")
+
+
+class CallbackRequest(Base):
+    """A caller pressed 0 outside office hours: staff call them back."""
+
+    __tablename__ = "callback_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    caller_id: Mapped[Optional[int]] = mapped_column(ForeignKey("caller.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    done_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    caller: Mapped[Optional[Caller]] = relationship()

@@ -1,0 +1,50 @@
+"""What a flow answers for one turn, independent of TwiML.
+
+``voice.twiml`` renders a ``Reply`` as TwiML (``<Play>`` of cached audio or ``<Say>``); keeping
+this neutral lets the flows stay free of HTTP and of the audio cache.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One sentence or phrase to speak. ``pause`` (seconds) comes before it: DESIGN rule 4 wants a
+    pause before key information such as dates, times and codes."""
+
+    text: str
+    lang: str
+    pause: float = 0.0
+    audio_path: str | None = None  # a stored recording (a provider's own voice) to play instead
+
+
+@dataclass(frozen=True)
+class Gather:
+    """Wait for keys or words. ``timeout`` is at least 6 s (DESIGN rule 3)."""
+
+    hints: tuple[str, ...] = ()
+    num_digits: int | None = 1
+    finish_on_key: str = ""
+    timeout: int = 7
+    speech: bool = True
+
+
+@dataclass(frozen=True)
+class Record:
+    max_length: int = 180
+    finish_on_key: str = "#"
+    beep: bool = True
+
+
+@dataclass
+class Reply:
+    speech: list[Segment] = field(default_factory=list)
+    gather: Gather | None = None
+    record: Record | None = None
+    dial: str | None = None  # E.164 number to transfer to
+    hangup: bool = False
+
+    def extend(self, segments: list[Segment]) -> "Reply":
+        self.speech.extend(segments)
+        return self
