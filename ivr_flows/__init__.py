@@ -1,1 +1,14 @@
-"""The call flows: menus, prompts per language, retry rules. Plain Python, no HTTP, no Flask."""
+"""The call flows: menus, prompts per language, retry rules. Plain Python, no HTTP, no Flask.
+
+Importing this package registers every node; a channel calls ``start`` and ``turn``.
+"""
+from __future__ import annotations
+
+from . import main_menu, person, programme  # noqa: F401  (register nodes)
+from .engine import Ctx, Input, Settings, start, turn
+from .main_menu import first_node
+from .placeholders import register_placeholders
+
+register_placeholders()
+
+__all__ = ["Ctx", "Input", "Settings", "first_node", "start", "turn"]

@@ -213,6 +213,10 @@ def get_node(name: str) -> Node:
     return _NODES[name]
 
 
+def has_node(name: str) -> bool:
+    return name in _NODES
+
+
 def _is_repeat(ctx: Ctx, inp: Input) -> bool:
     if inp.digits == REPEAT:
         return True

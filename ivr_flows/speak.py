@@ -80,3 +80,10 @@ def spoken_digits(speech: str, lang: str) -> str:
         elif token in table:
             out.append(table[token])
     return "".join(out)
+
+
+def clock_short(hour: int, minute: int, lang: str) -> str:
+    """A time of day without "kello", for spans such as office hours."""
+    if lang == "en":
+        return clock(datetime(2000, 1, 1, hour, minute), lang).removeprefix("at ")
+    return number(hour, lang) + ("" if minute == 0 else " " + number(minute, lang))

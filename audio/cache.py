@@ -1,0 +1,105 @@
+"""The content-addressed prompt cache.
+
+A rendering is named by the sha256 of (text, language, engine, voice, rate), so a changed text,
+voice or speed is simply a new file and nothing is ever invalidated. Next to each
+``<key>.mp3`` lies ``<key>.json`` with the text and language, so the phone simulator can print
+what a ``<Play>`` says. Looking up is a ``stat`` — cheap enough for the caller's path; rendering
+happens only in ``render`` (the CLI and the background worker).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import storage as st
+from .tts import EngineChain, TTSEngine
+
+log = logging.getLogger("lampio.audio.cache")
+
+KEY_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def cache_key(text: str, lang: str, engine: str, voice: str, rate: str) -> str:
+    payload = json.dumps([text.strip(), lang, engine, voice, rate], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def audio_name(key: str, ext: str = st.SERVED_EXT) -> str:
+    """Storage name of a cached rendering; two-character fan-out keeps directories small."""
+    return f"prompts/{key[:2]}/{key}.{ext}"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    key: str
+    engine: str
+    created: bool  # False when it was already in the cache
+
+
+class PromptCache:
+    def __init__(self, storage: st.LocalStorage, chain: EngineChain) -> None:
+        self.storage = storage
+        self.chain = chain
+
+    def key_for(self, text: str, lang: str, engine: TTSEngine) -> str:
+        return cache_key(text, lang, engine.name, engine.voice(lang), engine.rate)
+
+    def lookup(self, text: str, lang: str) -> str | None:
+        """The key of the best cached rendering (engines in preference order), or None.
+
+        Never synthesises: this runs on the caller's path.
+        """
+        text = text.strip()
+        if not text:
+            return None
+        for engine in self.chain.engines:
+            if engine.supports(lang):
+                key = self.key_for(text, lang, engine)
+                if self.storage.exists(audio_name(key)):
+                    return key
+        return None
+
+    def render(self, text: str, lang: str) -> Rendered | None:
+        """Make sure ``text`` is rendered by the first engine that works; None if none does.
+
+        An engine whose breaker is open is skipped, but its earlier renderings still count, so
+        a warm cache does no work even while gTTS is unreachable.
+        """
+        text = text.strip()
+        if not text:
+            return None
+        for engine in self.chain.engines:
+            if not engine.supports(lang):
+                continue
+            key = self.key_for(text, lang, engine)
+            if self.storage.exists(audio_name(key)):
+                return Rendered(key, engine.name, created=False)
+            if self.chain.is_down(engine):
+                continue
+            if self._synthesize(engine, key, text, lang):
+                return Rendered(key, engine.name, created=True)
+        return None
+
+    def _synthesize(self, engine: TTSEngine, key: str, text: str, lang: str) -> bool:
+        with tempfile.TemporaryDirectory(prefix="lampio-tts-") as tmp:
+            raw = Path(tmp) / f"raw.{engine.raw_ext}"
+            if not self.chain.synthesize(engine, text, lang, raw):
+                return False
+            served = Path(tmp) / f"served.{st.SERVED_EXT}"
+            try:
+                st.to_served(raw, served, filters=engine.filters)
+                duration = st.probe(served).duration
+            except st.AudioError as exc:
+                self.chain.mark_down(engine, f"unreadable output: {exc}")
+                return False
+            # Sidecar first: whoever sees the audio can also read what it says.
+            self.storage.put_json({"text": text, "lang": lang, "engine": engine.name,
+                                   "voice": engine.voice(lang), "rate": engine.rate,
+                                   "duration": round(duration, 2)}, audio_name(key, "json"))
+            self.storage.put_file(served, audio_name(key))
+        return True

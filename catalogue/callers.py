@@ -1,0 +1,59 @@
+"""Callers: phone numbers normalised to E.164, and the home city a landline suggests."""
+from __future__ import annotations
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as DbSession
+
+from .models import Caller, City
+
+DEFAULT_REGION = "FI"
+# What Twilio sends for a withheld or unknown number.
+WITHHELD = {"", "anonymous", "unknown", "restricted", "private", "+266696687", "+7378742833",
+            "+2562533", "+8656696"}
+
+
+def normalise(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
+    """E.164 for a valid number ("040 123 4567" → "+358401234567"), else None."""
+    if raw is None or raw.strip().lower() in WITHHELD:
+        return None
+    try:
+        parsed = phonenumbers.parse(raw.strip(), region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def city_for_number(db: DbSession, e164: str) -> City | None:
+    """A Finnish landline's area code suggests the home city (09 Helsinki, 014 Jyväskylä…)."""
+    parsed = phonenumbers.parse(e164)
+    if parsed.country_code != 358:
+        return None
+    if phonenumbers.number_type(parsed) not in (phonenumbers.PhoneNumberType.FIXED_LINE,
+                                                 phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        return None
+    national = str(parsed.national_number)
+    cities = db.scalars(select(City).where(City.area_code.is_not(None))).all()
+    for city in sorted(cities, key=lambda c: -len(c.area_code or "")):
+        if city.area_code and national.startswith(city.area_code):
+            return city
+    return None
+
+
+def find_or_create(db: DbSession, e164: str) -> Caller:
+    """The caller with this number, created on first contact (concurrent first calls tolerated)."""
+    caller = db.scalar(select(Caller).where(Caller.phone == e164))
+    if caller is not None:
+        return caller
+    city = city_for_number(db, e164)
+    try:
+        with db.begin_nested():
+            caller = Caller(phone=e164, city_id=city.id if city else None)
+            db.add(caller)
+    except IntegrityError:
+        caller = db.scalar(select(Caller).where(Caller.phone == e164))
+        assert caller is not None
+    return caller

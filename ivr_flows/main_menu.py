@@ -1,0 +1,94 @@
+"""Greeting, language choice on the first call, and the main menu."""
+from __future__ import annotations
+
+from typing import Callable
+
+from . import prompts
+from .engine import Ctx, Goto, Input, Menu, NoMatch, Node, Option, Outcome, has_node, match_speech, node
+from .reply import Gather, Segment
+
+LANG_KEYS = {"1": "fi", "2": "sv", "3": "en"}
+LANG_WORDS = {"1": "finnish", "2": "swedish", "3": "english"}
+
+
+def first_node(ctx: Ctx) -> str:
+    """A known caller with a language skips the language choice (DESIGN rule 7)."""
+    if ctx.caller is not None and ctx.caller.language:
+        ctx.state["lang"] = ctx.caller.language
+        return "greeting"
+    return "language"
+
+
+@node
+class Language(Node):
+    name = "language"
+
+    def enter(self, ctx: Ctx) -> list[Segment]:
+        return prompts.segments("fi", "greeting.welcome") + self.reprompt(ctx)
+
+    def reprompt(self, ctx: Ctx) -> list[Segment]:
+        return [s for lang in prompts.LANGUAGES for s in prompts.segments(lang, "language.option")]
+
+    def gather(self, ctx: Ctx) -> Gather:
+        hints = tuple(w for lang in prompts.LANGUAGES for k in LANG_WORDS.values()
+                      for w in prompts.words(lang, k))
+        return Gather(hints=hints)
+
+    def handle(self, ctx: Ctx, inp: Input) -> Outcome:
+        key = inp.digits[:1] if inp.digits else None
+        if key is None and inp.speech:
+            for lang in prompts.LANGUAGES:
+                key = match_speech(lang, inp.speech, LANG_WORDS)
+                if key:
+                    break
+        if key not in LANG_KEYS:
+            return NoMatch()
+        ctx.state["lang"] = LANG_KEYS[key]
+        if ctx.caller is not None:
+            ctx.caller.language = LANG_KEYS[key]
+        return Goto("main_menu", preface=ctx.say("greeting.welcome"))
+
+
+@node
+class Greeting(Node):
+    """Speaks the greeting and moves straight on to the main menu."""
+
+    name = "greeting"
+
+    def enter(self, ctx: Ctx) -> Outcome:
+        if ctx.caller is not None and ctx.caller.name:
+            hello = ctx.say("greeting.known", name=ctx.caller.name)
+        else:
+            hello = ctx.say("greeting.welcome")
+        return Goto("main_menu", preface=hello)
+
+    def handle(self, ctx: Ctx, inp: Input) -> Outcome:  # never waits
+        return Goto("main_menu")
+
+
+def _goto(name: str) -> Callable[[Ctx], Outcome]:
+    return lambda ctx: Goto(name)
+
+
+@node
+class MainMenu(Menu):
+    name = "main_menu"
+    intro = "main.intro"
+    short = "main.short"
+
+    def options(self, ctx: Ctx) -> list[Option]:
+        return [
+            Option("1", "main.programme", "programme", _goto("programme")),
+            Option("2", "main.take_part", "take_part", _goto("take_part")),
+            Option("3", "main.my_registrations", "my_registrations", _goto("my_registrations")),
+            Option("4", "main.code", "code", _goto("event_code")),
+        ]
+
+    def option_segments(self, ctx: Ctx) -> list[Segment]:
+        return super().option_segments(ctx) + ctx.say("main.person")
+
+    def hidden(self, ctx: Ctx) -> dict[str, Callable[[Ctx], Outcome]]:
+        # The provider line's fallback entry; not announced to callers.
+        if has_node("provider_pin"):
+            return {ctx.settings.provider_key: _goto("provider_pin")}
+        return {}

@@ -1,0 +1,51 @@
+"""Key 0: a person. During office hours a transfer in the same call; otherwise the hours and
+a call back (DESIGN rule 2). After either, the caller is back in the main menu."""
+from __future__ import annotations
+
+from babel.dates import get_day_names
+
+from catalogue.models import CallbackRequest
+
+from . import speak
+from .engine import Ctx, Finish, Goto, Input, Node, Outcome, node
+from .reply import Reply, Segment
+
+
+def spoken_hours(ctx: Ctx) -> str:
+    window = ctx.settings.office_hours.first_window()
+    if window is None:
+        return ""
+    first, last, opens, closes = window
+    days = get_day_names("wide", context="stand-alone", locale=ctx.lang)
+    span = days[first] if first == last else f"{days[first]} – {days[last]}"
+    return ctx.say("person.hours", days=span,
+                   opens=speak.clock_short(opens.hour, opens.minute, ctx.lang),
+                   closes=speak.clock_short(closes.hour, closes.minute, ctx.lang))[0].text
+
+
+def _ask_call_back(ctx: Ctx) -> None:
+    if ctx.caller is not None:
+        ctx.db.add(CallbackRequest(caller_id=ctx.caller.id, created_at=ctx.now))
+
+
+@node
+class Person(Node):
+    name = "person"
+
+    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
+        number = ctx.settings.staff_number
+        if number and ctx.settings.office_hours.is_open(ctx.now):
+            said = ctx.say("person.connecting")
+            return Finish(Reply(speech=said, dial=number))
+        if ctx.caller is None:
+            return Goto("main_menu", preface=ctx.say("person.closed_no_number", hours=spoken_hours(ctx)))
+        _ask_call_back(ctx)
+        return Goto("main_menu", preface=ctx.say("person.closed", hours=spoken_hours(ctx)))
+
+    def handle(self, ctx: Ctx, inp: Input) -> Outcome:
+        """The transfer ended: the ``<Dial>`` action reports how."""
+        status = inp.params.get("DialCallStatus", "")
+        if inp.event == "dial" and status == "completed":
+            return Goto("main_menu", preface=ctx.say("person.after"))
+        _ask_call_back(ctx)
+        return Goto("main_menu", preface=ctx.say("person.no_answer"))

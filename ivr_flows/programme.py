@@ -1,0 +1,168 @@
+"""The programme walk (one event at a time) and going straight to an event by its code."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from catalogue import programme as catalogue_programme
+from catalogue.models import Session, SessionKind, SessionStatus
+
+from . import speak
+from .engine import Ctx, Goto, Input, Menu, NoMatch, Node, Option, Outcome, Speak, node
+from .reply import Gather, Segment
+from . import prompts
+
+# Set by the audio package when present: the approved recorded description of an event.
+DescriptionLookup = Callable[[Any, Any, str], "Segment | None"]
+description_lookup: DescriptionLookup | None = None
+
+
+def item_segments(session: Session, lang: str) -> list[Segment]:
+    """What a caller hears for one programme item: day, time, title, who, how, length."""
+    event = session.event
+
+    def say(key: str, **values: Any) -> list[Segment]:
+        return prompts.segments(lang, key, **values)
+
+    segs = say("programme.item_when", when=speak.when(session.starts_at, lang))
+    segs += say("programme.item_title", title=event.text("title", lang))
+    segs += say("programme.item_provider", provider=event.provider.name)
+    if session.status == SessionStatus.CANCELLED:
+        return segs + say("programme.cancelled")
+    if session.kind == SessionKind.IN_PERSON:
+        city = event.city.name(lang) if event.city else ""
+        segs += say("programme.kind_in_person", venue=event.venue, address=event.address, city=city)
+    elif session.kind == SessionKind.RECORDING:
+        segs += say("programme.kind_recording")
+    else:
+        segs += say("programme.kind_phone")
+    segs += say("programme.length", minutes=speak.number(session.length_minutes, lang))
+    price = event.text("price_text", lang)
+    if price:
+        segs += say("programme.price", price=price)
+    return segs
+
+
+def description_segments(ctx: Ctx, session: Session) -> list[Segment]:
+    """"Hear more": the provider's approved recording if there is one, else the text."""
+    event = session.event
+    if description_lookup is not None:
+        recorded = description_lookup(ctx.db, event, ctx.lang)
+        if recorded is not None:
+            return [recorded]
+    text = event.text("description", ctx.lang) or event.text("short", ctx.lang)
+    if not text:
+        return ctx.say("programme.no_description")
+    return [Segment(text=t.strip(), lang=ctx.lang) for t in _sentences(text)]
+
+
+def _sentences(text: str) -> list[str]:
+    import re
+
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
+def _count(ctx: Ctx, n: int) -> list[Segment]:
+    if n == 1:
+        return ctx.say("programme.count_one")
+    return ctx.say("programme.count", count=speak.number(n, ctx.lang))
+
+
+@node
+class Programme(Node):
+    """Entry to the week's programme: counts the events and moves to the first item."""
+
+    name = "programme"
+
+    def enter(self, ctx: Ctx) -> Outcome:
+        city_id = ctx.caller.city_id if ctx.caller else None
+        sessions = catalogue_programme.programme_for(ctx.db, city_id=city_id, now=ctx.now)
+        if not sessions:
+            return Goto("main_menu", preface=ctx.say("programme.empty"))
+        return Goto("item", {"ids": [s.id for s in sessions], "i": 0},
+                    preface=_count(ctx, len(sessions)))
+
+    def handle(self, ctx: Ctx, inp: Input) -> Outcome:
+        return Goto("main_menu")
+
+
+@node
+class Item(Menu):
+    """One programme item: 1 more, 2 register, 3 next, 4 previous."""
+
+    name = "item"
+    short = None
+
+    def current(self, ctx: Ctx) -> Session | None:
+        ids = ctx.data.get("ids") or []
+        i = int(ctx.data.get("i", 0))
+        return ctx.db.get(Session, ids[i]) if 0 <= i < len(ids) else None
+
+    def options(self, ctx: Ctx) -> list[Option]:
+        return [
+            Option("1", "programme.more", "more", self._more),
+            Option("2", "programme.register", "register", self._register),
+            Option("3", "programme.next", "next", lambda c: self._move(c, +1)),
+            Option("4", "programme.previous", "previous", lambda c: self._move(c, -1)),
+        ]
+
+    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
+        session = self.current(ctx)
+        if session is None:  # deleted by staff meanwhile
+            return Goto("main_menu", preface=ctx.say("programme.end"))
+        return item_segments(session, ctx.lang) + self.option_segments(ctx)
+
+    def reprompt(self, ctx: Ctx) -> list[Segment]:
+        return ctx.say("programme.short")
+
+    def _more(self, ctx: Ctx) -> Outcome:
+        session = self.current(ctx)
+        if session is None:
+            return Goto("main_menu")
+        return Speak(description_segments(ctx, session) + self.option_segments(ctx))
+
+    def _register(self, ctx: Ctx) -> Outcome:
+        session = self.current(ctx)
+        if session is None:
+            return Goto("main_menu")
+        return Goto("register", {"session_id": session.id, "back": dict(ctx.data)})
+
+    def _move(self, ctx: Ctx, step: int) -> Outcome:
+        ids = ctx.data.get("ids") or []
+        i = int(ctx.data.get("i", 0)) + step
+        if i < 0:
+            return Speak(ctx.say("programme.first") + self.option_segments(ctx))
+        if i >= len(ids):
+            return Goto("main_menu", preface=ctx.say("programme.end"))
+        return Goto("item", {"ids": ids, "i": i})
+
+
+@node
+class EventCode(Node):
+    """"Press 4 and type the code" (DESIGN rule 9): 3–4 digits ended with #."""
+
+    name = "event_code"
+    allows_person_key = False  # spoken numbers may contain "nolla"; the key 0 alone still works
+
+    def enter(self, ctx: Ctx) -> list[Segment]:
+        return ctx.say("code.ask")
+
+    def reprompt(self, ctx: Ctx) -> list[Segment]:
+        return ctx.say("code.short")
+
+    def gather(self, ctx: Ctx) -> Gather:
+        return Gather(num_digits=None, finish_on_key="#", timeout=10,
+                      hints=tuple(prompts.raw(ctx.lang, "words.digits")))
+
+    def handle(self, ctx: Ctx, inp: Input) -> Outcome:
+        code = inp.digits.rstrip("#") if inp.digits else speak.spoken_digits(inp.speech, ctx.lang)
+        if not code.isdigit():
+            return NoMatch()
+        event = catalogue_programme.event_by_code(ctx.db, code)
+        if event is None:
+            return NoMatch(ctx.say("code.unknown", code=speak.digits(code, ctx.lang)))
+        sessions = [s for s in event.sessions
+                    if s.ends_at > ctx.now and s.status != SessionStatus.MOVED]
+        if not sessions:
+            return Goto("main_menu", preface=ctx.say("code.no_sessions",
+                                                     title=event.text("title", ctx.lang)))
+        return Goto("item", {"ids": [s.id for s in sessions], "i": 0})

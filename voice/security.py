@@ -1,0 +1,43 @@
+"""``X-Twilio-Signature`` on every webhook, checked against the URL Twilio used."""
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any, Callable
+
+from flask import abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+log = logging.getLogger(__name__)
+
+
+def public_url() -> str:
+    """The URL Twilio signed: PUBLIC_BASE_URL + path, or the forwarded scheme and host behind a
+    proxy, or the URL as this server saw it."""
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    path = request.full_path.rstrip("?") if request.query_string else request.path
+    if base:
+        return base + path
+    proto = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
+    host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
+    return f"{proto}://{host}{path}"
+
+
+def signature_ok() -> bool:
+    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+    signature = request.headers.get("X-Twilio-Signature", "")
+    return bool(signature) and validator.validate(public_url(), request.form.to_dict(), signature)
+
+
+def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_app.config.get("TWILIO_SKIP_SIGNATURE"):
+            log.warning("TWILIO_SKIP_SIGNATURE is on: webhook %s accepted WITHOUT a signature "
+                        "check. Never run like this in production.", request.path)
+        elif not signature_ok():
+            log.warning("webhook %s refused: missing or bad X-Twilio-Signature", request.path)
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
