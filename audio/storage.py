@@ -153,3 +153,24 @@ def store_converted(storage: AudioStorage, src: Path, name: str) -> float:
         length = probe(out).duration
         storage.put_file(out, name)
     return length
+
+
+SILENCE_DBFS = -45.0  # windowed RMS; phone-line hiss sits near -60, speech well above -30
+
+
+def loudest_dbfs(path: Path, window: float = 0.05) -> float:
+    """Loudness of the loudest 50 ms of a file, in dBFS (-inf for digital silence)."""
+    import numpy as np
+
+    rate = 8000
+    pcm = np.frombuffer(to_pcm(path, rate), dtype="<i2").astype(np.float64) / 32768.0
+    n = max(1, int(rate * window))
+    if pcm.size < n:
+        return float("-inf")
+    frames = pcm[: pcm.size // n * n].reshape(-1, n)
+    rms = float(np.sqrt((frames ** 2).mean(axis=1)).max())
+    return 20 * float(np.log10(rms)) if rms > 0 else float("-inf")
+
+
+def is_near_silent(path: Path, threshold: float = SILENCE_DBFS) -> bool:
+    return loudest_dbfs(path) < threshold

@@ -7,13 +7,15 @@ empty tables (the cities stay).
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session as DbSession
 
 from app import create_app
@@ -46,16 +48,24 @@ def base_config(url: str, instance: Path) -> dict[str, Any]:
     }
 
 
-def _reset_schema(url: str) -> None:
-    """Start the test session from an empty database (a previous run may have left tables)."""
-    from catalogue.db import make_engine
-
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+@contextmanager
+def private_database(url: str) -> Iterator[str]:
+    """On PostgreSQL, a fresh database of this run's own on the same server (dropped after), so
+    that runs in parallel or a run that died earlier cannot disturb each other."""
+    if not url.startswith("postgresql"):
+        yield url
+        return
+    server = make_url(url)
+    name = f"lampio_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -63,12 +73,11 @@ def _schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
     from catalogue.setup import prepare_database
 
     tmp = tmp_path_factory.mktemp("db")
-    url = database_url(tmp)
-    _reset_schema(url)
-    app = create_app({**base_config(url, tmp), "DEMO_DATA": False})
-    prepare_database(app)
-    app.extensions["lampio_engine"].dispose()
-    yield url, tmp
+    with private_database(database_url(tmp)) as url:
+        app = create_app({**base_config(url, tmp), "DEMO_DATA": False})
+        prepare_database(app)
+        app.extensions["lampio_engine"].dispose()
+        yield url, tmp
 
 
 def _empty_tables(db: DbSession) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-27 22:00:27.507269
+Create Date: 2026-11-27 22:03:14.222229
 
 """
 from typing import Sequence, Union
@@ -52,6 +52,23 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['city_id'], ['city.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('admin_user',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=200), nullable=False),
+    sa.Column('password_hash', sa.String(length=255), nullable=False),
+    sa.Column('role', sa.Enum('staff', 'provider', name='user_role', native_enum=False, length=20), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_login_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("role <> 'provider' OR provider_id IS NOT NULL", name='user_provider_has_id'),
+    sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('email')
+    )
+    with op.batch_alter_table('admin_user', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_admin_user_provider_id'), ['provider_id'], unique=False)
+
     op.create_table('call_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('call_sid', sa.String(length=64), nullable=False),
@@ -112,6 +129,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_event_city_id'), ['city_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_event_code'), ['code'], unique=True)
         batch_op.create_index(batch_op.f('ix_event_provider_id'), ['provider_id'], unique=False)
+
+    op.create_table('audio_description',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('lang', sa.String(length=2), nullable=False),
+    sa.Column('storage_path', sa.String(length=255), nullable=False),
+    sa.Column('duration_seconds', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'awaiting_review', 'approved', 'rejected', name='audio_description_status', native_enum=False, length=20), nullable=False),
+    sa.Column('review_reason', sa.Text(), nullable=True),
+    sa.Column('transcript', sa.Text(), nullable=True),
+    sa.Column('transcript_status', sa.Enum('pending', 'done', 'unavailable', 'failed', name='audio_transcript_status', native_enum=False, length=20), nullable=False),
+    sa.Column('source', sa.Enum('phone', 'upload', name='audio_source', native_enum=False, length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('reviewed_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('audio_description', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audio_description_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audio_description_provider_id'), ['provider_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audio_description_status'), ['status'], unique=False)
 
     op.create_table('menu_visit',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -188,6 +228,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_menu_visit_call_id'))
 
     op.drop_table('menu_visit')
+    with op.batch_alter_table('audio_description', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audio_description_status'))
+        batch_op.drop_index(batch_op.f('ix_audio_description_provider_id'))
+        batch_op.drop_index(batch_op.f('ix_audio_description_event_id'))
+
+    op.drop_table('audio_description')
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_event_provider_id'))
         batch_op.drop_index(batch_op.f('ix_event_code'))
@@ -203,6 +249,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_call_log_caller_id'))
 
     op.drop_table('call_log')
+    with op.batch_alter_table('admin_user', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_admin_user_provider_id'))
+
+    op.drop_table('admin_user')
     op.drop_table('provider')
     op.drop_table('caller')
     op.drop_table('city')

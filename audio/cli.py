@@ -1,0 +1,38 @@
+"""``lampio audio …``: pre-render the prompt cache, run the background jobs once (for cron)."""
+from __future__ import annotations
+
+import time
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from catalogue.db import session_scope
+
+audio_group = click.Group("audio", help="Speech: the prompt cache, recordings, transcripts.")
+
+
+@audio_group.command("render")
+@click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
+@with_appcontext
+def render_command(progress: bool) -> None:
+    """Render every fixed prompt and the coming two weeks' programme; only what is missing."""
+    from . import render
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    svc = app.extensions["lampio_audio"]
+    started = time.perf_counter()
+    with session_scope(app) as db:
+        texts = render.fixed_prompts() + render.item_texts(db, item_segments=svc.item_segments)
+    report = render.render_all(svc.cache, texts, progress=progress)
+    click.echo(f"{report} in {time.perf_counter() - started:.1f} s")
+
+
+@audio_group.command("jobs")
+@with_appcontext
+def jobs_command() -> None:
+    """One pass of the background jobs (transcripts, re-rendering, tidying); for cron."""
+    from . import jobs
+
+    done = jobs.run_once(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(", ".join(f"{k}: {v}" for k, v in done.items()))

@@ -1,0 +1,76 @@
+"""The object the rest of the app talks to: ``app.extensions["lampio_audio"]``.
+
+``prompt_url`` and ``recording_url`` are what the TwiML renderer asks on every turn; both are
+lookups only. Synthesis happens in ``render`` (the CLI and the background worker).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from ivr_flows.reply import Segment
+
+from . import storage as st
+from .cache import KEY_RE, PromptCache, audio_name
+from .recordings import FetchedRecording, TwilioRecordings
+from .render import ItemSegments
+from .tts import EngineChain
+
+URL_PREFIX = "/audio"
+_RECORDING_RE = re.compile(r"^recordings/[0-9a-f]{32}\.(mp3|json)$")
+
+
+@dataclass
+class AudioService:
+    storage: st.LocalStorage
+    chain: EngineChain
+    cache: PromptCache
+    recordings: TwilioRecordings
+    vosk_models: dict[str, str] = field(default_factory=dict)
+    item_segments: ItemSegments | None = None  # None: ivr_flows.programme.item_segments
+    worker: Any = None  # audio.jobs.Worker when the scheduler runs in this process
+
+    # -- for the TwiML renderer ----------------------------------------------------------
+    def prompt_url(self, segment: Segment) -> str | None:
+        """URL path of the cached rendering of the segment, or None (then ``<Say>``)."""
+        if segment.audio_path:
+            return self.recording_url(segment.audio_path)
+        key = self.cache.lookup(segment.text, segment.lang)
+        return f"{URL_PREFIX}/{key}.{st.SERVED_EXT}" if key else None
+
+    def recording_url(self, audio_path: str) -> str:
+        return f"{URL_PREFIX}/{audio_path}"
+
+    # -- for the simulator ---------------------------------------------------------------
+    def play_text(self, url: str) -> str | None:
+        """What a ``<Play>`` URL says, from the cache's sidecar (None if unknown)."""
+        path = urlsplit(url).path
+        if not path.startswith(URL_PREFIX + "/"):
+            return None
+        name = path[len(URL_PREFIX) + 1:]
+        stem = name.rsplit(".", 1)[0]
+        if KEY_RE.match(stem):
+            sidecar = audio_name(stem, "json")
+        elif _RECORDING_RE.match(name):
+            return "[recording]"
+        else:
+            return None
+        try:
+            return str(json.loads(self.storage.path(sidecar).read_text())["text"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    # -- for the provider recording line (ivr_flows.provider_line) -------------------------
+    def fetch_recording(self, recording_url: str, recording_sid: str) -> FetchedRecording:
+        return self.recordings.fetch(recording_url, recording_sid)
+
+    def discard_recording(self, name: str) -> None:
+        self.storage.delete(name)
+
+    def poke(self) -> None:
+        """Ask the background worker to run soon (an event was edited, a recording kept)."""
+        if self.worker is not None:
+            self.worker.poke()

@@ -1,0 +1,200 @@
+"""Flask-WTF forms. Every validation message is a key of the admin's message catalogue
+(``messages/<lang>.toml``), translated where it is shown, next to its field."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import DateTimeLocalField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..models import LANGUAGES, SessionKind
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+CATEGORIES = ("music", "theatre", "museum", "literature", "dance", "talk", "film", "other")
+REQUIRED = "err.required"
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A ``datetime-local`` input read as Europe/Helsinki wall-clock time."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("format", DATETIME_FORMAT)
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError("err.datetime") from exc
+
+
+class WholeNumberField(IntegerField):
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError("err.integer") from exc
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("auth.email", validators=[DataRequired(REQUIRED), Email("err.email")])
+    password = PasswordField("auth.password", validators=[DataRequired(REQUIRED)])
+
+
+class LanguageForm(FlaskForm):
+    lang = SelectField("lang.choose", choices=[(lang, lang) for lang in LANGUAGES])
+    next = HiddenField()
+
+
+class EventForm(FlaskForm):
+    """One event's texts. Only Finnish is required: the phone falls back to Finnish."""
+
+    provider_id = SelectField("event.provider", coerce=int, validators=[InputRequired(REQUIRED)])
+    city_id = SelectField("event.city", coerce=int)  # 0: by phone, for callers everywhere
+    category = SelectField("event.category", choices=[(c, f"category.{c}") for c in CATEGORIES])
+    title_fi = StringField("event.title_fi", validators=[DataRequired(REQUIRED), Length(max=200, message="err.too_long")])
+    title_sv = StringField("event.title_sv", validators=[Length(max=200, message="err.too_long")])
+    title_en = StringField("event.title_en", validators=[Length(max=200, message="err.too_long")])
+    short_fi = StringField("event.short_fi", validators=[Length(max=400, message="err.too_long")])
+    short_sv = StringField("event.short_sv", validators=[Length(max=400, message="err.too_long")])
+    short_en = StringField("event.short_en", validators=[Length(max=400, message="err.too_long")])
+    description_fi = TextAreaField("event.description_fi")
+    description_sv = TextAreaField("event.description_sv")
+    description_en = TextAreaField("event.description_en")
+    price_text_fi = StringField("event.price_fi", validators=[Length(max=120, message="err.too_long")])
+    price_text_sv = StringField("event.price_sv", validators=[Length(max=120, message="err.too_long")])
+    price_text_en = StringField("event.price_en", validators=[Length(max=120, message="err.too_long")])
+    venue = StringField("event.venue", validators=[Length(max=200, message="err.too_long")])
+    address = StringField("event.address", validators=[Length(max=200, message="err.too_long")])
+
+    TEXT_FIELDS = ("category", "title_fi", "title_sv", "title_en", "short_fi", "short_sv",
+                   "short_en", "description_fi", "description_sv", "description_en",
+                   "price_text_fi", "price_text_sv", "price_text_en", "venue", "address")
+
+    def validate_venue(self, field: StringField) -> None:
+        if self.city_id.data and not (field.data or "").strip():
+            raise ValidationError("err.venue_needed")
+
+
+class SessionFields(FlaskForm):
+    """What a session has besides its start: length, kind, capacity, registration window."""
+
+    minutes = WholeNumberField("session.minutes", default=60, validators=[
+        InputRequired(REQUIRED), NumberRange(5, 600, "err.minutes")])
+    kind = SelectField("session.kind", choices=[(k.value, f"kind.{k.value}") for k in SessionKind])
+    capacity = WholeNumberField("session.capacity", validators=[
+        Optional(), NumberRange(0, 10000, "err.capacity")])
+    registration_opens_at = LocalDateTimeField("session.opens", validators=[Optional()])
+    registration_closes_at = LocalDateTimeField("session.closes", validators=[Optional()])
+
+    # Set by the view: whether the event has a city (needed for in-person sessions).
+    event_has_city: bool = True
+    starts_local: datetime | None = None
+
+    def validate_kind(self, field: SelectField) -> None:
+        if field.data == SessionKind.IN_PERSON.value and not self.event_has_city:
+            raise ValidationError("err.in_person_needs_city")
+
+    def validate_registration_closes_at(self, field: LocalDateTimeField) -> None:
+        opens = self.registration_opens_at.data
+        if field.data and opens and field.data <= opens:
+            raise ValidationError("err.closes_before_opens")
+        start = self._start()
+        if field.data and start and field.data > start:
+            raise ValidationError("err.closes_after_start")
+
+    def validate_registration_opens_at(self, field: LocalDateTimeField) -> None:
+        start = self._start()
+        if field.data and start and field.data >= start:
+            raise ValidationError("err.opens_after_start")
+
+    def _start(self) -> datetime | None:
+        return self.starts_local
+
+
+class NewSessionForm(SessionFields):
+    starts_at = LocalDateTimeField("session.starts_at", validators=[InputRequired(REQUIRED)])
+    repeat_weeks = WholeNumberField("session.repeat_weeks", default=1, validators=[
+        InputRequired(REQUIRED), NumberRange(1, 52, "err.repeat_weeks")])
+
+    now_local: datetime | None = None  # set by the view
+
+    def _start(self) -> datetime | None:
+        return self.starts_at.data
+
+    def validate_starts_at(self, field: LocalDateTimeField) -> None:
+        if field.data and self.now_local and field.data <= self.now_local:
+            raise ValidationError("err.in_past")
+
+
+class EditSessionForm(SessionFields):
+    confirmed_now: int = 0  # set by the view
+
+    def validate_capacity(self, field: WholeNumberField) -> None:
+        if field.data is not None and field.data < self.confirmed_now:
+            raise ValidationError("err.capacity_below_confirmed")
+
+
+class MoveSessionForm(FlaskForm):
+    starts_at = LocalDateTimeField("session.new_start", validators=[InputRequired(REQUIRED)])
+    minutes = WholeNumberField("session.minutes", validators=[
+        InputRequired(REQUIRED), NumberRange(5, 600, "err.minutes")])
+    confirm = HiddenField(default="")
+
+    now_local: datetime | None = None
+
+    def validate_starts_at(self, field: LocalDateTimeField) -> None:
+        if field.data and self.now_local and field.data <= self.now_local:
+            raise ValidationError("err.in_past")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only says yes; the CSRF token is the point."""
+
+
+class RegisterCallerForm(FlaskForm):
+    phone = StringField("reg.phone", validators=[DataRequired(REQUIRED), Length(max=40, message="err.too_long")])
+    name = StringField("reg.name", validators=[Length(max=120, message="err.too_long")])
+
+    phone_e164: str | None = None
+
+    def validate_phone(self, field: StringField) -> None:
+        from ..callers import normalise
+
+        self.phone_e164 = normalise(field.data)
+        if self.phone_e164 is None:
+            raise ValidationError("err.phone")
+
+
+class AttendanceForm(FlaskForm):
+    attended = SelectField("reg.attended", choices=[("yes", "reg.attended_yes"),
+                                                    ("no", "reg.attended_no"),
+                                                    ("unknown", "reg.attended_unknown")])
+
+
+class UploadForm(FlaskForm):
+    event_id = SelectField("rec.event", coerce=int, validators=[InputRequired(REQUIRED)])
+    lang = SelectField("rec.lang", choices=[(lang, f"lang.{lang}") for lang in LANGUAGES])
+    audio = FileField("rec.file", validators=[FileRequired(REQUIRED)])
+
+
+class ReviewForm(FlaskForm):
+    decision = SelectField("rec.decision", choices=[("approve", "rec.approve"), ("reject", "rec.reject")])
+    reason = TextAreaField("rec.reason", validators=[Length(max=2000, message="err.too_long")])
+
+    def validate_reason(self, field: TextAreaField) -> None:
+        if self.decision.data == "reject" and not (field.data or "").strip():
+            raise ValidationError("err.reason_needed")

@@ -1,0 +1,59 @@
+"""The admin's words in data, one TOML file per language (``messages/<lang>.toml``).
+
+Finnish first: a missing key in Swedish or English falls back to Finnish, then to the key itself
+(so a forgotten translation is visible, never a crash). The language is chosen by a switch and
+kept in the Flask session.
+"""
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from flask import has_request_context, session
+
+LANGUAGES = ("fi", "sv", "en")
+LANGUAGE_NAMES = {"fi": "Suomeksi", "sv": "På svenska", "en": "In English"}
+_DIR = Path(__file__).parent / "messages"
+
+
+@cache
+def _flat(lang: str) -> dict[str, str]:
+    with open(_DIR / f"{lang}.toml", "rb") as fh:
+        data = tomllib.load(fh)
+    out: dict[str, str] = {}
+
+    def walk(node: Any, prefix: str) -> None:
+        for key, value in node.items():
+            path = f"{prefix}{key}"
+            if isinstance(value, dict):
+                walk(value, path + ".")
+            else:
+                out[path] = str(value)
+
+    walk(data, "")
+    return out
+
+
+def current_lang() -> str:
+    if has_request_context():
+        lang = session.get("admin_lang")
+        if lang in LANGUAGES:
+            return str(lang)
+    return "fi"
+
+
+def has(key: str, lang: str | None = None) -> bool:
+    return key in _flat(lang or current_lang()) or key in _flat("fi")
+
+
+def t(key: str, lang: str | None = None, **values: Any) -> str:
+    """The text for ``key`` in the current language; ``{name}`` filled from ``values``."""
+    lang = lang or current_lang()
+    text = _flat(lang).get(key) or _flat("fi").get(key) or key
+    return text.format(**values) if values else text
+
+
+def keys(lang: str) -> set[str]:
+    return set(_flat(lang))

@@ -1,0 +1,139 @@
+"""Programme changes the admin makes: event codes, repeating sessions, cancelling and moving.
+
+Plain functions on a SQLAlchemy session (no Flask), so tests and CLI jobs use them directly.
+They only add and flush; the request commits once.
+
+A moved session: a new session is created, the old one is marked MOVED with ``moved_to_id``
+(so the phone and the history both know where it went), and the registrations **follow** to the
+new session with ``notify_pending = "moved"``. Callers keep their place and are told the new time;
+one who cannot come cancels (by phone or at the reminder call), which frees the place for the
+waiting list under the registration service's usual rules. Making everyone register again would
+lose places for the people least able to act quickly.
+"""
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as DbSession
+
+from ..models import Event, Registration, RegistrationStatus, Session, SessionKind, SessionStatus
+from ..timeutil import LOCAL_TZ, to_utc
+
+ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
+_rng = random.SystemRandom()
+
+
+def new_event_code(db: DbSession) -> str:
+    """An unused code: three digits while any are free, then four. Never starting with 0, which
+    on the phone is the key for a person. Random rather than sequential, so a mistyped code
+    rarely lands on a neighbouring event."""
+    used = set(db.scalars(select(Event.code)))
+    for low, high in ((100, 999), (1000, 9999)):
+        free = [str(n) for n in range(low, high + 1) if str(n) not in used]
+        if free:
+            return _rng.choice(free)
+    raise RuntimeError("no free event codes")
+
+
+def add_event(db: DbSession, event: Event, attempts: int = 5) -> Event:
+    """Insert ``event`` with a fresh unique code; a code taken meanwhile by another request is
+    retried inside a savepoint (the unique index is the real guarantee)."""
+    for _ in range(attempts):
+        event.code = new_event_code(db)
+        try:
+            with db.begin_nested():
+                db.add(event)
+                db.flush()
+            return event
+        except IntegrityError:
+            continue  # the savepoint's rollback took the event out again; try another code
+    raise RuntimeError("could not assign a unique event code")
+
+
+def weekly_starts(first_local: datetime, weeks: int) -> list[datetime]:
+    """UTC starts for ``weeks`` sessions a week apart at the same Helsinki wall-clock time (so a
+    14:00 concert stays at 14:00 across the change to or from summer time)."""
+    first = first_local.replace(tzinfo=None)
+    return [to_utc((first + timedelta(weeks=k)).replace(tzinfo=LOCAL_TZ)) for k in range(weeks)]
+
+
+def add_sessions(db: DbSession, event: Event, *, first_local: datetime, minutes: int,
+                 kind: SessionKind, capacity: int | None, opens_local: datetime | None,
+                 closes_local: datetime | None, weeks: int = 1) -> list[Session]:
+    """``weeks`` sessions, weekly; the registration window keeps its distance from the start."""
+    created: list[Session] = []
+    first_utc = to_utc(first_local)
+    for start in weekly_starts(first_local, weeks):
+        shift = start - first_utc
+        created.append(Session(
+            event=event, starts_at=start, ends_at=start + timedelta(minutes=minutes), kind=kind,
+            capacity=capacity, status=SessionStatus.SCHEDULED, confirmed_count=0,
+            registration_opens_at=to_utc(opens_local) + shift if opens_local else None,
+            registration_closes_at=to_utc(closes_local) + shift if closes_local else None,
+        ))
+    db.add_all(created)
+    db.flush()
+    return created
+
+
+def active_registrations(db: DbSession, session: Session) -> list[Registration]:
+    return list(db.scalars(
+        select(Registration)
+        .where(Registration.session_id == session.id, Registration.status.in_(ACTIVE))
+        .order_by(Registration.created_at, Registration.id)
+    ))
+
+
+def count_active(db: DbSession, session: Session) -> dict[str, int]:
+    regs = active_registrations(db, session)
+    confirmed = sum(1 for r in regs if r.status == RegistrationStatus.CONFIRMED)
+    return {"confirmed": confirmed, "waiting": len(regs) - confirmed, "total": len(regs)}
+
+
+def cancel_session(db: DbSession, session: Session) -> int:
+    """Cancel; each active registration is marked to be told. Registrations keep their status,
+    so the list of whom to call stays intact and the phone can say "this was cancelled"."""
+    if session.status != SessionStatus.SCHEDULED:
+        raise ValueError("only a scheduled session can be cancelled")
+    session.status = SessionStatus.CANCELLED
+    regs = active_registrations(db, session)
+    for reg in regs:
+        reg.notify_pending = "cancelled"
+    db.flush()
+    return len(regs)
+
+
+def move_session(db: DbSession, session: Session, *, new_start_local: datetime,
+                 minutes: int) -> tuple[Session, int]:
+    """Move to a new time (see the module's docstring); returns the new session and how many
+    registrations were moved and marked to be told."""
+    if session.status != SessionStatus.SCHEDULED:
+        raise ValueError("only a scheduled session can be moved")
+    start = to_utc(new_start_local)
+    shift = start - session.starts_at
+    new = Session(
+        event_id=session.event_id, starts_at=start, ends_at=start + timedelta(minutes=minutes),
+        kind=session.kind, capacity=session.capacity, status=SessionStatus.SCHEDULED,
+        confirmed_count=session.confirmed_count,
+        registration_opens_at=session.registration_opens_at + shift if session.registration_opens_at else None,
+        registration_closes_at=session.registration_closes_at + shift if session.registration_closes_at else None,
+    )
+    db.add(new)
+    db.flush()
+    regs = active_registrations(db, session)
+    if regs:
+        db.execute(
+            update(Registration)
+            .where(Registration.id.in_([r.id for r in regs]))
+            .values(session_id=new.id, notify_pending="moved")
+        )
+    session.status = SessionStatus.MOVED
+    session.moved_to_id = new.id
+    session.confirmed_count = 0
+    db.flush()
+    for reg in regs:
+        db.refresh(reg)
+    return new, len(regs)

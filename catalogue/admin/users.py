@@ -1,0 +1,123 @@
+"""Admin logins: creating users, and the demo logins ``python app.py`` prints.
+
+Demo passwords are derived from the instance's secret key (HMAC), so they are different on every
+installation, stable across restarts, and the start-up banner can print them without storing
+them anywhere.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..models import Provider, User, UserRole
+
+DEMO_STAFF_EMAIL = "staff@lampio.example"
+DEMO_PROVIDER_EMAIL = "provider@lampio.example"
+MIN_PASSWORD = 10
+# A real hash of nothing anyone knows: checked against when the e-mail is unknown, so a login
+# takes the same time whether or not the address exists.
+_DUMMY_HASH = generate_password_hash("lampio-no-such-user")
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    password: str
+    role: str
+    provider: str | None = None
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_user(db: DbSession, *, email: str, password: str, role: UserRole | str,
+                provider_id: int | None = None) -> User:
+    role = UserRole(role)
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"the password must be at least {MIN_PASSWORD} characters")
+    if role == UserRole.PROVIDER:
+        if provider_id is None or db.get(Provider, provider_id) is None:
+            raise ValueError("a provider user needs an existing --provider-id")
+    else:
+        provider_id = None
+    email = normalise_email(email)
+    if db.scalar(select(User).where(User.email == email)) is not None:
+        raise ValueError(f"a user {email} already exists")
+    u = User(email=email, password_hash=generate_password_hash(password), role=role,
+             provider_id=provider_id, active=True)
+    db.add(u)
+    db.flush()
+    return u
+
+
+def authenticate(db: DbSession, email: str, password: str) -> User | None:
+    u = db.scalar(select(User).where(User.email == normalise_email(email)))
+    if u is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not u.active or not check_password_hash(u.password_hash, password):
+        return None
+    return u
+
+
+def demo_password(secret: str, email: str) -> str:
+    digest = hmac.new(secret.encode(), f"lampio-demo:{email}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode()[:16].lower()
+
+
+def _secret(secret: str | None) -> str:
+    if secret is not None:
+        return secret
+    from flask import current_app
+
+    return str(current_app.config["SECRET_KEY"])
+
+
+def demo_logins(db: DbSession, secret: str | None = None) -> list[DemoLogin]:
+    """The demo logins as they are (or would be) created, for the banner."""
+    key = _secret(secret)
+    logins = [DemoLogin(DEMO_STAFF_EMAIL, demo_password(key, DEMO_STAFF_EMAIL), "staff")]
+    prov = db.scalar(select(Provider).order_by(Provider.id).limit(1))
+    if prov is not None:
+        logins.append(DemoLogin(DEMO_PROVIDER_EMAIL, demo_password(key, DEMO_PROVIDER_EMAIL),
+                                "provider", prov.name))
+    return logins
+
+
+def load_demo_users(db: DbSession, secret: str | None = None) -> list[DemoLogin]:
+    """A demo staff login and a login for the first demo provider; idempotent. The passwords are
+    reset to the derived ones on every start, so the banner is always right."""
+    key = _secret(secret)
+    prov = db.scalar(select(Provider).order_by(Provider.id).limit(1))
+    wanted = [(DEMO_STAFF_EMAIL, UserRole.STAFF, None)]
+    if prov is not None:
+        wanted.append((DEMO_PROVIDER_EMAIL, UserRole.PROVIDER, prov.id))
+    for email, role, provider_id in wanted:
+        u = db.scalar(select(User).where(User.email == email))
+        if u is None:
+            u = User(email=email, role=role, provider_id=provider_id, active=True, password_hash="")
+            db.add(u)
+        u.password_hash = generate_password_hash(demo_password(key, email))
+    db.flush()
+    return demo_logins(db, key)
+
+
+def demo_banner_lines(db: DbSession, secret: str | None = None) -> list[str]:
+    """For the start-up banner; empty when the demo logins were not created."""
+    existing = set(db.scalars(select(User.email).where(
+        User.email.in_([DEMO_STAFF_EMAIL, DEMO_PROVIDER_EMAIL]))))
+    logins = [login for login in demo_logins(db, secret) if login.email in existing]
+    if not logins:
+        return []
+    lines = ["Web admin demo logins (/admin):"]
+    for login in logins:
+        who = f"provider {login.provider}" if login.provider else login.role
+        lines.append(f"  {login.email} / {login.password}  ({who})")
+    return lines

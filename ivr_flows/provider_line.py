@@ -1,0 +1,303 @@
+"""The provider recording line: sign in, pick one of your events, record its description.
+
+Its own number starts here (``provider_pin``), and the main menu's hidden key 9 leads here too.
+The provider is identified by their provider number and a PIN stored hashed; five wrong PINs
+lock the provider for 15 minutes (DESIGN §6). The recording is fetched from Twilio into our
+storage by the audio package (given to us as a plain callable so the flows stay free of Flask
+and HTTP), played back, and kept only when the provider presses 1 — then it awaits review.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Callable, Protocol
+
+from sqlalchemy import select, update
+from werkzeug.security import check_password_hash
+
+from catalogue.models import AudioDescription, Event, Provider
+
+from . import prompts, speak
+from .engine import Ctx, Finish, Goto, Input, Node, NoMatch, Outcome, Speak, match_speech, node
+from .reply import Gather, Record, Reply, Segment
+
+MAX_PIN_FAILURES = 5
+LOCK_TIME = timedelta(minutes=15)
+MAX_EMPTY_TAKES = 3
+RECORD = Record(max_length=180, finish_on_key="#")
+LANG_KEYS = {"1": "fi", "2": "sv", "3": "en"}
+LANG_WORDS = {"1": "finnish", "2": "swedish", "3": "english"}
+REVIEW_WORDS = {"1": "provider.keep", "2": "provider.again", "3": "provider.cancel"}
+Status = AudioDescription.Status
+log = logging.getLogger("lampio.provider_line")
+
+
+class Fetched(Protocol):
+    name: str
+    duration: float
+    silent: bool
+
+
+class RecordingSink(Protocol):
+    """What the audio package provides (``audio.AudioService``)."""
+
+    def fetch_recording(self, recording_url: str, recording_sid: str) -> Fetched: ...
+    def discard_recording(self, name: str) -> None: ...
+    def poke(self) -> None: ...
+
+
+_resolve: Callable[[], RecordingSink] | None = None
+
+
+def use_recordings(resolver: Callable[[], RecordingSink]) -> None:
+    """Called by ``audio.init_app``; tests may pass their own."""
+    global _resolve
+    _resolve = resolver
+
+
+def _sink() -> RecordingSink:
+    if _resolve is None:
+        raise RuntimeError("the audio package is not initialised (audio.init_app)")
+    return _resolve()
+
+
+def _keys_gather(speech: bool = False, lang: str = "fi") -> Gather:
+    """Several digits ended by #. A PIN is never sent to speech recognition."""
+    hints = tuple(prompts.raw(lang, "words.digits")) if speech else ()
+    return Gather(num_digits=None, finish_on_key="#", timeout=10, speech=speech, hints=hints)
+
+
+def _digits(ctx: Ctx, inp: Input) -> str:
+    if inp.digits:
+        return inp.digits.strip("#")
+    return speak.spoken_digits(inp.speech, ctx.lang) if inp.speech else ""
+
+
+def _signed_in(ctx: Ctx) -> int | None:
+    pid = ctx.state.get("provider_id")
+    return int(pid) if pid else None
+
+
+# ---- 1. provider number and PIN ----------------------------------------------------------
+
+@node
+class ProviderPin(Node):
+    name = "provider_pin"
+    allows_person_key = False
+
+    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
+        ctx.state.pop("provider_id", None)
+        return ctx.say("provider.welcome") + ctx.say("provider.ask_number")
+
+    def reprompt(self, ctx: Ctx) -> list[Segment]:
+        return ctx.say("provider.ask_pin" if "provider_id" in ctx.data else "provider.ask_number")
+
+    def gather(self, ctx: Ctx) -> Gather:
+        return _keys_gather()
+
+    def handle(self, ctx: Ctx, inp: Input) -> Outcome:
+        digits = inp.digits.strip("#")
+        if not digits.isdigit():
+            return NoMatch()
+        if "provider_id" not in ctx.data:
+            provider = ctx.db.get(Provider, int(digits)) if len(digits) <= 9 else None
+            if provider is None or not provider.pin_hash:
+                return NoMatch(ctx.say("provider.unknown_number"))
+            ctx.data["provider_id"] = provider.id
+            if _locked(ctx, provider):
+                return _locked_out(ctx)
+            return Speak(ctx.say("provider.ask_pin"))
+        provider = ctx.db.get(Provider, int(ctx.data["provider_id"]))
+        assert provider is not None
+        if _locked(ctx, provider):
+            return _locked_out(ctx)
+        if provider.pin_hash and check_password_hash(provider.pin_hash, digits):
+            provider.pin_failures = 0
+            provider.pin_locked_until = None
+            ctx.state["provider_id"] = provider.id
+            return Goto("provider_event", preface=ctx.say("provider.signed_in"))
+        failures = _count_failure(ctx, provider)
+        if failures >= MAX_PIN_FAILURES:
+            provider.pin_locked_until = ctx.now + LOCK_TIME
+            provider.pin_failures = 0
+            return _locked_out(ctx)
+        return NoMatch(ctx.say("provider.wrong_pin"))
+
+
+def _locked(ctx: Ctx, provider: Provider) -> bool:
+    return provider.pin_locked_until is not None and provider.pin_locked_until > ctx.now
+
+
+def _count_failure(ctx: Ctx, provider: Provider) -> int:
+    """Atomic increment: two calls guessing at once still count every guess."""
+    ctx.db.execute(update(Provider).where(Provider.id == provider.id)
+                   .values(pin_failures=Provider.pin_failures + 1))
+    ctx.db.refresh(provider, ["pin_failures"])
+    return provider.pin_failures
+
+
+def _locked_out(ctx: Ctx) -> Outcome:
+    ctx.state.pop("provider_id", None)
+    said = ctx.say("provider.locked")
+    return Finish(Reply(speech=said, hangup=True))
+
+
+# ---- 2. which event ----------------------------------------------------------------------
+
+@node
+class ProviderEvent(Node):
+    name = "provider_event"
+    allows_person_key = False
+
+    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
+        if _signed_in(ctx) is None:
+            return Goto("provider_pin")
+        return ctx.say("provider.ask_code")
+
+    def gather(self, ctx: Ctx) -> Gather:
+        return _keys_gather(speech=True, lang=ctx.lang)
+
+    def handle(self, ctx: Ctx, inp: Input) -> Outcome:
+        pid = _signed_in(ctx)
+        if pid is None:
+            return Goto("provider_pin")
+        code = _digits(ctx, inp)
+        if not code:
+            return NoMatch()
+        spoken = speak.digits(code, ctx.lang)
+        event = ctx.db.scalar(select(Event).where(Event.code == code))
+        if event is None:
+            return NoMatch(ctx.say("provider.unknown_code", code=spoken))
+        if event.provider_id != pid:
+            return NoMatch(ctx.say("provider.not_yours", code=spoken))
+        return Goto("provider_lang", {"event_id": event.id},
+                    preface=ctx.say("provider.event_found", title=event.text("title", ctx.lang)))
+
+
+# ---- 3. the language of the description ----------------------------------------------------
+
+@node
+class ProviderLang(Node):
+    """Each choice in its own language, as on the first call."""
+
+    name = "provider_lang"
+
+    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
+        return ctx.say("provider.ask_lang") + self.reprompt(ctx)
+
+    def reprompt(self, ctx: Ctx) -> list[Segment]:
+        return [s for lang in prompts.LANGUAGES for s in prompts.segments(lang, "language.option")]
+
+    def handle(self, ctx: Ctx, inp: Input) -> Outcome:
+        key = inp.digits[:1] if inp.digits else None
+        if key is None and inp.speech:
+            for lang in prompts.LANGUAGES:
+                key = match_speech(lang, inp.speech, LANG_WORDS)
+                if key:
+                    break
+        if key not in LANG_KEYS:
+            return NoMatch()
+        return Goto("provider_record", {"event_id": ctx.data["event_id"], "rec_lang": LANG_KEYS[key]})
+
+
+# ---- 4. record ---------------------------------------------------------------------------
+
+def _record_reply(ctx: Ctx, lead: list[Segment]) -> Finish:
+    said = lead + ctx.say("provider.record")
+    return Finish(Reply(speech=said, record=RECORD))
+
+
+@node
+class ProviderRecord(Node):
+    """Speaks the instructions and records; the channel posts the result back as ``record``."""
+
+    name = "provider_record"
+
+    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
+        if _signed_in(ctx) is None:
+            return Goto("provider_pin")
+        return _record_reply(ctx, [])
+
+    def reprompt(self, ctx: Ctx) -> list[Segment]:
+        return ctx.say("provider.record")
+
+    def handle(self, ctx: Ctx, inp: Input) -> Outcome:
+        pid = _signed_in(ctx)
+        if pid is None:
+            return Goto("provider_pin")
+        if inp.event != "record":  # keys after a reprompt: record again
+            return _record_reply(ctx, [])
+        url = inp.params.get("RecordingUrl", "")
+        fetched: Fetched | None = None
+        if url:
+            try:
+                fetched = _sink().fetch_recording(url, inp.params.get("RecordingSid", ""))
+            except Exception:  # noqa: BLE001 — any download trouble: say so and offer again
+                log.exception("fetching a recording failed")
+                return self._empty(ctx, ctx.say("provider.fetch_failed"))
+        if fetched is None or fetched.silent:
+            if fetched is not None:
+                _sink().discard_recording(fetched.name)
+            return self._empty(ctx, ctx.say("provider.empty"))
+        desc = AudioDescription(
+            event_id=int(ctx.data["event_id"]), provider_id=pid, lang=ctx.data["rec_lang"],
+            storage_path=fetched.name, duration_seconds=max(1, round(fetched.duration)),
+            status=Status.PENDING, source=AudioDescription.Source.PHONE, created_at=ctx.now)
+        ctx.db.add(desc)
+        ctx.db.flush()
+        return Goto("provider_review", {"desc_id": desc.id, "event_id": desc.event_id,
+                                        "rec_lang": desc.lang})
+
+    def _empty(self, ctx: Ctx, explain: list[Segment]) -> Outcome:
+        tries = int(ctx.data.get("empty", 0)) + 1
+        ctx.data["empty"] = tries
+        if tries >= MAX_EMPTY_TAKES:
+            return Goto("provider_event", preface=explain + ctx.say("provider.gave_up"))
+        return _record_reply(ctx, explain)
+
+
+# ---- 5. hear it back: keep, again, cancel --------------------------------------------------
+
+@node
+class ProviderReview(Node):
+    name = "provider_review"
+
+    def _desc(self, ctx: Ctx) -> AudioDescription | None:
+        desc = ctx.db.get(AudioDescription, int(ctx.data.get("desc_id", 0)))
+        if desc is None or desc.provider_id != _signed_in(ctx):
+            return None
+        return desc
+
+    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
+        desc = self._desc(ctx)
+        if desc is None:
+            return Goto("provider_event")
+        playback = Segment(text=prompts.text(ctx.lang, "provider.recording"), lang=ctx.lang,
+                           audio_path=desc.storage_path)
+        return ctx.say("provider.playback") + [playback] + self.reprompt(ctx)
+
+    def reprompt(self, ctx: Ctx) -> list[Segment]:
+        return ctx.say("provider.keep") + ctx.say("provider.again") + ctx.say("provider.cancel")
+
+    def gather(self, ctx: Ctx) -> Gather:
+        return Gather(hints=tuple(w for k in REVIEW_WORDS.values() for w in prompts.words(ctx.lang, k)))
+
+    def handle(self, ctx: Ctx, inp: Input) -> Outcome:
+        desc = self._desc(ctx)
+        if desc is None:
+            return Goto("provider_event")
+        key = inp.digits[:1] if inp.digits else None
+        if key is None and inp.speech:
+            key = match_speech(ctx.lang, inp.speech, REVIEW_WORDS)
+        if key == "1":
+            desc.status = Status.AWAITING_REVIEW
+            _sink().poke()  # transcribe it soon
+            return Goto("provider_event", preface=ctx.say("provider.kept"))
+        if key in {"2", "3"}:
+            _sink().discard_recording(desc.storage_path)
+            ctx.db.delete(desc)
+            ctx.db.flush()
+            if key == "2":
+                return Goto("provider_record", {"event_id": desc.event_id, "rec_lang": desc.lang})
+            return Goto("provider_event", preface=ctx.say("provider.cancelled"))
+        return NoMatch()

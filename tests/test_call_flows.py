@@ -1,0 +1,327 @@
+"""The foundation's call rules (DESIGN.md section 3), driven through the real webhooks."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from catalogue.models import CallbackRequest, Caller, CallLog, MenuVisit, SessionStatus
+from catalogue.timeutil import to_utc
+from ivr_flows import engine
+from tests import factories as f
+
+MONDAY_10 = to_utc(datetime(2026, 11, 30, 10, 0))  # office open (Helsinki time)
+MONDAY_19 = to_utc(datetime(2026, 11, 30, 19, 0))  # office closed
+
+
+def gather_ok(turn) -> None:  # type: ignore[no-untyped-def]
+    """The turn waits for the caller (no hang-up) at least 6 seconds, and silence is handled."""
+    assert turn.status == 200
+    assert not turn.hangs_up
+    g = turn.gather
+    assert g is not None, turn.body
+    assert int(g.get("timeout")) >= 6
+    assert "dtmf" in g.get("input")
+    assert turn.verbs()[-1] == "Redirect"
+
+
+@pytest.fixture
+def known(db):  # type: ignore[no-untyped-def]
+    f.caller(db, "+358912345678", language="fi", name="Aino")
+    db.commit()
+
+
+@pytest.fixture
+def week(db):  # type: ignore[no-untyped-def]
+    """Three phone events, one Helsinki event, one Turku event."""
+    prov = f.provider(db, "Tampereen Teatteri")
+    f.session(db, f.event(db, title="Runotuokio", prov=prov, code="101"), starts_in=timedelta(hours=5))
+    f.session(db, f.event(db, title="Laulamme yhdessä", prov=prov, code="102"), starts_in=timedelta(days=1))
+    f.session(db, f.event(db, title="Museokierros", prov=prov, code="103"), starts_in=timedelta(days=2))
+    f.session(db, f.event(db, title="Konsertti Helsingissä", city_slug="helsinki", prov=prov,
+                          code="104", venue="Musiikkitalo", address="Mannerheimintie 13"),
+              starts_in=timedelta(days=3))
+    f.session(db, f.event(db, title="Turun tanssit", city_slug="turku", prov=prov, code="105"),
+              starts_in=timedelta(days=1, hours=2))
+    db.commit()
+
+
+def test_first_call_chooses_language_and_it_is_remembered(phone, make_phone, db):
+    t = phone.call()
+    gather_ok(t)
+    assert "Suomeksi, paina 1" in t.text and "tryck 2" in t.text and "press 3" in t.text
+    t = phone.press("2")
+    gather_ok(t)
+    assert t.text.startswith("Välkommen")
+    assert t.gather.get("language") == "sv-SE"
+    caller = db.scalars(select(Caller)).one()
+    assert caller.language == "sv"
+    again = make_phone("+358912345678").call()
+    assert "Huvudmeny" in again.text and "tryck 2" not in again.text.split("Huvudmeny")[0]
+
+
+def test_landline_area_code_suggests_home_city(make_phone, db):
+    make_phone("+35814123456").call()
+    make_phone("+358401234567").call()
+    by_phone = {c.phone: c.city for c in db.scalars(select(Caller))}
+    assert by_phone["+35814123456"].slug == "jyvaskyla"
+    assert by_phone["+358401234567"] is None
+
+
+def test_known_caller_is_greeted_by_name_and_main_menu_is_final_shape(phone, known):
+    t = phone.call()
+    gather_ok(t)
+    assert t.text.startswith("Hei Aino")
+    for sentence in ("ohjelman, paina 1", "esitykseen, paina 2", "ilmoittautumisesi, paina 3",
+                     "koodin, paina 4", "painamalla 0"):
+        assert sentence in t.text
+    assert t.gather.get("numDigits") == "1"
+    hints = t.gather.get("hints")
+    assert "ohjelma" in hints and "ilmoittaudu" not in hints
+
+
+def test_every_menu_has_at_most_four_choices_and_says_the_choice_before_the_key(app, db):
+    from ivr_flows import prompts
+
+    ctx = engine.Ctx(db=db, call=None, caller=None, settings=None, now=MONDAY_10,  # type: ignore[arg-type]
+                     state={"lang": "fi", "data": {}})
+    menus = [n for n in engine._NODES.values() if isinstance(n, engine.Menu)]
+    assert len(menus) >= 2
+    for menu in menus:
+        options = menu.options(ctx)
+        assert 1 <= len(options) <= 4, menu.name
+        assert {o.key for o in options} <= {"1", "2", "3", "4"}, menu.name
+        for lang in prompts.LANGUAGES:
+            for o in options:
+                sentence = prompts.text(lang, o.prompt)
+                # the choice first, the key last: "For this week's programme, press 1."
+                assert re.search(rf"(paina|tryck|press) {o.key}\.$", sentence), (lang, sentence)
+                assert prompts.words(lang, o.words)
+
+
+def test_menus_have_at_most_four_choices_through_the_webhooks(phone, known, week):
+    for turn in (phone.call(), phone.press("1")):
+        keys = set(re.findall(r"paina (\d)", turn.text))
+        assert keys <= {"0", "1", "2", "3", "4"}
+        assert len(keys - {"0"}) <= 4
+
+
+def test_programme_walk_in_time_order_with_city_filter(phone, known, week):
+    phone.call()
+    t = phone.press("1")
+    gather_ok(t)
+    assert "neljä tapahtumaa" in t.text  # three phone events + the caller's own city
+    titles = []
+    for _ in range(4):
+        titles.append(re.search(r"(Runotuokio|Laulamme yhdessä|Museokierros|Konsertti Helsingissä)",
+                                phone.last.text).group(1))
+        phone.press("3")
+    assert titles == ["Runotuokio", "Laulamme yhdessä", "Museokierros", "Konsertti Helsingissä"]
+    assert "Ohjelma loppui" in phone.last.text
+    assert "Turun tanssit" not in " ".join(titles)
+    gather_ok(phone.last)
+
+
+def test_item_says_day_time_title_provider_how_and_length_in_words(phone, known, week):
+    phone.call()
+    t = phone.press("1")
+    assert "Runotuokio" in t.text and "Tampereen Teatteri" in t.text
+    assert "Puhelinesitys" in t.text and "kuusikymmentä minuuttia" in t.text
+    when = t.said[1]
+    assert "kello" in when and not re.search(r"\d", when), when
+    assert t.find("Gather/Pause") is not None  # a pause before the date and time
+    assert "Kuullaksesi lisää, paina 1" in t.text
+
+
+def test_more_previous_and_star_repeat(phone, known, week):
+    phone.call()
+    first = phone.press("1")
+    t = phone.press("4")
+    assert "ensimmäinen" in t.text
+    t = phone.press("1")
+    assert "Pitkä kuvaus." in t.text and "Ilmoittautuaksesi, paina 2" in t.text
+    again = phone.press("*")
+    assert again.said == t.said
+    phone.press("3")
+    back = phone.press("4")
+    assert back.said == first.said[1:]  # the same item, without the count
+
+
+def test_speech_works_like_keys(phone, known, week):
+    phone.call()
+    t = phone.say("ohjelma kiitos")
+    assert "neljä tapahtumaa" in t.text
+    t = phone.say("seuraava")
+    assert "Laulamme yhdessä" in t.text
+    t = phone.say("toista")
+    assert "Laulamme yhdessä" in t.text
+
+
+def test_silence_reprompts_simpler_then_helps_and_never_hangs_up(phone, known):
+    full = phone.call()
+    first = phone.silence()
+    gather_ok(first)
+    assert first.text.startswith("En kuullut valintaa. Valitse numero.")
+    assert "Tähti toistaa" in first.text
+    second = phone.silence()
+    gather_ok(second)
+    assert "nollalla tavoitat henkilön" in second.text
+    for _ in range(5):
+        gather_ok(phone.silence())
+    assert len(full.text) > len("Päävalikko.")
+
+
+def test_counters_reset_on_a_new_menu(phone, known, week):
+    phone.call()
+    phone.silence()
+    t = phone.press("1")
+    t = phone.silence()
+    assert "nollalla tavoitat" not in t.text  # first failure in this menu
+    assert "Lisää 1, ilmoittaudu 2" in t.text
+
+
+def test_bad_key_is_explained_twice_then_help(phone, known):
+    phone.call()
+    t = phone.press("7")
+    gather_ok(t)
+    assert t.text.startswith("Tuota valintaa ei ole.")
+    t = phone.press("#")
+    assert "Voit painaa numeroa tai sanoa valinnan ääneen" in t.text
+    gather_ok(t)
+
+
+def test_event_code_known_unknown_and_spoken(phone, known, week):
+    phone.call()
+    t = phone.press("4")
+    gather_ok(t)
+    assert t.gather.get("finishOnKey") == "#" and t.gather.get("numDigits") is None
+    t = phone.press("999")
+    gather_ok(t)
+    assert "Koodilla yhdeksän, yhdeksän, yhdeksän ei löytynyt" in t.text
+    t = phone.press("102")
+    assert "Laulamme yhdessä" in t.text
+    phone.press("*")
+    phone.press("0")  # 0 works inside the item too
+    phone.call()
+    phone.press("4")
+    t = phone.say("yksi nolla kolme")
+    assert "Museokierros" in t.text
+
+
+def test_empty_programme_is_said_gracefully(phone, known):
+    phone.call()
+    t = phone.press("1")
+    gather_ok(t)
+    assert "Tällä viikolla ei ole ohjelmaa" in t.text and "Päävalikko" in t.text
+
+
+def test_cancelled_session_is_announced_as_cancelled(phone, known, db):
+    s = f.session(db, f.event(db, title="Peruttu konsertti"), starts_in=timedelta(hours=3),
+                  status=SessionStatus.CANCELLED)
+    db.commit()
+    phone.call()
+    t = phone.press("1")
+    assert "Peruttu konsertti" in t.text and "peruttu" in t.text.split("Peruttu konsertti")[1]
+    assert s.id
+
+
+def test_person_in_office_hours_transfers_then_returns(phone, known, monkeypatch):
+    monkeypatch.setattr("voice.calls.utcnow", lambda: MONDAY_10)
+    phone.call()
+    t = phone.press("0")
+    assert t.dial is not None and t.dial.text == "+358901234567"
+    assert "Yhdistän sinut" in t.text
+    t = phone.dial_ended("completed")
+    gather_ok(t)
+    assert "Palaat päävalikkoon" in t.text
+    phone.press("0")
+    t = phone.dial_ended("no-answer")
+    assert "Soitamme sinulle takaisin" in t.text
+
+
+def test_person_outside_office_hours_says_hours_and_calls_back(phone, known, db, monkeypatch):
+    monkeypatch.setattr("voice.calls.utcnow", lambda: MONDAY_19)
+    phone.call()
+    phone.press("1")
+    t = phone.press("0")
+    gather_ok(t)
+    assert "maanantai – perjantai kello yhdeksän ja viisitoista välillä" in t.text
+    assert db.scalar(select(func.count()).select_from(CallbackRequest)) == 1
+
+
+def test_unsigned_or_badly_signed_requests_get_403(phone, client, app):
+    phone.sign = False
+    assert phone.call().status == 403
+    phone.sign = True
+    resp = client.post("/voice/incoming", data={"CallSid": "CA1"},
+                       headers={"X-Twilio-Signature": "bad"}, base_url="https://phone.example.test")
+    assert resp.status_code == 403
+    app.config["TWILIO_SKIP_SIGNATURE"] = True
+    phone.sign = False
+    assert phone.call().status == 200
+
+
+def test_signature_checked_against_forwarded_host(app, client):
+    from twilio.request_validator import RequestValidator
+
+    app.config["PUBLIC_BASE_URL"] = ""
+    form = {"CallSid": "CA2", "From": "+358912345678", "To": "+358942000000"}
+    url = "https://proxy.example.fi/voice/incoming"
+    sig = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(url, form)
+    resp = client.post("/voice/incoming", data=form, headers={
+        "X-Twilio-Signature": sig, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "proxy.example.fi"})
+    assert resp.status_code == 200
+
+
+def test_an_exception_in_a_flow_becomes_a_spoken_apology(phone, known, monkeypatch):
+    phone.call()
+
+    def boom(self, ctx):  # type: ignore[no-untyped-def]
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(type(engine.get_node("programme")), "enter", boom)
+    t = phone.press("1")
+    assert t.status == 200
+    assert "jotain meni vikaan" in t.text and "painamalla 0" in t.text
+    assert t.gather is not None and not t.hangs_up
+    t = phone.press("1")  # back to the main menu
+    assert t.verbs() == ["Redirect"]
+    t = phone.post(phone.timeout_action)
+    assert "Päävalikko" in t.text
+
+
+def test_fallback_apologises_and_offers_a_person(phone):
+    t = phone.post("/voice/fallback")
+    assert "häiriö" in t.text and t.gather is not None
+    t = phone.press("0")
+    assert t.dial is not None
+
+
+def test_status_callback_closes_the_call_log_and_logs_menus(phone, known, db):
+    phone.call()
+    phone.press("1")
+    phone.hang_up(duration=42)
+    call = db.scalars(select(CallLog)).one()
+    assert call.status == "completed" and call.duration_seconds == 42 and call.ended_at
+    nodes = set(db.scalars(select(MenuVisit.node)))
+    assert {"main_menu", "programme"} <= nodes
+
+
+def test_no_phone_number_in_call_log_state(phone, known, db):
+    phone.call()
+    phone.press("1")
+    call = db.scalars(select(CallLog)).one()
+    assert "358" not in str(call.state)
+
+
+@pytest.mark.parametrize("lang,key,expect", [("sv", "2", "Huvudmeny"), ("en", "3", "Main menu")])
+def test_other_languages_walk_the_programme(make_phone, week, lang, key, expect):
+    p = make_phone("+358501112233")
+    p.call()
+    t = p.press(key)
+    assert expect in t.text
+    t = p.press("1")
+    assert ("program" in t.text.lower()) and "Runotuokio" in t.text
+    assert not re.search(r"\d", t.said[1])
