@@ -54,11 +54,12 @@ def _price(value: str | int) -> dict[str, str]:
 def _providers(db: DbSession, specs: list[dict[str, Any]],
                cities: dict[str, City]) -> dict[str, Provider]:
     found: dict[str, Provider] = {}
+    pin_hash = ""  # hashing is slow on purpose: do it once, and only if a provider is new
     for spec in specs:
         provider = db.scalar(select(Provider).where(Provider.name == spec["name"]))
         if provider is None:
-            provider = Provider(name=spec["name"], pin_hash=generate_password_hash(DEMO_PROVIDER_PIN),
-                                pin_failures=0)
+            pin_hash = pin_hash or generate_password_hash(DEMO_PROVIDER_PIN)
+            provider = Provider(name=spec["name"], pin_hash=pin_hash, pin_failures=0)
             provider.city = cities[spec["city"]] if spec["city"] else None
             db.add(provider)
         found[spec["key"]] = provider

@@ -2,12 +2,16 @@
 the database URL is the app's, so no alembic.ini has to be kept in step with the settings."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
+# Alembic 1.17+ logs one INFO line per internal plugin when loaded; keep the start-up quiet.
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+from alembic import command  # noqa: E402
+from alembic.config import Config  # noqa: E402
 from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.engine import Connection

@@ -1,6 +1,7 @@
 """The programme walk (one event at a time) and going straight to an event by its code."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Callable
 
 from catalogue import programme as catalogue_programme
@@ -16,14 +17,20 @@ DescriptionLookup = Callable[[Any, Any, str], "Segment | None"]
 description_lookup: DescriptionLookup | None = None
 
 
-def item_segments(session: Session, lang: str) -> list[Segment]:
-    """What a caller hears for one programme item: day, time, title, who, how, length."""
+def item_segments(session: Session, lang: str, now: datetime | None = None) -> list[Segment]:
+    """What a caller hears for one programme item: day, time, title, who, how, length.
+
+    Something already under way (a recording's listening window, a live session) is announced as
+    on now rather than with a start date in the past."""
     event = session.event
 
     def say(key: str, **values: Any) -> list[Segment]:
         return prompts.segments(lang, key, **values)
 
-    segs = say("programme.item_when", when=speak.when(session.starts_at, lang))
+    if now is not None and session.starts_at <= now and session.status != SessionStatus.CANCELLED:
+        segs = say("programme.item_now")
+    else:
+        segs = say("programme.item_when", when=speak.when(session.starts_at, lang))
     segs += say("programme.item_title", title=event.text("title", lang))
     segs += say("programme.item_provider", provider=event.provider.name)
     if session.status == SessionStatus.CANCELLED:
@@ -32,14 +39,18 @@ def item_segments(session: Session, lang: str) -> list[Segment]:
         city = event.city.name(lang) if event.city else ""
         segs += say("programme.kind_in_person", venue=event.venue, address=event.address, city=city)
     elif session.kind == SessionKind.RECORDING:
-        segs += say("programme.kind_recording")
+        # A recording's session is its listening window, not its length.
+        return segs + say("programme.kind_recording") + _price(event, lang) + say(
+            "programme.available_until", when=speak.when(session.ends_at, lang))
     else:
         segs += say("programme.kind_phone")
     segs += say("programme.length", minutes=speak.number(session.length_minutes, lang))
+    return segs + _price(event, lang)
+
+
+def _price(event: Any, lang: str) -> list[Segment]:
     price = event.text("price_text", lang)
-    if price:
-        segs += say("programme.price", price=price)
-    return segs
+    return prompts.segments(lang, "programme.price", price=price) if price else []
 
 
 def description_segments(ctx: Ctx, session: Session) -> list[Segment]:
@@ -109,7 +120,7 @@ class Item(Menu):
         session = self.current(ctx)
         if session is None:  # deleted by staff meanwhile
             return Goto("main_menu", preface=ctx.say("programme.end"))
-        return item_segments(session, ctx.lang) + self.option_segments(ctx)
+        return item_segments(session, ctx.lang, ctx.now) + self.option_segments(ctx)
 
     def reprompt(self, ctx: Ctx) -> list[Segment]:
         return ctx.say("programme.short")

@@ -39,4 +39,9 @@ cfg = alembic_config(f"sqlite:///{tmp}/verify.sqlite3")
 command.upgrade(cfg, "head")
 command.check(cfg)
 PYEOF
-echo "wrote $TARGET"
+if [ -f "$TMP/backup.py" ] && cmp -s <(grep -v '^Create Date:' "$TMP/backup.py") <(grep -v '^Create Date:' "$TARGET"); then
+    mv -f "$TMP/backup.py" "$TARGET"  # unchanged apart from the date: keep the old file, no diff
+    echo "$TARGET is up to date"
+else
+    echo "wrote $TARGET"
+fi

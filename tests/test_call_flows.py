@@ -325,3 +325,15 @@ def test_other_languages_walk_the_programme(make_phone, week, lang, key, expect)
     t = p.press("1")
     assert ("program" in t.text.lower()) and "Runotuokio" in t.text
     assert not re.search(r"\d", t.said[1])
+
+
+def test_recording_under_way_is_announced_as_on_now_with_its_window(phone, known, db):
+    from catalogue.models import SessionKind
+
+    f.session(db, f.event(db, title="Äänikirjahetki"), starts_in=timedelta(days=-1),
+              minutes=6 * 24 * 60, kind=SessionKind.RECORDING, capacity=None)
+    db.commit()
+    phone.call()
+    t = phone.press("1")
+    assert "Nyt käynnissä" in t.text and "Kuunneltavissa" in t.text
+    assert "Kesto" not in t.text

@@ -93,12 +93,25 @@ def count_active(db: DbSession, session: Session) -> dict[str, int]:
     return {"confirmed": confirmed, "waiting": len(regs) - confirmed, "total": len(regs)}
 
 
+def _claim(db: DbSession, session: Session, status: SessionStatus) -> None:
+    """Change a scheduled session's status first, with a conditional UPDATE: that takes the
+    row's write lock (the database's on SQLite) before the registrations are read, so a phone
+    registration cannot slip in between, and the registration service, which locks the session
+    too, then sees it is no longer scheduled."""
+    done = db.execute(
+        update(Session)
+        .where(Session.id == session.id, Session.status == SessionStatus.SCHEDULED)
+        .values(status=status)
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise ValueError("only a scheduled session can be changed so")
+    db.refresh(session)
+
+
 def cancel_session(db: DbSession, session: Session) -> int:
     """Cancel; each active registration is marked to be told. Registrations keep their status,
     so the list of whom to call stays intact and the phone can say "this was cancelled"."""
-    if session.status != SessionStatus.SCHEDULED:
-        raise ValueError("only a scheduled session can be cancelled")
-    session.status = SessionStatus.CANCELLED
+    _claim(db, session, SessionStatus.CANCELLED)
     regs = active_registrations(db, session)
     for reg in regs:
         reg.notify_pending = "cancelled"
@@ -110,8 +123,7 @@ def move_session(db: DbSession, session: Session, *, new_start_local: datetime,
                  minutes: int) -> tuple[Session, int]:
     """Move to a new time (see the module's docstring); returns the new session and how many
     registrations were moved and marked to be told."""
-    if session.status != SessionStatus.SCHEDULED:
-        raise ValueError("only a scheduled session can be moved")
+    _claim(db, session, SessionStatus.MOVED)
     start = to_utc(new_start_local)
     shift = start - session.starts_at
     new = Session(
@@ -130,7 +142,6 @@ def move_session(db: DbSession, session: Session, *, new_start_local: datetime,
             .where(Registration.id.in_([r.id for r in regs]))
             .values(session_id=new.id, notify_pending="moved")
         )
-    session.status = SessionStatus.MOVED
     session.moved_to_id = new.id
     session.confirmed_count = 0
     db.flush()

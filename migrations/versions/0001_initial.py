@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-27 22:03:14.222229
+Create Date: 2026-11-27 22:09:12.612972
 
 """
 from typing import Sequence, Union
@@ -28,8 +28,8 @@ def upgrade() -> None:
     sa.Column('name_sv', sa.String(length=80), nullable=False),
     sa.Column('name_en', sa.String(length=80), nullable=False),
     sa.Column('area_code', sa.String(length=4), nullable=True),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('slug')
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_city')),
+    sa.UniqueConstraint('slug', name=op.f('uq_city_slug'))
     )
     op.create_table('caller',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -38,9 +38,9 @@ def upgrade() -> None:
     sa.Column('city_id', sa.Integer(), nullable=True),
     sa.Column('name', sa.String(length=120), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['city_id'], ['city.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('phone')
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'], name=op.f('fk_caller_city_id_city')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_caller')),
+    sa.UniqueConstraint('phone', name=op.f('uq_caller_phone'))
     )
     op.create_table('provider',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -49,8 +49,8 @@ def upgrade() -> None:
     sa.Column('pin_hash', sa.String(length=255), nullable=True),
     sa.Column('pin_failures', sa.Integer(), nullable=False),
     sa.Column('pin_locked_until', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['city_id'], ['city.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'], name=op.f('fk_provider_city_id_city')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_provider'))
     )
     op.create_table('admin_user',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -61,10 +61,10 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('last_login_at', sa.DateTime(), nullable=True),
-    sa.CheckConstraint("role <> 'provider' OR provider_id IS NOT NULL", name='user_provider_has_id'),
-    sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('email')
+    sa.CheckConstraint("role <> 'provider' OR provider_id IS NOT NULL", name=op.f('ck_admin_user_user_provider_has_id')),
+    sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], name=op.f('fk_admin_user_provider_id_provider')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_admin_user')),
+    sa.UniqueConstraint('email', name=op.f('uq_admin_user_email'))
     )
     with op.batch_alter_table('admin_user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_admin_user_provider_id'), ['provider_id'], unique=False)
@@ -80,9 +80,9 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('duration_seconds', sa.Integer(), nullable=True),
     sa.Column('state', sa.JSON(), nullable=False),
-    sa.ForeignKeyConstraint(['caller_id'], ['caller.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('call_sid')
+    sa.ForeignKeyConstraint(['caller_id'], ['caller.id'], name=op.f('fk_call_log_caller_id_caller')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_call_log')),
+    sa.UniqueConstraint('call_sid', name=op.f('uq_call_log_call_sid'))
     )
     with op.batch_alter_table('call_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_call_log_caller_id'), ['caller_id'], unique=False)
@@ -93,8 +93,8 @@ def upgrade() -> None:
     sa.Column('caller_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('done_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['caller_id'], ['caller.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.ForeignKeyConstraint(['caller_id'], ['caller.id'], name=op.f('fk_callback_request_caller_id_caller')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_callback_request'))
     )
     with op.batch_alter_table('callback_request', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_callback_request_caller_id'), ['caller_id'], unique=False)
@@ -120,10 +120,10 @@ def upgrade() -> None:
     sa.Column('venue', sa.String(length=200), nullable=False),
     sa.Column('address', sa.String(length=200), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint('length(code) between 3 and 4', name='event_code_len'),
-    sa.ForeignKeyConstraint(['city_id'], ['city.id'], ),
-    sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.CheckConstraint('length(code) between 3 and 4', name=op.f('ck_event_event_code_len')),
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'], name=op.f('fk_event_city_id_city')),
+    sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], name=op.f('fk_event_provider_id_provider')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event'))
     )
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_event_city_id'), ['city_id'], unique=False)
@@ -144,9 +144,9 @@ def upgrade() -> None:
     sa.Column('source', sa.Enum('phone', 'upload', name='audio_source', native_enum=False, length=20), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('reviewed_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['event_id'], ['event.id'], ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_audio_description_event_id_event'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], name=op.f('fk_audio_description_provider_id_provider')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audio_description'))
     )
     with op.batch_alter_table('audio_description', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audio_description_event_id'), ['event_id'], unique=False)
@@ -158,8 +158,8 @@ def upgrade() -> None:
     sa.Column('call_id', sa.Integer(), nullable=False),
     sa.Column('node', sa.String(length=40), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['call_id'], ['call_log.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
+    sa.ForeignKeyConstraint(['call_id'], ['call_log.id'], name=op.f('fk_menu_visit_call_id_call_log'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_menu_visit'))
     )
     with op.batch_alter_table('menu_visit', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_menu_visit_call_id'), ['call_id'], unique=False)
@@ -176,11 +176,11 @@ def upgrade() -> None:
     sa.Column('registration_opens_at', sa.DateTime(), nullable=True),
     sa.Column('registration_closes_at', sa.DateTime(), nullable=True),
     sa.Column('moved_to_id', sa.Integer(), nullable=True),
-    sa.CheckConstraint('capacity IS NULL OR capacity >= 0', name='session_capacity_nonneg'),
-    sa.CheckConstraint('ends_at > starts_at', name='session_ends_after_start'),
-    sa.ForeignKeyConstraint(['event_id'], ['event.id'], ),
-    sa.ForeignKeyConstraint(['moved_to_id'], ['session.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.CheckConstraint('capacity IS NULL OR capacity >= 0', name=op.f('ck_session_session_capacity_nonneg')),
+    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_session_session_ends_after_start')),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_session_event_id_event')),
+    sa.ForeignKeyConstraint(['moved_to_id'], ['session.id'], name=op.f('fk_session_moved_to_id_session')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_session'))
     )
     with op.batch_alter_table('session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_session_event_id'), ['event_id'], unique=False)
@@ -198,10 +198,10 @@ def upgrade() -> None:
     sa.Column('notify_pending', sa.String(length=20), nullable=True),
     sa.Column('attended', sa.Boolean(), nullable=True),
     sa.Column('active_key', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['caller_id'], ['caller.id'], ),
-    sa.ForeignKeyConstraint(['registered_by_caller_id'], ['caller.id'], ),
-    sa.ForeignKeyConstraint(['session_id'], ['session.id'], ),
-    sa.PrimaryKeyConstraint('id'),
+    sa.ForeignKeyConstraint(['caller_id'], ['caller.id'], name=op.f('fk_registration_caller_id_caller')),
+    sa.ForeignKeyConstraint(['registered_by_caller_id'], ['caller.id'], name=op.f('fk_registration_registered_by_caller_id_caller')),
+    sa.ForeignKeyConstraint(['session_id'], ['session.id'], name=op.f('fk_registration_session_id_session')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_registration')),
     sa.UniqueConstraint('session_id', 'caller_id', 'active_key', name='registration_one_active')
     )
     with op.batch_alter_table('registration', schema=None) as batch_op:

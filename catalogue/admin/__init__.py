@@ -1,0 +1,76 @@
+"""The web admin: staff and providers run the programme that the phone reads.
+
+``init_app`` wires login (Flask-Login), CSRF for every form in the whole app (Flask-WTF; only the
+Twilio webhooks are exempt, they are protected by signatures), secure session cookies with an idle
+timeout, the ``/admin`` blueprint and ``lampio users``.
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from flask import Flask, render_template, request
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+IDLE_MINUTES = 30
+
+
+def _cookie_secure(app: Flask) -> bool:
+    """Secure cookies everywhere except tests and the embedded default on plain local http."""
+    env = os.environ.get("SESSION_COOKIE_SECURE")
+    if env is not None:
+        return env.strip().lower() in {"1", "true", "yes", "on"}
+    if app.config.get("TESTING"):
+        return False
+    base = str(app.config.get("PUBLIC_BASE_URL") or "")
+    local = ("http://127.0.0.1", "http://localhost", "http://[::1]")
+    return not (base == "" or base.startswith(local))
+
+
+def configure_sessions(app: Flask) -> None:
+    """The session cookie is signed with a timestamp that Flask checks against
+    ``PERMANENT_SESSION_LIFETIME``; refreshed on each request, that is the idle timeout."""
+    minutes = int(app.config.get("ADMIN_IDLE_MINUTES", IDLE_MINUTES))
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=_cookie_secure(app),
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=minutes),
+        SESSION_REFRESH_EACH_REQUEST=True,
+    )
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+
+
+def _exempt_webhooks() -> None:
+    from voice.blueprint import bp as voice_bp
+
+    csrf.exempt(voice_bp)
+
+
+def _csrf_error(exc: CSRFError) -> tuple[str, int]:
+    from .i18n import t
+
+    if request.blueprint == "admin" or request.path.startswith("/admin"):
+        return render_template("admin/error.html", title=t("error.csrf_title"),
+                               message=t("error.csrf")), 400
+    return "Bad request: missing or invalid CSRF token.", 400
+
+
+def init_app(app: Flask) -> None:
+    from . import auth, cli, templating
+    from .blueprint import bp
+
+    configure_sessions(app)
+    csrf.init_app(app)
+    _exempt_webhooks()
+    app.register_error_handler(CSRFError, _csrf_error)
+    login_manager.init_app(app)
+    auth.configure_login(login_manager)
+    templating.init_app(app, bp)
+    app.register_blueprint(bp)
+    cli.init_app(app)

@@ -1,0 +1,50 @@
+"""The web admin's URL table (the views live in their own modules)."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from . import auth, events, hear, overview, recordings, registrations, sessions
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+bp.before_request(auth.require_login)
+
+bp.add_url_rule("/", "index", view_func=overview.index)
+bp.add_url_rule("/login", "login", view_func=auth.login, methods=["GET", "POST"])
+bp.add_url_rule("/logout", "logout", view_func=auth.logout, methods=["POST"])
+bp.add_url_rule("/language", "set_language", view_func=auth.set_language, methods=["POST"])
+
+bp.add_url_rule("/events", "list_events", view_func=events.list_events)
+bp.add_url_rule("/events/new", "new_event", view_func=events.new_event, methods=["GET", "POST"])
+bp.add_url_rule("/events/<int:event_id>", "show_event", view_func=events.show_event)
+bp.add_url_rule("/events/<int:event_id>/edit", "edit_event", view_func=events.edit_event,
+                methods=["GET", "POST"])
+bp.add_url_rule("/events/<int:event_id>/sessions/new", "new_session", view_func=events.new_session,
+                methods=["GET", "POST"])
+
+bp.add_url_rule("/sessions/<int:session_id>/edit", "edit_session", view_func=sessions.edit_session,
+                methods=["GET", "POST"])
+bp.add_url_rule("/sessions/<int:session_id>/cancel", "cancel_session",
+                view_func=sessions.cancel_session, methods=["GET", "POST"])
+bp.add_url_rule("/sessions/<int:session_id>/move", "move_session", view_func=sessions.move_session,
+                methods=["GET", "POST"])
+
+bp.add_url_rule("/sessions/<int:session_id>/registrations", "list_registrations",
+                view_func=registrations.list_registrations)
+bp.add_url_rule("/sessions/<int:session_id>/registrations", "add_registration",
+                view_func=registrations.add_registration, methods=["POST"])
+bp.add_url_rule("/sessions/<int:session_id>/registrations.csv", "export_registrations",
+                view_func=registrations.export_csv)
+bp.add_url_rule("/registrations/<int:reg_id>/cancel", "cancel_registration",
+                view_func=registrations.cancel_registration, methods=["POST"])
+bp.add_url_rule("/registrations/<int:reg_id>/attendance", "mark_attendance",
+                view_func=registrations.mark_attendance, methods=["POST"])
+
+bp.add_url_rule("/hear", "hear", view_func=hear.week)
+
+bp.add_url_rule("/recordings", "list_recordings", view_func=recordings.list_recordings)
+bp.add_url_rule("/recordings/upload", "upload_recording", view_func=recordings.upload_recording,
+                methods=["GET", "POST"])
+bp.add_url_rule("/recordings/<int:rec_id>", "show_recording", view_func=recordings.show_recording)
+bp.add_url_rule("/recordings/<int:rec_id>/review", "review_recording",
+                view_func=recordings.review_recording, methods=["POST"])

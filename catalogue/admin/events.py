@@ -1,0 +1,112 @@
+"""Events: list, create, edit, and adding (weekly repeating) sessions to one."""
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, url_for
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from ..db import get_db
+from ..models import City, Event, Provider, Session, SessionKind, SessionStatus
+from ..timeutil import to_local, utcnow
+from . import access, schedule
+from .forms import EventForm, NewSessionForm
+from .i18n import current_lang, t
+
+
+def programme_changed() -> None:
+    """Ask the audio worker to render the edited items soon; the phone itself reads the database
+    and has the change at once."""
+    svc = current_app.extensions.get("lampio_audio")
+    if svc is not None and hasattr(svc, "poke"):
+        svc.poke()
+
+
+def _event_form(event: Event | None = None) -> EventForm:
+    db = get_db()
+    form = EventForm(obj=event)
+    u = access.user()
+    if u.is_staff:
+        providers = db.scalars(select(Provider).order_by(Provider.name)).all()
+        form.provider_id.choices = [(p.id, p.name) for p in providers]
+    else:
+        own = db.get(Provider, u.provider_id)
+        form.provider_id.choices = [(own.id, own.name)] if own else []
+        form.provider_id.data = u.provider_id  # whatever was posted: a provider's own only
+    cities = db.scalars(select(City).order_by(City.name_fi)).all()
+    lang = current_lang()
+    form.city_id.choices = [(0, t("event.by_phone"))] + [(c.id, c.name(lang)) for c in cities]
+    if event is not None and not form.is_submitted():
+        form.city_id.data = event.city_id or 0
+    return form
+
+
+def _apply(form: EventForm, event: Event) -> None:
+    for name in EventForm.TEXT_FIELDS:
+        setattr(event, name, (getattr(form, name).data or "").strip())
+    event.city_id = form.city_id.data or None
+    event.provider_id = form.provider_id.data
+
+
+def list_events() -> str:
+    db = get_db()
+    now = utcnow()
+    events = db.scalars(access.events_query().order_by(Event.title_fi)).all()
+    next_start = dict(db.execute(
+        select(Session.event_id, func.min(Session.starts_at))
+        .where(Session.event_id.in_([e.id for e in events]), Session.ends_at > now,
+               Session.status == SessionStatus.SCHEDULED)
+        .group_by(Session.event_id)).all())
+    return render_template("admin/events.html", events=events, next_start=next_start)
+
+
+def new_event() -> str | Response:
+    form = _event_form()
+    if form.validate_on_submit():
+        event = Event(code="000")
+        _apply(form, event)
+        schedule.add_event(get_db(), event)
+        programme_changed()
+        flash(t("event.created", code=event.code), "success")
+        return redirect(url_for("admin.new_session", event_id=event.id))
+    return render_template("admin/event_form.html", form=form, event=None)
+
+
+def edit_event(event_id: int) -> str | Response:
+    event = access.event_or_404(event_id)
+    form = _event_form(event)
+    if form.validate_on_submit():
+        _apply(form, event)
+        get_db().flush()
+        programme_changed()
+        flash(t("event.saved"), "success")
+        return redirect(url_for("admin.show_event", event_id=event.id))
+    return render_template("admin/event_form.html", form=form, event=event)
+
+
+def show_event(event_id: int) -> str:
+    event = access.event_or_404(event_id)
+    db = get_db()
+    sessions = db.scalars(select(Session).where(Session.event_id == event.id)
+                          .order_by(Session.starts_at)).all()
+    counts = {s.id: schedule.count_active(db, s) for s in sessions}
+    return render_template("admin/event.html", event=event, sessions=sessions, counts=counts,
+                           now=utcnow(), SessionStatus=SessionStatus)
+
+
+def new_session(event_id: int) -> str | Response:
+    event = access.event_or_404(event_id)
+    form = NewSessionForm()
+    form.event_has_city = event.city_id is not None
+    form.now_local = to_local(utcnow()).replace(tzinfo=None)
+    if not form.is_submitted():
+        form.kind.data = (SessionKind.IN_PERSON if event.city_id else SessionKind.PHONE).value
+    if form.validate_on_submit():
+        created = schedule.add_sessions(
+            get_db(), event, first_local=form.starts_at.data, minutes=form.minutes.data,
+            kind=SessionKind(form.kind.data), capacity=form.capacity.data,
+            opens_local=form.registration_opens_at.data,
+            closes_local=form.registration_closes_at.data, weeks=form.repeat_weeks.data)
+        programme_changed()
+        flash(t("session.created", count=len(created)), "success")
+        return redirect(url_for("admin.show_event", event_id=event.id))
+    return render_template("admin/session_form.html", form=form, event=event, session=None)

@@ -1,0 +1,104 @@
+""""What callers hear": a week's programme, sentence by sentence, exactly as the phone reads it
+(``ivr_flows.programme.item_segments`` and the "hear more" text), each with a player for the
+rendered audio, so staff can hear a typo before a caller does."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask import current_app, render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import joinedload
+
+from ivr_flows import prompts
+from ivr_flows.programme import description_segments, item_segments
+from ivr_flows.reply import Segment
+
+from ..db import get_db
+from ..models import LANGUAGES, Event, Session, SessionStatus
+from ..timeutil import LOCAL_TZ, to_local, to_utc, utcnow
+from . import access
+
+
+@dataclass
+class _ReadingCtx:
+    """The little of a call's context that the "hear more" text needs."""
+
+    db: DbSession
+    lang: str
+
+    def say(self, key: str, **values: Any) -> list[Segment]:
+        return prompts.segments(self.lang, key, **values)
+
+
+@dataclass
+class Line:
+    text: str
+    pause: float
+    url: str | None
+    recorded: bool = False
+
+
+@dataclass
+class Item:
+    session: Session
+    lines: list[Line]
+    more: list[Line] = field(default_factory=list)
+
+
+def _lines(segments: list[Segment]) -> list[Line]:
+    svc = current_app.extensions.get("lampio_audio")
+    out = []
+    for seg in segments:
+        url = svc.prompt_url(seg) if svc is not None else None
+        out.append(Line(seg.text, seg.pause, url, recorded=bool(seg.audio_path)))
+    return out
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _week_param() -> date:
+    raw = request.args.get("week", "")
+    try:
+        return monday_of(date.fromisoformat(raw))
+    except ValueError:
+        return monday_of(to_local(utcnow()).date())
+
+
+def week_sessions(db: DbSession, monday: date) -> list[Session]:
+    start = to_utc(datetime.combine(monday, time(0), LOCAL_TZ))
+    end = to_utc(datetime.combine(monday + timedelta(days=7), time(0), LOCAL_TZ))
+    stmt = (select(Session).join(Session.event).where(Session.starts_at >= start, Session.starts_at < end,
+                       Session.status != SessionStatus.MOVED)
+            .options(joinedload(Session.event).joinedload(Event.provider),
+                     joinedload(Session.event).joinedload(Event.city))
+            .order_by(Session.starts_at, Session.id))
+    u = access.user()
+    if not u.is_staff:
+        stmt = stmt.where(Event.provider_id == u.provider_id)
+    return list(db.scalars(stmt).unique())
+
+
+def week() -> str:
+    db = get_db()
+    monday = _week_param()
+    spoken = request.args.get("lang", "fi")
+    if spoken not in LANGUAGES:
+        spoken = "fi"
+    items = []
+    described: set[int] = set()
+    for s in week_sessions(db, monday):
+        more: list[Line] = []
+        if s.event_id not in described:
+            more = _lines(description_segments(_ReadingCtx(db, spoken), s))  # type: ignore[arg-type]
+            described.add(s.event_id)
+        items.append(Item(s, _lines(item_segments(s, spoken)), more))
+    total = sum(len(i.lines) + len(i.more) for i in items)
+    rendered = sum(1 for i in items for line in i.lines + i.more if line.url)
+    return render_template("admin/hear.html", items=items, monday=monday, spoken=spoken,
+                           prev_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7),
+                           sunday=monday + timedelta(days=6), total=total, rendered=rendered)

@@ -1,0 +1,86 @@
+"""The overview: calls per day, menu choices reached, registrations and attendance per
+session. Staff see everything; a provider sees the registrations chart of its own sessions
+only (calls are not a provider's business)."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from flask import render_template
+from sqlalchemy import func, select
+
+from ..db import get_db
+from ..models import CallLog, Event, MenuVisit, Registration, RegistrationStatus, Session, SessionStatus
+from ..timeutil import LOCAL_TZ, to_local, to_utc, utcnow
+from . import access
+from .charts import bar_chart, column_chart
+from .i18n import t
+
+DAYS = 30
+
+
+def calls_per_day(db, today: date, days: int = DAYS) -> list[tuple[date, int]]:  # type: ignore[no-untyped-def]
+    """Counted by Helsinki day (a call at 01:00 local time belongs to that day, not to
+    yesterday's UTC date)."""
+    first = today - timedelta(days=days - 1)
+    since = to_utc(datetime.combine(first, time(0), LOCAL_TZ))
+    counts = {first + timedelta(days=i): 0 for i in range(days)}
+    for (started,) in db.execute(select(CallLog.started_at).where(CallLog.started_at >= since)):
+        day = to_local(started).date()
+        if day in counts:
+            counts[day] += 1
+    return sorted(counts.items())
+
+
+def menu_counts(db, since: datetime) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+    rows = db.execute(select(MenuVisit.node, func.count()).where(MenuVisit.at >= since)
+                      .group_by(MenuVisit.node).order_by(func.count().desc())).all()
+    return [(node, n) for node, n in rows]
+
+
+def session_counts(db, since: datetime, until: datetime) -> list[tuple[Session, int, int, int]]:  # type: ignore[no-untyped-def]
+    """(session, confirmed, waiting, attended) for sessions starting in the window."""
+    stmt = (select(Session).join(Session.event)
+            .where(Session.starts_at >= since, Session.starts_at < until,
+                   Session.status != SessionStatus.MOVED)
+            .order_by(Session.starts_at))
+    u = access.user()
+    if not u.is_staff:
+        stmt = stmt.where(Event.provider_id == u.provider_id)
+    sessions = list(db.scalars(stmt))
+    ids = [s.id for s in sessions]
+    agg = {sid: (c, w, a) for sid, c, w, a in db.execute(
+        select(Registration.session_id,
+               func.count().filter(Registration.status == RegistrationStatus.CONFIRMED),
+               func.count().filter(Registration.status == RegistrationStatus.WAITING),
+               func.count().filter(Registration.attended.is_(True)))
+        .where(Registration.session_id.in_(ids)).group_by(Registration.session_id))}
+    return [(s, *agg.get(s.id, (0, 0, 0))) for s in sessions]
+
+
+def index() -> str:
+    db = get_db()
+    now = utcnow()
+    today = to_local(now).date()
+    u = access.user()
+    ctx: dict[str, object] = {}
+    if u.is_staff:
+        per_day = calls_per_day(db, today)
+        ctx["calls"] = per_day
+        ctx["calls_total"] = sum(n for _, n in per_day)
+        ctx["calls_chart"] = column_chart(
+            [f"{d.day}.{d.month}." for d, _ in per_day], [n for _, n in per_day],
+            title=t("overview.calls_title"), desc=t("overview.calls_desc", days=DAYS), every=3)
+        menus = menu_counts(db, now - timedelta(days=DAYS))
+        ctx["menus"] = menus
+        ctx["menus_chart"] = bar_chart([(t(f"node.{n}") if t(f"node.{n}") != f"node.{n}" else n, [c])
+                                        for n, c in menus], [t("overview.visits")],
+                                       title=t("overview.menus_title"),
+                                       desc=t("overview.menus_desc", days=DAYS), label_width=200)
+    sessions = session_counts(db, now - timedelta(days=14), now + timedelta(days=14))
+    ctx["sessions"] = sessions
+    series = [t("reg.confirmed"), t("reg.waiting"), t("reg.attended")]
+    ctx["sessions_chart"] = bar_chart(
+        [(f"{to_local(s.starts_at):%d.%m. %H.%M} {s.event.title_fi}", [c, w, a])
+         for s, c, w, a in sessions], series,
+        title=t("overview.sessions_title"), desc=t("overview.sessions_desc"))
+    return render_template("admin/overview.html", **ctx)

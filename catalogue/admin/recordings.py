@@ -1,0 +1,106 @@
+"""Audio descriptions: providers upload or see what they recorded by phone; staff listen,
+read the transcript, and approve or reject with a reason the provider sees.
+
+Only an approved description is ever played to callers (``audio.description``)."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import case, select
+from werkzeug.wrappers import Response
+
+from ..db import get_db
+from ..models import AudioDescription, Event
+from ..timeutil import utcnow
+from . import access
+from .forms import ReviewForm, UploadForm
+from .i18n import current_lang, t
+
+Status = AudioDescription.Status
+HIDDEN = (Status.PENDING,)  # recorded by phone but never kept: not the provider's choice yet
+
+
+def _audio_service():  # type: ignore[no-untyped-def]
+    return current_app.extensions.get("lampio_audio")
+
+
+def player_url(desc: AudioDescription) -> str | None:
+    svc = _audio_service()
+    if svc is None or not desc.storage_path:
+        return None
+    return str(svc.recording_url(desc.storage_path))
+
+
+def list_recordings() -> str:
+    status = request.args.get("status", "")
+    stmt = access.recordings_query().where(AudioDescription.status.not_in(HIDDEN))
+    if status in {s.value for s in Status}:
+        stmt = stmt.where(AudioDescription.status == Status(status))
+    order = case((AudioDescription.status == Status.AWAITING_REVIEW, 0), else_=1)
+    recs = get_db().scalars(stmt.order_by(order, AudioDescription.created_at.desc())).all()
+    return render_template("admin/recordings.html", recs=recs, status=status, Status=Status)
+
+
+def show_recording(rec_id: int) -> str:
+    desc = access.recording_or_404(rec_id)
+    if desc.status in HIDDEN:
+        abort(404)
+    form = ReviewForm()
+    return render_template("admin/recording.html", desc=desc, form=form, url=player_url(desc),
+                           Status=Status)
+
+
+@access.staff_only
+def review_recording(rec_id: int) -> str | Response:
+    desc = access.recording_or_404(rec_id)
+    if desc.status in HIDDEN:
+        abort(404)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        return render_template("admin/recording.html", desc=desc, form=form,
+                               url=player_url(desc), Status=Status), 400  # type: ignore[return-value]
+    if form.decision.data == "approve":
+        desc.status = Status.APPROVED
+        desc.review_reason = (form.reason.data or "").strip() or None
+        flash(t("rec.approved"), "success")
+    else:
+        desc.status = Status.REJECTED
+        desc.review_reason = (form.reason.data or "").strip()
+        flash(t("rec.rejected"), "success")
+    desc.reviewed_at = utcnow()
+    return redirect(url_for("admin.list_recordings"))
+
+
+def upload_recording() -> str | Response:
+    db = get_db()
+    events = db.scalars(access.events_query().order_by(Event.title_fi)).all()
+    form = UploadForm()
+    form.event_id.choices = [(e.id, f"{e.code} {e.title_fi}") for e in events]
+    if not form.is_submitted() and request.args.get("event", "").isdigit():
+        form.event_id.data = int(request.args["event"])
+    if form.validate_on_submit():
+        event = access.event_or_404(form.event_id.data)
+        try:
+            from audio.upload import UploadError, accept_upload
+        except ImportError:  # pragma: no cover - the audio package is part of the product
+            abort(503)
+        svc = _audio_service()
+        if svc is None:
+            abort(503)
+        try:
+            stored = accept_upload(svc.storage, form.audio.data.stream)
+        except UploadError as exc:
+            form.audio.errors = [exc.text(current_lang())]
+            return render_template("admin/upload.html", form=form), 400  # type: ignore[return-value]
+        desc = AudioDescription(
+            event_id=event.id, provider_id=event.provider_id, lang=form.lang.data,
+            storage_path=stored.name, duration_seconds=round(stored.duration),
+            status=Status.AWAITING_REVIEW, source=AudioDescription.Source.UPLOAD,
+            transcript_status=AudioDescription.TranscriptStatus.PENDING,
+        )
+        db.add(desc)
+        db.flush()
+        if hasattr(svc, "poke"):
+            svc.poke()  # transcribe soon
+        flash(t("rec.uploaded"), "success")
+        return redirect(url_for("admin.show_recording", rec_id=desc.id))
+    return render_template("admin/upload.html", form=form)

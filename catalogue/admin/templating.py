@@ -1,0 +1,59 @@
+"""What every admin template can use: translations, local times, the language switch."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Flask, request
+
+from ..timeutil import to_local
+from .i18n import LANGUAGE_NAMES, LANGUAGES, current_lang, has, t
+
+WEEKDAYS = {
+    "fi": ("ma", "ti", "ke", "to", "pe", "la", "su"),
+    "sv": ("mån", "tis", "ons", "tors", "fre", "lör", "sön"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+
+
+def local_dt(value: datetime | None, with_weekday: bool = True) -> str:
+    """A stored UTC time as Helsinki time, e.g. "ti 3.12.2024 klo 14.00"."""
+    if value is None:
+        return "–"
+    local = to_local(value)
+    lang = current_lang()
+    day = WEEKDAYS[lang][local.weekday()] + " " if with_weekday else ""
+    if lang == "en":
+        return f"{day}{local.day}.{local.month}.{local.year} {local:%H:%M}"
+    word = "klo" if lang == "fi" else "kl."
+    return f"{day}{local.day}.{local.month}.{local.year} {word} {local:%H.%M}"
+
+
+def input_dt(value: datetime | None) -> str:
+    """For a ``datetime-local`` input's value."""
+    return to_local(value).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+def translate_error(message: Any) -> str:
+    """Form errors are catalogue keys; anything else (a library's own message) is shown as is."""
+    text = str(message)
+    return t(text) if has(text) else text
+
+
+def _context() -> dict[str, Any]:
+    return {"_": t, "lang": current_lang(), "LANGUAGES": LANGUAGES,
+            "LANGUAGE_NAMES": LANGUAGE_NAMES, "current_path": request.full_path.rstrip("?")}
+
+
+def init_app(app: Flask, bp: Blueprint) -> None:
+    app.jinja_env.filters["admin_local_dt"] = local_dt
+    app.jinja_env.filters["admin_input_dt"] = input_dt
+    app.jinja_env.filters["admin_err"] = translate_error
+    bp.app_context_processor(_admin_context)
+
+
+def _admin_context() -> dict[str, Any]:
+    """Only for admin pages (other parts of the app may have their own ``_``)."""
+    if request.blueprint != "admin":
+        return {}
+    return _context()

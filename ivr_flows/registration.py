@@ -1,0 +1,377 @@
+"""Registering by phone, "my registrations", registering someone else, and withheld numbers.
+
+Every write goes through ``catalogue.registration`` (the same rules as the web admin). Nothing is
+written before the caller presses 1 on the spoken read-back (DESIGN rules 5 and 10): the read-back
+only previews, and a person typed in by a relative is created at the confirmation, so a caller
+who hangs up earlier leaves nothing behind. The service commits before it returns, so "you are
+registered" is only ever said about a stored registration.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import phonenumbers
+from sqlalchemy import select
+
+from catalogue import callers
+from catalogue import registration as service
+from catalogue.models import Caller, Registration, RegistrationStatus, Session, SessionKind, SessionStatus
+
+from . import prompts, speak
+from .engine import Ctx, Goto, Input, Menu, NoMatch, Node, Option, Outcome, node
+from .reply import Gather, Segment
+
+# ---- what is said about a session ---------------------------------------------------------
+
+
+def session_segments(ctx: Ctx, session: Session) -> list[Segment]:
+    """Title, weekday, date, time and how to take part: the read-back (DESIGN rule 5)."""
+    event = session.event
+    segs = ctx.say("register.title", title=event.text("title", ctx.lang))
+    segs += ctx.say("register.when", when=speak.when(session.starts_at, ctx.lang))
+    if session.kind == SessionKind.IN_PERSON:
+        segs += ctx.say("register.how_in_person", **_place(ctx, session))
+    elif session.kind == SessionKind.RECORDING:
+        segs += ctx.say("register.how_recording")
+    else:
+        segs += ctx.say("register.how_phone")
+    return segs
+
+
+def _place(ctx: Ctx, session: Session) -> dict[str, str]:
+    event = session.event
+    return {"venue": event.venue, "address": event.address,
+            "city": event.city.name(ctx.lang) if event.city else ""}
+
+
+def next_steps(ctx: Ctx, session: Session, other: bool = False) -> list[Segment]:
+    """What happens next for someone with a place: the call before a phone performance (with
+    the event code, digit by digit), or the place and address of an in-person event."""
+    if session.kind == SessionKind.IN_PERSON:
+        return ctx.say("register.next_in_person", **_place(ctx, session))
+    if session.kind == SessionKind.RECORDING:
+        return ctx.say("register.next_recording")
+    key = "register.next_phone_other" if other else "register.next_phone"
+    return ctx.say(key, code=speak.digits(session.event.code, ctx.lang))
+
+
+def outcome_segments(ctx: Ctx, result: service.Result, other: bool) -> list[Segment]:
+    """The answer to a registration attempt, in the caller's words ("you" or "the person")."""
+    suffix = "_other" if other else ""
+    kind, session = result.kind, result.session
+    position = speak.number(result.position or 1, ctx.lang)
+    if kind == service.Kind.CONFIRMED and session is not None:
+        return ctx.say(f"register.confirmed{suffix}") + next_steps(ctx, session, other)
+    if kind == service.Kind.ALREADY_CONFIRMED and session is not None:
+        return ctx.say(f"register.already{suffix}") + next_steps(ctx, session, other)
+    if kind == service.Kind.WAITING:
+        return ctx.say(f"register.waiting{suffix}", position=position)
+    if kind == service.Kind.ALREADY_WAITING:
+        return ctx.say(f"register.already_waiting{suffix}", position=position)
+    if kind == service.Kind.NOT_OPEN and result.opens_at is not None:
+        return ctx.say("register.not_open", when=speak.when(result.opens_at, ctx.lang))
+    if kind == service.Kind.CLOSED:
+        return ctx.say("register.closed")
+    if kind == service.Kind.CANCELLED:
+        return ctx.say("register.cancelled")
+    return ctx.say("register.gone")
+
+
+def spoken_number(e164: str, lang: str) -> str:
+    """A phone number digit by digit as a caller would type it: "0 4 0 …" for a Finnish number,
+    "plus 4 6 …" for a foreign one."""
+    parsed = phonenumbers.parse(e164)
+    if parsed.country_code == 358:
+        national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return speak.digits(national, lang)
+    return prompts.text(lang, "someone_else.plus") + ", " + speak.digits(e164, lang)
+
+
+def _back(ctx: Ctx) -> Outcome:
+    back = ctx.data.get("back")
+    return Goto("item", back) if back else Goto("main_menu")
+
+
+def _carry(ctx: Ctx, *keys: str, **extra: Any) -> dict[str, Any]:
+    """The data the registration nodes pass along (session, where to go back, the number)."""
+    data = {k: ctx.data[k] for k in ("session_id", "back", *keys) if k in ctx.data}
+    data.update(extra)
+    return data
+
+
+# ---- register -----------------------------------------------------------------------------
+
+def _target(ctx: Ctx) -> tuple[Caller | None, bool]:
+    """Who is being registered (None: a typed number not yet known), and whether it is someone
+    other than the caller."""
+    number = ctx.data.get("number")
+    if not number:
+        return ctx.caller, False
+    known = ctx.db.scalar(select(Caller).where(Caller.phone == number))
+    own = bool(ctx.data.get("own")) or (ctx.caller is not None and ctx.caller.phone == number)
+    return known, not own
+
+
+@node
+class Register(Menu):
+    """Read back → 1 confirm / 2 back / 3 someone else → the confirmation with what next."""
+
+    name = "register"
+    short = "register.short"
+
+    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
+        session_id = ctx.data.get("session_id")
+        if ctx.caller is None and not ctx.data.get("number"):
+            return Goto("no_caller_id", _carry(ctx))
+        target, other = _target(ctx)
+        preview = service.preview(ctx.db, int(session_id or 0), target, now=ctx.now)
+        if preview.kind == service.Kind.NOT_FOUND or preview.session is None:
+            return Goto("main_menu", preface=ctx.say("register.gone"))
+        if preview.kind not in (service.Kind.CONFIRMED, service.Kind.WAITING):
+            return Goto("register_done", _carry(ctx), preface=outcome_segments(ctx, preview, other))
+        ctx.data["full"] = preview.kind == service.Kind.WAITING
+        if other:
+            intro = ctx.say("register.intro_other", number=spoken_number(ctx.data["number"], ctx.lang))
+        else:
+            intro = ctx.say("register.intro")
+        segs = intro + session_segments(ctx, preview.session)
+        if preview.kind == service.Kind.WAITING:
+            segs += ctx.say("register.full", position=speak.number(preview.position or 1, ctx.lang))
+        return segs + self.option_segments(ctx)
+
+    def options(self, ctx: Ctx) -> list[Option]:
+        confirm = "register.confirm_waiting" if ctx.data.get("full") else "register.confirm"
+        opts = [Option("1", confirm, "confirm", self._confirm),
+                Option("2", "register.back", "no", _back)]
+        if ctx.caller is not None and not ctx.data.get("number"):
+            opts.append(Option("3", "register.someone_else", "someone_else",
+                               lambda c: Goto("someone_else", _carry(c))))
+        return opts
+
+    def _confirm(self, ctx: Ctx) -> Outcome:
+        number = ctx.data.get("number")
+        _, other = _target(ctx)
+        person = callers.find_or_create(ctx.db, number) if number else ctx.caller
+        assert person is not None
+        result = service.register(ctx.db, int(ctx.data["session_id"]), person,
+                                  by_caller=ctx.caller if other else None, now=ctx.now)
+        return Goto("register_done", _carry(ctx), preface=outcome_segments(ctx, result, other))
+
+
+def _next_item(ctx: Ctx) -> dict[str, Any] | None:
+    back = ctx.data.get("back") or {}
+    ids, i = back.get("ids") or [], int(back.get("i", 0)) + 1
+    return {"ids": ids, "i": i} if i < len(ids) else None
+
+
+@node
+class RegisterDone(Menu):
+    """After the answer: on to the next event in the programme, or the main menu. The answer
+    itself is the preface, so ``*`` repeats it."""
+
+    name = "register_done"
+
+    def options(self, ctx: Ctx) -> list[Option]:
+        opts = []
+        following = _next_item(ctx)
+        if following is not None:
+            opts.append(Option("3", "register.done_next", "next",
+                               lambda c: Goto("item", following)))
+        opts.append(Option("1", "register.done_main", "main_menu", lambda c: Goto("main_menu")))
+        return opts
+
+
+# ---- someone else, and a caller whose number is withheld ----------------------------------
+
+@node
+class SomeoneElse(Node):
+    """Type a number ending with #: validated (Finland by default), then read back."""
+
+    name = "someone_else"
+    allows_person_key = False  # numbers start with 0; the key 0 alone still reaches a person
+
+    def enter(self, ctx: Ctx) -> list[Segment]:
+        return ctx.say("someone_else.ask_own" if ctx.data.get("own") else "someone_else.ask")
+
+    def reprompt(self, ctx: Ctx) -> list[Segment]:
+        return ctx.say("someone_else.short")
+
+    def gather(self, ctx: Ctx) -> Gather:
+        return Gather(num_digits=None, finish_on_key="#", timeout=10,
+                      hints=tuple(prompts.raw(ctx.lang, "words.digits")))
+
+    def handle(self, ctx: Ctx, inp: Input) -> Outcome:
+        typed = inp.digits.rstrip("#") if inp.digits else speak.spoken_digits(inp.speech, ctx.lang)
+        if not typed.isdigit():
+            return NoMatch()
+        number = callers.normalise(typed)
+        if number is None:
+            return NoMatch(ctx.say("someone_else.invalid", digits=speak.digits(typed, ctx.lang)))
+        return Goto("someone_else_confirm", _carry(ctx, "own", number=number))
+
+
+@node
+class SomeoneElseConfirm(Menu):
+    name = "someone_else_confirm"
+
+    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
+        number = spoken_number(ctx.data["number"], ctx.lang)
+        return ctx.say("someone_else.readback", digits=number) + self.option_segments(ctx)
+
+    def options(self, ctx: Ctx) -> list[Option]:
+        return [
+            Option("1", "someone_else.confirm", "yes",
+                   lambda c: Goto("register", _carry(c, "own", "number"))),
+            Option("2", "someone_else.again", "retype",
+                   lambda c: Goto("someone_else", _carry(c, "own"))),
+        ]
+
+
+@node
+class NoCallerId(Menu):
+    """A withheld or unknown number: type it to register, go back, or press 0 for a person."""
+
+    name = "no_caller_id"
+    intro = "no_caller_id.intro"
+
+    def options(self, ctx: Ctx) -> list[Option]:
+        return [
+            Option("1", "no_caller_id.type", "type_number",
+                   lambda c: Goto("someone_else", _carry(c, own=True))),
+            Option("2", "no_caller_id.back", "no", _back),
+        ]
+
+    def option_segments(self, ctx: Ctx) -> list[Segment]:
+        return super().option_segments(ctx) + ctx.say("no_caller_id.person")
+
+
+# ---- my registrations ---------------------------------------------------------------------
+
+def _current(ctx: Ctx) -> Registration | None:
+    ids = ctx.data.get("ids") or []
+    i = int(ctx.data.get("i", 0))
+    if not 0 <= i < len(ids):
+        return None
+    reg = ctx.db.get(Registration, ids[i])
+    if reg is None or ctx.caller is None or reg.caller_id != ctx.caller.id:
+        return None
+    return reg
+
+
+def _forward(ctx: Ctx, preface: list[Segment] | None = None,
+             drop: int | None = None) -> Outcome:
+    ids = [r for r in ctx.data.get("ids") or [] if r != drop]
+    i = int(ctx.data.get("i", 0)) + (0 if drop is not None else 1)
+    return Goto("my_registrations", {"ids": ids, "i": i}, preface=preface or [])
+
+
+@node
+class MyRegistrations(Menu):
+    """Upcoming places and waiting-list places, one at a time: 1 cancel / 3 next."""
+
+    name = "my_registrations"
+    short = "my_registrations.short"
+
+    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
+        if ctx.caller is None:
+            return Goto("main_menu", preface=ctx.say("my_registrations.hidden"))
+        preface: list[Segment] = []
+        if "ids" not in ctx.data:
+            regs = service.upcoming_for(ctx.db, ctx.caller, ctx.now)
+            if not regs:
+                return Goto("my_registrations_none")
+            ctx.data.update(ids=[r.id for r in regs], i=0)
+            preface = (ctx.say("my_registrations.count_one") if len(regs) == 1 else
+                       ctx.say("my_registrations.count", count=speak.number(len(regs), ctx.lang)))
+        reg = _current(ctx)
+        while reg is None or reg.status == RegistrationStatus.CANCELLED:
+            if int(ctx.data.get("i", 0)) >= len(ctx.data.get("ids") or []):
+                return Goto("main_menu", preface=preface + ctx.say("my_registrations.end"))
+            ctx.data["i"] = int(ctx.data.get("i", 0)) + 1  # gone meanwhile (staff): skip it
+            reg = _current(ctx)
+        return preface + self._describe(ctx, reg) + self.option_segments(ctx)
+
+    def _describe(self, ctx: Ctx, reg: Registration) -> list[Segment]:
+        session = reg.session
+        segs = session_segments(ctx, session)
+        if session.status != SessionStatus.SCHEDULED:
+            return segs + ctx.say("my_registrations.cancelled_session")
+        if reg.status == RegistrationStatus.WAITING:
+            position = service.waiting_position(ctx.db, reg) or 1
+            return segs + ctx.say("my_registrations.waiting", position=speak.number(position, ctx.lang))
+        return segs + ctx.say("my_registrations.confirmed") + next_steps(ctx, session)
+
+    def options(self, ctx: Ctx) -> list[Option]:
+        reg = _current(ctx)
+        cancel = "my_registrations.cancel"
+        if reg is not None and reg.session.status != SessionStatus.SCHEDULED:
+            cancel = "my_registrations.remove"
+        elif reg is not None and reg.status == RegistrationStatus.WAITING:
+            cancel = "my_registrations.leave"
+        last = int(ctx.data.get("i", 0)) + 1 >= len(ctx.data.get("ids") or [])
+        return [
+            Option("1", cancel, "cancel", self._cancel),
+            Option("3", "my_registrations.last" if last else "my_registrations.next", "next",
+                   lambda c: _forward(c)),
+        ]
+
+    def _cancel(self, ctx: Ctx) -> Outcome:
+        reg = _current(ctx)
+        if reg is None:
+            return _forward(ctx)
+        return Goto("cancel_registration", {"reg_id": reg.id, "ids": ctx.data.get("ids"),
+                                            "i": ctx.data.get("i", 0)})
+
+
+@node
+class CancelRegistration(Menu):
+    """Read back what is being cancelled → 1 cancel it / 2 keep it."""
+
+    name = "cancel_registration"
+
+    def _reg(self, ctx: Ctx) -> Registration | None:
+        reg = ctx.db.get(Registration, ctx.data.get("reg_id") or 0)
+        if reg is None or ctx.caller is None or reg.caller_id != ctx.caller.id:
+            return None
+        return reg
+
+    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
+        reg = self._reg(ctx)
+        if reg is None:
+            return _forward(ctx)
+        intro = ("my_registrations.leave_intro" if reg.status == RegistrationStatus.WAITING
+                 else "my_registrations.cancel_intro")
+        return ctx.say(intro) + session_segments(ctx, reg.session) + self.option_segments(ctx)
+
+    def options(self, ctx: Ctx) -> list[Option]:
+        return [Option("1", "my_registrations.cancel_yes", "confirm_cancel", self._yes),
+                Option("2", "my_registrations.keep", "keep", self._keep)]
+
+    def _yes(self, ctx: Ctx) -> Outcome:
+        reg = self._reg(ctx)
+        if reg is None:
+            return _forward(ctx)
+        done = service.cancel(ctx.db, reg.id, now=ctx.now)
+        said = ("my_registrations.left" if done.was == RegistrationStatus.WAITING
+                else "my_registrations.cancelled")
+        return _forward(ctx, ctx.say(said), drop=reg.id)
+
+    def _keep(self, ctx: Ctx) -> Outcome:
+        return Goto("my_registrations", {"ids": ctx.data.get("ids"), "i": ctx.data.get("i", 0)},
+                    preface=ctx.say("my_registrations.kept"))
+
+
+def _goto(name: str) -> Callable[[Ctx], Outcome]:
+    return lambda ctx: Goto(name)
+
+
+@node
+class MyRegistrationsNone(Menu):
+    """None coming up: say so and offer the programme."""
+
+    name = "my_registrations_none"
+    intro = "my_registrations.none"
+
+    def options(self, ctx: Ctx) -> list[Option]:
+        return [Option("1", "my_registrations.programme", "programme", _goto("programme")),
+                Option("2", "my_registrations.main", "main_menu", _goto("main_menu"))]
