@@ -64,6 +64,12 @@ class PromptCache:
                     return key
         return None
 
+    def has_preferred(self, text: str, lang: str) -> bool:
+        """Cached by the first engine for the language: nothing better could be rendered."""
+        engine = next((e for e in self.chain.engines if e.supports(lang)), None)
+        return engine is not None and self.storage.exists(
+            audio_name(self.key_for(text.strip(), lang, engine)))
+
     def render(self, text: str, lang: str) -> Rendered | None:
         """Make sure ``text`` is rendered by the first engine that works; None if none does.
 
@@ -93,13 +99,17 @@ class PromptCache:
             served = Path(tmp) / f"served.{st.SERVED_EXT}"
             try:
                 st.to_served(raw, served, filters=engine.filters)
-                duration = st.probe(served).duration
             except st.AudioError as exc:
                 self.chain.mark_down(engine, f"unreadable output: {exc}")
                 return False
+            if served.stat().st_size < 200:
+                self.chain.mark_down(engine, "empty output")
+                return False
+            # No ffprobe here: one process less per sentence halves a cold render.
+            duration = st.wav_duration(raw) if engine.raw_ext == "wav" else None
             # Sidecar first: whoever sees the audio can also read what it says.
             self.storage.put_json({"text": text, "lang": lang, "engine": engine.name,
                                    "voice": engine.voice(lang), "rate": engine.rate,
-                                   "duration": round(duration, 2)}, audio_name(key, "json"))
+                                   "duration": duration}, audio_name(key, "json"))
             self.storage.put_file(served, audio_name(key))
         return True

@@ -94,18 +94,25 @@ def remove_orphans(app: Flask, db: DbSession, now: datetime) -> int:
     return len(rows)
 
 
-def run_once(app: Flask, state: JobState | None = None, now: datetime | None = None) -> dict[str, int]:
-    """One pass of every job; safe to run concurrently with the app and on several hosts."""
+ALL_TASKS = ("transcribe", "orphans", "render")
+
+
+def run_once(app: Flask, state: JobState | None = None, now: datetime | None = None,
+             tasks: tuple[str, ...] = ALL_TASKS) -> dict[str, int]:
+    """One pass of the jobs; safe to run concurrently with the app and on several hosts."""
     state = state or JobState()
     now = now or utcnow()
+    done: dict[str, int] = {}
     with state.lock:
-        done: dict[str, int] = {}
-        with session_scope(app) as db:
-            done["transcribed"] = transcribe_pending(app, db)
-        with session_scope(app) as db:
-            done["orphans"] = remove_orphans(app, db, now)
-        done["rendered"] = rerender_events(app, now=now).rendered
-        return done
+        if "transcribe" in tasks:
+            with session_scope(app) as db:
+                done["transcribed"] = transcribe_pending(app, db)
+        if "orphans" in tasks:
+            with session_scope(app) as db:
+                done["orphans"] = remove_orphans(app, db, now)
+        if "render" in tasks:
+            done["rendered"] = rerender_events(app, now=now).rendered
+    return done
 
 
 class Worker:

@@ -7,8 +7,10 @@ exactly what a caller will hear.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
@@ -22,7 +24,7 @@ from catalogue.timeutil import utcnow
 from ivr_flows import prompts
 from ivr_flows.reply import Segment
 
-from .cache import PromptCache
+from .cache import PromptCache, Rendered
 
 log = logging.getLogger("lampio.audio.render")
 
@@ -93,30 +95,43 @@ def item_texts(db: DbSession, *, now: datetime | None = None,
 
 
 def render_all(cache: PromptCache, texts: Iterable[tuple[str, str]], *,
-               progress: bool = False) -> RenderReport:
+               progress: bool = False, workers: int | None = None) -> RenderReport:
+    """Render what is missing, a few sentences at a time (the work is in espeak-ng and ffmpeg
+    subprocesses, so threads use every core)."""
     unique = list(dict.fromkeys((t.strip(), lang) for t, lang in texts if t.strip()))
     report = RenderReport(total=len(unique))
+    # Sentences cached by the preferred engine need no thread; the rest go to the pool (where
+    # an espeak rendering counts as cached while gTTS is down, and is upgraded once it is up).
+    missing = [(t, lang) for t, lang in unique if not cache.has_preferred(t, lang)]
+    report.cached = len(unique) - len(missing)
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(unique), unit="sentence", desc="Rendering prompts")
+        bar = tqdm(total=len(unique), initial=report.cached, unit="sentence",
+                   desc="Rendering prompts")
+    workers = workers or min(4, os.cpu_count() or 1)
     try:
-        for text, lang in unique:
-            result = cache.render(text, lang)
-            if result is None:
-                report.failed += 1
-            elif result.created:
-                report.rendered += 1
-                report.engines[result.engine] = report.engines.get(result.engine, 0) + 1
-            else:
-                report.cached += 1
-            if bar is not None:
-                bar.update(1)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = pool.map(lambda item: cache.render(*item), missing)
+            for result in results:
+                _count(report, result)
+                if bar is not None:
+                    bar.update(1)
     finally:
         if bar is not None:
             bar.close()
     return report
+
+
+def _count(report: RenderReport, result: Rendered | None) -> None:
+    if result is None:
+        report.failed += 1
+    elif result.created:
+        report.rendered += 1
+        report.engines[result.engine] = report.engines.get(result.engine, 0) + 1
+    else:
+        report.cached += 1
 
 
 def render_everything(cache: PromptCache, db: DbSession, *, now: datetime | None = None,

@@ -139,6 +139,17 @@ def probe(path: Path) -> Probe:
                  channels=int(stream.get("channels") or 0))
 
 
+def wav_duration(path: Path) -> float | None:
+    """Length of a PCM WAV from its header (no subprocess); None if it is not one."""
+    import wave
+
+    try:
+        with wave.open(str(path), "rb") as w:
+            return round(w.getnframes() / float(w.getframerate()), 2)
+    except (wave.Error, EOFError, OSError, ZeroDivisionError):
+        return None
+
+
 def new_recording_name() -> str:
     """An unguessable name: recordings are served to Twilio before review, so the URL must not
     be enumerable."""

@@ -20,6 +20,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +59,11 @@ class Figures:
     def rate(self) -> float:
         return self.turns / self.seconds if self.seconds else 0.0
 
+    @property
+    def ok_rate(self) -> float:
+        """Turns a second that did not fail (a failed turn is cheap and ends the walk early)."""
+        return (self.turns - self.errors) / self.seconds if self.seconds else 0.0
+
     def pct(self, p: float) -> float:
         if not self.latencies:
             return float("nan")
@@ -72,17 +79,37 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def prepare_database(tmp: Path) -> str:
-    """A fresh SQLite file with the schema and the demo programme."""
+@contextmanager
+def database(tmp: Path, server_url: str | None) -> Iterator[str]:
+    """A fresh SQLite file, or with ``server_url`` a PostgreSQL database of this run's own
+    (created on that server and dropped after)."""
+    if not server_url:
+        yield f"sqlite:///{tmp / 'bench.sqlite3'}"
+        return
+    from sqlalchemy import create_engine, make_url, text
+
+    server = make_url(server_url)
+    name = f"lampio_bench_{os.getpid()}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def prepare_database(tmp: Path, url: str) -> None:
+    """The schema and the demo programme."""
     from app import create_app
     from catalogue.setup import prepare_database as prepare
 
-    url = f"sqlite:///{tmp / 'bench.sqlite3'}"
     app = create_app({"DATABASE_URL": url, "DEMO_DATA": True, "SCHEDULER": False,
                       "TWILIO_AUTH_TOKEN": TOKEN, "AUDIO_DIR": str(tmp / "audio")})
     prepare(app)
     app.extensions["lampio_engine"].dispose()
-    return url
 
 
 class Server:
@@ -203,17 +230,22 @@ def drive(base: str, callers: int, seconds: float, max_calls: int, processes: in
 
 # -- report ----------------------------------------------------------------------------------
 
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else float("nan")
+
+
 def table(rows: list[tuple[int, Figures, Figures]]) -> str:
-    head = (f"{'callers':>7}  {'server':<8} {'calls':>6} {'turns':>7} {'errors':>6} "
-            f"{'turns/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    head = (f"{'callers':>7}  {'server':<8} {'calls':>6} {'turns':>7} {'failed':>6} "
+            f"{'turns/s':>8} {'ok/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
     lines = [head, "-" * len(head)]
     for n, ours, base in rows:
         for name, f in (("lampio", ours), ("minimal", base)):
             lines.append(f"{n:>7}  {name:<8} {f.calls:>6} {f.turns:>7} {f.errors:>6} "
-                         f"{f.rate:>8.1f} {f.pct(50):>8.1f} {f.pct(99):>8.1f}")
+                         f"{f.rate:>8.1f} {f.ok_rate:>8.1f} {f.pct(50):>8.1f} {f.pct(99):>8.1f}")
         lines.append(f"{n:>7}  {'ratio':<8} {'':>6} {'':>7} {'':>6} "
-                     f"{ours.rate / base.rate if base.rate else float('nan'):>8.2f} "
-                     f"{ours.pct(50) / base.pct(50):>8.2f} {ours.pct(99) / base.pct(99):>8.2f}")
+                     f"{_ratio(ours.rate, base.rate):>8.2f} {_ratio(ours.ok_rate, base.ok_rate):>8.2f} "
+                     f"{_ratio(ours.pct(50), base.pct(50)):>8.2f} "
+                     f"{_ratio(ours.pct(99), base.pct(99)):>8.2f}")
     return "\n".join(lines)
 
 
@@ -226,6 +258,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--client-processes", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="short rounds (4 s, 3 calls each)")
+    ap.add_argument("--app", default="app:create_app()",
+                    help="gunicorn target of our service (to compare variants)")
+    ap.add_argument("--postgres", metavar="URL", default=None,
+                    help="run on a fresh database on this PostgreSQL server instead of SQLite, "
+                         "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (database, server logs)")
     args = ap.parse_args(argv)
     if args.quick:
@@ -234,48 +271,53 @@ def main(argv: list[str] | None = None) -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="lampio-bench-"))
     try:
-        print("preparing a SQLite database with the demo programme …", flush=True)
-        url = prepare_database(tmp)
-        env = {"DATABASE_URL": url, "SCHEDULER": "0", "TWILIO_AUTH_TOKEN": TOKEN,
-               "TWILIO_SKIP_SIGNATURE": "0", "PUBLIC_BASE_URL": "", "DEMO_DATA": "0",
-               "AUDIO_DIR": str(tmp / "audio")}
-        servers: list[Server] = []
-        try:
-            servers.append(Server("lampio", "app:create_app()", env, args.workers, args.threads,
-                                  ROOT, tmp / "lampio.log"))
-            servers.append(Server("minimal", "minimal_app:app", {}, args.workers, args.threads,
-                                  ROOT / "bench", tmp / "minimal.log"))
-            for s in servers:
-                s.wait_ready()
-            ours, base = servers
-            for s in servers:  # warm up: import paths, connections, the first queries
-                drive(s.base, 4, 1.0, 1, 1, offset=9000)
-            print(f"gunicorn -w {args.workers} -k gthread --threads {args.threads}; "
-                  f"{os.cpu_count()} CPUs; client in {args.client_processes} processes; "
-                  f"rounds of {args.seconds:.0f} s; turn = one webhook request", flush=True)
-            rows = []
-            for i, n in enumerate(counts):
-                print(f"… {n} callers", flush=True)
-                f_ours = drive(ours.base, n, args.seconds, args.max_calls,
-                               args.client_processes, offset=i * 1000)
-                f_base = drive(base.base, n, args.seconds, args.max_calls,
-                               args.client_processes, offset=i * 1000)
-                rows.append((n, f_ours, f_base))
-            print()
-            print(table(rows))
-            errors = sum(o.errors for _, o, _ in rows)
-            if errors:
-                print(f"\n{errors} failed turns on lampio; server log: {ours.log.name}"
-                      + ("" if args.keep else " (removed; rerun with --keep to inspect)"))
-            return 0
-        finally:
-            for s in servers:
-                s.stop()
+        with database(tmp, args.postgres) as url:
+            return _run(args, counts, tmp, url)
     finally:
         if args.keep:
             print(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, counts: list[int], tmp: Path, url: str) -> int:
+    print(f"preparing {url.split(':', 1)[0]} with the demo programme …", flush=True)
+    prepare_database(tmp, url)
+    env = {"DATABASE_URL": url, "SCHEDULER": "0", "TWILIO_AUTH_TOKEN": TOKEN,
+           "TWILIO_SKIP_SIGNATURE": "0", "PUBLIC_BASE_URL": "", "DEMO_DATA": "0",
+           "AUDIO_DIR": str(tmp / "audio")}
+    servers: list[Server] = []
+    try:
+        servers.append(Server("lampio", args.app, env, args.workers, args.threads,
+                              ROOT, tmp / "lampio.log"))
+        servers.append(Server("minimal", "minimal_app:app", {}, args.workers, args.threads,
+                              ROOT / "bench", tmp / "minimal.log"))
+        for s in servers:
+            s.wait_ready()
+        ours, base = servers
+        for s in servers:  # warm up: import paths, connections, the first queries
+            drive(s.base, 4, 1.0, 1, 1, offset=9000)
+        print(f"gunicorn -w {args.workers} -k gthread --threads {args.threads}; "
+              f"{os.cpu_count()} CPUs; client in {args.client_processes} processes; "
+              f"rounds of {args.seconds:.0f} s; turn = one webhook request", flush=True)
+        rows = []
+        for i, n in enumerate(counts):
+            print(f"… {n} callers", flush=True)
+            f_ours = drive(ours.base, n, args.seconds, args.max_calls,
+                           args.client_processes, offset=i * 1000)
+            f_base = drive(base.base, n, args.seconds, args.max_calls,
+                           args.client_processes, offset=i * 1000)
+            rows.append((n, f_ours, f_base))
+        print()
+        print(table(rows))
+        errors = sum(o.errors for _, o, _ in rows)
+        if errors:
+            print(f"\n{errors} failed turns on lampio; server log: {ours.log.name}"
+                  + ("" if args.keep else " (removed; rerun with --keep to inspect)"))
+        return 0
+    finally:
+        for s in servers:
+            s.stop()
 
 
 if __name__ == "__main__":

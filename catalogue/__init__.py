@@ -5,7 +5,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import cli, db
+    from . import admin, cli, db
 
     db.init_app(app)
     cli.init_app(app)
+    admin.init_app(app)

@@ -44,3 +44,5 @@ def demo_load() -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_cli)
+    from .privacy import init_app as init_privacy  # lampio registrations purge
+    init_privacy(app)

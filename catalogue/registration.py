@@ -26,7 +26,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import joinedload
@@ -126,8 +126,11 @@ def active_registration(db: DbSession, session_id: int, caller_id: int) -> Regis
         Registration.status.in_(ACTIVE)))
 
 
-def _waiting_order() -> tuple[object, object]:
-    return Registration.created_at, Registration.id
+def _waiting_order() -> tuple[object, ...]:
+    """Arrival order. The id, not ``created_at``: rows are inserted one at a time under the
+    session's lock, so ids follow the order places were asked for, whatever clock each request
+    read before it got the lock."""
+    return (Registration.id,)
 
 
 def waiting_position(db: DbSession, registration: Registration) -> int | None:
@@ -137,9 +140,7 @@ def waiting_position(db: DbSession, registration: Registration) -> int | None:
     ahead = db.scalar(select(func.count()).select_from(Registration).where(
         Registration.session_id == registration.session_id,
         Registration.status == RegistrationStatus.WAITING,
-        or_(Registration.created_at < registration.created_at,
-            and_(Registration.created_at == registration.created_at,
-                 Registration.id < registration.id)))) or 0
+        Registration.id < registration.id)) or 0
     return ahead + 1
 
 

@@ -56,6 +56,10 @@ def prepare_database(app: Flask, demo: bool | None = None) -> dict[str, int]:
                     added = {"cities": seed_cities(db)}
                     if demo:
                         added.update(load_demo(db, utcnow()))
+                        from .admin.users import load_demo_users
+                        added["admin_logins"] = len(load_demo_users(db, str(app.config["SECRET_KEY"])))
+                        from .demo_registrations import load_demo_registrations
+                        added.update(load_demo_registrations(db, utcnow()))
                     db.flush()
             return added
         except IntegrityError:
@@ -95,4 +99,6 @@ def startup_banner(app: Flask) -> str:
         f"Demo                 {demo}",
         f"Twilio signature checking: {signature}",
     ]
+    from .admin.users import banner_lines
+    lines += banner_lines(app)
     return "\n".join(lines)

@@ -73,6 +73,12 @@ def _digits(ctx: Ctx, inp: Input) -> str:
     return speak.spoken_digits(inp.speech, ctx.lang) if inp.speech else ""
 
 
+def _set_data(ctx: Ctx, **values: object) -> None:
+    """Replace the node's data instead of changing it in place, so that the channel's JSON
+    column sees a changed value even if it compares with a shallow copy."""
+    ctx.state["data"] = {**ctx.data, **values}
+
+
 def _signed_in(ctx: Ctx) -> int | None:
     pid = ctx.state.get("provider_id")
     return int(pid) if pid else None
@@ -103,7 +109,7 @@ class ProviderPin(Node):
             provider = ctx.db.get(Provider, int(digits)) if len(digits) <= 9 else None
             if provider is None or not provider.pin_hash:
                 return NoMatch(ctx.say("provider.unknown_number"))
-            ctx.data["provider_id"] = provider.id
+            _set_data(ctx, provider_id=provider.id)
             if _locked(ctx, provider):
                 return _locked_out(ctx)
             return Speak(ctx.say("provider.ask_pin"))
@@ -250,7 +256,7 @@ class ProviderRecord(Node):
 
     def _empty(self, ctx: Ctx, explain: list[Segment]) -> Outcome:
         tries = int(ctx.data.get("empty", 0)) + 1
-        ctx.data["empty"] = tries
+        _set_data(ctx, empty=tries)
         if tries >= MAX_EMPTY_TAKES:
             return Goto("provider_event", preface=explain + ctx.say("provider.gave_up"))
         return _record_reply(ctx, explain)

@@ -120,12 +120,18 @@ class Register(Menu):
     short = "register.short"
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
-        session_id = ctx.data.get("session_id")
+        session = ctx.db.get(Session, int(ctx.data.get("session_id") or 0))
+        if session is None:
+            return Goto("main_menu", preface=ctx.say("register.gone"))
+        if session.kind == SessionKind.RECORDING and session.status == SessionStatus.SCHEDULED:
+            # A recording's session is a listening window: anyone can listen, nobody registers.
+            return Goto("register_done", _carry(ctx), preface=ctx.say(
+                "register.recording", when=speak.when(session.ends_at, ctx.lang)))
         if ctx.caller is None and not ctx.data.get("number"):
             return Goto("no_caller_id", _carry(ctx))
         target, other = _target(ctx)
-        preview = service.preview(ctx.db, int(session_id or 0), target, now=ctx.now)
-        if preview.kind == service.Kind.NOT_FOUND or preview.session is None:
+        preview = service.preview(ctx.db, session.id, target, now=ctx.now)
+        if preview.session is None:
             return Goto("main_menu", preface=ctx.say("register.gone"))
         if preview.kind not in (service.Kind.CONFIRMED, service.Kind.WAITING):
             return Goto("register_done", _carry(ctx), preface=outcome_segments(ctx, preview, other))
@@ -141,10 +147,10 @@ class Register(Menu):
 
     def options(self, ctx: Ctx) -> list[Option]:
         confirm = "register.confirm_waiting" if ctx.data.get("full") else "register.confirm"
-        opts = [Option("1", confirm, "confirm", self._confirm),
+        opts = [Option("1", confirm, "registration.confirm", self._confirm),
                 Option("2", "register.back", "no", _back)]
         if ctx.caller is not None and not ctx.data.get("number"):
-            opts.append(Option("3", "register.someone_else", "someone_else",
+            opts.append(Option("3", "register.someone_else", "registration.someone_else",
                                lambda c: Goto("someone_else", _carry(c))))
         return opts
 
@@ -222,7 +228,7 @@ class SomeoneElseConfirm(Menu):
         return [
             Option("1", "someone_else.confirm", "yes",
                    lambda c: Goto("register", _carry(c, "own", "number"))),
-            Option("2", "someone_else.again", "retype",
+            Option("2", "someone_else.again", "registration.retype",
                    lambda c: Goto("someone_else", _carry(c, "own"))),
         ]
 
@@ -236,7 +242,7 @@ class NoCallerId(Menu):
 
     def options(self, ctx: Ctx) -> list[Option]:
         return [
-            Option("1", "no_caller_id.type", "type_number",
+            Option("1", "no_caller_id.type", "registration.type_number",
                    lambda c: Goto("someone_else", _carry(c, own=True))),
             Option("2", "no_caller_id.back", "no", _back),
         ]
@@ -299,7 +305,9 @@ class MyRegistrations(Menu):
         if reg.status == RegistrationStatus.WAITING:
             position = service.waiting_position(ctx.db, reg) or 1
             return segs + ctx.say("my_registrations.waiting", position=speak.number(position, ctx.lang))
-        return segs + ctx.say("my_registrations.confirmed") + next_steps(ctx, session)
+        segs += ctx.say("my_registrations.confirmed")
+        # The place was just read; for a phone performance, say the call and the code again.
+        return segs + (next_steps(ctx, session) if session.kind == SessionKind.PHONE else [])
 
     def options(self, ctx: Ctx) -> list[Option]:
         reg = _current(ctx)
@@ -310,7 +318,7 @@ class MyRegistrations(Menu):
             cancel = "my_registrations.leave"
         last = int(ctx.data.get("i", 0)) + 1 >= len(ctx.data.get("ids") or [])
         return [
-            Option("1", cancel, "cancel", self._cancel),
+            Option("1", cancel, "registration.cancel", self._cancel),
             Option("3", "my_registrations.last" if last else "my_registrations.next", "next",
                    lambda c: _forward(c)),
         ]
@@ -344,8 +352,8 @@ class CancelRegistration(Menu):
         return ctx.say(intro) + session_segments(ctx, reg.session) + self.option_segments(ctx)
 
     def options(self, ctx: Ctx) -> list[Option]:
-        return [Option("1", "my_registrations.cancel_yes", "confirm_cancel", self._yes),
-                Option("2", "my_registrations.keep", "keep", self._keep)]
+        return [Option("1", "my_registrations.cancel_yes", "registration.confirm_cancel", self._yes),
+                Option("2", "my_registrations.keep", "registration.keep", self._keep)]
 
     def _yes(self, ctx: Ctx) -> Outcome:
         reg = self._reg(ctx)

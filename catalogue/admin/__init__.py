@@ -71,6 +71,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     login_manager.init_app(app)
     auth.configure_login(login_manager)
-    templating.init_app(app, bp)
+    templating.init_app(app)
     app.register_blueprint(bp)
     cli.init_app(app)

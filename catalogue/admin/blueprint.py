@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import auth, events, hear, overview, recordings, registrations, sessions
+from . import auth, errors, events, hear, overview, recordings, registrations, sessions, templating
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static", static_url_path="/static")
 bp.before_request(auth.require_login)
+bp.context_processor(templating.admin_context)
 
 bp.add_url_rule("/", "index", view_func=overview.index)
 bp.add_url_rule("/login", "login", view_func=auth.login, methods=["GET", "POST"])
@@ -48,3 +49,7 @@ bp.add_url_rule("/recordings/upload", "upload_recording", view_func=recordings.u
 bp.add_url_rule("/recordings/<int:rec_id>", "show_recording", view_func=recordings.show_recording)
 bp.add_url_rule("/recordings/<int:rec_id>/review", "review_recording",
                 view_func=recordings.review_recording, methods=["POST"])
+
+bp.register_error_handler(403, errors.forbidden)
+bp.register_error_handler(404, errors.not_found)
+bp.register_error_handler(409, errors.conflict)

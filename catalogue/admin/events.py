@@ -9,7 +9,7 @@ from ..db import get_db
 from ..models import City, Event, Provider, Session, SessionKind, SessionStatus
 from ..timeutil import to_local, utcnow
 from . import access, schedule
-from .forms import EventForm, NewSessionForm
+from .forms import EventForm, NewSessionForm, choices
 from .i18n import current_lang, t
 
 
@@ -27,14 +27,14 @@ def _event_form(event: Event | None = None) -> EventForm:
     u = access.user()
     if u.is_staff:
         providers = db.scalars(select(Provider).order_by(Provider.name)).all()
-        form.provider_id.choices = [(p.id, p.name) for p in providers]
+        form.provider_id.choices = choices((p.id, p.name) for p in providers)
     else:
         own = db.get(Provider, u.provider_id)
-        form.provider_id.choices = [(own.id, own.name)] if own else []
+        form.provider_id.choices = choices([(own.id, own.name)] if own else [])
         form.provider_id.data = u.provider_id  # whatever was posted: a provider's own only
     cities = db.scalars(select(City).order_by(City.name_fi)).all()
     lang = current_lang()
-    form.city_id.choices = [(0, t("event.by_phone"))] + [(c.id, c.name(lang)) for c in cities]
+    form.city_id.choices = choices([(0, t("event.by_phone"))] + [(c.id, c.name(lang)) for c in cities])
     if event is not None and not form.is_submitted():
         form.city_id.data = event.city_id or 0
     return form

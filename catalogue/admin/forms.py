@@ -18,13 +18,25 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import DateTimeLocalField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..models import LANGUAGES, SessionKind
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 CATEGORIES = ("music", "theatre", "museum", "literature", "dance", "talk", "film", "other")
 REQUIRED = "err.required"
+
+
+def choices(pairs: Any) -> list[Any]:
+    """(value, label) pairs as WTForms wants them: ``SelectChoice`` from 3.3 on, tuples before."""
+    try:
+        from wtforms import SelectChoice
+    except ImportError:  # pragma: no cover - older WTForms
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # a plain shape check; the login itself decides
 
 
 class LocalDateTimeField(DateTimeLocalField):
@@ -50,12 +62,12 @@ class WholeNumberField(IntegerField):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("auth.email", validators=[DataRequired(REQUIRED), Email("err.email")])
+    email = EmailField("auth.email", validators=[DataRequired(REQUIRED), Regexp(EMAIL_RE, message="err.email")])
     password = PasswordField("auth.password", validators=[DataRequired(REQUIRED)])
 
 
 class LanguageForm(FlaskForm):
-    lang = SelectField("lang.choose", choices=[(lang, lang) for lang in LANGUAGES])
+    lang = SelectField("lang.choose", choices=choices((lang, lang) for lang in LANGUAGES))
     next = HiddenField()
 
 
@@ -64,7 +76,7 @@ class EventForm(FlaskForm):
 
     provider_id = SelectField("event.provider", coerce=int, validators=[InputRequired(REQUIRED)])
     city_id = SelectField("event.city", coerce=int)  # 0: by phone, for callers everywhere
-    category = SelectField("event.category", choices=[(c, f"category.{c}") for c in CATEGORIES])
+    category = SelectField("event.category", choices=choices((c, f"category.{c}") for c in CATEGORIES))
     title_fi = StringField("event.title_fi", validators=[DataRequired(REQUIRED), Length(max=200, message="err.too_long")])
     title_sv = StringField("event.title_sv", validators=[Length(max=200, message="err.too_long")])
     title_en = StringField("event.title_en", validators=[Length(max=200, message="err.too_long")])
@@ -94,7 +106,7 @@ class SessionFields(FlaskForm):
 
     minutes = WholeNumberField("session.minutes", default=60, validators=[
         InputRequired(REQUIRED), NumberRange(5, 600, "err.minutes")])
-    kind = SelectField("session.kind", choices=[(k.value, f"kind.{k.value}") for k in SessionKind])
+    kind = SelectField("session.kind", choices=choices((k.value, f"kind.{k.value}") for k in SessionKind))
     capacity = WholeNumberField("session.capacity", validators=[
         Optional(), NumberRange(0, 10000, "err.capacity")])
     registration_opens_at = LocalDateTimeField("session.opens", validators=[Optional()])
@@ -180,19 +192,19 @@ class RegisterCallerForm(FlaskForm):
 
 
 class AttendanceForm(FlaskForm):
-    attended = SelectField("reg.attended", choices=[("yes", "reg.attended_yes"),
-                                                    ("no", "reg.attended_no"),
-                                                    ("unknown", "reg.attended_unknown")])
+    attended = SelectField("reg.attended", choices=choices([("yes", "reg.attended_yes"),
+                                                            ("no", "reg.attended_no"),
+                                                            ("unknown", "reg.attended_unknown")]))
 
 
 class UploadForm(FlaskForm):
     event_id = SelectField("rec.event", coerce=int, validators=[InputRequired(REQUIRED)])
-    lang = SelectField("rec.lang", choices=[(lang, f"lang.{lang}") for lang in LANGUAGES])
+    lang = SelectField("rec.lang", choices=choices((lang, f"lang.{lang}") for lang in LANGUAGES))
     audio = FileField("rec.file", validators=[FileRequired(REQUIRED)])
 
 
 class ReviewForm(FlaskForm):
-    decision = SelectField("rec.decision", choices=[("approve", "rec.approve"), ("reject", "rec.reject")])
+    decision = SelectField("rec.decision", choices=choices([("approve", "rec.approve"), ("reject", "rec.reject")]))
     reason = TextAreaField("rec.reason", validators=[Length(max=2000, message="err.too_long")])
 
     def validate_reason(self, field: TextAreaField) -> None:

@@ -12,7 +12,7 @@ from ..db import get_db
 from ..models import AudioDescription, Event
 from ..timeutil import utcnow
 from . import access
-from .forms import ReviewForm, UploadForm
+from .forms import ReviewForm, UploadForm, choices
 from .i18n import current_lang, t
 
 Status = AudioDescription.Status
@@ -74,7 +74,7 @@ def upload_recording() -> str | Response:
     db = get_db()
     events = db.scalars(access.events_query().order_by(Event.title_fi)).all()
     form = UploadForm()
-    form.event_id.choices = [(e.id, f"{e.code} {e.title_fi}") for e in events]
+    form.event_id.choices = choices((e.id, f"{e.code} {e.title_fi}") for e in events)
     if not form.is_submitted() and request.args.get("event", "").isdigit():
         form.event_id.data = int(request.args["event"])
     if form.validate_on_submit():

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from .. import registration
 from ..db import get_db
 from ..models import SessionKind, SessionStatus
 from ..timeutil import to_local, to_utc, utcnow
@@ -16,15 +17,10 @@ from .forms import ConfirmForm, EditSessionForm, MoveSessionForm
 from .i18n import t
 
 
-def _promote_after_capacity_change(session_id: int) -> None:
-    """More places: the waiting list moves up under the registration service's rules."""
-    try:
-        from .. import registration
-    except ImportError:
-        return
-    promote = getattr(registration, "promote", None)
-    if promote is not None:
-        promote(get_db(), session_id)
+def _promote_after_capacity_change(session_id: int) -> int:
+    """More places: the waiting list moves up under the registration service's rules (each
+    promoted person is marked to be told). Commits, like every registration change."""
+    return len(registration.promote(get_db(), session_id, now=utcnow()))
 
 
 def edit_session(session_id: int) -> str | Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, request
+from flask import Flask, request
 
 from ..timeutil import to_local
 from .i18n import LANGUAGE_NAMES, LANGUAGES, current_lang, has, t
@@ -45,15 +45,13 @@ def _context() -> dict[str, Any]:
             "LANGUAGE_NAMES": LANGUAGE_NAMES, "current_path": request.full_path.rstrip("?")}
 
 
-def init_app(app: Flask, bp: Blueprint) -> None:
+def init_app(app: Flask) -> None:
     app.jinja_env.filters["admin_local_dt"] = local_dt
     app.jinja_env.filters["admin_input_dt"] = input_dt
     app.jinja_env.filters["admin_err"] = translate_error
-    bp.app_context_processor(_admin_context)
 
 
-def _admin_context() -> dict[str, Any]:
-    """Only for admin pages (other parts of the app may have their own ``_``)."""
-    if request.blueprint != "admin":
-        return {}
+def admin_context() -> dict[str, Any]:
+    """The blueprint's context processor: only admin pages get ``_`` (other parts of the app
+    may have their own)."""
     return _context()

@@ -10,12 +10,16 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import Provider, User, UserRole
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 DEMO_STAFF_EMAIL = "staff@lampio.example"
 DEMO_PROVIDER_EMAIL = "provider@lampio.example"
@@ -121,3 +125,14 @@ def demo_banner_lines(db: DbSession, secret: str | None = None) -> list[str]:
         who = f"provider {login.provider}" if login.provider else login.role
         lines.append(f"  {login.email} / {login.password}  ({who})")
     return lines
+
+
+def banner_lines(app: "Flask") -> list[str]:
+    """The demo logins for ``startup_banner`` (nothing when they were not created)."""
+    from ..db import session_scope
+
+    try:
+        with session_scope(app) as db:
+            return demo_banner_lines(db, str(app.config["SECRET_KEY"]))
+    except Exception:  # the banner must never stop the start  # noqa: BLE001
+        return []

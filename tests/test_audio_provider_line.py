@@ -1,0 +1,250 @@
+"""The provider recording line through the real webhooks, with a fake Twilio media server on
+loopback and a fake HTTP client under the real Twilio REST client."""
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from audio import service as service_of
+from catalogue.models import AudioDescription, Provider
+from catalogue.timeutil import utcnow
+from tests import factories as f
+from tests.test_audio_support import (FakeTwilioHttp, MediaServer, as_twilio_wav, espeak_wav,
+                                      silence)
+
+PIN = "2468"
+PROVIDER_NUMBER = "+358942000099"
+Status = AudioDescription.Status
+
+
+@pytest.fixture(scope="module")
+def speech_wav(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    tmp = tmp_path_factory.mktemp("rec")
+    src = espeak_wav(tmp / "s.wav", "Tervetuloa konserttiin. Soitamme vanhoja tuttuja lauluja, "
+                     "ja voit laulaa mukana kotonasi.", "fi")
+    return as_twilio_wav(src, tmp / "twilio.wav").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def silent_wav(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return silence(tmp_path_factory.mktemp("sil") / "quiet.wav", 6).read_bytes()
+
+
+@pytest.fixture
+def twilio(app) -> Iterator[tuple[MediaServer, FakeTwilioHttp]]:  # type: ignore[no-untyped-def]
+    svc = service_of(app)
+    fake_rest = FakeTwilioHttp()
+    svc.recordings.allowed_hosts = frozenset({"127.0.0.1"})
+    svc.recordings.http_client = fake_rest.client
+    with MediaServer(app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"]) as media:
+        yield media, fake_rest
+
+
+@pytest.fixture
+def providers(db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    mine = f.provider(db, "Tampereen Teatteri", pin=PIN)
+    other = f.provider(db, "Turun Filharmonia", pin="1357")
+    own = f.event(db, title="Laulamme yhdessä", prov=mine, code="321")
+    theirs = f.event(db, title="Sinfoniakonsertti", prov=other, code="654")
+    db.commit()
+    return {"mine": mine.id, "other": other.id, "own": own.id, "theirs": theirs.id}
+
+
+def recording_url(media: MediaServer, app, body: bytes) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    sid = "RE" + uuid.uuid4().hex
+    path = f"/2010-04-01/Accounts/{app.config['TWILIO_ACCOUNT_SID']}/Recordings/{sid}"
+    return media.add(path, body), sid
+
+
+def sign_in(phone, providers: dict[str, Any], pin: str = PIN):  # type: ignore[no-untyped-def]
+    t = phone.call("/voice/provider/incoming")
+    assert "tallennuslinja" in t.text and "palveluntuottajanumerosi" in t.text
+    assert t.gather.get("finishOnKey") == "#" and t.gather.get("input") == "dtmf"
+    t = phone.press(str(providers["mine"]))
+    assert "PIN-koodisi" in t.text
+    return phone.press(pin)
+
+
+def to_recording(phone, providers: dict[str, Any]):  # type: ignore[no-untyped-def]
+    t = sign_in(phone, providers)
+    assert "Kirjautuminen onnistui" in t.text and "koodi" in t.text
+    t = phone.press("321")
+    assert "Laulamme yhdessä" in t.text and "Suomeksi, paina 1" in t.text
+    t = phone.press("1")
+    rec = t.record
+    assert rec is not None, t.body
+    assert rec.get("maxLength") == "180" and rec.get("finishOnKey") == "#"
+    assert rec.get("playBeep") == "true"
+    assert "äänimerkin jälkeen" in t.text
+    return t
+
+
+@pytest.fixture
+def provider_phone(make_phone):  # type: ignore[no-untyped-def]
+    return make_phone(from_number="+358401112233", to=PROVIDER_NUMBER)
+
+
+def test_record_hear_back_and_keep(app, db, provider_phone, providers, twilio, speech_wav) -> None:  # type: ignore[no-untyped-def]
+    media, rest = twilio
+    to_recording(provider_phone, providers)
+    url, _ = recording_url(media, app, speech_wav)
+    t = provider_phone.recorded(url, duration=6)
+    # Downloaded with the account's credentials, then deleted at Twilio with the REST client.
+    assert [(m, p) for m, p, _ in media.requests] == [("GET", url.replace(media.base, "") + ".wav")]
+    assert media.requests[0][2] and media.requests[0][2].startswith("Basic ")
+    assert len(rest.requests) == 1 and rest.requests[0][0] == "DELETE"
+    assert re.fullmatch(r"https://api\.twilio\.com/2010-04-01/Accounts/"
+                        + app.config["TWILIO_ACCOUNT_SID"] + r"/Recordings/RE[0-9a-f]{32}\.json",
+                        rest.requests[0][1])
+    # Played back from our storage, then 1 keep / 2 again / 3 cancel.
+    play = [el.text for el in t.root.iter("Play")]
+    assert len(play) == 1 and "/audio/recordings/" in play[0]
+    assert "Kuuntele tallenteesi" in t.text and "paina 1" in t.text and "paina 3" in t.text
+    desc = db.scalars(select(AudioDescription)).one()
+    assert desc.status == Status.PENDING
+    path = service_of(app).storage.path(desc.storage_path)
+    assert path.is_file() and 5 < desc.duration_seconds < 9
+
+    t = provider_phone.press("1")
+    assert "Tallenne on tallessa" in t.text and "koodi" in t.text  # ready for another event
+    db.rollback()
+    desc = db.scalars(select(AudioDescription)).one()
+    assert desc.status == Status.AWAITING_REVIEW
+    assert (desc.event_id, desc.provider_id, desc.lang) == (providers["own"], providers["mine"], "fi")
+    assert desc.source == AudioDescription.Source.PHONE
+    assert desc.transcript_status == AudioDescription.TranscriptStatus.PENDING
+
+
+def test_recording_file_is_served(app, client, db, provider_phone, providers, twilio, speech_wav) -> None:  # type: ignore[no-untyped-def]
+    media, _ = twilio
+    to_recording(provider_phone, providers)
+    t = provider_phone.recorded(recording_url(media, app, speech_wav)[0], duration=6)
+    play = next(t.root.iter("Play")).text
+    resp = client.get(play.replace("https://phone.example.test", ""))
+    assert resp.status_code == 200 and resp.mimetype == "audio/mpeg" and len(resp.data) > 1000
+
+
+def test_wrong_pin_then_right(db, provider_phone, providers) -> None:  # type: ignore[no-untyped-def]
+    t = sign_in(provider_phone, providers, pin="1111")
+    assert "väärä" in t.text and t.gather is not None and not t.hangs_up
+    assert db.get(Provider, providers["mine"]).pin_failures == 1
+    t = provider_phone.press(PIN)
+    assert "Kirjautuminen onnistui" in t.text
+    db.rollback()
+    assert db.get(Provider, providers["mine"]).pin_failures == 0
+
+
+def test_five_wrong_pins_lock_for_15_minutes(db, make_phone, provider_phone, providers) -> None:  # type: ignore[no-untyped-def]
+    t = sign_in(provider_phone, providers, pin="0000")
+    for _ in range(3):
+        t = provider_phone.press("9999")
+        assert "väärä" in t.text
+    t = provider_phone.press("8888")
+    assert "lukittu" in t.text and "viidentoista minuutin" in t.text and t.hangs_up
+    db.rollback()
+    prov = db.get(Provider, providers["mine"])
+    assert prov.pin_locked_until is not None
+    assert timedelta(minutes=14) < prov.pin_locked_until - utcnow() <= timedelta(minutes=15)
+    db.rollback()  # no snapshot held while the webhooks write
+
+    # Even the right PIN is refused while locked: the lock is told after the provider number.
+    again = make_phone(from_number="+358401112233", to=PROVIDER_NUMBER)
+    t = again.call("/voice/provider/incoming")
+    t = again.press(str(providers["mine"]))
+    assert "lukittu" in t.text and t.hangs_up
+
+    # Fifteen minutes later it opens again.
+    prov = db.get(Provider, providers["mine"])
+    prov.pin_locked_until = utcnow() - timedelta(seconds=1)
+    db.commit()
+    third = make_phone(from_number="+358401112233", to=PROVIDER_NUMBER)
+    assert "Kirjautuminen onnistui" in sign_in(third, providers).text
+
+
+def test_unknown_provider_number(provider_phone, providers) -> None:  # type: ignore[no-untyped-def]
+    provider_phone.call("/voice/provider/incoming")
+    t = provider_phone.press("987654")
+    assert "ei löytynyt palveluntuottajaa" in t.text and t.gather is not None
+
+
+def test_another_providers_event_code_is_refused(db, provider_phone, providers) -> None:  # type: ignore[no-untyped-def]
+    sign_in(provider_phone, providers)
+    t = provider_phone.press("654")
+    assert "ei ole teidän tapahtumanne" in t.text and "kuusi, viisi, neljä" in t.text
+    assert t.record is None and t.gather is not None
+    t = provider_phone.press("999")
+    assert "ei löytynyt tapahtumaa" in t.text
+    t = provider_phone.say("kolme kaksi yksi")
+    assert "Laulamme yhdessä" in t.text
+
+
+def test_empty_and_silent_recordings_are_explained_and_offered_again(  # type: ignore[no-untyped-def]
+        app, db, provider_phone, providers, twilio, silent_wav) -> None:
+    media, rest = twilio
+    to_recording(provider_phone, providers)
+    t = provider_phone.recorded(None)  # nothing recorded: Twilio falls through to the redirect
+    assert "ei kuulunut puhetta" in t.text and t.record is not None
+    t = provider_phone.recorded(recording_url(media, app, silent_wav)[0], duration=6)
+    assert "ei kuulunut puhetta" in t.text and t.record is not None
+    assert len(rest.requests) == 1  # the silent take was still removed from Twilio
+    assert db.scalars(select(AudioDescription)).all() == []
+    assert not any((service_of(app).storage.root / "recordings").glob("*.mp3"))
+    t = provider_phone.recorded(None)  # a third empty take: back to choosing an event
+    assert "ei nyt onnistunut" in t.text and t.record is None and t.gather is not None
+
+
+def test_short_take_is_empty(app, db, provider_phone, providers, twilio, speech_wav, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    media, _ = twilio
+    short = as_twilio_wav(espeak_wav(tmp_path / "s.wav", "Hei", "fi"), tmp_path / "t.wav")
+    to_recording(provider_phone, providers)
+    t = provider_phone.recorded(recording_url(media, app, short.read_bytes())[0], duration=1)
+    assert "ei kuulunut puhetta" in t.text and t.record is not None
+
+
+def test_record_again_replaces_the_take(app, db, provider_phone, providers, twilio, speech_wav) -> None:  # type: ignore[no-untyped-def]
+    media, _ = twilio
+    to_recording(provider_phone, providers)
+    provider_phone.recorded(recording_url(media, app, speech_wav)[0], duration=6)
+    first = db.scalars(select(AudioDescription)).one().storage_path
+    t = provider_phone.press("2")
+    assert t.record is not None and "äänimerkin jälkeen" in t.text
+    assert not service_of(app).storage.exists(first)
+    provider_phone.recorded(recording_url(media, app, speech_wav)[0], duration=6)
+    t = provider_phone.press("1")
+    db.rollback()
+    rows = db.scalars(select(AudioDescription)).all()
+    assert len(rows) == 1 and rows[0].storage_path != first
+    assert rows[0].status == Status.AWAITING_REVIEW
+
+
+def test_cancel_keeps_nothing(app, db, provider_phone, providers, twilio, speech_wav) -> None:  # type: ignore[no-untyped-def]
+    media, _ = twilio
+    to_recording(provider_phone, providers)
+    provider_phone.recorded(recording_url(media, app, speech_wav)[0], duration=6)
+    t = provider_phone.say("peruuta")
+    assert "peruttiin" in t.text
+    db.rollback()
+    assert db.scalars(select(AudioDescription)).all() == []
+    assert not any((service_of(app).storage.root / "recordings").glob("*.mp3"))
+
+
+def test_foreign_media_host_is_never_sent_credentials(app, db, provider_phone, providers, twilio) -> None:  # type: ignore[no-untyped-def]
+    to_recording(provider_phone, providers)
+    t = provider_phone.recorded("https://evil.example/2010-04-01/Accounts/AC1/Recordings/RE1", duration=6)
+    assert "ei onnistunut" in t.text and t.record is not None
+
+
+def test_hidden_main_menu_key_9_leads_to_the_line(db, phone, providers) -> None:  # type: ignore[no-untyped-def]
+    f.caller(db, "+358912345678", language="fi")
+    db.commit()
+    t = phone.call()
+    assert "palveluntuottaja" not in t.text  # not announced
+    t = phone.press("9")
+    assert "tallennuslinja" in t.text and "palveluntuottajanumerosi" in t.text

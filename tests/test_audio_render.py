@@ -1,0 +1,173 @@
+"""``lampio audio render``, re-rendering in the background, and approved descriptions."""
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from audio import description_for, jobs, render
+from audio import service as service_of
+from audio.cache import audio_name
+from catalogue.models import AudioDescription
+from catalogue.timeutil import utcnow
+from ivr_flows import programme, prompts
+from ivr_flows.reply import Segment
+from tests import factories as f
+from tests.test_audio_support import tone
+
+Status = AudioDescription.Status
+
+
+class CountingEngine:
+    """espeak-ng-free and fast: writes a short real tone, counts what it was asked."""
+
+    name, rate, raw_ext, filters = "tone", "1", "wav", None
+
+    def __init__(self, tmp: Path) -> None:
+        self.src = tone(tmp / "tone.wav", 0.3)
+        self.asked: list[tuple[str, str]] = []
+
+    def voice(self, lang: str) -> str:
+        return lang
+
+    def supports(self, lang: str) -> bool:
+        return True
+
+    def synthesize(self, text: str, lang: str, out: Path) -> None:
+        self.asked.append((text, lang))
+        out.write_bytes(self.src.read_bytes())
+
+
+@pytest.fixture
+def counting(app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CountingEngine:  # type: ignore[no-untyped-def]
+    """Hundreds of sentences: skip ffmpeg here (conversion is tested in test_audio_tts)."""
+    engine = CountingEngine(tmp_path)
+    service_of(app).chain.engines = [engine]
+    monkeypatch.setattr("audio.storage.to_served",
+                        lambda src, dest, filters=None: shutil.copyfile(src, dest))
+    return engine
+
+
+def test_render_cli_renders_prompts_and_coming_items_once(app, db, counting) -> None:  # type: ignore[no-untyped-def]
+    ev = f.event(db, title="Runotuokio", code="777", description_fi="Luemme runoja. Tule mukaan.")
+    f.session(db, ev, starts_in=timedelta(days=3))
+    f.session(db, f.event(db, title="Liian myöhään", code="778"), starts_in=timedelta(days=20))
+    db.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["audio", "render", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    asked = set(counting.asked)
+    for lang in prompts.LANGUAGES:
+        assert all((t, lang) in asked for t in prompts.all_fixed_prompts(lang))
+    assert ("Runotuokio.", "fi") in asked and ("Luemme runoja.", "fi") in asked
+    assert not any("Liian myöhään" in t for t, _ in asked)  # beyond two weeks
+    first = len(counting.asked)
+    assert f"{first} rendered" in result.output
+
+    result = runner.invoke(args=["audio", "render", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert len(counting.asked) == first  # warm: nothing rendered
+    assert "0 rendered" in result.output and f"{first} already cached" in result.output
+
+    # What a caller hears for the item now plays from the cache.
+    svc = service_of(app)
+    db.rollback()
+    session = render.coming_sessions(db, utcnow())[0]
+    for seg in programme.item_segments(session, "sv"):
+        assert svc.prompt_url(seg) is not None, seg.text
+
+
+def test_render_with_progress_bar(app, counting) -> None:  # type: ignore[no-untyped-def]
+    result = app.test_cli_runner().invoke(args=["audio", "render"])
+    assert result.exit_code == 0, result.output
+    assert "Rendering prompts" in result.output and "100%" in result.output
+
+
+def test_item_segments_can_be_injected(app, db, counting) -> None:  # type: ignore[no-untyped-def]
+    f.session(db, f.event(db, title="Kuoro", code="779"), starts_in=timedelta(days=1))
+    db.commit()
+    stub = lambda session, lang: [Segment(f"Stub {session.event.code} {lang}.", lang)]  # noqa: E731
+    texts = render.item_texts(db, item_segments=stub)
+    assert ("Stub 779 fi.", "fi") in texts and ("Stub 779 en.", "en") in texts
+
+
+def test_edited_event_is_rerendered_by_the_background_job(app, db, counting) -> None:  # type: ignore[no-untyped-def]
+    ev = f.event(db, title="Tanssit", code="780")
+    f.session(db, ev, starts_in=timedelta(days=2))
+    db.commit()
+    jobs.run_once(app, tasks=("render",))
+    counting.asked.clear()
+    ev.title_fi = "Tanssit kirjastossa"
+    db.commit()
+    done = jobs.run_once(app, tasks=("render",))
+    assert done["rendered"] == 1
+    assert counting.asked == [("Tanssit kirjastossa.", "fi")]
+
+
+def test_worker_thread_runs_and_stops(app, counting) -> None:  # type: ignore[no-untyped-def]
+    worker = jobs.Worker(app, interval=60)
+    worker.start()
+    try:
+        for _ in range(200):
+            if counting.asked:
+                break
+            time.sleep(0.05)
+        assert counting.asked
+    finally:
+        worker.stop()
+    assert not worker._thread.is_alive()  # type: ignore[union-attr]
+
+
+def test_only_an_approved_description_plays(app, db) -> None:  # type: ignore[no-untyped-def]
+    ev = f.event(db, title="Museokierros", code="781")
+    other = f.event(db, title="Muu", code="782")
+
+    def add(status: Status, lang: str = "fi", event=ev) -> AudioDescription:  # type: ignore[no-untyped-def]
+        d = AudioDescription(event_id=event.id, provider_id=event.provider_id, lang=lang,
+                             storage_path=f"recordings/{status.value[:1] * 32}.mp3",
+                             duration_seconds=20, status=status,
+                             source=AudioDescription.Source.UPLOAD)
+        db.add(d)
+        db.flush()
+        return d
+
+    add(Status.PENDING)
+    add(Status.AWAITING_REVIEW)
+    add(Status.REJECTED)
+    add(Status.APPROVED, lang="sv")
+    add(Status.APPROVED, event=other)
+    db.commit()
+    assert description_for(db, ev, "fi") is None
+    good = add(Status.APPROVED)
+    good.reviewed_at = utcnow()
+    good.transcript = "Tervetuloa museoon."
+    db.commit()
+    seg = description_for(db, ev, "fi")
+    assert seg == Segment("Tervetuloa museoon.", "fi", 0.0, good.storage_path)
+    assert description_for(db, ev, "en") is None
+    # The flows' "hear more" asks through the hook that init_app connected.
+    assert programme.description_lookup is description_for
+
+
+def test_orphan_takes_are_removed(app, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    svc = service_of(app)
+    ev = f.event(db, title="Kuoro", code="783")
+    name = "recordings/" + "c" * 32 + ".mp3"
+    svc.storage.put_file(tone(tmp_path / "t.mp3", 1, codec=["-c:a", "libmp3lame"]), name)
+    db.add(AudioDescription(event_id=ev.id, provider_id=ev.provider_id, lang="fi",
+                            storage_path=name, status=Status.PENDING,
+                            source=AudioDescription.Source.PHONE,
+                            created_at=utcnow() - timedelta(hours=7)))
+    db.commit()
+    assert jobs.run_once(app, tasks=("orphans",)) == {"orphans": 1}
+    assert not svc.storage.exists(name)
+
+
+def test_sidecar_written_for_each_rendering(app, counting) -> None:  # type: ignore[no-untyped-def]
+    svc = service_of(app)
+    r = svc.cache.render("Hei.", "fi")
+    assert r is not None
+    assert svc.storage.exists(audio_name(r.key)) and svc.storage.exists(audio_name(r.key, "json"))

@@ -1,0 +1,468 @@
+"""Registering by phone through the real webhooks (issue 3): every path and the bad inputs."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from catalogue import registration as service
+from catalogue.models import Caller, Registration, RegistrationStatus, Session, SessionKind, SessionStatus
+from catalogue.timeutil import utcnow
+from ivr_flows import speak
+from tests import factories as f
+
+AINO = "+358912345678"
+
+
+def waits(turn) -> None:  # type: ignore[no-untyped-def]
+    """The caller is never hung up on: the turn waits for keys, and silence is handled."""
+    assert turn.status == 200, turn.body
+    assert not turn.hangs_up
+    assert turn.gather is not None, turn.body
+    assert int(turn.gather.get("timeout")) >= 6
+    assert turn.verbs()[-1] == "Redirect"
+
+
+def registrations(db) -> list[Registration]:  # type: ignore[no-untyped-def]
+    db.rollback()
+    db.expire_all()
+    return list(db.scalars(select(Registration).order_by(Registration.id)))
+
+
+def n_callers(db) -> int:  # type: ignore[no-untyped-def]
+    db.rollback()
+    return db.scalar(select(func.count()).select_from(Caller)) or 0
+
+
+@pytest.fixture
+def aino(db) -> Caller:  # type: ignore[no-untyped-def]
+    c = f.caller(db, AINO, language="fi", name="Aino")
+    db.commit()
+    return c
+
+
+def make_session(db, *, code: str = "101", title: str = "Runotuokio", capacity: int | None = 10,  # type: ignore[no-untyped-def]
+                 city_slug: str | None = None, **fields) -> Session:
+    extra = {k: fields.pop(k) for k in ("venue", "address") if k in fields}
+    ev = f.event(db, title=title, code=code, city_slug=city_slug, **extra)
+    s = f.session(db, ev, capacity=capacity, starts_in=fields.pop("starts_in", timedelta(days=1)),
+                  kind=fields.pop("kind", None), minutes=fields.pop("minutes", 60))
+    for k, v in fields.items():
+        setattr(s, k, v)
+    db.commit()
+    return s
+
+
+def fill(db, s: Session, n: int, start: int = 0) -> list[Caller]:  # type: ignore[no-untyped-def]
+    people = [f.caller(db, f"+3584020{start + i:05d}", city_slug=None) for i in range(n)]
+    db.commit()
+    for p in people:
+        service.register(db, s.id, p, now=utcnow())
+    return people
+
+
+def to_item(phone, code: str = "101"):  # type: ignore[no-untyped-def]
+    """Call, press 4, type the event code: the programme item."""
+    phone.call()
+    phone.press("4")
+    return phone.press(f"{code}#")
+
+
+def to_readback(phone, code: str = "101"):  # type: ignore[no-untyped-def]
+    to_item(phone, code)
+    return phone.press("2")
+
+
+# ---- register -----------------------------------------------------------------------------
+
+def test_read_back_then_confirm_says_what_happens_next(phone, aino, db):
+    s = make_session(db)
+    t = to_readback(phone)
+    waits(t)
+    assert "Olet ilmoittautumassa tapahtumaan" in t.text
+    assert "Runotuokio" in t.text and speak.when(s.starts_at, "fi") in t.text
+    assert "Osallistut puhelimella" in t.text
+    for choice in ("Vahvistaaksesi ilmoittautumisen, paina 1", "Palataksesi takaisin, paina 2",
+                   "Ilmoittaaksesi jonkun toisen, paina 3"):
+        assert choice in t.text
+    assert registrations(db) == []  # nothing until the spoken confirmation
+    t = phone.press("1")
+    waits(t)
+    assert "Olet ilmoittautunut" in t.text
+    assert "Soitamme sinulle muutama minuutti ennen alkua" in t.text
+    assert "Tapahtuman koodi on yksi, nolla, yksi" in t.text
+    (r,) = registrations(db)
+    assert (r.caller_id, r.status, r.registered_by_caller_id) == (aino.id, RegistrationStatus.CONFIRMED, None)
+    assert db.get(Session, s.id).confirmed_count == 1
+    # star repeats the confirmation
+    assert "Olet ilmoittautunut" in phone.press("*").text
+
+
+def test_register_by_speech(phone, aino, db):
+    make_session(db)
+    to_item(phone)
+    t = phone.say("ilmoittaudu")
+    assert "Olet ilmoittautumassa" in t.text
+    t = phone.say("kyllä")
+    assert "Olet ilmoittautunut" in t.text
+    assert len(registrations(db)) == 1
+
+
+def test_in_person_confirmation_gives_place_and_address(phone, aino, db):
+    make_session(db, code="104", title="Konsertti", city_slug="helsinki", venue="Musiikkitalo",
+                 address="Mannerheimintie 13")
+    t = to_readback(phone, "104")
+    assert "Paikan päällä: Musiikkitalo, Mannerheimintie 13, Helsinki" in t.text
+    t = phone.press("1")
+    assert "Olet ilmoittautunut" in t.text
+    assert "Paikka on Musiikkitalo, Mannerheimintie 13, Helsinki" in t.text
+    assert "Soitamme" not in t.text
+
+
+def test_wrong_keys_and_silence_on_the_read_back_never_register_nor_hang_up(phone, aino, db):
+    make_session(db)
+    to_readback(phone)
+    t = phone.press("7")
+    waits(t)
+    assert "Tuota valintaa ei ole" in t.text and "Vahvista 1, takaisin 2" in t.text
+    t = phone.silence()
+    waits(t)
+    assert "En kuullut valintaa" in t.text
+    t = phone.silence()
+    waits(t)
+    assert "nollalla tavoitat henkilön" in t.text  # second failure: help and a person
+    assert registrations(db) == []
+    assert "Olet ilmoittautunut" in phone.press("1").text
+    assert len(registrations(db)) == 1
+
+
+def test_back_returns_to_the_item_without_registering(phone, aino, db):
+    make_session(db)
+    to_readback(phone)
+    t = phone.press("2")
+    waits(t)
+    assert "Runotuokio" in t.text and "Ilmoittautuaksesi, paina 2" in t.text
+    assert registrations(db) == []
+
+
+def test_full_session_offers_the_waiting_list_with_position(phone, aino, db):
+    s = make_session(db, capacity=2)
+    fill(db, s, 3)  # two places taken, one already waiting
+    t = to_readback(phone)
+    assert "Kaikki paikat on varattu" in t.text and "Olisit varasijalla numero kaksi" in t.text
+    assert "Päästäksesi varasijalle, paina 1" in t.text
+    t = phone.press("1")
+    waits(t)
+    assert "olet varasijalla" in t.text and "Olet varasijalla numero kaksi" in t.text
+    mine = [r for r in registrations(db) if r.caller_id == aino.id]
+    assert [r.status for r in mine] == [RegistrationStatus.WAITING]
+    assert db.get(Session, s.id).confirmed_count == 2
+
+
+def test_place_taken_between_read_back_and_confirm_gives_waiting_list(phone, aino, db):
+    s = make_session(db, capacity=1)
+    to_readback(phone)
+    fill(db, s, 1)  # someone else took the last place meanwhile
+    t = phone.press("1")
+    assert "Olet varasijalla numero yksi" in t.text
+    assert db.get(Session, s.id).confirmed_count == 1
+
+
+def test_closed_window(phone, aino, db):
+    make_session(db, registration_closes_at=utcnow() - timedelta(minutes=5))
+    t = to_readback(phone)
+    waits(t)
+    assert "Ilmoittautuminen tähän tapahtumaan on päättynyt" in t.text
+    assert "Vahvista" not in t.text
+    assert registrations(db) == []
+
+
+def test_window_not_open_yet_says_when_it_opens(phone, aino, db):
+    opens = utcnow().replace(second=0, microsecond=0) + timedelta(hours=5)
+    make_session(db, registration_opens_at=opens, starts_in=timedelta(days=2))
+    t = to_readback(phone)
+    waits(t)
+    assert "ei ole vielä alkanut" in t.text
+    assert f"Se alkaa {speak.when(opens, 'fi')}" in t.text
+    assert registrations(db) == []
+
+
+def test_cancelled_session_cannot_be_registered_for(phone, aino, db):
+    make_session(db, status=SessionStatus.CANCELLED)
+    t = to_readback(phone)
+    waits(t)
+    assert "Tämä tilaisuus on peruttu, joten siihen ei voi ilmoittautua" in t.text
+    assert registrations(db) == []
+
+
+def test_already_registered_hears_so_and_nothing_is_doubled(phone, make_phone, aino, db):
+    s = make_session(db, capacity=1)
+    service.register(db, s.id, aino, now=utcnow())
+    t = to_readback(phone)
+    waits(t)
+    assert "Olet jo ilmoittautunut tähän tapahtumaan" in t.text
+    assert "Soitamme sinulle" in t.text
+    assert len(registrations(db)) == 1
+    # already on the waiting list
+    other = f.caller(db, "+358401234567", language="fi")
+    db.commit()
+    service.register(db, s.id, other, now=utcnow())
+    t = to_readback(make_phone("+358401234567"))
+    assert "Olet jo varasijalla tähän tapahtumaan" in t.text and "numero yksi" in t.text
+    assert len(registrations(db)) == 2
+
+
+def test_recording_needs_no_registration(phone, aino, db):
+    make_session(db, kind=SessionKind.RECORDING, capacity=None, starts_in=timedelta(hours=-1),
+                 minutes=7 * 24 * 60)
+    t = to_readback(phone)
+    waits(t)
+    assert "Tallenteeseen ei tarvitse ilmoittautua" in t.text
+    assert registrations(db) == []
+
+
+def test_hang_up_before_confirming_leaves_nothing(phone, aino, db):
+    make_session(db)
+    to_readback(phone)
+    phone.press("3")
+    phone.press("0401234567#")  # someone else's number, read back, not yet confirmed
+    before = n_callers(db)
+    phone.hang_up()
+    assert registrations(db) == []
+    assert n_callers(db) == before  # the typed person was not created either
+
+
+def test_after_registering_next_event_and_main_menu(phone, aino, db):
+    make_session(db, code="101", title="Runotuokio", starts_in=timedelta(hours=5))
+    make_session(db, code="102", title="Laulamme", starts_in=timedelta(days=1))
+    phone.call()
+    phone.press("1")  # the programme: first item
+    phone.press("2")
+    t = phone.press("1")
+    assert "Seuraavaan tapahtumaan, paina 3" in t.text and "Päävalikkoon, paina 1" in t.text
+    t = phone.press("3")
+    assert "Laulamme" in t.text
+    phone.press("2")
+    phone.press("1")
+    t = phone.press("1")
+    assert "Päävalikko" in t.text
+
+
+def test_swedish_and_english_callers(make_phone, db):
+    make_session(db)
+    f.caller(db, "+358401234567", language="sv")
+    f.caller(db, "+358501112233", language="en")
+    db.commit()
+    greta = make_phone("+358401234567")
+    t = to_readback(greta)
+    assert "Du anmäler dig till" in t.text and "För att bekräfta, tryck 1" in t.text
+    t = greta.press("1")
+    assert "Du är anmäld" in t.text and "Evenemangets kod är ett, noll, ett" in t.text
+    guest = make_phone("+358501112233")
+    t = to_readback(guest)
+    assert "You are registering for:" in t.text and "To confirm, press 1." in t.text
+    t = guest.press("1")
+    assert "You are registered" in t.text and "We will call you a few minutes before it starts" in t.text
+    assert "The event code is one, zero, one" in t.text
+    assert len(registrations(db)) == 2
+
+
+# ---- someone else, withheld numbers -------------------------------------------------------
+
+def test_someone_else_is_registered_under_their_own_number(phone, make_phone, aino, db):
+    s = make_session(db)
+    to_readback(phone)
+    t = phone.press("3")
+    waits(t)
+    assert "Näppäile ilmoitettavan henkilön puhelinnumero" in t.text
+    assert t.gather.get("finishOnKey") == "#"
+    t = phone.press("0401234567#")
+    assert "Näppäilit numeron: nolla, neljä, nolla, yksi, kaksi, kolme, neljä, viisi, kuusi, seitsemän" in t.text
+    assert "Jos numero on oikein, paina 1" in t.text and "uudelleen, paina 2" in t.text
+    t = phone.press("1")
+    assert "Olet ilmoittamassa numeroa" in t.text and "Runotuokio" in t.text
+    assert "Ilmoittaaksesi jonkun toisen" not in t.text
+    assert registrations(db) == []
+    t = phone.press("1")
+    waits(t)
+    assert "Henkilö on ilmoitettu" in t.text and "Soitamme hänelle" in t.text
+    (r,) = registrations(db)
+    mother = db.scalar(select(Caller).where(Caller.phone == "+358401234567"))
+    assert r.caller_id == mother.id and r.registered_by_caller_id == aino.id
+    assert db.get(Session, s.id).confirmed_count == 1
+    # she hears it under "my registrations" when calling from that number
+    mum = make_phone("+358401234567")
+    mum.call()
+    mum.press("1")  # first call: Finnish
+    t = mum.press("3")
+    assert "Sinulla on yksi tuleva ilmoittautuminen" in t.text and "Runotuokio" in t.text
+
+
+def test_someone_else_invalid_number_is_explained_and_asked_again(phone, aino, db):
+    make_session(db)
+    to_readback(phone)
+    phone.press("3")
+    t = phone.press("12345#")
+    waits(t)
+    assert "yksi, kaksi, kolme, neljä, viisi" in t.text
+    assert "Tämä ei ole puhelinnumero, jota voimme käyttää" in t.text
+    assert t.gather.get("finishOnKey") == "#"
+    t = phone.press("#")  # nothing typed
+    waits(t)
+    assert "nollalla tavoitat henkilön" in t.text  # second failure in the node
+    t = phone.press("0401234567#")
+    assert "Näppäilit numeron" in t.text
+    t = phone.press("2")  # type again
+    assert "Näppäile ilmoitettavan henkilön puhelinnumero" in t.text
+    t = phone.press("0501112233#")
+    assert "nolla, viisi, nolla, yksi, yksi, yksi, kaksi, kaksi, kolme, kolme" in t.text
+    phone.press("1")
+    phone.press("1")
+    (r,) = registrations(db)
+    assert db.get(Caller, r.caller_id).phone == "+358501112233"
+
+
+def test_someone_else_already_registered(phone, aino, db):
+    s = make_session(db)
+    mother = f.caller(db, "+358401234567")
+    db.commit()
+    service.register(db, s.id, mother, now=utcnow())
+    to_readback(phone)
+    phone.press("3")
+    phone.press("0401234567#")
+    t = phone.press("1")
+    assert "Tämä henkilö on jo ilmoitettu tähän tapahtumaan" in t.text
+    assert len(registrations(db)) == 1
+
+
+def test_withheld_number_can_type_own_number(make_phone, db):
+    make_session(db)
+    hidden = make_phone("anonymous")
+    hidden.call()
+    hidden.press("1")  # language
+    hidden.press("4")
+    hidden.press("101#")
+    t = hidden.press("2")
+    waits(t)
+    assert "Puhelinnumerosi ei näy meille" in t.text
+    assert "Näppäilläksesi puhelinnumerosi, paina 1" in t.text and "painamalla 0" in t.text
+    t = hidden.press("1")
+    assert "Näppäile oma puhelinnumerosi" in t.text
+    hidden.press("0401234567#")
+    t = hidden.press("1")
+    assert "Olet ilmoittautumassa tapahtumaan" in t.text  # their own number: "you"
+    t = hidden.press("1")
+    assert "Olet ilmoittautunut" in t.text and "Soitamme sinulle" in t.text
+    (r,) = registrations(db)
+    assert db.get(Caller, r.caller_id).phone == "+358401234567"
+    assert r.registered_by_caller_id is None
+
+
+def test_withheld_number_is_offered_a_person(make_phone, db):
+    make_session(db)
+    hidden = make_phone("anonymous")
+    hidden.call()
+    hidden.press("1")
+    hidden.press("4")
+    hidden.press("101#")
+    hidden.press("2")
+    t = hidden.press("0")
+    assert t.dial is not None or "Henkilöt ovat paikalla" in t.text
+    assert registrations(db) == []
+
+
+def test_withheld_number_my_registrations(make_phone, db):
+    hidden = make_phone("anonymous")
+    hidden.call()
+    hidden.press("1")
+    t = hidden.press("3")
+    waits(t)
+    assert "emme löydä ilmoittautumisiasi" in t.text and "Päävalikko" in t.text
+
+
+# ---- my registrations ---------------------------------------------------------------------
+
+def test_my_registrations_none_offers_the_programme(phone, aino, db):
+    make_session(db)
+    phone.call()
+    t = phone.press("3")
+    waits(t)
+    assert "Sinulla ei ole tulevia ilmoittautumisia" in t.text
+    assert "Kuullaksesi tämän viikon ohjelman, paina 1" in t.text
+    t = phone.press("1")
+    assert "Runotuokio" in t.text
+
+
+def test_my_registrations_one_at_a_time(phone, aino, db):
+    first = make_session(db, code="101", title="Runotuokio", starts_in=timedelta(days=1))
+    full = make_session(db, code="102", title="Laulamme", capacity=1, starts_in=timedelta(days=2))
+    fill(db, full, 1)
+    service.register(db, full.id, aino, now=utcnow())
+    service.register(db, first.id, aino, now=utcnow())
+    phone.call()
+    t = phone.press("3")
+    waits(t)
+    assert "Sinulla on kaksi tulevaa ilmoittautumista" in t.text
+    assert "Runotuokio" in t.text and "Sinulla on paikka" in t.text and "Laulamme" not in t.text
+    assert "Peruaksesi ilmoittautumisen, paina 1" in t.text and "Seuraavaan, paina 3" in t.text
+    t = phone.press("3")
+    assert "Laulamme" in t.text and "Olet varasijalla numero yksi" in t.text
+    assert "Luopuaksesi varasijasta, paina 1" in t.text and "Palataksesi päävalikkoon, paina 3" in t.text
+    t = phone.press("3")
+    waits(t)
+    assert "Siinä olivat kaikki ilmoittautumisesi" in t.text and "Päävalikko" in t.text
+
+
+def test_cancel_reads_back_can_keep_and_promotes_the_first_waiting(phone, aino, db):
+    s = make_session(db, capacity=1)
+    service.register(db, s.id, aino, now=utcnow())
+    eino, helmi = fill(db, s, 2)
+    phone.call()
+    phone.press("3")
+    t = phone.press("1")
+    waits(t)
+    assert "Olet perumassa ilmoittautumisesi tapahtumaan" in t.text and "Runotuokio" in t.text
+    assert "Peruaksesi sen, paina 1" in t.text and "Säilyttääksesi sen, paina 2" in t.text
+    t = phone.press("2")
+    assert "Ilmoittautumisesi säilyy" in t.text and "Runotuokio" in t.text
+    assert registrations(db)[0].status == RegistrationStatus.CONFIRMED
+    phone.press("1")
+    t = phone.press("9")  # wrong key on the cancel confirmation: nothing happens
+    assert "Tuota valintaa ei ole" in t.text
+    assert registrations(db)[0].status == RegistrationStatus.CONFIRMED
+    t = phone.press("1")
+    waits(t)
+    assert "Ilmoittautumisesi on peruttu" in t.text
+    assert "Siinä olivat kaikki ilmoittautumisesi" in t.text
+    by_caller = {r.caller_id: r for r in registrations(db)}
+    assert by_caller[aino.id].status == RegistrationStatus.CANCELLED
+    assert by_caller[eino.id].status == RegistrationStatus.CONFIRMED
+    assert by_caller[eino.id].notify_pending == "promoted"
+    assert by_caller[helmi.id].status == RegistrationStatus.WAITING
+    assert db.get(Session, s.id).confirmed_count == 1
+
+
+def test_leave_waiting_list_by_speech(phone, aino, db):
+    s = make_session(db, capacity=1)
+    fill(db, s, 1)
+    service.register(db, s.id, aino, now=utcnow())
+    phone.call()
+    phone.press("3")
+    t = phone.say("peru")
+    assert "Olet luopumassa varasijastasi" in t.text
+    t = phone.say("kyllä")
+    assert "Et ole enää varasijalla" in t.text
+    mine = [r for r in registrations(db) if r.caller_id == aino.id]
+    assert mine[0].status == RegistrationStatus.CANCELLED
+
+
+def test_cancelled_session_is_told_in_my_registrations(phone, aino, db):
+    s = make_session(db)
+    service.register(db, s.id, aino, now=utcnow())
+    db.get(Session, s.id).status = SessionStatus.CANCELLED
+    db.commit()
+    phone.call()
+    t = phone.press("3")
+    assert "Huomio: tämä tilaisuus on peruttu" in t.text
+    assert "Poistaaksesi sen listaltasi, paina 1" in t.text
