@@ -73,6 +73,17 @@ def get_db() -> Session:
     return g.db
 
 
+def begin_write(db: Session) -> None:
+    """Start the session's transaction as a writer. On SQLite that is ``BEGIN IMMEDIATE``: a
+    deferred transaction that reads and then writes fails at once with "database is locked" when
+    another writer committed meanwhile (WAL snapshots), whereas IMMEDIATE waits for the lock.
+    PostgreSQL needs nothing here (its row locks are taken where they are needed)."""
+    if db.get_bind().dialect.name == "sqlite":
+        if db.in_transaction():
+            db.commit()
+        db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
 @contextmanager
 def session_scope(app: Flask) -> Iterator[Session]:
     """A session for CLI commands and background jobs: commit on success, roll back on error."""

@@ -7,7 +7,9 @@ from flask import Response, current_app, g, request, url_for
 from werkzeug.exceptions import HTTPException
 
 import ivr_flows
-from catalogue.db import get_db
+from sqlalchemy.orm import Session as DbSession
+
+from catalogue.db import begin_write, get_db
 from ivr_flows import prompts
 
 from . import calls
@@ -33,14 +35,28 @@ def _twiml(reply: ivr_flows.engine.Reply, lang: str) -> Response:
     return Response(str(render(reply, lang, audio, _Urls())), mimetype="text/xml")
 
 
+def _writing() -> DbSession:
+    """The request's session, begun as a writer: every webhook saves the call's state."""
+    db = get_db()
+    begin_write(db)
+    return db
+
+
+def _done(ctx: ivr_flows.Ctx, reply: ivr_flows.engine.Reply) -> Response:
+    """Save the state and commit here, inside the view, so that what the caller is about to hear
+    is stored, and a failed commit becomes the spoken apology (not a 500 from after_request).
+    The TwiML is rendered after the commit, outside the write lock."""
+    calls.save(ctx)
+    ctx.db.commit()
+    return _twiml(reply, ctx.lang)
+
+
 def _start(line: str) -> Response:
-    ctx = calls.open_call(get_db(), request.form, line)
+    ctx = calls.open_call(_writing(), request.form, line)
     g.lang = ctx.lang
     first = "provider_pin" if line == "provider" and ivr_flows.engine.has_node("provider_pin") \
         else ivr_flows.first_node(ctx)
-    reply = ivr_flows.start(ctx, first)
-    calls.save(ctx)
-    return _twiml(reply, ctx.lang)
+    return _done(ctx, ivr_flows.start(ctx, first))
 
 
 @twilio_signed
@@ -55,8 +71,7 @@ def provider_incoming() -> Response:
 
 @twilio_signed
 def turn() -> Response:
-    db = get_db()
-    ctx = calls.load_call(db, request.form)
+    ctx = calls.load_call(_writing(), request.form)
     g.lang = ctx.lang
     event = request.args.get("event", "input")
     if event == "restart":
@@ -66,13 +81,14 @@ def turn() -> Response:
                               speech=request.form.get("SpeechResult", ""),
                               event=event, params=request.form.to_dict())
         reply = ivr_flows.turn(ctx, inp)
-    calls.save(ctx)
-    return _twiml(reply, ctx.lang)
+    return _done(ctx, reply)
 
 
 @twilio_signed
 def status() -> Response:
-    calls.close_call(get_db(), request.form)
+    db = _writing()
+    calls.close_call(db, request.form)
+    db.commit()
     return Response("", status=204)
 
 
