@@ -1,11 +1,19 @@
 """Providers' descriptions as callers hear them: only an approved recording ever plays."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DbSession
 
 from catalogue.models import AudioDescription, Event
+from catalogue.timeutil import utcnow
 from ivr_flows.reply import Segment
+
+if TYPE_CHECKING:
+    from .storage import AudioStorage
 
 Status = AudioDescription.Status
 
@@ -32,3 +40,34 @@ def description_for(db: DbSession, event: Event, lang: str) -> Segment | None:
         return None
     text = desc.transcript or event.text("description", lang) or event.text("title", lang)
     return Segment(text=text, lang=lang, audio_path=desc.storage_path)
+
+
+def add_upload(db: DbSession, storage: AudioStorage, event: Event, lang: str,
+               upload: BinaryIO | bytes | Path) -> AudioDescription:
+    """For the admin: validate and store an uploaded file as a description awaiting review.
+    Raises ``audio.upload.UploadError`` (with ``message`` per language) for a bad file."""
+    from .upload import accept_upload
+
+    stored = accept_upload(storage, upload)
+    desc = AudioDescription(event_id=event.id, provider_id=event.provider_id, lang=lang,
+                            storage_path=stored.name, duration_seconds=max(1, round(stored.duration)),
+                            status=Status.AWAITING_REVIEW, source=AudioDescription.Source.UPLOAD)
+    db.add(desc)
+    db.flush()
+    return desc
+
+
+def review(db: DbSession, desc: AudioDescription, *, approve: bool, reason: str | None = None,
+           now: datetime | None = None) -> None:
+    """Staff's decision. Approving one description of an event and language retires the one
+    approved before it, so "hear more" always has exactly one voice."""
+    desc.status = Status.APPROVED if approve else Status.REJECTED
+    desc.review_reason = reason
+    desc.reviewed_at = now or utcnow()
+    if approve:
+        db.execute(
+            update(AudioDescription)
+            .where(AudioDescription.event_id == desc.event_id, AudioDescription.lang == desc.lang,
+                   AudioDescription.status == Status.APPROVED, AudioDescription.id != desc.id)
+            .values(status=Status.REJECTED, review_reason="replaced by a newer description"))
+    db.flush()

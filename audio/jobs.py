@@ -53,8 +53,9 @@ def rerender_events(app: Flask, event_ids: list[int] | None = None,
         texts = render.item_texts(db, now=now, event_ids=event_ids, item_segments=svc.item_segments)
         if event_ids is None:
             texts = render.fixed_prompts() + texts
-    # Rendering happens outside the transaction: it can take minutes on a cold cache.
-    report = render.render_all(svc.cache, texts)
+    # Rendering happens outside the transaction: it can take minutes on a cold cache, so one
+    # sentence at a time leaves the other cores to the calls being answered meanwhile.
+    report = render.render_all(svc.cache, texts, workers=1)
     if report.rendered:
         log.info("audio cache: %s", report)
     return report

@@ -15,14 +15,17 @@ Why it is safe under concurrency:
   IntegrityError means "already registered".
 * **Told only when stored.** ``register``, ``cancel`` and ``promote`` end their unit of work with a
   ``commit`` before returning, so a flow can only say "you are registered" about a row that is
-  committed, and the admin gets the same guarantee. On SQLite they also commit whatever the
-  session held before, because only a fresh transaction can begin IMMEDIATE. Pass
+  committed, and the admin gets the same guarantee. On SQLite, unless the session already began
+  as a writer (the voice webhooks do, see ``catalogue.db.begin_write``), they also commit whatever
+  the session held before, because only a fresh transaction can begin IMMEDIATE. Pass
   ``own_transaction=False`` only when the caller already holds the database lock and commits
   itself (the demo loader inside ``prepare_database``).
 """
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import joinedload
 
+from .db import begin_write
 from .models import Caller, Event, Registration, RegistrationStatus, Session, SessionStatus
 
 ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
@@ -81,23 +85,38 @@ class _Full(Exception):
 
 # ---- locking ------------------------------------------------------------------------------
 
-def _lock(db: DbSession, session_id: int, own_transaction: bool) -> Session | None:
-    """Take the session's write lock and return it freshly loaded."""
-    dialect = db.get_bind().dialect.name
-    if own_transaction and dialect == "sqlite":
-        db.commit()  # BEGIN IMMEDIATE needs a fresh transaction (see catalogue.db)
-        db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+@contextmanager
+def _unit(db: DbSession, own_transaction: bool) -> Iterator[None]:
+    """One unit of work under the write lock, committed at the end (or only flushed when the
+    caller owns the transaction). On SQLite a session that was a writer before is a writer again
+    afterwards, so the rest of a webhook keeps its IMMEDIATE semantics."""
+    sqlite = db.get_bind().dialect.name == "sqlite"
+    was_writer = own_transaction and sqlite and _writer(db)
+    if own_transaction and sqlite and not was_writer:
+        begin_write(db)  # commits what came before: only a fresh transaction begins IMMEDIATE
+    yield
+    if not own_transaction:
+        db.flush()
+        return
+    db.commit()
+    if was_writer:
+        begin_write(db)
+
+
+def _writer(db: DbSession) -> bool:
+    """Already inside a BEGIN IMMEDIATE transaction (a voice webhook begins as a writer)."""
+    if not db.in_transaction():
+        return False
+    return db.connection().get_execution_options().get("sqlite_begin") == "IMMEDIATE"
+
+
+def _locked(db: DbSession, session_id: int) -> Session | None:
+    """The session, freshly loaded and locked for this transaction: ``FOR UPDATE`` where rows
+    can be locked; SQLite's BEGIN IMMEDIATE (taken by ``_unit``) already locks the database."""
     stmt = select(Session).where(Session.id == session_id).execution_options(populate_existing=True)
-    if dialect != "sqlite":
+    if db.get_bind().dialect.name != "sqlite":
         stmt = stmt.with_for_update(of=Session)
     return db.scalar(stmt)
-
-
-def _finish(db: DbSession, own_transaction: bool) -> None:
-    if own_transaction:
-        db.commit()
-    else:
-        db.flush()
 
 
 # ---- rules --------------------------------------------------------------------------------
@@ -208,17 +227,23 @@ def register(db: DbSession, session_id: int, caller: Caller, *, by_caller: Calle
     Commits before returning (see the module docstring)."""
     if caller.id is None:
         db.flush()
-    session = _lock(db, session_id, own_transaction)
+    with _unit(db, own_transaction):
+        result = _register(db, session_id, caller, by_caller=by_caller, by_staff=by_staff,
+                           now=now, waitlist=waitlist)
+    return result
+
+
+def _register(db: DbSession, session_id: int, caller: Caller, *, by_caller: Caller | None,
+              by_staff: bool, now: datetime, waitlist: bool) -> Result:
+    session = _locked(db, session_id)
     blocked = _blocked(session, now)
     if blocked is not None:
-        _finish(db, own_transaction)
         return blocked
     assert session is not None
+    by = by_caller.id if by_caller is not None and by_caller.id != caller.id else None
     reg = Registration(session_id=session_id, caller_id=caller.id, status=RegistrationStatus.WAITING,
                        created_at=now, updated_at=now, active_key=1,
-                       registered_by_caller_id=by_caller.id if by_caller and by_caller.id != caller.id
-                       else None,
-                       registered_by_staff=by_staff)
+                       registered_by_caller_id=by, registered_by_staff=by_staff)
     try:
         with db.begin_nested():
             db.add(reg)
@@ -230,19 +255,15 @@ def register(db: DbSession, session_id: int, caller: Caller, *, by_caller: Calle
                 raise _Full
     except IntegrityError:
         existing = _existing(db, session, caller.id)
-        _finish(db, own_transaction)
         if existing is None:  # the row that clashed is gone again (cancelled meanwhile): rare
             raise
         return existing
     except _Full:
-        _finish(db, own_transaction)
         return Result(Kind.FULL, session)
     db.refresh(session)
-    position = waiting_position(db, reg)
-    _finish(db, own_transaction)
     if reg.status == RegistrationStatus.CONFIRMED:
         return Result(Kind.CONFIRMED, session, reg)
-    return Result(Kind.WAITING, session, reg, position=position)
+    return Result(Kind.WAITING, session, reg, position=waiting_position(db, reg))
 
 
 def _first_waiting(db: DbSession, session_id: int) -> Registration | None:
@@ -270,9 +291,9 @@ def promote(db: DbSession, session_id: int, *, now: datetime,
             own_transaction: bool = True) -> list[Registration]:
     """Fill free places from the waiting list (after a cancellation, or when staff raise the
     capacity). Returns the promoted registrations. Commits."""
-    session = _lock(db, session_id, own_transaction)
-    promoted = _fill(db, session, now) if session is not None else []
-    _finish(db, own_transaction)
+    with _unit(db, own_transaction):
+        session = _locked(db, session_id)
+        promoted = _fill(db, session, now) if session is not None else []
     return promoted
 
 
@@ -283,23 +304,23 @@ def cancel(db: DbSession, registration_id: int, *, now: datetime,
     found = db.get(Registration, registration_id)
     if found is None:
         return Cancelled(None, None)
-    session = _lock(db, found.session_id, own_transaction)
-    reg = db.scalar(select(Registration).where(Registration.id == registration_id)
-                    .execution_options(populate_existing=True))
-    assert reg is not None and session is not None
-    was = reg.status
-    promoted: list[Registration] = []
-    if was in ACTIVE:
-        reg.status = RegistrationStatus.CANCELLED
-        reg.active_key = None
-        reg.notify_pending = None
-        reg.updated_at = now
-        db.flush()
-        if was == RegistrationStatus.CONFIRMED:
-            _release_place(db, session.id)
-            promoted = _fill(db, session, now)
-        db.refresh(session)
-    _finish(db, own_transaction)
+    with _unit(db, own_transaction):
+        session = _locked(db, found.session_id)
+        reg = db.scalar(select(Registration).where(Registration.id == registration_id)
+                        .execution_options(populate_existing=True))
+        assert reg is not None and session is not None
+        was = reg.status
+        promoted: list[Registration] = []
+        if was in ACTIVE:
+            reg.status = RegistrationStatus.CANCELLED
+            reg.active_key = None
+            reg.notify_pending = None
+            reg.updated_at = now
+            db.flush()
+            if was == RegistrationStatus.CONFIRMED:
+                _release_place(db, session.id)
+                promoted = _fill(db, session, now)
+            db.refresh(session)
     return Cancelled(reg, was, promoted)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ from catalogue.models import (
     Registration,
     RegistrationStatus,
     Session,
-    SessionKind,
     SessionStatus,
     User,
 )

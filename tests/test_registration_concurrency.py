@@ -139,3 +139,39 @@ def test_cancellations_and_registrations_at_once_leave_no_free_place_while_peopl
     assert by_status[RegistrationStatus.CONFIRMED] == 10
     assert by_status[RegistrationStatus.CANCELLED] == 8
     assert by_status[RegistrationStatus.WAITING] == 5 + 30 - 8  # 37 active, 10 places
+
+
+def test_callers_pressing_confirm_at_once_through_the_webhooks(app, db):
+    """The same race through the real webhooks: every caller who hears "you are registered" has
+    a place, the others hear their waiting-list position, and nobody hears an apology."""
+    from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
+    from tests.phone import Phone
+
+    s = f.session(db, f.event(db, title="Pieni runopiiri", code="107"), capacity=5)
+    db.commit()
+    phones = []
+    for i in range(20):
+        number = f"+3584040{i:05d}"
+        f.caller(db, number, language="fi", city_slug=None)
+        phones.append(Phone(app.test_client(), AUTH_TOKEN, PUBLIC_BASE_URL, from_number=number))
+    db.commit()
+    for phone in phones:
+        phone.call()
+        phone.press("4")
+        phone.press("107#")
+        assert "Vahvistaaksesi ilmoittautumisen, paina 1" in phone.press("2").text
+
+    barrier = threading.Barrier(len(phones))
+
+    def confirm(phone: Phone) -> str:
+        barrier.wait(timeout=60)
+        return phone.press("1").text
+
+    with ThreadPoolExecutor(max_workers=len(phones)) as pool:
+        heard = list(pool.map(confirm, phones))
+
+    assert sum("Olet ilmoittautunut" in t for t in heard) == 5
+    assert sum("Olet varasijalla numero" in t for t in heard) == 15
+    assert not any("Pahoittelemme" in t for t in heard)
+    by_status = check_invariants(db, s.id)
+    assert by_status == {RegistrationStatus.CONFIRMED: 5, RegistrationStatus.WAITING: 15}

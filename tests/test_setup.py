@@ -3,20 +3,19 @@ is complete and the programme query returns the right sessions. Runs on SQLite, 
 PostgreSQL when TEST_DATABASE_URL is a postgresql URL (in a private database dropped after)."""
 from __future__ import annotations
 
-import os
 import re
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import func, select, text
 from werkzeug.security import check_password_hash
 
 from app import create_app
+from tests.conftest import database_url, private_database
 from catalogue import migrate
 from catalogue.db import session_scope
 from catalogue.demo import DEMO_PROVIDER_PIN, load_data, load_demo
@@ -25,33 +24,15 @@ from catalogue.programme import programme_for
 from catalogue.setup import prepare_database, startup_banner
 from catalogue.timeutil import to_local, utcnow
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-BACKENDS = [
-    "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.skipif(
-        not PG_URL.startswith("postgresql"), reason="TEST_DATABASE_URL is not PostgreSQL")),
-]
 MODELS = (City, Provider, Event, Session, Caller)
 
 
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database: a SQLite file, or a fresh PostgreSQL database dropped afterwards so
-    the server is left as it was and parallel runs cannot disturb each other."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'setup.sqlite3'}"
-        return
-    server = make_url(PG_URL)
-    name = f"lampio_setup_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database of the suite's backend: a SQLite file, or a private PostgreSQL
+    database dropped afterwards."""
+    with private_database(database_url(tmp_path)) as url:
+        yield url
 
 
 def make_app(url: str, **config: object) -> Flask:
@@ -88,8 +69,9 @@ def test_check_notices_a_difference(app: Flask) -> None:
 
 def test_prepare_twice_does_not_duplicate(app: Flask) -> None:
     before = counts(app)
-    assert before["City"] == 5 and before["Caller"] == 3
-    assert prepare_database(app) == {"cities": 0, "events": 0, "sessions": 0, "callers": 0}
+    assert before["City"] == 5 and before["Caller"] == 5
+    assert prepare_database(app) == {"cities": 0, "events": 0, "sessions": 0, "callers": 0,
+                                     "registrations": 0}
     assert counts(app) == before
 
 
@@ -149,10 +131,11 @@ def test_demo_programme_content(db_url: str) -> None:
                        for s in sessions)
 
         assert all(check_password_hash(h, DEMO_PROVIDER_PIN) for h in {p.pin_hash or "" for p in providers})
-        callers = {c.phone: (c.language, c.name, c.city.slug) for c in db.scalars(select(Caller))}
-        assert callers == {"+358912345678": ("fi", "Aino", "helsinki"),
-                           "+358401234567": ("sv", "Greta", "turku"),
-                           "+358501112233": ("en", None, "tampere")}
+        callers = {c.phone: (c.language, c.name, c.city.slug if c.city else None)
+                   for c in db.scalars(select(Caller))}
+        assert {"+358912345678": ("fi", "Aino", "helsinki"),
+                "+358401234567": ("sv", "Greta", "turku"),
+                "+358501112233": ("en", None, "tampere")}.items() <= callers.items()
     app.extensions["lampio_engine"].dispose()
 
 

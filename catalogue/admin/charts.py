@@ -42,7 +42,7 @@ def column_chart(labels: Sequence[str], values: Sequence[int], *, title: str, de
     for frac in (0, 0.5, 1):
         y = top + plot_h - frac * plot_h
         parts.append(f'<line x1="{left}" x2="{width - 4}" y1="{y:.1f}" y2="{y:.1f}" stroke="#bbb"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 5:.1f}" text-anchor="end" {FONT}>{int(vmax * frac)}</text>')
+        parts.append(f'<text x="{left - 6}" y="{y + 5:.1f}" text-anchor="end" {FONT}>{vmax * frac:g}</text>')
     for i, (label, value) in enumerate(zip(labels, values)):
         x = left + 6 + i * (bar_w + 6)
         h = plot_h * value / vmax if vmax else 0
@@ -58,7 +58,7 @@ def column_chart(labels: Sequence[str], values: Sequence[int], *, title: str, de
 
 
 def bar_chart(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[str], *, title: str,
-              desc: str, label_width: int = 260) -> Markup:
+              desc: str, label_width: int = 300) -> Markup:
     """Horizontal bars, one group per row and one bar per series (e.g. confirmed, waiting,
     attended per session); a legend names the series."""
     bar_h, gap = 16, 10
@@ -75,7 +75,7 @@ def bar_chart(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[str], 
                      f'<text x="{x + 20}" y="18" {FONT}>{escape(name)}</text>')
     for i, (label, vals) in enumerate(rows):
         y0 = legend_h + i * group_h
-        short = label if len(label) <= 38 else label[:37] + "…"
+        short = label if len(label) <= 34 else label[:33] + "…"
         parts.append(f'<text x="{label_width - 8}" y="{y0 + group_h / 2 + 2:.1f}" text-anchor="end" '
                      f"{FONT}>{escape(short)}</text>")
         for j, value in enumerate(vals):
@@ -84,6 +84,7 @@ def bar_chart(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[str], 
             parts.append(f'<rect x="{label_width}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" '
                          f'fill="{COLOURS[j % 4]}"><title>{escape(label)} – {escape(series[j])}: '
                          f"{value}</title></rect>")
-            parts.append(f'<text x="{label_width + w + 4:.1f}" y="{y + bar_h - 4}" {FONT} '
-                         f'font-size="12">{value}</text>')
+            if value:
+                parts.append(f'<text x="{label_width + w + 4:.1f}" y="{y + bar_h - 4}" {FONT} '
+                             f'font-size="12">{value}</text>')
     return _svg(width, height, title, desc, "".join(parts))

@@ -7,18 +7,19 @@ from datetime import date, datetime, time, timedelta
 
 from flask import render_template
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session as DbSession
 
 from ..db import get_db
 from ..models import CallLog, Event, MenuVisit, Registration, RegistrationStatus, Session, SessionStatus
 from ..timeutil import LOCAL_TZ, to_local, to_utc, utcnow
 from . import access
 from .charts import bar_chart, column_chart
-from .i18n import t
+from .i18n import has, t
 
 DAYS = 30
 
 
-def calls_per_day(db, today: date, days: int = DAYS) -> list[tuple[date, int]]:  # type: ignore[no-untyped-def]
+def calls_per_day(db: DbSession, today: date, days: int = DAYS) -> list[tuple[date, int]]:
     """Counted by Helsinki day (a call at 01:00 local time belongs to that day, not to
     yesterday's UTC date)."""
     first = today - timedelta(days=days - 1)
@@ -31,13 +32,14 @@ def calls_per_day(db, today: date, days: int = DAYS) -> list[tuple[date, int]]: 
     return sorted(counts.items())
 
 
-def menu_counts(db, since: datetime) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+def menu_counts(db: DbSession, since: datetime) -> list[tuple[str, int]]:
     rows = db.execute(select(MenuVisit.node, func.count()).where(MenuVisit.at >= since)
                       .group_by(MenuVisit.node).order_by(func.count().desc())).all()
     return [(node, n) for node, n in rows]
 
 
-def session_counts(db, since: datetime, until: datetime) -> list[tuple[Session, int, int, int]]:  # type: ignore[no-untyped-def]
+def session_counts(db: DbSession, since: datetime,
+                   until: datetime) -> list[tuple[Session, int, int, int]]:
     """(session, confirmed, waiting, attended) for sessions starting in the window."""
     stmt = (select(Session).join(Session.event)
             .where(Session.starts_at >= since, Session.starts_at < until,
@@ -57,6 +59,11 @@ def session_counts(db, since: datetime, until: datetime) -> list[tuple[Session, 
     return [(s, *agg.get(s.id, (0, 0, 0))) for s in sessions]
 
 
+def node_name(node: str) -> str:
+    """A menu's name for people ("Viikon ohjelma"), or its code when it has none yet."""
+    return t(f"node.{node}") if has(f"node.{node}") else node
+
+
 def index() -> str:
     db = get_db()
     now = utcnow()
@@ -72,15 +79,16 @@ def index() -> str:
             title=t("overview.calls_title"), desc=t("overview.calls_desc", days=DAYS), every=3)
         menus = menu_counts(db, now - timedelta(days=DAYS))
         ctx["menus"] = menus
-        ctx["menus_chart"] = bar_chart([(t(f"node.{n}") if t(f"node.{n}") != f"node.{n}" else n, [c])
-                                        for n, c in menus], [t("overview.visits")],
+        ctx["menus_chart"] = bar_chart([(node_name(n), [c]) for n, c in menus], [t("overview.visits")],
                                        title=t("overview.menus_title"),
                                        desc=t("overview.menus_desc", days=DAYS), label_width=200)
-    sessions = session_counts(db, now - timedelta(days=14), now + timedelta(days=14))
+    # Only sessions someone registered for: a chart of zeros says nothing.
+    sessions = [row for row in session_counts(db, now - timedelta(days=14), now + timedelta(days=14))
+                if row[1] or row[2]]
     ctx["sessions"] = sessions
     series = [t("reg.confirmed"), t("reg.waiting"), t("reg.attended")]
     ctx["sessions_chart"] = bar_chart(
         [(f"{to_local(s.starts_at):%d.%m. %H.%M} {s.event.title_fi}", [c, w, a])
          for s, c, w, a in sessions], series,
         title=t("overview.sessions_title"), desc=t("overview.sessions_desc"))
-    return render_template("admin/overview.html", **ctx)
+    return render_template("admin/overview.html", node_name=node_name, **ctx)

@@ -5,7 +5,7 @@ Only an approved description is ever played to callers (``audio.description``)."
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import case, select
+from sqlalchemy import case
 from werkzeug.wrappers import Response
 
 from ..db import get_db

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from .. import registration as reg_service
@@ -17,6 +18,7 @@ from ..timeutil import to_local, utcnow
 from . import access
 from .forms import AttendanceForm, ConfirmForm, RegisterCallerForm
 from .i18n import t
+from .templating import local_dt
 
 RESULT_KEYS = {
     reg_service.Kind.CONFIRMED: "reg.result_confirmed",
@@ -31,7 +33,8 @@ RESULT_KEYS = {
 }
 
 
-def _page(session_id: int, form: RegisterCallerForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _page(session_id: int, form: RegisterCallerForm | None = None,
+          status: int = 200) -> tuple[str, int]:
     session = access.session_or_404(session_id)
     db = get_db()
     regs = reg_service.list_for_session(db, session.id, include_cancelled=True)
@@ -44,12 +47,12 @@ def _page(session_id: int, form: RegisterCallerForm | None = None, status: int =
 
 
 @access.staff_only
-def list_registrations(session_id: int):  # type: ignore[no-untyped-def]
+def list_registrations(session_id: int) -> tuple[str, int]:
     return _page(session_id)
 
 
 @access.staff_only
-def add_registration(session_id: int):  # type: ignore[no-untyped-def]
+def add_registration(session_id: int) -> tuple[str, int] | Response:
     session = access.session_or_404(session_id)
     form = RegisterCallerForm()
     if not form.validate_on_submit():
@@ -67,17 +70,14 @@ def add_registration(session_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.list_registrations", session_id=session.id))
 
 
-def _fmt(value):  # type: ignore[no-untyped-def]
-    from .templating import local_dt
-
+def _fmt(value: datetime | None) -> str:
     return local_dt(value) if value else ""
 
 
 def _registration_or_404(reg_id: int) -> Registration:
+    """Staff only reach these, but the session check keeps one rule for every lookup."""
     reg = get_db().get(Registration, reg_id)
     if reg is None:
-        from flask import abort
-
         abort(404)
     access.session_or_404(reg.session_id)
     return reg
