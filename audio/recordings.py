@@ -21,7 +21,7 @@ from . import storage as st
 log = logging.getLogger("lampio.audio.recordings")
 
 MAX_DOWNLOAD = 60 * 1024 * 1024  # 3 minutes of Twilio's 8 kHz WAV is about 3 MB
-DEFAULT_HOSTS = frozenset({"api.twilio.com"})
+DEFAULT_HOSTS = frozenset({"api.twilio.com"})  # and any https://*.twilio.com (regional edges)
 MIN_SECONDS = 2.0
 
 
@@ -56,8 +56,10 @@ class TwilioRecordings:
 
     def _media_url(self, url: str) -> str:
         parts = urlsplit(url)
-        if parts.scheme not in {"https", "http"} or parts.hostname not in self.allowed_hosts:
-            raise RecordingError(f"recording host not allowed: {parts.hostname}")
+        host = parts.hostname or ""
+        twilio = parts.scheme == "https" and (host == "twilio.com" or host.endswith(".twilio.com"))
+        if not twilio and (parts.scheme not in {"https", "http"} or host not in self.allowed_hosts):
+            raise RecordingError(f"recording host not allowed: {host}")
         if parts.scheme == "http" and parts.hostname not in {"127.0.0.1", "localhost", "::1"}:
             raise RecordingError("recording URL must use https")
         last = parts.path.rsplit("/", 1)[-1]

@@ -81,24 +81,11 @@ def free_port() -> int:
 
 @contextmanager
 def database(tmp: Path, server_url: str | None) -> Iterator[str]:
-    """A fresh SQLite file, or with ``server_url`` a PostgreSQL database of this run's own
-    (created on that server and dropped after)."""
-    if not server_url:
-        yield f"sqlite:///{tmp / 'bench.sqlite3'}"
-        return
-    from sqlalchemy import create_engine, make_url, text
+    """A fresh SQLite file, or with ``server_url`` a PostgreSQL database of this run's own."""
+    from catalogue.db import private_database
 
-    server = make_url(server_url)
-    name = f"lampio_bench_{os.getpid()}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with private_database(server_url or f"sqlite:///{tmp / 'bench.sqlite3'}") as url:
+        yield url
 
 
 def prepare_database(tmp: Path, url: str) -> None:

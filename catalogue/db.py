@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+import os
+import uuid
 from typing import Any
 
 from flask import Flask, Response, g
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -120,3 +122,24 @@ def init_app(app: Flask) -> None:
     app.extensions["lampio_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.after_request(_commit)
     app.teardown_appcontext(_teardown)
+
+
+@contextmanager
+def private_database(url: str) -> Iterator[str]:
+    """On PostgreSQL, a fresh database of this run's own on the same server (dropped after), so
+    that test or benchmark runs in parallel, or one that died earlier, cannot disturb each
+    other. Any other URL is used as it is."""
+    if not url.startswith("postgresql"):
+        yield url
+        return
+    server = make_url(url)
+    name = f"lampio_scratch_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

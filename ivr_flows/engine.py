@@ -128,6 +128,24 @@ class Node:
         raise NotImplementedError
 
 
+class DigitEntry(Node):
+    """A number typed and ended with ``#`` (DESIGN rule 2), or spoken digit by digit. The key 0
+    alone still reaches a person; a spoken "nolla" is a digit here, not a request for one."""
+
+    allows_person_key = False
+
+    def gather(self, ctx: Ctx) -> Gather:
+        return Gather(num_digits=None, finish_on_key="#", timeout=10,
+                      hints=tuple(prompts.raw(ctx.lang, "words.digits")))
+
+    def typed(self, ctx: Ctx, inp: Input) -> str | None:
+        """The digits of the answer, or None when it was not a number."""
+        from .speak import spoken_digits
+
+        typed = inp.digits.rstrip("#") if inp.digits else spoken_digits(inp.speech, ctx.lang)
+        return typed if typed.isdigit() else None
+
+
 @dataclass(frozen=True)
 class Option:
     key: str

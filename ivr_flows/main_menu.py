@@ -11,6 +11,17 @@ LANG_KEYS = {"1": "fi", "2": "sv", "3": "en"}
 LANG_WORDS = {"1": "finnish", "2": "swedish", "3": "english"}
 
 
+def chosen_language(inp: Input) -> str | None:
+    """The language a caller picked by key (1 fi, 2 sv, 3 en) or by naming it in any language."""
+    key = inp.digits[:1] if inp.digits else None
+    if key is None and inp.speech:
+        for lang in prompts.LANGUAGES:
+            key = match_speech(lang, inp.speech, LANG_WORDS)
+            if key:
+                break
+    return LANG_KEYS.get(key or "")
+
+
 def first_node(ctx: Ctx) -> str:
     """A known caller with a language skips the language choice (DESIGN rule 7)."""
     if ctx.caller is not None and ctx.caller.language:
@@ -35,17 +46,12 @@ class Language(Node):
         return Gather(hints=hints)
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
-        key = inp.digits[:1] if inp.digits else None
-        if key is None and inp.speech:
-            for lang in prompts.LANGUAGES:
-                key = match_speech(lang, inp.speech, LANG_WORDS)
-                if key:
-                    break
-        if key not in LANG_KEYS:
+        lang = chosen_language(inp)
+        if lang is None:
             return NoMatch()
-        ctx.state["lang"] = LANG_KEYS[key]
+        ctx.state["lang"] = lang
         if ctx.caller is not None:
-            ctx.caller.language = LANG_KEYS[key]
+            ctx.caller.language = lang
         return Goto("main_menu", preface=ctx.say("greeting.welcome"))
 
 

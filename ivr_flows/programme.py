@@ -8,8 +8,8 @@ from catalogue import programme as catalogue_programme
 from catalogue.models import Session, SessionKind, SessionStatus
 
 from . import speak
-from .engine import Ctx, Goto, Input, Menu, NoMatch, Node, Option, Outcome, Speak, node
-from .reply import Gather, Segment
+from .engine import Ctx, DigitEntry, Goto, Input, Menu, NoMatch, Node, Option, Outcome, Speak, node
+from .reply import Segment
 from . import prompts
 
 # Set by the audio package when present: the approved recorded description of an event.
@@ -148,11 +148,10 @@ class Item(Menu):
 
 
 @node
-class EventCode(Node):
+class EventCode(DigitEntry):
     """"Press 4 and type the code" (DESIGN rule 9): 3–4 digits ended with #."""
 
     name = "event_code"
-    allows_person_key = False  # spoken numbers may contain "nolla"; the key 0 alone still works
 
     def enter(self, ctx: Ctx) -> list[Segment]:
         return ctx.say("code.ask")
@@ -160,13 +159,9 @@ class EventCode(Node):
     def reprompt(self, ctx: Ctx) -> list[Segment]:
         return ctx.say("code.short")
 
-    def gather(self, ctx: Ctx) -> Gather:
-        return Gather(num_digits=None, finish_on_key="#", timeout=10,
-                      hints=tuple(prompts.raw(ctx.lang, "words.digits")))
-
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
-        code = inp.digits.rstrip("#") if inp.digits else speak.spoken_digits(inp.speech, ctx.lang)
-        if not code.isdigit():
+        code = self.typed(ctx, inp)
+        if code is None:
             return NoMatch()
         event = catalogue_programme.event_by_code(ctx.db, code)
         if event is None:

@@ -19,14 +19,13 @@ from catalogue.models import AudioDescription, Event, Provider
 
 from . import prompts, speak
 from .engine import Ctx, Finish, Goto, Input, Node, NoMatch, Outcome, Speak, match_speech, node
+from .main_menu import chosen_language
 from .reply import Gather, Record, Reply, Segment
 
 MAX_PIN_FAILURES = 5
 LOCK_TIME = timedelta(minutes=15)
 MAX_EMPTY_TAKES = 3
 RECORD = Record(max_length=180, finish_on_key="#")
-LANG_KEYS = {"1": "fi", "2": "sv", "3": "en"}
-LANG_WORDS = {"1": "finnish", "2": "swedish", "3": "english"}
 REVIEW_WORDS = {"1": "provider.keep", "2": "provider.again", "3": "provider.cancel"}
 Status = AudioDescription.Status
 log = logging.getLogger("lampio.provider_line")
@@ -73,12 +72,6 @@ def _digits(ctx: Ctx, inp: Input) -> str:
     return speak.spoken_digits(inp.speech, ctx.lang) if inp.speech else ""
 
 
-def _set_data(ctx: Ctx, **values: object) -> None:
-    """Replace the node's data instead of changing it in place, so that the channel's JSON
-    column sees a changed value even if it compares with a shallow copy."""
-    ctx.state["data"] = {**ctx.data, **values}
-
-
 def _signed_in(ctx: Ctx) -> int | None:
     pid = ctx.state.get("provider_id")
     return int(pid) if pid else None
@@ -109,7 +102,7 @@ class ProviderPin(Node):
             provider = ctx.db.get(Provider, int(digits)) if len(digits) <= 9 else None
             if provider is None or not provider.pin_hash:
                 return NoMatch(ctx.say("provider.unknown_number"))
-            _set_data(ctx, provider_id=provider.id)
+            ctx.data["provider_id"] = provider.id
             if _locked(ctx, provider):
                 return _locked_out(ctx)
             return Speak(ctx.say("provider.ask_pin"))
@@ -195,15 +188,10 @@ class ProviderLang(Node):
         return [s for lang in prompts.LANGUAGES for s in prompts.segments(lang, "language.option")]
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
-        key = inp.digits[:1] if inp.digits else None
-        if key is None and inp.speech:
-            for lang in prompts.LANGUAGES:
-                key = match_speech(lang, inp.speech, LANG_WORDS)
-                if key:
-                    break
-        if key not in LANG_KEYS:
+        lang = chosen_language(inp)
+        if lang is None:
             return NoMatch()
-        return Goto("provider_record", {"event_id": ctx.data["event_id"], "rec_lang": LANG_KEYS[key]})
+        return Goto("provider_record", {"event_id": ctx.data["event_id"], "rec_lang": lang})
 
 
 # ---- 4. record ---------------------------------------------------------------------------
@@ -256,7 +244,7 @@ class ProviderRecord(Node):
 
     def _empty(self, ctx: Ctx, explain: list[Segment]) -> Outcome:
         tries = int(ctx.data.get("empty", 0)) + 1
-        _set_data(ctx, empty=tries)
+        ctx.data["empty"] = tries
         if tries >= MAX_EMPTY_TAKES:
             return Goto("provider_event", preface=explain + ctx.say("provider.gave_up"))
         return _record_reply(ctx, explain)

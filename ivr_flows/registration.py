@@ -18,8 +18,8 @@ from catalogue import registration as service
 from catalogue.models import Caller, Registration, RegistrationStatus, Session, SessionKind, SessionStatus
 
 from . import prompts, speak
-from .engine import Ctx, Goto, Input, Menu, NoMatch, Node, Option, Outcome, node
-from .reply import Gather, Segment
+from .engine import Ctx, DigitEntry, Goto, Input, Menu, NoMatch, Option, Outcome, node
+from .reply import Segment
 
 # ---- what is said about a session ---------------------------------------------------------
 
@@ -190,11 +190,10 @@ class RegisterDone(Menu):
 # ---- someone else, and a caller whose number is withheld ----------------------------------
 
 @node
-class SomeoneElse(Node):
+class SomeoneElse(DigitEntry):
     """Type a number ending with #: validated (Finland by default), then read back."""
 
     name = "someone_else"
-    allows_person_key = False  # numbers start with 0; the key 0 alone still reaches a person
 
     def enter(self, ctx: Ctx) -> list[Segment]:
         return ctx.say("someone_else.ask_own" if ctx.data.get("own") else "someone_else.ask")
@@ -202,13 +201,9 @@ class SomeoneElse(Node):
     def reprompt(self, ctx: Ctx) -> list[Segment]:
         return ctx.say("someone_else.short")
 
-    def gather(self, ctx: Ctx) -> Gather:
-        return Gather(num_digits=None, finish_on_key="#", timeout=10,
-                      hints=tuple(prompts.raw(ctx.lang, "words.digits")))
-
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
-        typed = inp.digits.rstrip("#") if inp.digits else speak.spoken_digits(inp.speech, ctx.lang)
-        if not typed.isdigit():
+        typed = self.typed(ctx, inp)
+        if typed is None:
             return NoMatch()
         number = callers.normalise(typed)
         if number is None:

@@ -7,19 +7,17 @@ empty tables (the cities stay).
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session as DbSession
 
 from app import create_app
-from catalogue.db import Base, get_sessionmaker
+from catalogue.db import Base, get_sessionmaker, private_database
 from tests.phone import Phone
 
 PUBLIC_BASE_URL = "https://phone.example.test"
@@ -46,26 +44,6 @@ def base_config(url: str, instance: Path) -> dict[str, Any]:
         "AUDIO_DIR": str(instance / "audio"),
         "TTS_ENGINES": "espeak",
     }
-
-
-@contextmanager
-def private_database(url: str) -> Iterator[str]:
-    """On PostgreSQL, a fresh database of this run's own on the same server (dropped after), so
-    that runs in parallel or a run that died earlier cannot disturb each other."""
-    if not url.startswith("postgresql"):
-        yield url
-        return
-    server = make_url(url)
-    name = f"lampio_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -248,3 +248,16 @@ def test_hidden_main_menu_key_9_leads_to_the_line(db, phone, providers) -> None:
     assert "palveluntuottaja" not in t.text  # not announced
     t = phone.press("9")
     assert "tallennuslinja" in t.text and "palveluntuottajanumerosi" in t.text
+
+
+def test_media_url_rules(app) -> None:  # type: ignore[no-untyped-def]
+    from audio.recordings import RecordingError
+
+    rec = service_of(app).recordings
+    assert rec._media_url("https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1") \
+        == "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1.wav"
+    assert rec._media_url("https://api.dublin.ie1.twilio.com/x/RE1.mp3").endswith("RE1.mp3")
+    for bad in ("http://api.twilio.com/x/RE1", "https://twilio.com.evil.example/RE1",
+                "https://127.0.0.1/RE1", "file:///etc/passwd"):
+        with pytest.raises(RecordingError):
+            rec._media_url(bad)

@@ -171,3 +171,45 @@ def test_sidecar_written_for_each_rendering(app, counting) -> None:  # type: ign
     r = svc.cache.render("Hei.", "fi")
     assert r is not None
     assert svc.storage.exists(audio_name(r.key)) and svc.storage.exists(audio_name(r.key, "json"))
+
+
+def test_upload_then_review_then_hear_more(app, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from audio.description import add_upload, review
+    from audio.upload import UploadError
+    from tests.test_audio_support import espeak_wav
+
+    svc = service_of(app)
+    ev = f.event(db, title="Konsertti", code="784")
+    wav = espeak_wav(tmp_path / "d.wav", "Tervetuloa konserttiin.", "fi")
+    first = add_upload(db, svc.storage, ev, "fi", wav)
+    assert first.status == Status.AWAITING_REVIEW and first.source == AudioDescription.Source.UPLOAD
+    assert description_for(db, ev, "fi") is None  # not before review
+    review(db, first, approve=True)
+    assert description_for(db, ev, "fi").audio_path == first.storage_path  # type: ignore[union-attr]
+    second = add_upload(db, svc.storage, ev, "fi", wav.read_bytes())
+    review(db, second, approve=True)
+    db.commit()
+    db.refresh(first)
+    assert first.status == Status.REJECTED and second.status == Status.APPROVED
+    assert description_for(db, ev, "fi").audio_path == second.storage_path  # type: ignore[union-attr]
+    review(db, second, approve=False, reason="Huono äänenlaatu")
+    assert description_for(db, ev, "fi") is None
+    with pytest.raises(UploadError):
+        add_upload(db, svc.storage, ev, "fi", b"not audio at all" * 100)
+
+
+def test_worker_starts_with_the_first_request_not_with_the_app(app, client, counting) -> None:  # type: ignore[no-untyped-def]
+    import audio
+
+    svc = service_of(app)
+    app.config["AUDIO_JOBS_INTERVAL"] = 3600
+    audio._start_worker_on_first_request(app, svc)
+    assert svc.worker is None
+    client.get("/audio/" + "0" * 64 + ".mp3")
+    try:
+        assert svc.worker is not None and svc.worker._thread.is_alive()
+        worker = svc.worker
+        client.get("/audio/" + "0" * 64 + ".mp3")
+        assert svc.worker is worker
+    finally:
+        svc.worker.stop(timeout=60)

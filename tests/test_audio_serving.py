@@ -69,3 +69,24 @@ def test_recording_served_revalidated(app, client, tmp_path: Path) -> None:  # t
     assert svc.play_text("https://x.test" + url) == "[recording]"
     shutil.rmtree(svc.storage.root / "recordings")
     assert client.get(url).status_code == 404
+
+
+def test_a_call_plays_cached_prompts_and_says_the_rest(app, client, db) -> None:  # type: ignore[no-untyped-def]
+    from ivr_flows import prompts
+    from tests import factories as f
+    from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
+    from tests.phone import Phone
+
+    f.caller(db, "+358912345678", language="fi")
+    db.commit()
+    svc = service_of(app)
+    for seg in prompts.segments("fi", "main.programme") + prompts.segments("fi", "main.intro"):
+        assert svc.cache.render(seg.text, "fi") is not None
+    phone = Phone(client, AUTH_TOKEN, PUBLIC_BASE_URL, from_number="+358912345678",
+                  play_text=svc.play_text)
+    t = phone.call()
+    plays = [el.text for el in t.root.iter("Play")]
+    says = [el for el in t.root.iter("Say")]
+    assert len(plays) == 2 and all(p.startswith(PUBLIC_BASE_URL + "/audio/") for p in plays)
+    assert says, "sentences not rendered yet are spoken by <Say>, not waited for"
+    assert "Päävalikko." in t.said and prompts.text("fi", "main.programme") in t.said

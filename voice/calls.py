@@ -1,6 +1,7 @@
 """A call's record and flow state between webhooks (kept in ``CallLog`` so any host answers)."""
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 
 from flask import current_app
@@ -32,7 +33,9 @@ def _caller(db: DbSession, form: Mapping[str, str], direction: str) -> Caller | 
 
 def _ctx(db: DbSession, call: CallLog) -> ivr_flows.Ctx:
     caller = db.get(Caller, call.caller_id) if call.caller_id else None
-    state = dict(call.state or {})
+    # A deep copy: nodes change nested data in place, and the JSON column only sees a change
+    # when it is given a value that differs from the one it loaded.
+    state = copy.deepcopy(call.state or {})
     return ivr_flows.Ctx(db=db, call=call, caller=caller, settings=settings(), now=utcnow(),
                          state=state)
 
