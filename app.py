@@ -27,12 +27,16 @@ DEFAULTS: dict[str, Any] = {
     "OFFICE_HOURS": "mon-fri 09:00-15:00",
     "SECRET_KEY": "",
     "TTS_ENGINES": "gtts,espeak",
+    "TTS_COOLDOWN": 300,  # seconds an engine that failed is left alone before it is tried again
+    "GTTS_SLOW": False,  # gTTS's own (very) slow mode instead of a gentle ffmpeg slow-down
+    "AUDIO_JOBS_INTERVAL": 30,  # seconds between background audio passes
+    "TWILIO_MEDIA_HOSTS": "",  # extra hosts recordings may be downloaded from (*.twilio.com always)
     "VOSK_MODELS": "",  # "ko=/path/to/model,en=/path/to/other"
     "SCHEDULER": True,
     "DEMO_DATA": False,
 }
-_BOOL = {"TWILIO_SKIP_SIGNATURE", "SCHEDULER", "DEMO_DATA"}
-_INT = {"PORT"}
+_BOOL = {"TWILIO_SKIP_SIGNATURE", "SCHEDULER", "DEMO_DATA", "GTTS_SLOW"}
+_INT = {"PORT", "TTS_COOLDOWN", "AUDIO_JOBS_INTERVAL"}
 
 
 def _from_env(name: str, default: Any) -> Any:

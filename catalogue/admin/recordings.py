@@ -8,6 +8,9 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from sqlalchemy import case
 from werkzeug.wrappers import Response
 
+from audio.description import add_upload, review
+from audio.upload import UploadError
+
 from ..db import get_db
 from ..models import AudioDescription, Event
 from ..timeutil import utcnow
@@ -58,15 +61,10 @@ def review_recording(rec_id: int) -> str | Response:
     if not form.validate_on_submit():
         return render_template("admin/recording.html", desc=desc, form=form,
                                url=player_url(desc), Status=Status), 400  # type: ignore[return-value]
-    if form.decision.data == "approve":
-        desc.status = Status.APPROVED
-        desc.review_reason = (form.reason.data or "").strip() or None
-        flash(t("rec.approved"), "success")
-    else:
-        desc.status = Status.REJECTED
-        desc.review_reason = (form.reason.data or "").strip()
-        flash(t("rec.rejected"), "success")
-    desc.reviewed_at = utcnow()
+    approve = form.decision.data == "approve"
+    review(get_db(), desc, approve=approve, reason=(form.reason.data or "").strip() or None,
+           now=utcnow())
+    flash(t("rec.approved" if approve else "rec.rejected"), "success")
     return redirect(url_for("admin.list_recordings"))
 
 
@@ -79,28 +77,15 @@ def upload_recording() -> str | Response:
         form.event_id.data = int(request.args["event"])
     if form.validate_on_submit():
         event = access.event_or_404(form.event_id.data)
-        try:
-            from audio.upload import UploadError, accept_upload
-        except ImportError:  # pragma: no cover - the audio package is part of the product
-            abort(503)
         svc = _audio_service()
         if svc is None:
             abort(503)
         try:
-            stored = accept_upload(svc.storage, form.audio.data.stream)
+            desc = add_upload(db, svc.storage, event, form.lang.data, form.audio.data.stream)
         except UploadError as exc:
             form.audio.errors = [exc.text(current_lang())]
             return render_template("admin/upload.html", form=form), 400  # type: ignore[return-value]
-        desc = AudioDescription(
-            event_id=event.id, provider_id=event.provider_id, lang=form.lang.data,
-            storage_path=stored.name, duration_seconds=round(stored.duration),
-            status=Status.AWAITING_REVIEW, source=AudioDescription.Source.UPLOAD,
-            transcript_status=AudioDescription.TranscriptStatus.PENDING,
-        )
-        db.add(desc)
-        db.flush()
-        if hasattr(svc, "poke"):
-            svc.poke()  # transcribe soon
+        svc.poke()  # transcribe soon
         flash(t("rec.uploaded"), "success")
         return redirect(url_for("admin.show_recording", rec_id=desc.id))
     return render_template("admin/upload.html", form=form)
