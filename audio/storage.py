@@ -42,11 +42,14 @@ class LocalStorage:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        self._resolved_root = self.root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
 
     def path(self, name: str) -> Path:
-        p = (self.root / name).resolve()
-        if self.root.resolve() not in p.parents:
+        # normpath, not resolve(): this runs for every sentence of every turn, and resolve()
+        # stats each path component. Names come from our own keys; ".." is still refused.
+        p = Path(os.path.normpath(self._resolved_root / name))
+        if self._resolved_root not in p.parents:
             raise ValueError(f"audio name outside storage: {name!r}")
         return p
 
