@@ -41,8 +41,48 @@ def demo_load() -> None:
     click.echo(", ".join(f"{n} {what} added" for what, n in added.items()))
 
 
+providers_cli = AppGroup("providers", help="Culture providers and their recording-line PINs.")
+
+
+@providers_cli.command("list")
+def providers_list() -> None:
+    """Each provider's number (what they type first on the recording line) and name."""
+    from sqlalchemy import select
+
+    from .db import session_scope
+    from .models import Provider
+
+    with session_scope(current_app) as db:
+        for p in db.scalars(select(Provider).order_by(Provider.id)):
+            click.echo(f"{p.id:>4}  {p.name}{'' if p.pin_hash else '  (no PIN yet)'}")
+
+
+@providers_cli.command("set-pin")
+@click.argument("provider_id", type=int)
+@click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="4 to 8 digits.")
+def providers_set_pin(provider_id: int, pin: str) -> None:
+    """Set (or reset) a provider's recording-line PIN; this also lifts a lock."""
+    from werkzeug.security import generate_password_hash
+
+    from .db import session_scope
+    from .models import Provider
+
+    if not (pin.isdigit() and 4 <= len(pin) <= 8):
+        raise click.BadParameter("a PIN is 4 to 8 digits", param_hint="--pin")
+    with session_scope(current_app) as db:
+        provider = db.get(Provider, provider_id)
+        if provider is None:
+            raise click.ClickException(f"no provider {provider_id} (see `lampio providers list`)")
+        provider.pin_hash = generate_password_hash(pin)
+        provider.pin_failures = 0
+        provider.pin_locked_until = None
+    click.echo(f"PIN set for provider {provider_id}.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(providers_cli)
     from .privacy import init_app as init_privacy  # lampio registrations purge
     init_privacy(app)

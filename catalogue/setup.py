@@ -81,7 +81,8 @@ def startup_banner(app: Flask) -> str:
     db_url = make_url(app.config["DATABASE_URL"]).render_as_string(hide_password=True)
     signature = ("OFF (TWILIO_SKIP_SIGNATURE is set; development only)"
                  if app.config.get("TWILIO_SKIP_SIGNATURE") else "on")
-    demo = (f"demo data loaded; provider PIN {DEMO_PROVIDER_PIN}" if app.config.get("DEMO_DATA")
+    demo = (f"demo data loaded; provider line: provider number 1–8 "
+            f"(`lampio providers list`), PIN {DEMO_PROVIDER_PIN}" if app.config.get("DEMO_DATA")
             else "no demo data (DEMO_DATA=0)")
     lines = [
         "Lämpiö Phone is running",
