@@ -106,6 +106,11 @@ class NoMatch:
 Outcome = Goto | Speak | Finish | NoMatch
 
 
+def goto(name: str) -> Callable[["Ctx"], Outcome]:
+    """A menu option's action that just enters another node."""
+    return lambda ctx: Goto(name)
+
+
 class Node:
     """A place in the call. Subclasses say what to speak on entry, how to reprompt, and how to
     handle an answer. ``allows_person_key`` is False only where 0 is a digit of an answer."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Callable
 
 from . import prompts
-from .engine import Ctx, Goto, Input, Menu, NoMatch, Node, Option, Outcome, has_node, match_speech, node
+from .engine import (Ctx, Goto, Input, Menu, NoMatch, Node, Option, Outcome, goto, has_node,
+                     match_speech, node)
 from .reply import Gather, Segment
 
 LANG_KEYS = {"1": "fi", "2": "sv", "3": "en"}
@@ -72,10 +73,6 @@ class Greeting(Node):
         return Goto("main_menu")
 
 
-def _goto(name: str) -> Callable[[Ctx], Outcome]:
-    return lambda ctx: Goto(name)
-
-
 @node
 class MainMenu(Menu):
     name = "main_menu"
@@ -84,10 +81,10 @@ class MainMenu(Menu):
 
     def options(self, ctx: Ctx) -> list[Option]:
         return [
-            Option("1", "main.programme", "programme", _goto("programme")),
-            Option("2", "main.take_part", "take_part", _goto("take_part")),
-            Option("3", "main.my_registrations", "my_registrations", _goto("my_registrations")),
-            Option("4", "main.code", "code", _goto("event_code")),
+            Option("1", "main.programme", "programme", goto("programme")),
+            Option("2", "main.take_part", "take_part", goto("take_part")),
+            Option("3", "main.my_registrations", "my_registrations", goto("my_registrations")),
+            Option("4", "main.code", "code", goto("event_code")),
         ]
 
     def option_segments(self, ctx: Ctx) -> list[Segment]:
@@ -96,5 +93,5 @@ class MainMenu(Menu):
     def hidden(self, ctx: Ctx) -> dict[str, Callable[[Ctx], Outcome]]:
         # The provider line's fallback entry; not announced to callers.
         if has_node("provider_pin"):
-            return {ctx.settings.provider_key: _goto("provider_pin")}
+            return {ctx.settings.provider_key: goto("provider_pin")}
         return {}

@@ -8,7 +8,7 @@ registered" is only ever said about a stored registration.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import phonenumbers
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from catalogue import registration as service
 from catalogue.models import Caller, Registration, RegistrationStatus, Session, SessionKind, SessionStatus
 
 from . import prompts, speak
-from .engine import Ctx, DigitEntry, Goto, Input, Menu, NoMatch, Option, Outcome, node
+from .engine import Ctx, DigitEntry, Goto, Input, Menu, NoMatch, Option, Outcome, goto, node
 from .reply import Segment
 
 # ---- what is said about a session ---------------------------------------------------------
@@ -364,10 +364,6 @@ class CancelRegistration(Menu):
                     preface=ctx.say("my_registrations.kept"))
 
 
-def _goto(name: str) -> Callable[[Ctx], Outcome]:
-    return lambda ctx: Goto(name)
-
-
 @node
 class MyRegistrationsNone(Menu):
     """None coming up: say so and offer the programme."""
@@ -376,5 +372,5 @@ class MyRegistrationsNone(Menu):
     intro = "my_registrations.none"
 
     def options(self, ctx: Ctx) -> list[Option]:
-        return [Option("1", "my_registrations.programme", "programme", _goto("programme")),
-                Option("2", "my_registrations.main", "main_menu", _goto("main_menu"))]
+        return [Option("1", "my_registrations.programme", "programme", goto("programme")),
+                Option("2", "my_registrations.main", "main_menu", goto("main_menu"))]
