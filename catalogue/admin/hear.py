@@ -91,12 +91,13 @@ def week() -> str:
         spoken = "fi"
     items = []
     described: set[int] = set()
+    now = utcnow()  # something under way is read as "on now", as the phone says it
     for s in week_sessions(db, monday):
         more: list[Line] = []
         if s.event_id not in described:
             more = _lines(description_segments(_ReadingCtx(db, spoken), s))  # type: ignore[arg-type]
             described.add(s.event_id)
-        items.append(Item(s, _lines(item_segments(s, spoken)), more))
+        items.append(Item(s, _lines(item_segments(s, spoken, now)), more))
     total = sum(len(i.lines) + len(i.more) for i in items)
     rendered = sum(1 for i in items for line in i.lines + i.more if line.url)
     return render_template("admin/hear.html", items=items, monday=monday, spoken=spoken,
