@@ -1,8 +1,9 @@
 """Text-to-speech, the prompt cache, audio storage and conversion, recordings and transcripts.
 
 ``init_app`` puts an ``AudioService`` at ``app.extensions["lampio_audio"]`` (what the TwiML
-renderer asks for ``<Play>`` URLs), serves ``/audio/…``, adds ``lampio audio …`` and connects
-the flows' hooks: approved descriptions for "hear more" and the recording line's downloads.
+renderer asks for ``<Play>`` URLs), serves ``/audio/…``, adds ``lampio audio …`` and is what
+``voice/`` hands to the flows (approved descriptions for "hear more", the recording line's
+downloads) through their context.
 """
 from __future__ import annotations
 
@@ -21,10 +22,6 @@ log = logging.getLogger("lampio.audio")
 
 def service(app: Flask | None = None) -> AudioService:
     return (app or current_app).extensions["lampio_audio"]  # type: ignore[no-any-return]
-
-
-def _current_service() -> AudioService:
-    return service()
 
 
 def build_service(app: Flask) -> AudioService:
@@ -66,8 +63,6 @@ def _start_worker_on_first_request(app: Flask, svc: AudioService) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from ivr_flows import programme, provider_line
-
     from .blueprint import bp
     from .cli import audio_group
 
@@ -75,10 +70,6 @@ def init_app(app: Flask) -> None:
     app.extensions["lampio_audio"] = svc
     app.register_blueprint(bp)
     app.cli.add_command(audio_group)
-
-    # The flows stay free of Flask: they get plain callables.
-    programme.description_lookup = description_for
-    provider_line.use_recordings(_current_service)
 
     if app.config.get("SCHEDULER", True) and not app.config.get("TESTING"):
         _start_worker_on_first_request(app, svc)

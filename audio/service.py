@@ -11,9 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy.orm import Session as DbSession
+
+from catalogue.models import Event
 from ivr_flows.reply import Segment
 
 from . import storage as st
+from .description import description_for
 from .cache import KEY_RE, PromptCache, audio_name
 from .recordings import FetchedRecording, TwilioRecordings
 from .render import ItemSegments
@@ -43,6 +47,11 @@ class AudioService:
 
     def recording_url(self, audio_path: str) -> str:
         return f"{URL_PREFIX}/{audio_path}"
+
+    # -- for the call flows (through ``ivr_flows.ports.Services``) ----------------------------
+    def describe(self, db: DbSession, event: Event, lang: str) -> Segment | None:
+        """"Hear more" in the provider's own voice, when an approved recording exists."""
+        return description_for(db, event, lang)
 
     # -- for the simulator ---------------------------------------------------------------
     def play_text(self, url: str) -> str | None:

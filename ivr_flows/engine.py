@@ -5,26 +5,36 @@ and the same failure handling, counted per node like VoiceXML's ``nomatch``/``no
 when a new node is entered: the first failure reprompts more simply, the second and later ones
 add help and the way to a person. Nothing here ever hangs up on an error or on silence.
 
-State lives in a plain dict (stored by the channel between webhooks), so any host can answer.
+State lives in a plain JSON-able dict that the channel carries between webhooks, so any host can
+answer. The caller is loaded only when a node asks for it: most turns need no database at all.
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, ClassVar
+from typing import Any
 
 from sqlalchemy.orm import Session as DbSession
 
-from catalogue.models import Caller, CallLog, MenuVisit
+from catalogue.models import Caller
 
 from . import prompts
+from .matching import match_speech
+from .nodes import (DigitEntry, Finish, Goto, Menu, NoMatch, Node, Option, Outcome, Speak,
+                    goto)
 from .office_hours import OfficeHours
+from .ports import Services
 from .reply import Gather, Reply, Segment
+
+__all__ = ["Ctx", "DigitEntry", "Finish", "Gather", "Goto", "Input", "Menu", "NoMatch", "Node",
+           "Option", "Outcome", "PRIVATE_DATA", "Reply", "Segment", "Settings", "Speak", "enter",
+           "get_node", "goto", "has_node", "match_speech", "node", "start", "turn"]
 
 REPEAT = "*"
 PERSON = "0"
+# Keys of a node's data that hold personal data (a typed phone number): a channel must keep a
+# state holding them on the server, never in a URL.
+PRIVATE_DATA = frozenset({"number"})
 
 
 @dataclass
@@ -49,14 +59,39 @@ class Input:
         return not self.digits and not self.speech.strip()
 
 
+_UNSET: Any = object()
+
+
 @dataclass
 class Ctx:
+    """One turn's world. ``state`` keeps ``call_id``, ``caller_id`` and ``city`` (the caller's
+    home city) so that a turn that needs neither the call record nor the caller reads nothing."""
+
     db: DbSession
-    call: CallLog
-    caller: Caller | None
     settings: Settings
     now: datetime
     state: dict[str, Any]
+    services: Services = field(default_factory=Services)
+    visits: list[tuple[str, datetime]] = field(default_factory=list)
+    _caller: Any = field(default=_UNSET, repr=False)
+
+    @property
+    def caller(self) -> Caller | None:
+        if self._caller is _UNSET:
+            cid = self.state.get("caller_id")
+            self._caller = self.db.get(Caller, int(cid)) if cid else None
+        return self._caller
+
+    def set_caller(self, caller: Caller | None) -> None:
+        self._caller = caller
+        self.state["caller_id"] = caller.id if caller is not None else None
+        self.state["city"] = caller.city_id if caller is not None else None
+
+    @property
+    def home_city(self) -> int | None:
+        if "city" in self.state:
+            return self.state["city"]
+        return self.caller.city_id if self.caller is not None else None
 
     @property
     def lang(self) -> str:
@@ -70,158 +105,7 @@ class Ctx:
         return prompts.segments(self.lang, key, **values)
 
 
-# ---- outcomes a node's ``handle`` returns -------------------------------------------------
-
-@dataclass
-class Goto:
-    """Enter ``node`` (counters reset) after speaking ``preface``."""
-
-    node: str
-    data: dict[str, Any] | None = None
-    preface: list[Segment] = field(default_factory=list)
-
-
-@dataclass
-class Speak:
-    """Stay in the node: speak ``segments`` and wait again (counters reset: the caller did well)."""
-
-    segments: list[Segment]
-
-
-@dataclass
-class Finish:
-    """A complete reply chosen by the node (a transfer, a recording, a goodbye)."""
-
-    reply: Reply
-    segments_to_repeat: list[Segment] = field(default_factory=list)
-
-
-@dataclass
-class NoMatch:
-    """The input was understood as wrong; ``explain`` says why (e.g. an unknown event code)."""
-
-    explain: list[Segment] = field(default_factory=list)
-
-
-Outcome = Goto | Speak | Finish | NoMatch
-
-
-def goto(name: str) -> Callable[["Ctx"], Outcome]:
-    """A menu option's action that just enters another node."""
-    return lambda ctx: Goto(name)
-
-
-class Node:
-    """A place in the call. Subclasses say what to speak on entry, how to reprompt, and how to
-    handle an answer. ``allows_person_key`` is False only where 0 is a digit of an answer."""
-
-    name: ClassVar[str]
-    allows_person_key: ClassVar[bool] = True
-
-    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
-        raise NotImplementedError
-
-    def reprompt(self, ctx: Ctx) -> list[Segment]:
-        """A simpler prompt after a failure; by default the entry prompt again."""
-        entered = self.enter(ctx)
-        return entered if isinstance(entered, list) else []
-
-    def gather(self, ctx: Ctx) -> Gather:
-        return Gather()
-
-    def handle(self, ctx: Ctx, inp: Input) -> Outcome:
-        raise NotImplementedError
-
-
-class DigitEntry(Node):
-    """A number typed and ended with ``#`` (DESIGN rule 2), or spoken digit by digit. The key 0
-    alone still reaches a person; a spoken "nolla" is a digit here, not a request for one."""
-
-    allows_person_key = False
-
-    def gather(self, ctx: Ctx) -> Gather:
-        return Gather(num_digits=None, finish_on_key="#", timeout=10,
-                      hints=tuple(prompts.raw(ctx.lang, "words.digits")))
-
-    def typed(self, ctx: Ctx, inp: Input) -> str | None:
-        """The digits of the answer, or None when it was not a number."""
-        from .speak import spoken_digits
-
-        typed = inp.digits.rstrip("#") if inp.digits else spoken_digits(inp.speech, ctx.lang)
-        return typed if typed.isdigit() else None
-
-
-@dataclass(frozen=True)
-class Option:
-    key: str
-    prompt: str  # prompt key: the choice, then the key ("For this week's programme, press 1")
-    words: str  # words key for speech
-    action: Callable[[Ctx], Outcome]
-
-
-class Menu(Node):
-    """A node of at most four choices (DESIGN rule 1) plus the reserved keys."""
-
-    intro: ClassVar[str | None] = None
-    short: ClassVar[str | None] = None  # the simpler reprompt; defaults to the options alone
-
-    def options(self, ctx: Ctx) -> list[Option]:
-        raise NotImplementedError
-
-    def hidden(self, ctx: Ctx) -> dict[str, Callable[[Ctx], Outcome]]:
-        return {}
-
-    def option_segments(self, ctx: Ctx) -> list[Segment]:
-        return [seg for opt in self.options(ctx) for seg in ctx.say(opt.prompt)]
-
-    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
-        intro = ctx.say(self.intro) if self.intro else []
-        return intro + self.option_segments(ctx)
-
-    def reprompt(self, ctx: Ctx) -> list[Segment]:
-        return (ctx.say(self.short) if self.short else []) + self.option_segments(ctx)
-
-    def gather(self, ctx: Ctx) -> Gather:
-        hints = tuple(w for opt in self.options(ctx) for w in prompts.words(ctx.lang, opt.words))
-        return Gather(hints=hints)
-
-    def handle(self, ctx: Ctx, inp: Input) -> Outcome:
-        options = self.options(ctx)
-        assert len(options) <= 4, f"{self.name} has more than four choices"
-        key = inp.digits[:1] if inp.digits else None
-        if key is None and inp.speech:
-            key = match_speech(ctx.lang, inp.speech, {o.key: o.words for o in options})
-        for opt in options:
-            if opt.key == key:
-                return opt.action(ctx)
-        hidden = self.hidden(ctx)
-        if inp.digits and inp.digits in hidden:
-            return hidden[inp.digits](ctx)
-        return NoMatch()
-
-
-def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFC", text.lower())
-    return re.sub(r"[^\w\s]", " ", text).strip()
-
-
-def match_speech(lang: str, speech: str, choices: dict[str, str]) -> str | None:
-    """The key whose words (or the key's own number word) occur in what was said."""
-    said = normalise(speech)
-    tokens = set(said.split())
-    number_words = prompts.raw(lang, "words.digits")
-    for key, words_key in choices.items():
-        candidates = list(prompts.words(lang, words_key))
-        if key.isdigit():
-            candidates += [number_words[int(key)], key]
-        for word in candidates:
-            w = normalise(word)
-            if (" " in w and w in said) or w in tokens:
-                return key
-    return None
-
-
-# ---- the engine ---------------------------------------------------------------------------
+# ---- the node registry --------------------------------------------------------------------
 
 _NODES: dict[str, Node] = {}
 
@@ -239,6 +123,8 @@ def get_node(name: str) -> Node:
 def has_node(name: str) -> bool:
     return name in _NODES
 
+
+# ---- the turn loop ------------------------------------------------------------------------
 
 def _is_repeat(ctx: Ctx, inp: Input) -> bool:
     if inp.digits == REPEAT:
@@ -270,11 +156,11 @@ def _waiting(ctx: Ctx, current: Node, segments: list[Segment]) -> Reply:
 
 def enter(ctx: Ctx, name: str, data: dict[str, Any] | None = None,
           preface: list[Segment] | None = None, depth: int = 0) -> Reply:
-    """Enter a node: reset its counters, log the visit, speak its prompt and wait."""
+    """Enter a node: reset its counters, note the visit, speak its prompt and wait."""
     if depth > 8:
         raise RuntimeError("node redirect loop")
     ctx.state.update(node=name, data=dict(data or {}), noinput=0, nomatch=0)
-    ctx.db.add(MenuVisit(call_id=ctx.call.id, node=name, at=ctx.now))
+    ctx.visits.append((name, ctx.now))
     current = get_node(name)
     entered = current.enter(ctx)
     return _apply(ctx, current, entered, list(preface or []), depth)
@@ -310,9 +196,13 @@ def start(ctx: Ctx, first: str) -> Reply:
     return enter(ctx, first)
 
 
+def current_node(state: dict[str, Any]) -> Node:
+    return get_node(state.get("node") or "main_menu")
+
+
 def turn(ctx: Ctx, inp: Input) -> Reply:
     """Answer one turn in the node the call is in."""
-    current = get_node(ctx.state.get("node") or "main_menu")
+    current = current_node(ctx.state)
     if inp.event == "timeout" or (inp.event == "input" and inp.empty):
         return _failure(ctx, current, "noinput", [])
     if inp.event == "input":

@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Callable
 
 from . import prompts
-from .engine import (Ctx, Goto, Input, Menu, NoMatch, Node, Option, Outcome, goto, has_node,
-                     match_speech, node)
+from .engine import Ctx, Goto, Input, Menu, NoMatch, Node, Option, Outcome, goto, has_node, node
+from .matching import chosen_key
 from .reply import Gather, Segment
 
 LANG_KEYS = {"1": "fi", "2": "sv", "3": "en"}
@@ -14,13 +14,7 @@ LANG_WORDS = {"1": "finnish", "2": "swedish", "3": "english"}
 
 def chosen_language(inp: Input) -> str | None:
     """The language a caller picked by key (1 fi, 2 sv, 3 en) or by naming it in any language."""
-    key = inp.digits[:1] if inp.digits else None
-    if key is None and inp.speech:
-        for lang in prompts.LANGUAGES:
-            key = match_speech(lang, inp.speech, LANG_WORDS)
-            if key:
-                break
-    return LANG_KEYS.get(key or "")
+    return LANG_KEYS.get(chosen_key(inp.digits, inp.speech, LANG_WORDS, prompts.LANGUAGES) or "")
 
 
 def first_node(ctx: Ctx) -> str:
@@ -34,6 +28,7 @@ def first_node(ctx: Ctx) -> str:
 @node
 class Language(Node):
     name = "language"
+    writes = True  # the choice is kept on the caller
 
     def enter(self, ctx: Ctx) -> list[Segment]:
         return prompts.segments("fi", "greeting.welcome") + self.reprompt(ctx)

@@ -31,6 +31,7 @@ def _ask_call_back(ctx: Ctx) -> None:
 @node
 class Person(Node):
     name = "person"
+    writes = True
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
         number = ctx.settings.staff_number

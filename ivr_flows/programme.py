@@ -2,20 +2,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
+
+from sqlalchemy.orm import Session as DbSession
 
 from catalogue import programme as catalogue_programme
-from catalogue.models import Session, SessionKind, SessionStatus
+from catalogue.models import Event, Session, SessionKind, SessionStatus
 
 from . import speak
 from .engine import Ctx, DigitEntry, Goto, Input, Menu, NoMatch, Node, Option, Outcome, Speak, node
+from .ports import Describe
 from .reply import Segment
 from . import prompts
-
-# Set by the audio package when present: the approved recorded description of an event.
-DescriptionLookup = Callable[[Any, Any, str], "Segment | None"]
-description_lookup: DescriptionLookup | None = None
-
 
 def item_segments(session: Session, lang: str, now: datetime | None = None) -> list[Segment]:
     """What a caller hears for one programme item: day, time, title, who, how, length.
@@ -53,17 +51,18 @@ def _price(event: Any, lang: str) -> list[Segment]:
     return prompts.segments(lang, "programme.price", price=price) if price else []
 
 
-def description_segments(ctx: Ctx, session: Session) -> list[Segment]:
-    """"Hear more": the provider's approved recording if there is one, else the text."""
-    event = session.event
-    if description_lookup is not None:
-        recorded = description_lookup(ctx.db, event, ctx.lang)
+def description_segments(db: DbSession, event: Event, lang: str,
+                         describe: Describe | None) -> list[Segment]:
+    """"Hear more": the provider's approved recording if there is one, else the text. The phone
+    and the admin's "what callers hear" both read it here."""
+    if describe is not None:
+        recorded = describe(db, event, lang)
         if recorded is not None:
             return [recorded]
-    text = event.text("description", ctx.lang) or event.text("short", ctx.lang)
+    text = event.text("description", lang) or event.text("short", lang)
     if not text:
-        return ctx.say("programme.no_description")
-    return [Segment(text=t.strip(), lang=ctx.lang) for t in _sentences(text)]
+        return prompts.segments(lang, "programme.no_description")
+    return [Segment(text=t.strip(), lang=lang) for t in _sentences(text)]
 
 
 def _sentences(text: str) -> list[str]:
@@ -85,8 +84,7 @@ class Programme(Node):
     name = "programme"
 
     def enter(self, ctx: Ctx) -> Outcome:
-        city_id = ctx.caller.city_id if ctx.caller else None
-        sessions = catalogue_programme.programme_for(ctx.db, city_id=city_id, now=ctx.now)
+        sessions = catalogue_programme.programme_for(ctx.db, city_id=ctx.home_city, now=ctx.now)
         if not sessions:
             return Goto("main_menu", preface=ctx.say("programme.empty"))
         return Goto("item", {"ids": [s.id for s in sessions], "i": 0},
@@ -129,7 +127,8 @@ class Item(Menu):
         session = self.current(ctx)
         if session is None:
             return Goto("main_menu")
-        return Speak(description_segments(ctx, session) + self.option_segments(ctx))
+        more = description_segments(ctx.db, session.event, ctx.lang, ctx.services.describe)
+        return Speak(more + self.option_segments(ctx))
 
     def _register(self, ctx: Ctx) -> Outcome:
         session = self.current(ctx)

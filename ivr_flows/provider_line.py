@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Callable, Protocol
 
 from sqlalchemy import select, update
-from werkzeug.security import check_password_hash
 
+from catalogue.pins import pin_matches
 from catalogue.models import AudioDescription, Event, Provider
 
 from . import prompts, speak
-from .engine import Ctx, Finish, Goto, Input, Node, NoMatch, Outcome, Speak, match_speech, node
+from .engine import Ctx, Finish, Goto, Input, Node, NoMatch, Outcome, Speak, node
+from .matching import chosen_key, typed_number
+from .nodes import number_gather
 from .main_menu import chosen_language
 from .reply import Gather, Record, Reply, Segment
 
@@ -31,47 +32,6 @@ Status = AudioDescription.Status
 log = logging.getLogger("lampio.provider_line")
 
 
-class Fetched(Protocol):
-    name: str
-    duration: float
-    silent: bool
-
-
-class RecordingSink(Protocol):
-    """What the audio package provides (``audio.AudioService``)."""
-
-    def fetch_recording(self, recording_url: str, recording_sid: str) -> Fetched: ...
-    def discard_recording(self, name: str) -> None: ...
-    def poke(self) -> None: ...
-
-
-_resolve: Callable[[], RecordingSink] | None = None
-
-
-def use_recordings(resolver: Callable[[], RecordingSink]) -> None:
-    """Called by ``audio.init_app``; tests may pass their own."""
-    global _resolve
-    _resolve = resolver
-
-
-def _sink() -> RecordingSink:
-    if _resolve is None:
-        raise RuntimeError("the audio package is not initialised (audio.init_app)")
-    return _resolve()
-
-
-def _keys_gather(speech: bool = False, lang: str = "fi") -> Gather:
-    """Several digits ended by #. A PIN is never sent to speech recognition."""
-    hints = tuple(prompts.raw(lang, "words.digits")) if speech else ()
-    return Gather(num_digits=None, finish_on_key="#", timeout=10, speech=speech, hints=hints)
-
-
-def _digits(ctx: Ctx, inp: Input) -> str:
-    if inp.digits:
-        return inp.digits.strip("#")
-    return speak.spoken_digits(inp.speech, ctx.lang) if inp.speech else ""
-
-
 def _signed_in(ctx: Ctx) -> int | None:
     pid = ctx.state.get("provider_id")
     return int(pid) if pid else None
@@ -82,6 +42,7 @@ def _signed_in(ctx: Ctx) -> int | None:
 @node
 class ProviderPin(Node):
     name = "provider_pin"
+    writes = True
     allows_person_key = False
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
@@ -92,7 +53,7 @@ class ProviderPin(Node):
         return ctx.say("provider.ask_pin" if "provider_id" in ctx.data else "provider.ask_number")
 
     def gather(self, ctx: Ctx) -> Gather:
-        return _keys_gather()
+        return number_gather(ctx.lang, speech=False)  # a PIN is never sent to speech recognition
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
         digits = inp.digits.strip("#")
@@ -110,7 +71,7 @@ class ProviderPin(Node):
         assert provider is not None
         if _locked(ctx, provider):
             return _locked_out(ctx)
-        if provider.pin_hash and check_password_hash(provider.pin_hash, digits):
+        if pin_matches(provider.pin_hash, digits):
             provider.pin_failures = 0
             provider.pin_locked_until = None
             ctx.state["provider_id"] = provider.id
@@ -146,6 +107,7 @@ def _locked_out(ctx: Ctx) -> Outcome:
 @node
 class ProviderEvent(Node):
     name = "provider_event"
+    writes = True
     allows_person_key = False
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
@@ -154,13 +116,13 @@ class ProviderEvent(Node):
         return ctx.say("provider.ask_code")
 
     def gather(self, ctx: Ctx) -> Gather:
-        return _keys_gather(speech=True, lang=ctx.lang)
+        return number_gather(ctx.lang)
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
         pid = _signed_in(ctx)
         if pid is None:
             return Goto("provider_pin")
-        code = _digits(ctx, inp)
+        code = typed_number(inp.digits, inp.speech, ctx.lang)
         if not code:
             return NoMatch()
         spoken = speak.digits(code, ctx.lang)
@@ -180,6 +142,7 @@ class ProviderLang(Node):
     """Each choice in its own language, as on the first call."""
 
     name = "provider_lang"
+    writes = True
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
         return ctx.say("provider.ask_lang") + self.reprompt(ctx)
@@ -206,6 +169,7 @@ class ProviderRecord(Node):
     """Speaks the instructions and records; the channel posts the result back as ``record``."""
 
     name = "provider_record"
+    writes = True
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
         if _signed_in(ctx) is None:
@@ -225,13 +189,13 @@ class ProviderRecord(Node):
         fetched: Fetched | None = None
         if url:
             try:
-                fetched = _sink().fetch_recording(url, inp.params.get("RecordingSid", ""))
+                fetched = ctx.services.sink().fetch_recording(url, inp.params.get("RecordingSid", ""))
             except Exception:  # noqa: BLE001 — any download trouble: say so and offer again
                 log.exception("fetching a recording failed")
                 return self._empty(ctx, ctx.say("provider.fetch_failed"))
         if fetched is None or fetched.silent:
             if fetched is not None:
-                _sink().discard_recording(fetched.name)
+                ctx.services.sink().discard_recording(fetched.name)
             return self._empty(ctx, ctx.say("provider.empty"))
         desc = AudioDescription(
             event_id=int(ctx.data["event_id"]), provider_id=pid, lang=ctx.data["rec_lang"],
@@ -255,6 +219,7 @@ class ProviderRecord(Node):
 @node
 class ProviderReview(Node):
     name = "provider_review"
+    writes = True
 
     def _desc(self, ctx: Ctx) -> AudioDescription | None:
         desc = ctx.db.get(AudioDescription, int(ctx.data.get("desc_id", 0)))
@@ -280,15 +245,13 @@ class ProviderReview(Node):
         desc = self._desc(ctx)
         if desc is None:
             return Goto("provider_event")
-        key = inp.digits[:1] if inp.digits else None
-        if key is None and inp.speech:
-            key = match_speech(ctx.lang, inp.speech, REVIEW_WORDS)
+        key = chosen_key(inp.digits, inp.speech, REVIEW_WORDS, (ctx.lang,))
         if key == "1":
             desc.status = Status.AWAITING_REVIEW
-            _sink().poke()  # transcribe it soon
+            ctx.services.sink().poke()  # transcribe it soon
             return Goto("provider_event", preface=ctx.say("provider.kept"))
         if key in {"2", "3"}:
-            _sink().discard_recording(desc.storage_path)
+            ctx.services.sink().discard_recording(desc.storage_path)
             ctx.db.delete(desc)
             ctx.db.flush()
             if key == "2":

@@ -117,6 +117,7 @@ class Register(Menu):
     """Read back → 1 confirm / 2 back / 3 someone else → the confirmation with what next."""
 
     name = "register"
+    writes = True
     short = "register.short"
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
@@ -214,6 +215,7 @@ class SomeoneElse(DigitEntry):
 @node
 class SomeoneElseConfirm(Menu):
     name = "someone_else_confirm"
+    writes = True
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
         number = spoken_number(ctx.data["number"], ctx.lang)
@@ -233,6 +235,7 @@ class NoCallerId(Menu):
     """A withheld or unknown number: type it to register, go back, or press 0 for a person."""
 
     name = "no_caller_id"
+    writes = True
     intro = "no_caller_id.intro"
 
     def options(self, ctx: Ctx) -> list[Option]:
@@ -331,6 +334,7 @@ class CancelRegistration(Menu):
     """Read back what is being cancelled → 1 cancel it / 2 keep it."""
 
     name = "cancel_registration"
+    writes = True
 
     def _reg(self, ctx: Ctx) -> Registration | None:
         reg = ctx.db.get(Registration, ctx.data.get("reg_id") or 0)

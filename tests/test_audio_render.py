@@ -148,8 +148,11 @@ def test_only_an_approved_description_plays(app, db) -> None:  # type: ignore[no
     seg = description_for(db, ev, "fi")
     assert seg == Segment("Tervetuloa museoon.", "fi", 0.0, good.storage_path)
     assert description_for(db, ev, "en") is None
-    # The flows' "hear more" asks through the hook that init_app connected.
-    assert programme.description_lookup is description_for
+    # The flows' "hear more" asks the audio service that voice hands to every call.
+    from voice.calls import services
+
+    with app.app_context():
+        assert services().describe(db, ev, "fi") == seg
 
 
 def test_orphan_takes_are_removed(app, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -85,8 +85,11 @@ def test_known_caller_is_greeted_by_name_and_main_menu_is_final_shape(phone, kno
 def test_every_menu_has_at_most_four_choices_and_says_the_choice_before_the_key(app, db):
     from ivr_flows import prompts
 
-    ctx = engine.Ctx(db=db, call=None, caller=None, settings=None, now=MONDAY_10,  # type: ignore[arg-type]
-                     state={"lang": "fi", "data": {}})
+    from ivr_flows.office_hours import OfficeHours
+
+    settings = engine.Settings(staff_number=None, office_hours=OfficeHours.parse("mon-fri 09:00-15:00"))
+    ctx = engine.Ctx(db=db, settings=settings, now=MONDAY_10,
+                     state={"lang": "fi", "data": {}, "caller_id": None, "city": None})
     menus = [n for n in engine._NODES.values() if isinstance(n, engine.Menu)]
     assert len(menus) >= 2
     for menu in menus:

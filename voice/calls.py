@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session as DbSession
 
 import ivr_flows
 from catalogue import callers
-from catalogue.models import Caller, CallLog
+from catalogue.models import Caller, CallLog, MenuVisit
 from catalogue.timeutil import utcnow
 from ivr_flows.office_hours import OfficeHours
+from ivr_flows.ports import Services
 
 
 def settings() -> ivr_flows.Settings:
@@ -31,13 +32,23 @@ def _caller(db: DbSession, form: Mapping[str, str], direction: str) -> Caller | 
     return callers.find_or_create(db, number) if number else None
 
 
+def services() -> Services:
+    """What the flows get from the audio package (approved descriptions, recording storage)."""
+    svc = current_app.extensions.get("lampio_audio")
+    if svc is None:
+        return Services()
+    return Services(describe=svc.describe, recordings=svc)
+
+
 def _ctx(db: DbSession, call: CallLog) -> ivr_flows.Ctx:
-    caller = db.get(Caller, call.caller_id) if call.caller_id else None
     # A deep copy: nodes change nested data in place, and the JSON column only sees a change
     # when it is given a value that differs from the one it loaded.
     state = copy.deepcopy(call.state or {})
-    return ivr_flows.Ctx(db=db, call=call, caller=caller, settings=settings(), now=utcnow(),
-                         state=state)
+    state["call_id"] = call.id
+    ctx = ivr_flows.Ctx(db=db, settings=settings(), now=utcnow(), state=state, services=services())
+    if "caller_id" not in state or "city" not in state:
+        ctx.set_caller(db.get(Caller, call.caller_id) if call.caller_id else None)
+    return ctx
 
 
 def open_call(db: DbSession, form: Mapping[str, str], line: str) -> ivr_flows.Ctx:
@@ -70,7 +81,12 @@ def load_call(db: DbSession, form: Mapping[str, str]) -> ivr_flows.Ctx:
 
 
 def save(ctx: ivr_flows.Ctx) -> None:
-    ctx.call.state = dict(ctx.state)  # a new dict so the JSON column sees the change
+    call_id = int(ctx.state["call_id"])
+    ctx.db.add_all(MenuVisit(call_id=call_id, node=name, at=at) for name, at in ctx.visits)
+    ctx.visits.clear()
+    call = ctx.db.get(CallLog, call_id)
+    if call is not None:
+        call.state = dict(ctx.state)  # a new dict so the JSON column sees the change
 
 
 def close_call(db: DbSession, form: Mapping[str, str]) -> None:

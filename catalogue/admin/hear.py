@@ -23,17 +23,6 @@ from . import access
 
 
 @dataclass
-class _ReadingCtx:
-    """The little of a call's context that the "hear more" text needs."""
-
-    db: DbSession
-    lang: str
-
-    def say(self, key: str, **values: Any) -> list[Segment]:
-        return prompts.segments(self.lang, key, **values)
-
-
-@dataclass
 class Line:
     text: str
     pause: float
@@ -95,7 +84,8 @@ def week() -> str:
     for s in week_sessions(db, monday):
         more: list[Line] = []
         if s.event_id not in described:
-            more = _lines(description_segments(_ReadingCtx(db, spoken), s))  # type: ignore[arg-type]
+            svc = current_app.extensions.get("lampio_audio")
+            more = _lines(description_segments(db, s.event, spoken, svc.describe if svc else None))
             described.add(s.event_id)
         items.append(Item(s, _lines(item_segments(s, spoken, now)), more))
     total = sum(len(i.lines) + len(i.more) for i in items)

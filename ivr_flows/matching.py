@@ -1,0 +1,59 @@
+"""Understanding an answer: a key, or words that name a choice (DESIGN rule 8).
+
+One place for "key or speech": menus, the language choice and the provider line all ask
+``chosen_key``, and typed numbers ending with ``#`` are read by ``typed_number``.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+from . import prompts
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFC", text.lower())
+    return re.sub(r"[^\w\s]", " ", text).strip()
+
+
+@lru_cache(maxsize=4096)
+def _candidates(lang: str, key: str, words_key: str) -> tuple[str, ...]:
+    found = [normalise(w) for w in prompts.words(lang, words_key)]
+    if key.isdigit():
+        found += [normalise(prompts.raw(lang, "words.digits")[int(key)]), key]
+    return tuple(found)
+
+
+def match_speech(lang: str, speech: str, choices: Mapping[str, str]) -> str | None:
+    """The key whose words (or the key's own number word) occur in what was said."""
+    said = normalise(speech)
+    tokens = set(said.split())
+    for key, words_key in choices.items():
+        for w in _candidates(lang, key, words_key):
+            if (" " in w and w in said) or w in tokens:
+                return key
+    return None
+
+
+def chosen_key(digits: str, speech: str, choices: Mapping[str, str],
+               langs: Iterable[str]) -> str | None:
+    """The first key pressed, or else the key whose words were said in one of ``langs``."""
+    if digits:
+        return digits[:1]
+    if not speech:
+        return None
+    for lang in langs:
+        key = match_speech(lang, speech, choices)
+        if key is not None:
+            return key
+    return None
+
+
+def typed_number(digits: str, speech: str, lang: str) -> str | None:
+    """A number typed and ended with ``#``, or spoken digit by digit; None when it is not one."""
+    from .speak import spoken_digits
+
+    typed = digits.rstrip("#") if digits else spoken_digits(speech, lang)
+    return typed if typed.isdigit() else None

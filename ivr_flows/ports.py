@@ -1,0 +1,46 @@
+"""What a flow needs from outside the flows, handed in by the channel that builds ``Ctx``.
+
+The flows stay free of Flask and of the audio package: ``voice/`` fills ``Services`` with the
+audio service's methods and the in-memory programme, and a test can hand in fakes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Protocol
+
+from sqlalchemy.orm import Session as DbSession
+
+from .reply import Segment
+
+if TYPE_CHECKING:
+    from catalogue.models import Event
+
+
+class Fetched(Protocol):
+    name: str
+    duration: float
+    silent: bool
+
+
+class RecordingSink(Protocol):
+    """Where the provider line's recordings go (``audio.AudioService`` in the app)."""
+
+    def fetch_recording(self, recording_url: str, recording_sid: str) -> Fetched: ...
+    def discard_recording(self, name: str) -> None: ...
+    def poke(self) -> None: ...
+
+
+# "Hear more" in the provider's own voice: an approved recording of the event, or None.
+Describe = Callable[[DbSession, "Event", str], "Segment | None"]
+
+
+@dataclass
+class Services:
+    describe: Describe | None = None
+    recordings: RecordingSink | None = None
+
+    def sink(self) -> RecordingSink:
+        if self.recordings is None:
+            raise RuntimeError("no recording storage was given to the call (voice builds Ctx)")
+        return self.recordings
+
