@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from catalogue.db import session_scope
+from catalogue.timeutil import utcnow
 
 audio_group = click.Group("audio", help="Speech: the prompt cache, recordings, transcripts.")
 
@@ -23,7 +24,7 @@ def render_command(progress: bool) -> None:
     svc = app.extensions["lampio_audio"]
     started = time.perf_counter()
     with session_scope(app) as db:
-        texts = render.fixed_prompts() + render.item_texts(db, item_segments=svc.item_segments)
+        texts = svc.sentences_to_render(db, utcnow(), None)
     report = render.render_all(svc.cache, texts, progress=progress)
     click.echo(f"{report} in {time.perf_counter() - started:.1f} s")
 

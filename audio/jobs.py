@@ -50,9 +50,7 @@ def rerender_events(app: Flask, event_ids: list[int] | None = None,
     """
     svc = _service(app)
     with session_scope(app) as db:
-        texts = render.item_texts(db, now=now, event_ids=event_ids, item_segments=svc.item_segments)
-        if event_ids is None:
-            texts = render.fixed_prompts() + texts
+        texts = svc.sentences_to_render(db, now or utcnow(), event_ids)
     # Rendering happens outside the transaction: it can take minutes on a cold cache, so one
     # sentence at a time leaves the other cores to the calls being answered meanwhile.
     report = render.render_all(svc.cache, texts, workers=1)

@@ -6,6 +6,7 @@ lookups only. Synthesis happens in ``render`` (the CLI and the background worker
 from __future__ import annotations
 
 import json
+from datetime import datetime
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,7 @@ from . import storage as st
 from .description import description_for
 from .cache import KEY_RE, PromptCache, audio_name
 from .recordings import FetchedRecording, TwilioRecordings
-from .render import ItemSegments
+from .render import Sentences
 from .tts import EngineChain
 
 URL_PREFIX = "/audio"
@@ -34,7 +35,7 @@ class AudioService:
     cache: PromptCache
     recordings: TwilioRecordings
     vosk_models: dict[str, str] = field(default_factory=dict)
-    item_segments: ItemSegments | None = None  # None: ivr_flows.programme.item_segments
+    sentences: Sentences | None = None  # every sentence the line can say; set by voice/
     worker: Any = None  # audio.jobs.Worker when the scheduler runs in this process
 
     # -- for the TwiML renderer ----------------------------------------------------------
@@ -49,9 +50,16 @@ class AudioService:
         return f"{URL_PREFIX}/{audio_path}"
 
     # -- for the call flows (through ``ivr_flows.ports.Services``) ----------------------------
-    def describe(self, db: DbSession, event: Event, lang: str) -> Segment | None:
+    def describe(self, db: DbSession, event_id: int, lang: str) -> Segment | None:
         """"Hear more" in the provider's own voice, when an approved recording exists."""
-        return description_for(db, event, lang)
+        event = db.get(Event, event_id)
+        return description_for(db, event, lang) if event is not None else None
+
+    def sentences_to_render(self, db: DbSession, now: datetime,
+                            event_ids: list[int] | None) -> list[tuple[str, str]]:
+        if self.sentences is None:
+            raise RuntimeError("no sentence source: voice.init_app connects the flows' one")
+        return self.sentences(db, now, event_ids)
 
     # -- for the simulator ---------------------------------------------------------------
     def play_text(self, url: str) -> str | None:

@@ -333,3 +333,4 @@ class User(Base):
     @property
     def is_staff(self) -> bool:
         return self.role == UserRole.STAFF
+from . import changes  # noqa: E402,F401  (the change counter table and its flush hooks)

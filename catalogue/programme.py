@@ -1,41 +1,123 @@
-"""The programme a caller hears: phone events for everyone, in-person events in their city."""
+"""The programme a caller hears: phone events for everyone, in-person events in their city.
+
+One query (``sessions_between``) serves the phone, the admin's "what callers hear" and the audio
+renderer. What a caller hears of a session is read from a ``ProgrammeItem``: plain, immutable
+data, so the week can be held in memory (``programme_cache``) and its sentences memoised.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import joinedload
 
-from .models import Event, Session, SessionStatus
+from .models import LANGUAGES, Event, Session, SessionKind, SessionStatus
 
 WEEK = timedelta(days=7)
+Texts = tuple[str, ...]  # one text per language, in the order of ``LANGUAGES``
+
+
+def sessions_between(db: DbSession, start: datetime, end: datetime, *,
+                     city_id: int | None = None, all_cities: bool = False,
+                     provider_id: int | None = None, running: bool = True,
+                     event_ids: list[int] | None = None) -> list[Session]:
+    """Sessions in time order, with their event, provider and city loaded.
+
+    ``running``: sessions that started before ``start`` but have not ended count too (the phone's
+    "from now"); otherwise only those starting in the span (the admin's week). Moved sessions are
+    left out (their new session is listed); cancelled ones stay so that a caller who remembers
+    them hears they are cancelled. Phone events are everyone's; ``city_id`` adds that city's
+    in-person events, ``all_cities`` every city's.
+    """
+    stmt = (select(Session).join(Session.event)
+            .where(Session.starts_at < end, Session.status != SessionStatus.MOVED)
+            .options(joinedload(Session.event).joinedload(Event.provider),
+                     joinedload(Session.event).joinedload(Event.city))
+            .order_by(Session.starts_at, Session.id))
+    stmt = stmt.where(Session.ends_at > start if running else Session.starts_at >= start)
+    if not all_cities:
+        place = Event.city_id.is_(None)
+        stmt = stmt.where(place if city_id is None else or_(place, Event.city_id == city_id))
+    if provider_id is not None:
+        stmt = stmt.where(Event.provider_id == provider_id)
+    if event_ids is not None:
+        stmt = stmt.where(Session.event_id.in_(event_ids))
+    return list(db.scalars(stmt).unique())
+
+
+@dataclass(frozen=True)
+class ProgrammeItem:
+    """Everything a caller hears of one session, detached from the database."""
+
+    session_id: int
+    event_id: int
+    code: str
+    starts_at: datetime
+    ends_at: datetime
+    kind: SessionKind
+    status: SessionStatus
+    city_id: int | None
+    title: Texts
+    provider: str
+    venue: str
+    address: str
+    city: Texts
+    price: Texts
+    short: Texts
+    description: Texts
+
+    @property
+    def length_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == SessionStatus.CANCELLED
+
+    def on_now(self, now: datetime) -> bool:
+        """Under way at ``now`` (a live session, a recording's listening window)."""
+        return not self.cancelled and self.starts_at <= now < self.ends_at
+
+    def text(self, field: str, lang: str) -> str:
+        texts: Texts = getattr(self, field)
+        return texts[LANGUAGES.index(lang)] if lang in LANGUAGES else texts[0]
+
+
+def item_of(session: Session) -> ProgrammeItem:
+    event = session.event
+    city = event.city
+    return ProgrammeItem(
+        session_id=session.id, event_id=event.id, code=event.code, starts_at=session.starts_at,
+        ends_at=session.ends_at, kind=session.kind, status=session.status, city_id=event.city_id,
+        title=tuple(event.text("title", lang) for lang in LANGUAGES),
+        provider=event.provider.name, venue=event.venue, address=event.address,
+        city=tuple(city.name(lang) if city else "" for lang in LANGUAGES),
+        price=tuple(event.text("price_text", lang) for lang in LANGUAGES),
+        short=tuple(event.text("short", lang) for lang in LANGUAGES),
+        description=tuple(event.text("description", lang) for lang in LANGUAGES))
+
+
+def items_between(db: DbSession, start: datetime, end: datetime, *, city_id: int | None = None,
+                  all_cities: bool = False, provider_id: int | None = None,
+                  running: bool = True) -> list[ProgrammeItem]:
+    return [item_of(s) for s in sessions_between(db, start, end, city_id=city_id,
+                                                 all_cities=all_cities, provider_id=provider_id,
+                                                 running=running)]
+
+
+def in_programme(item: ProgrammeItem, city_id: int | None, now: datetime,
+                 horizon: timedelta = WEEK) -> bool:
+    """The phone's rule for one item: not ended, starting within the horizon, in reach."""
+    return (item.ends_at > now and item.starts_at < now + horizon
+            and (item.city_id is None or item.city_id == city_id))
 
 
 def programme_for(db: DbSession, *, city_id: int | None, now: datetime,
                   horizon: timedelta = WEEK) -> list[Session]:
-    """Sessions from ``now`` (still running ones included) to ``now + horizon``, in time order.
-
-    Sessions that were moved are left out (their new session is listed); cancelled ones stay so
-    that a caller who remembers them hears they are cancelled.
-    """
-    place = Event.city_id.is_(None)
-    if city_id is not None:
-        place = or_(place, Event.city_id == city_id)
-    stmt = (
-        select(Session)
-        .join(Session.event)
-        .where(
-            Session.ends_at > now,
-            Session.starts_at < now + horizon,
-            Session.status != SessionStatus.MOVED,
-            place,
-        )
-        .options(joinedload(Session.event).joinedload(Event.provider),
-                 joinedload(Session.event).joinedload(Event.city))
-        .order_by(Session.starts_at, Session.id)
-    )
-    return list(db.scalars(stmt).unique())
+    """Sessions from ``now`` (still running ones included) to ``now + horizon``, in time order."""
+    return sessions_between(db, now, now + horizon, city_id=city_id)
 
 
 def event_by_code(db: DbSession, code: str) -> Event | None:

@@ -5,15 +5,14 @@ audio service's methods and the in-memory programme, and a test can hand in fake
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Protocol
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
 
 from sqlalchemy.orm import Session as DbSession
 
-from .reply import Segment
+from catalogue.programme_cache import ProgrammeCache
 
-if TYPE_CHECKING:
-    from catalogue.models import Event
+from .reply import Segment
 
 
 class Fetched(Protocol):
@@ -30,14 +29,22 @@ class RecordingSink(Protocol):
     def poke(self) -> None: ...
 
 
-# "Hear more" in the provider's own voice: an approved recording of the event, or None.
-Describe = Callable[[DbSession, "Event", str], "Segment | None"]
+# "Hear more" in the provider's own voice: an approved recording of the event (by id), or None.
+Describe = Callable[[DbSession, int, str], "Segment | None"]
+
+
+def _fresh_programme() -> ProgrammeCache:
+    return ProgrammeCache(recheck=0.0)
 
 
 @dataclass
 class Services:
+    """``programme`` is the process's in-memory programme (one per app, built by the channel);
+    the default, for a flow run on its own, rechecks the database on every turn."""
+
     describe: Describe | None = None
     recordings: RecordingSink | None = None
+    programme: ProgrammeCache = field(default_factory=_fresh_programme)
 
     def sink(self) -> RecordingSink:
         if self.recordings is None:

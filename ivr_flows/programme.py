@@ -1,13 +1,16 @@
 """The programme walk (one event at a time) and going straight to an event by its code."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session as DbSession
 
 from catalogue import programme as catalogue_programme
-from catalogue.models import Event, Session, SessionKind, SessionStatus
+from catalogue.models import Session, SessionKind, SessionStatus
+from catalogue.programme import ProgrammeItem, item_of
 
 from . import speak
 from .engine import Ctx, DigitEntry, Goto, Input, Menu, NoMatch, Node, Option, Outcome, Speak, node
@@ -15,66 +18,73 @@ from .ports import Describe
 from .reply import Segment
 from . import prompts
 
-def item_segments(session: Session, lang: str, now: datetime | None = None) -> list[Segment]:
+
+def item_segments(item: ProgrammeItem | Session, lang: str, now: datetime) -> list[Segment]:
     """What a caller hears for one programme item: day, time, title, who, how, length.
 
-    Something already under way (a recording's listening window, a live session) is announced as
-    on now rather than with a start date in the past."""
-    event = session.event
+    Something under way at ``now`` (a recording's listening window, a live session) is announced
+    as on now rather than with a start date in the past; the phone, the admin's "what callers
+    hear" and the renderer all call this with the time they speak for."""
+    if isinstance(item, Session):
+        item = item_of(item)
+    return list(_item_segments(item, lang, item.on_now(now)))
 
+
+@lru_cache(maxsize=8192)
+def _item_segments(item: ProgrammeItem, lang: str, on_now: bool) -> tuple[Segment, ...]:
+    """Memoised: Babel and num2words cost more than the rest of a turn."""
     def say(key: str, **values: Any) -> list[Segment]:
         return prompts.segments(lang, key, **values)
 
-    if now is not None and session.starts_at <= now and session.status != SessionStatus.CANCELLED:
+    if on_now:
         segs = say("programme.item_now")
     else:
-        segs = say("programme.item_when", when=speak.when(session.starts_at, lang))
-    segs += say("programme.item_title", title=event.text("title", lang))
-    segs += say("programme.item_provider", provider=event.provider.name)
-    if session.status == SessionStatus.CANCELLED:
-        return segs + say("programme.cancelled")
-    if session.kind == SessionKind.IN_PERSON:
-        city = event.city.name(lang) if event.city else ""
-        segs += say("programme.kind_in_person", venue=event.venue, address=event.address, city=city)
-    elif session.kind == SessionKind.RECORDING:
+        segs = say("programme.item_when", when=speak.when(item.starts_at, lang))
+    segs += say("programme.item_title", title=item.text("title", lang))
+    segs += say("programme.item_provider", provider=item.provider)
+    if item.cancelled:
+        return tuple(segs + say("programme.cancelled"))
+    price = item.text("price", lang)
+    priced = say("programme.price", price=price) if price else []
+    if item.kind == SessionKind.IN_PERSON:
+        segs += say("programme.kind_in_person", venue=item.venue, address=item.address,
+                    city=item.text("city", lang))
+    elif item.kind == SessionKind.RECORDING:
         # A recording's session is its listening window, not its length.
-        return segs + say("programme.kind_recording") + _price(event, lang) + say(
-            "programme.available_until", when=speak.when(session.ends_at, lang))
+        return tuple(segs + say("programme.kind_recording") + priced + say(
+            "programme.available_until", when=speak.when(item.ends_at, lang)))
     else:
         segs += say("programme.kind_phone")
-    segs += say("programme.length", minutes=speak.number(session.length_minutes, lang))
-    return segs + _price(event, lang)
+    segs += say("programme.length", minutes=speak.number(item.length_minutes, lang))
+    return tuple(segs + priced)
 
 
-def _price(event: Any, lang: str) -> list[Segment]:
-    price = event.text("price_text", lang)
-    return prompts.segments(lang, "programme.price", price=price) if price else []
-
-
-def description_segments(db: DbSession, event: Event, lang: str,
+def description_segments(db: DbSession, item: ProgrammeItem, lang: str,
                          describe: Describe | None) -> list[Segment]:
-    """"Hear more": the provider's approved recording if there is one, else the text. The phone
-    and the admin's "what callers hear" both read it here."""
+    """"Hear more": the provider's approved recording if there is one, else the text. The phone,
+    the admin's "what callers hear" and the renderer all read it here."""
     if describe is not None:
-        recorded = describe(db, event, lang)
+        recorded = describe(db, item.event_id, lang)
         if recorded is not None:
             return [recorded]
-    text = event.text("description", lang) or event.text("short", lang)
+    return description_text_segments(item, lang)
+
+
+def description_text_segments(item: ProgrammeItem, lang: str) -> list[Segment]:
+    text = item.text("description", lang) or item.text("short", lang)
     if not text:
         return prompts.segments(lang, "programme.no_description")
     return [Segment(text=t.strip(), lang=lang) for t in _sentences(text)]
 
 
 def _sentences(text: str) -> list[str]:
-    import re
-
     return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
 
 
-def _count(ctx: Ctx, n: int) -> list[Segment]:
+def count_segments(lang: str, n: int) -> list[Segment]:
     if n == 1:
-        return ctx.say("programme.count_one")
-    return ctx.say("programme.count", count=speak.number(n, ctx.lang))
+        return prompts.segments(lang, "programme.count_one")
+    return prompts.segments(lang, "programme.count", count=speak.number(n, lang))
 
 
 @node
@@ -84,11 +94,11 @@ class Programme(Node):
     name = "programme"
 
     def enter(self, ctx: Ctx) -> Outcome:
-        sessions = catalogue_programme.programme_for(ctx.db, city_id=ctx.home_city, now=ctx.now)
+        sessions = ctx.services.programme.programme(ctx.db, ctx.home_city, ctx.now)
         if not sessions:
             return Goto("main_menu", preface=ctx.say("programme.empty"))
-        return Goto("item", {"ids": [s.id for s in sessions], "i": 0},
-                    preface=_count(ctx, len(sessions)))
+        return Goto("item", {"ids": [s.session_id for s in sessions], "i": 0},
+                    preface=count_segments(ctx.lang, len(sessions)))
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
         return Goto("main_menu")
@@ -101,10 +111,12 @@ class Item(Menu):
     name = "item"
     short = None
 
-    def current(self, ctx: Ctx) -> Session | None:
+    def current(self, ctx: Ctx) -> ProgrammeItem | None:
         ids = ctx.data.get("ids") or []
         i = int(ctx.data.get("i", 0))
-        return ctx.db.get(Session, ids[i]) if 0 <= i < len(ids) else None
+        if not 0 <= i < len(ids):
+            return None
+        return ctx.services.programme.item(ctx.db, int(ids[i]), ctx.now)
 
     def options(self, ctx: Ctx) -> list[Option]:
         return [
@@ -127,14 +139,14 @@ class Item(Menu):
         session = self.current(ctx)
         if session is None:
             return Goto("main_menu")
-        more = description_segments(ctx.db, session.event, ctx.lang, ctx.services.describe)
+        more = description_segments(ctx.db, session, ctx.lang, ctx.services.describe)
         return Speak(more + self.option_segments(ctx))
 
     def _register(self, ctx: Ctx) -> Outcome:
         session = self.current(ctx)
         if session is None:
             return Goto("main_menu")
-        return Goto("register", {"session_id": session.id, "back": dict(ctx.data)})
+        return Goto("register", {"session_id": session.session_id, "back": dict(ctx.data)})
 
     def _move(self, ctx: Ctx, step: int) -> Outcome:
         ids = ctx.data.get("ids") or []

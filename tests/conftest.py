@@ -22,7 +22,7 @@ from tests.phone import Phone
 
 PUBLIC_BASE_URL = "https://phone.example.test"
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
-KEEP_TABLES = {"city", "alembic_version"}
+KEEP_TABLES = {"city", "alembic_version", "catalogue_change"}
 
 
 def database_url(tmp_dir: Path) -> str:
@@ -43,6 +43,8 @@ def base_config(url: str, instance: Path) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": True,
         "AUDIO_DIR": str(instance / "audio"),
         "TTS_ENGINES": "espeak",
+        "PROGRAMME_RECHECK_SECONDS": 0,  # tests change the programme from their own sessions
+        "VISITS_FLUSH_SECONDS": 0,
     }
 
 

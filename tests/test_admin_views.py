@@ -154,7 +154,7 @@ def test_edit_event_is_heard_on_the_phone_at_once(as_staff: Any, db: DbSession) 
     assert resp.status_code == 302
     s = fresh(db).get(Session, s.id)
     db.refresh(s.event)
-    assert "Uusi nimi" in " ".join(seg.text for seg in item_segments(s, "fi"))
+    assert "Uusi nimi" in " ".join(seg.text for seg in item_segments(s, "fi", utcnow()))
 
 
 # ---- sessions ---------------------------------------------------------------------------
@@ -267,7 +267,7 @@ def test_cancel_asks_first_and_then_marks_each_registration(as_staff: Any, db: D
     regs = db.scalars(select(Registration).where(Registration.session_id == s.id)).all()
     assert [r.notify_pending for r in regs] == ["cancelled"] * 3
     # and the phone says it is cancelled
-    text = " ".join(seg.text for seg in item_segments(db.get(Session, s.id), "fi"))
+    text = " ".join(seg.text for seg in item_segments(db.get(Session, s.id), "fi", utcnow()))
     assert "peru" in text.lower()
     # a cancelled session cannot be cancelled again
     assert as_staff.get(f"/admin/sessions/{s.id}/cancel").status_code == 409
@@ -382,7 +382,7 @@ def test_hear_page_shows_exactly_what_the_phone_says(as_staff: Any, db: DbSessio
 
     for lang in ("fi", "sv", "en"):
         html = as_staff.get(f"/admin/hear?week={monday.isoformat()}&lang={lang}").get_data(as_text=True)
-        for seg in item_segments(fresh(db).get(Session, s.id), lang):
+        for seg in item_segments(fresh(db).get(Session, s.id), lang, utcnow()):
             assert str(escape(seg.text)) in html, (lang, seg.text)
         assert "ei vielä äänenä" in html  # nothing rendered in the test's empty cache
 

@@ -12,6 +12,7 @@ from audio import description_for, jobs, render
 from audio import service as service_of
 from audio.cache import audio_name
 from catalogue.models import AudioDescription
+from catalogue.programme import items_between
 from catalogue.timeutil import utcnow
 from ivr_flows import programme, prompts
 from ivr_flows.reply import Segment
@@ -75,8 +76,9 @@ def test_render_cli_renders_prompts_and_coming_items_once(app, db, counting) -> 
     # What a caller hears for the item now plays from the cache.
     svc = service_of(app)
     db.rollback()
-    session = render.coming_sessions(db, utcnow())[0]
-    for seg in programme.item_segments(session, "sv"):
+    now = utcnow()
+    item = items_between(db, now, now + timedelta(days=14), all_cities=True)[0]
+    for seg in programme.item_segments(item, "sv", now):
         assert svc.prompt_url(seg) is not None, seg.text
 
 
@@ -86,12 +88,15 @@ def test_render_with_progress_bar(app, counting) -> None:  # type: ignore[no-unt
     assert "Rendering prompts" in result.output and "100%" in result.output
 
 
-def test_item_segments_can_be_injected(app, db, counting) -> None:  # type: ignore[no-untyped-def]
-    f.session(db, f.event(db, title="Kuoro", code="779"), starts_in=timedelta(days=1))
-    db.commit()
-    stub = lambda session, lang: [Segment(f"Stub {session.event.code} {lang}.", lang)]  # noqa: E731
-    texts = render.item_texts(db, item_segments=stub)
-    assert ("Stub 779 fi.", "fi") in texts and ("Stub 779 en.", "en") in texts
+def test_the_sentence_source_is_the_flows_and_can_be_replaced(app, db, counting) -> None:  # type: ignore[no-untyped-def]
+    from ivr_flows import spoken
+
+    svc = service_of(app)
+    assert svc.sentences is spoken.sentences  # connected by voice.init_app
+    svc.sentences = lambda db, now, ids: [("Stub fi.", "fi"), ("Stub en.", "en")]
+    result = app.test_cli_runner().invoke(args=["audio", "render", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert set(counting.asked) == {("Stub fi.", "fi"), ("Stub en.", "en")}
 
 
 def test_edited_event_is_rerendered_by_the_background_job(app, db, counting) -> None:  # type: ignore[no-untyped-def]
@@ -152,7 +157,7 @@ def test_only_an_approved_description_plays(app, db) -> None:  # type: ignore[no
     from voice.calls import services
 
     with app.app_context():
-        assert services().describe(db, ev, "fi") == seg
+        assert services().describe(db, ev.id, "fi") == seg
 
 
 def test_orphan_takes_are_removed(app, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,6 @@
-"""The channels: Twilio webhooks, speech, outbound calls, the simulator, the voice assistant."""
+"""The phone channel: Twilio webhooks (TwiML), where a call's state lives between them, and the
+phone simulator that speaks to the same webhooks. It builds the flows' context (``Ctx``) and
+connects the flows to the audio service."""
 from __future__ import annotations
 
 import logging
@@ -9,10 +11,23 @@ log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
+    from catalogue.db import get_sessionmaker
+    from catalogue.programme_cache import ProgrammeCache
+
+    from ivr_flows import spoken
+
     from . import simulator_cli
     from .blueprint import bp
+    from .visits import VisitBuffer
 
     app.register_blueprint(bp)
+    audio = app.extensions.get("lampio_audio")
+    if audio is not None:  # the audio worker renders what the flows can say
+        audio.sentences = spoken.sentences
+    app.extensions["lampio_programme"] = ProgrammeCache(
+        recheck=float(app.config.get("PROGRAMME_RECHECK_SECONDS", 1.0)))
+    app.extensions["lampio_visits"] = VisitBuffer(
+        get_sessionmaker(app), flush_every=float(app.config.get("VISITS_FLUSH_SECONDS", 2.0)))
     simulator_cli.init_app(app)
     if app.config.get("TWILIO_SKIP_SIGNATURE"):
         log.warning("!!! TWILIO_SKIP_SIGNATURE is on: webhooks accept unsigned requests. "

@@ -1,8 +1,9 @@
-"""A call's record and flow state between webhooks (kept in ``CallLog`` so any host answers)."""
+"""A call's record, its flow state between webhooks (``callstate``), and the flows' context."""
 from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -11,10 +12,13 @@ from sqlalchemy.orm import Session as DbSession
 
 import ivr_flows
 from catalogue import callers
-from catalogue.models import Caller, CallLog, MenuVisit
+from catalogue.models import Caller, CallLog
+from catalogue.programme_cache import ProgrammeCache
 from catalogue.timeutil import utcnow
 from ivr_flows.office_hours import OfficeHours
 from ivr_flows.ports import Services
+
+from .visits import VisitBuffer
 
 
 def settings() -> ivr_flows.Settings:
@@ -26,26 +30,37 @@ def settings() -> ivr_flows.Settings:
     return ivr_flows.Settings(staff_number=cfg.get("STAFF_PHONE_NUMBER") or None, office_hours=hours)
 
 
+def services() -> Services:
+    """What the flows get: the audio service's descriptions and recording storage, and this
+    process's in-memory programme."""
+    svc = current_app.extensions.get("lampio_audio")
+    programme: ProgrammeCache = current_app.extensions["lampio_programme"]
+    if svc is None:
+        return Services(programme=programme)
+    return Services(describe=svc.describe, recordings=svc, programme=programme)
+
+
+def visit_buffer() -> VisitBuffer:
+    return current_app.extensions["lampio_visits"]  # type: ignore[no-any-return]
+
+
 def _caller(db: DbSession, form: Mapping[str, str], direction: str) -> Caller | None:
     # An outbound call's person is the one called ("To"); an inbound one's the caller ("From").
     number = callers.normalise(form.get("To" if direction == "outbound" else "From"))
     return callers.find_or_create(db, number) if number else None
 
 
-def services() -> Services:
-    """What the flows get from the audio package (approved descriptions, recording storage)."""
-    svc = current_app.extensions.get("lampio_audio")
-    if svc is None:
-        return Services()
-    return Services(describe=svc.describe, recordings=svc)
+def context(db: DbSession, state: dict[str, Any]) -> ivr_flows.Ctx:
+    return ivr_flows.Ctx(db=db, settings=settings(), now=utcnow(), state=state,
+                         services=services())
 
 
-def _ctx(db: DbSession, call: CallLog) -> ivr_flows.Ctx:
+def _from_record(db: DbSession, call: CallLog) -> ivr_flows.Ctx:
     # A deep copy: nodes change nested data in place, and the JSON column only sees a change
     # when it is given a value that differs from the one it loaded.
     state = copy.deepcopy(call.state or {})
     state["call_id"] = call.id
-    ctx = ivr_flows.Ctx(db=db, settings=settings(), now=utcnow(), state=state, services=services())
+    ctx = context(db, state)
     if "caller_id" not in state or "city" not in state:
         ctx.set_caller(db.get(Caller, call.caller_id) if call.caller_id else None)
     return ctx
@@ -56,7 +71,7 @@ def open_call(db: DbSession, form: Mapping[str, str], line: str) -> ivr_flows.Ct
     existing = db.scalar(select(CallLog).where(CallLog.call_sid == sid))
     if existing is not None:  # Twilio retried the first webhook: start over, same record
         existing.state = {}
-        return _ctx(db, existing)
+        return _from_record(db, existing)
     direction = "outbound" if form.get("Direction", "").startswith("outbound") else "inbound"
     caller = _caller(db, form, direction)
     call = CallLog(call_sid=sid, caller_id=caller.id if caller else None, direction=direction,
@@ -66,10 +81,14 @@ def open_call(db: DbSession, form: Mapping[str, str], line: str) -> ivr_flows.Ct
             db.add(call)
     except IntegrityError:
         call = db.scalars(select(CallLog).where(CallLog.call_sid == sid)).one()
-    return _ctx(db, call)
+    return _from_record(db, call)
 
 
-def load_call(db: DbSession, form: Mapping[str, str]) -> ivr_flows.Ctx:
+def load_call(db: DbSession, form: Mapping[str, str],
+              state: dict[str, Any] | None) -> ivr_flows.Ctx:
+    """The turn's context: from the state the URL carried, else from the call's record."""
+    if state is not None:
+        return context(db, state)
     call = db.scalar(select(CallLog).where(CallLog.call_sid == form.get("CallSid", "")))
     if call is None:  # state lost (e.g. a restore): carry on from the main menu
         ctx = open_call(db, form, "main")
@@ -77,16 +96,20 @@ def load_call(db: DbSession, form: Mapping[str, str]) -> ivr_flows.Ctx:
         if ctx.caller is not None and ctx.caller.language:
             ctx.state["lang"] = ctx.caller.language
         return ctx
-    return _ctx(db, call)
+    return _from_record(db, call)
 
 
 def save(ctx: ivr_flows.Ctx) -> None:
-    call_id = int(ctx.state["call_id"])
-    ctx.db.add_all(MenuVisit(call_id=call_id, node=name, at=at) for name, at in ctx.visits)
-    ctx.visits.clear()
-    call = ctx.db.get(CallLog, call_id)
+    """Keep the state in the call's record (personal data, a long state, or a writing turn)."""
+    call = ctx.db.get(CallLog, int(ctx.state["call_id"]))
     if call is not None:
-        call.state = dict(ctx.state)  # a new dict so the JSON column sees the change
+        call.state = copy.deepcopy(ctx.state)  # a new value so the JSON column sees the change
+
+
+def note_visits(ctx: ivr_flows.Ctx) -> None:
+    if ctx.visits:
+        visit_buffer().add(int(ctx.state["call_id"]), ctx.visits)
+        ctx.visits = []
 
 
 def close_call(db: DbSession, form: Mapping[str, str]) -> None:

@@ -1,18 +1,20 @@
 """Twilio webhooks: load the call, run one flow turn, answer TwiML. No prompts live here."""
 from __future__ import annotations
 
+import copy
 import logging
+from typing import Callable
 
 from flask import Response, current_app, g, request, url_for
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 import ivr_flows
-from sqlalchemy.orm import Session as DbSession
-
 from catalogue.db import begin_write, get_db
 from ivr_flows import prompts
+from ivr_flows.reply import Reply
 
-from . import calls
+from . import callstate, calls
 from .security import public_url, twilio_signed
 from .twiml import render
 
@@ -20,8 +22,16 @@ log = logging.getLogger(__name__)
 
 
 class _Urls:
+    """Turn URLs for one reply; ``token`` is the call's state for the next webhook."""
+
+    def __init__(self, token: str | None = None) -> None:
+        self.token = token
+
     def turn(self, event: str | None = None) -> str:
-        return url_for("voice.turn", event=event) if event else url_for("voice.turn")
+        args = {"event": event} if event else {}
+        if self.token:
+            args["s"] = self.token
+        return url_for("voice.turn", **args)
 
     def absolute(self, path: str) -> str:
         if path.startswith("http"):
@@ -30,33 +40,51 @@ class _Urls:
         return (base or request.host_url.rstrip("/")) + path
 
 
-def _twiml(reply: ivr_flows.engine.Reply, lang: str) -> Response:
+def _twiml(reply: Reply, lang: str, token: str | None = None) -> Response:
     audio = current_app.extensions.get("lampio_audio")
-    return Response(str(render(reply, lang, audio, _Urls())), mimetype="text/xml")
+    return Response(str(render(reply, lang, audio, _Urls(token))), mimetype="text/xml")
 
 
-def _writing() -> DbSession:
-    """The request's session, begun as a writer: every webhook saves the call's state."""
-    db = get_db()
-    begin_write(db)
-    return db
-
-
-def _done(ctx: ivr_flows.Ctx, reply: ivr_flows.engine.Reply) -> Response:
-    """Save the state and commit here, inside the view, so that what the caller is about to hear
-    is stored, and a failed commit becomes the spoken apology (not a 500 from after_request).
-    The TwiML is rendered after the commit, outside the write lock."""
-    calls.save(ctx)
+def _finish(ctx: ivr_flows.Ctx, reply: Reply, writer: bool) -> Response:
+    """Put the state where the next webhook finds it, commit here, inside the view (what the
+    caller is about to hear is stored; a failed commit becomes the spoken apology, not a 500),
+    then render the TwiML outside any lock. A turn that began as a writer also keeps the state
+    in the call's record, so the fallback knows the caller's language."""
+    token = callstate.pack(ctx.state)
+    if token is None or writer:
+        calls.save(ctx)
+    calls.note_visits(ctx)
     ctx.db.commit()
-    return _twiml(reply, ctx.lang)
+    buffer = calls.visit_buffer()
+    if buffer.due():
+        buffer.flush()
+    return _twiml(reply, ctx.lang, token or callstate.IN_DATABASE)
+
+
+def _with_retry(run: Callable[[bool], Response], writer: bool) -> Response:
+    """Run a turn; on SQLite a reading turn that turned out to write can meet another writer's
+    newer snapshot ("database is locked"): then it is run again from the start as a writer."""
+    try:
+        return run(writer)
+    except OperationalError as exc:
+        db = get_db()
+        if writer or db.get_bind().dialect.name != "sqlite" or "locked" not in str(exc):
+            raise
+        db.rollback()
+        return run(True)
 
 
 def _start(line: str) -> Response:
-    ctx = calls.open_call(_writing(), request.form, line)
-    g.lang = ctx.lang
-    first = "provider_pin" if line == "provider" and ivr_flows.engine.has_node("provider_pin") \
-        else ivr_flows.first_node(ctx)
-    return _done(ctx, ivr_flows.start(ctx, first))
+    def run(writer: bool) -> Response:
+        db = get_db()
+        begin_write(db)
+        ctx = calls.open_call(db, request.form, line)
+        g.lang = ctx.lang
+        first = "provider_pin" if line == "provider" and ivr_flows.engine.has_node("provider_pin") \
+            else ivr_flows.first_node(ctx)
+        return _finish(ctx, ivr_flows.start(ctx, first), True)
+
+    return run(True)
 
 
 @twilio_signed
@@ -71,24 +99,37 @@ def provider_incoming() -> Response:
 
 @twilio_signed
 def turn() -> Response:
-    ctx = calls.load_call(_writing(), request.form)
-    g.lang = ctx.lang
+    carried = callstate.unpack(request.args.get("s", ""))
     event = request.args.get("event", "input")
-    if event == "restart":
-        reply = ivr_flows.engine.enter(ctx, "main_menu")
-    else:
-        inp = ivr_flows.Input(digits=request.form.get("Digits", "").strip(),
-                              speech=request.form.get("SpeechResult", ""),
-                              event=event, params=request.form.to_dict())
-        reply = ivr_flows.turn(ctx, inp)
-    return _done(ctx, reply)
+    inp = ivr_flows.Input(digits=request.form.get("Digits", "").strip(),
+                          speech=request.form.get("SpeechResult", ""),
+                          event=event, params=request.form.to_dict())
+
+    def run(writer: bool) -> Response:
+        db = get_db()
+        if writer:
+            begin_write(db)
+        ctx = calls.load_call(db, request.form, copy.deepcopy(carried) if carried else None)
+        g.lang = ctx.lang
+        if event == "restart":
+            reply = ivr_flows.engine.enter(ctx, "main_menu")
+        else:
+            reply = ivr_flows.turn(ctx, inp)
+        return _finish(ctx, reply, writer)
+
+    # Nodes that write (registration, a person, the provider line) begin as writers at once,
+    # and so does a state kept in the database (it is read, then written back).
+    writer = carried is None or ivr_flows.engine.current_node(carried).writes
+    return _with_retry(run, writer)
 
 
 @twilio_signed
 def status() -> Response:
-    db = _writing()
+    db = get_db()
+    begin_write(db)
     calls.close_call(db, request.form)
     db.commit()
+    calls.visit_buffer().flush()
     return Response("", status=204)
 
 

@@ -8,16 +8,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app, render_template, request
-from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
-from sqlalchemy.orm import joinedload
 
 from ivr_flows import prompts
 from ivr_flows.programme import description_segments, item_segments
 from ivr_flows.reply import Segment
 
 from ..db import get_db
-from ..models import LANGUAGES, Event, Session, SessionStatus
+from ..models import LANGUAGES
+from ..programme import ProgrammeItem, items_between
 from ..timeutil import LOCAL_TZ, to_local, to_utc, utcnow
 from . import access
 
@@ -32,7 +31,7 @@ class Line:
 
 @dataclass
 class Item:
-    session: Session
+    session: ProgrammeItem
     lines: list[Line]
     more: list[Line] = field(default_factory=list)
 
@@ -58,18 +57,13 @@ def _week_param() -> date:
         return monday_of(to_local(utcnow()).date())
 
 
-def week_sessions(db: DbSession, monday: date) -> list[Session]:
+def week_items(db: DbSession, monday: date) -> list[ProgrammeItem]:
+    """The sessions starting in the week, every city's, through the programme's one query."""
     start = to_utc(datetime.combine(monday, time(0), LOCAL_TZ))
     end = to_utc(datetime.combine(monday + timedelta(days=7), time(0), LOCAL_TZ))
-    stmt = (select(Session).join(Session.event).where(Session.starts_at >= start, Session.starts_at < end,
-                       Session.status != SessionStatus.MOVED)
-            .options(joinedload(Session.event).joinedload(Event.provider),
-                     joinedload(Session.event).joinedload(Event.city))
-            .order_by(Session.starts_at, Session.id))
     u = access.user()
-    if not u.is_staff:
-        stmt = stmt.where(Event.provider_id == u.provider_id)
-    return list(db.scalars(stmt).unique())
+    return items_between(db, start, end, all_cities=True, running=False,
+                         provider_id=None if u.is_staff else u.provider_id)
 
 
 def week() -> str:
@@ -78,16 +72,17 @@ def week() -> str:
     spoken = request.args.get("lang", "fi")
     if spoken not in LANGUAGES:
         spoken = "fi"
+    svc = current_app.extensions.get("lampio_audio")
+    describe = svc.describe if svc is not None else None
     items = []
     described: set[int] = set()
     now = utcnow()  # something under way is read as "on now", as the phone says it
-    for s in week_sessions(db, monday):
+    for it in week_items(db, monday):
         more: list[Line] = []
-        if s.event_id not in described:
-            svc = current_app.extensions.get("lampio_audio")
-            more = _lines(description_segments(db, s.event, spoken, svc.describe if svc else None))
-            described.add(s.event_id)
-        items.append(Item(s, _lines(item_segments(s, spoken, now)), more))
+        if it.event_id not in described:
+            more = _lines(description_segments(db, it, spoken, describe))
+            described.add(it.event_id)
+        items.append(Item(it, _lines(item_segments(it, spoken, now)), more))
     total = sum(len(i.lines) + len(i.more) for i in items)
     rendered = sum(1 for i in items for line in i.lines + i.more if line.url)
     return render_template("admin/hear.html", items=items, monday=monday, spoken=spoken,

@@ -1,0 +1,59 @@
+"""Every sentence the line can say in the coming weeks, for rendering audio ahead of time.
+
+Built from the same functions the flows speak with (``item_segments``, the "hear more" text, the
+counts, the read-backs), so what is rendered is exactly what a caller will hear. ``voice/`` hands
+this function to the audio service; the audio package itself knows nothing of the flows.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session as DbSession
+
+from catalogue.programme import ProgrammeItem, items_between
+
+from . import prompts
+from .programme import count_segments, description_text_segments, item_segments
+from .reply import Segment
+
+HORIZON = timedelta(days=14)
+MOST_ITEMS = 200  # "this week's programme has N events": every count up to this is rendered
+
+
+def fixed_prompts(langs: Iterable[str] = prompts.LANGUAGES) -> list[tuple[str, str]]:
+    return [(text, lang) for lang in langs for text in prompts.all_fixed_prompts(lang)]
+
+
+def _texts(segments: Iterable[Segment]) -> list[tuple[str, str]]:
+    return [(s.text, s.lang) for s in segments if not s.audio_path]
+
+
+def _item_sentences(item: ProgrammeItem, lang: str, described: bool) -> list[Segment]:
+    # Both ways an item can be read: before it starts, and while it is under way.
+    segs = item_segments(item, lang, item.starts_at - timedelta(seconds=1))
+    segs += item_segments(item, lang, item.starts_at)
+    return segs + ([] if described else description_text_segments(item, lang))
+
+
+def sentences(db: DbSession, now: datetime, event_ids: list[int] | None = None,
+              langs: Iterable[str] = prompts.LANGUAGES) -> list[tuple[str, str]]:
+    """(text, language) of everything to render: the programme items of the coming two weeks
+    (of ``event_ids`` only, when given), and with all events the fixed prompts and counts."""
+    langs = tuple(langs)
+    items = items_between(db, now, now + HORIZON, all_cities=True)
+    if event_ids is not None:
+        wanted = set(event_ids)
+        items = [i for i in items if i.event_id in wanted]
+    out: list[tuple[str, str]] = []
+    for lang in langs:
+        described: set[int] = set()
+        for item in items:
+            out += _texts(_item_sentences(item, lang, item.event_id in described))
+            described.add(item.event_id)
+    if event_ids is None:
+        out = fixed_prompts(langs) + out
+        for lang in langs:
+            for n in range(1, MOST_ITEMS + 1):
+                out += _texts(count_segments(lang, n))
+    return out
