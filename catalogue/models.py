@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
-from .db import Base
+from .database import Base
 from .timeutil import utcnow
 
 LANGUAGES = ("fi", "sv", "en")

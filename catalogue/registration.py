@@ -16,7 +16,7 @@ Why it is safe under concurrency:
 * **Told only when stored.** ``register``, ``cancel`` and ``promote`` end their unit of work with a
   ``commit`` before returning, so a flow can only say "you are registered" about a row that is
   committed, and the admin gets the same guarantee. On SQLite, unless the session already began
-  as a writer (the voice webhooks do, see ``catalogue.db.begin_write``), they also commit whatever
+  as a writer (the voice webhooks do, see ``catalogue.database.begin_write``), they also commit whatever
   the session held before, because only a fresh transaction can begin IMMEDIATE. Pass
   ``own_transaction=False`` only when the caller already holds the database lock and commits
   itself (the demo loader inside ``prepare_database``).
@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import joinedload
 
-from .db import begin_write
+from .database import begin_write
 from .models import Caller, Event, Registration, RegistrationStatus, Session, SessionStatus
 
 ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)

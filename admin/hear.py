@@ -16,9 +16,9 @@ from ivr_flows import prompts
 from ivr_flows.programme import description_segments, item_segments
 from ivr_flows.reply import Segment
 
-from ..db import get_db
-from ..models import LANGUAGES, Event, Session, SessionStatus
-from ..timeutil import LOCAL_TZ, to_local, to_utc, utcnow
+from catalogue.db import get_db
+from catalogue.models import LANGUAGES, Event, Session, SessionStatus
+from catalogue.timeutil import LOCAL_TZ, to_local, to_utc, utcnow
 from . import access
 
 

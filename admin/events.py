@@ -5,9 +5,9 @@ from flask import current_app, flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from ..db import get_db
-from ..models import City, Event, Provider, Session, SessionKind, SessionStatus
-from ..timeutil import to_local, utcnow
+from catalogue.db import get_db
+from catalogue.models import City, Event, Provider, Session, SessionKind, SessionStatus
+from catalogue.timeutil import to_local, utcnow
 from . import access, schedule
 from .forms import EventForm, NewSessionForm, choices
 from .i18n import current_lang, t

@@ -9,9 +9,9 @@ from flask import render_template
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 
-from ..db import get_db
-from ..models import CallLog, Event, MenuVisit, Registration, RegistrationStatus, Session, SessionStatus
-from ..timeutil import LOCAL_TZ, to_local, to_utc, utcnow
+from catalogue.db import get_db
+from catalogue.models import CallLog, Event, MenuVisit, Registration, RegistrationStatus, Session, SessionStatus
+from catalogue.timeutil import LOCAL_TZ, to_local, to_utc, utcnow
 from . import access
 from .charts import bar_chart, column_chart
 from .i18n import has, t

@@ -19,8 +19,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
-from ..models import Event, Registration, RegistrationStatus, Session, SessionKind, SessionStatus
-from ..timeutil import LOCAL_TZ, to_utc
+from catalogue.models import Event, Registration, RegistrationStatus, Session, SessionKind, SessionStatus
+from catalogue.timeutil import LOCAL_TZ, to_utc
 
 ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
 _rng = random.SystemRandom()

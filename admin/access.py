@@ -12,8 +12,8 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
-from ..db import get_db
-from ..models import AudioDescription, Event, Session, User
+from catalogue.db import get_db
+from catalogue.models import AudioDescription, Event, Session, User
 
 PUBLIC_ENDPOINTS = {"admin.login", "admin.static", "admin.set_language"}
 F = TypeVar("F", bound=Callable[..., Any])

@@ -11,9 +11,9 @@ from werkzeug.wrappers import Response
 from audio.description import add_upload, review
 from audio.upload import UploadError
 
-from ..db import get_db
-from ..models import AudioDescription, Event
-from ..timeutil import utcnow
+from catalogue.db import get_db
+from catalogue.models import AudioDescription, Event
+from catalogue.timeutil import utcnow
 from . import access
 from .forms import ReviewForm, UploadForm, choices
 from .i18n import current_lang, t

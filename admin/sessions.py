@@ -7,10 +7,10 @@ from datetime import timedelta
 from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from .. import registration
-from ..db import get_db
-from ..models import SessionKind, SessionStatus
-from ..timeutil import to_local, to_utc, utcnow
+from catalogue import registration
+from catalogue.db import get_db
+from catalogue.models import SessionKind, SessionStatus
+from catalogue.timeutil import to_local, to_utc, utcnow
 from . import access, schedule
 from .events import programme_changed
 from .forms import ConfirmForm, EditSessionForm, MoveSessionForm
