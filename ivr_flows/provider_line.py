@@ -15,6 +15,7 @@ from typing import Callable, Protocol
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash
 
+from catalogue import descriptions
 from catalogue.models import AudioDescription, Event, Provider
 
 from . import prompts, speak
@@ -284,8 +285,7 @@ class ProviderReview(Node):
         if key is None and inp.speech:
             key = match_speech(ctx.lang, inp.speech, REVIEW_WORDS)
         if key == "1":
-            desc.status = Status.AWAITING_REVIEW
-            _sink().poke()  # transcribe it soon
+            descriptions.keep(ctx.db, desc)  # the audio worker hears of it after the commit
             return Goto("provider_event", preface=ctx.say("provider.kept"))
         if key in {"2", "3"}:
             _sink().discard_recording(desc.storage_path)

@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from admin import schedule
+from catalogue import schedule
 from admin.users import DEMO_STAFF_EMAIL, authenticate, demo_banner_lines, load_demo_users
 from catalogue.models import (
     AudioDescription,
