@@ -77,10 +77,7 @@ def week_sessions(db: DbSession, monday: date) -> list[Session]:
             .options(joinedload(Session.event).joinedload(Event.provider),
                      joinedload(Session.event).joinedload(Event.city))
             .order_by(Session.starts_at, Session.id))
-    u = access.user()
-    if not u.is_staff:
-        stmt = stmt.where(Event.provider_id == u.provider_id)
-    return list(db.scalars(stmt).unique())
+    return list(db.scalars(access.own_only(stmt)).unique())
 
 
 def week() -> str:
