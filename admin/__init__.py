@@ -76,4 +76,5 @@ def init_app(app: Flask, csrf_exempt: Iterable[Blueprint] = ()) -> None:
     templating.init_app(app)
     app.register_blueprint(bp)
     cli.init_app(app)
-    add_demo_loader(app, lambda db, app: load_demo_users(db, str(app.config["SECRET_KEY"])))
+    # The demo logins come with the demo programme (``catalogue.setup.prepare_database``).
+    add_demo_loader(app, lambda db, app_: load_demo_users(db, str(app_.config["SECRET_KEY"])))

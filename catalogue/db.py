@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, Response, g
+from flask import Flask, Response, current_app, g
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,14 +23,10 @@ __all__ = ["Base", "begin_write", "get_db", "get_engine", "get_sessionmaker", "i
 
 
 def get_engine(app: Flask | None = None) -> Engine:
-    from flask import current_app
-
     return (app or current_app).extensions["lampio_engine"]
 
 
 def get_sessionmaker(app: Flask | None = None) -> sessionmaker[Session]:
-    from flask import current_app
-
     return (app or current_app).extensions["lampio_sessionmaker"]
 
 
