@@ -12,6 +12,7 @@ import threading
 from flask import Flask, current_app
 
 from .description import description_for
+from .listeners import connect as connect_listeners
 from .service import AudioService
 
 __all__ = ["AudioService", "description_for", "init_app", "service"]
@@ -68,13 +69,12 @@ def _start_worker_on_first_request(app: Flask, svc: AudioService) -> None:
 def init_app(app: Flask) -> None:
     from ivr_flows import programme, provider_line
 
-    from . import listeners
     from .blueprint import bp
     from .cli import audio_group
 
     svc = build_service(app)
     app.extensions["lampio_audio"] = svc
-    listeners.connect(app, svc)  # the worker runs soon after a committed change
+    connect_listeners(app, svc)  # the worker runs soon after a committed change
     app.register_blueprint(bp)
     app.cli.add_command(audio_group)
 
