@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from werkzeug.security import check_password_hash
 
 from catalogue.models import AudioDescription, Event, Provider
-from catalogue import descriptions  # noqa: I001  (after models: keeps this diff apart from others)
+from catalogue import descriptions
 
 from . import prompts, speak
 from .engine import Ctx, Finish, Goto, Input, Node, NoMatch, Outcome, Speak, match_speech, node
