@@ -75,13 +75,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config["TWILIO_AUTH_TOKEN"]:
         app.config["TWILIO_AUTH_TOKEN"] = _instance_secret(app, "dev_twilio_auth_token")
 
+    import admin
     import audio
     import catalogue
     import voice
+    from voice.blueprint import bp as voice_bp
 
     catalogue.init_app(app)
     audio.init_app(app)
     voice.init_app(app)
+    admin.init_app(app, csrf_exempt=[voice_bp])  # the webhooks are checked by Twilio's signature
     return app
 
 
@@ -93,10 +96,11 @@ def cli() -> None:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app({"DEMO_DATA": _from_env("DEMO_DATA", True)})
+    from admin.users import banner_lines
     from catalogue.setup import prepare_database, startup_banner
 
     prepare_database(app)
-    print(startup_banner(app), flush=True)
+    print(startup_banner(app, banner_lines(app)), flush=True)
     app.run(host="127.0.0.1", port=app.config["PORT"], threaded=True, use_reloader=False)
 
 

@@ -13,6 +13,7 @@ import threading
 from flask import Flask, current_app
 
 from .description import description_for
+from .listeners import connect as connect_listeners
 from .service import AudioService
 
 __all__ = ["AudioService", "description_for", "init_app", "service"]
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> None:
 
     svc = build_service(app)
     app.extensions["lampio_audio"] = svc
+    connect_listeners(app, svc)  # the worker runs soon after a committed change
     app.register_blueprint(bp)
     app.cli.add_command(audio_group)
 

@@ -1,32 +1,21 @@
-"""Providers' descriptions as callers hear them: only an approved recording ever plays."""
+"""Providers' descriptions as callers hear them: only an approved recording ever plays.
+
+The rows and their rules are ``catalogue.descriptions``'s; here are the files and the segment."""
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DbSession
 
+from catalogue.descriptions import approved_description, create_description, review
 from catalogue.models import AudioDescription, Event
-from catalogue.timeutil import utcnow
 from ivr_flows.reply import Segment
 
 if TYPE_CHECKING:
     from .storage import AudioStorage
 
-Status = AudioDescription.Status
-
-
-def approved_description(db: DbSession, event_id: int, lang: str) -> AudioDescription | None:
-    """The newest approved description of the event in ``lang`` (pending and rejected never)."""
-    return db.scalar(
-        select(AudioDescription)
-        .where(AudioDescription.event_id == event_id, AudioDescription.lang == lang,
-               AudioDescription.status == Status.APPROVED)
-        .order_by(AudioDescription.reviewed_at.desc(), AudioDescription.id.desc())
-        .limit(1)
-    )
+__all__ = ["add_upload", "approved_description", "description_for", "review"]
 
 
 def description_for(db: DbSession, event: Event, lang: str) -> Segment | None:
@@ -49,25 +38,5 @@ def add_upload(db: DbSession, storage: AudioStorage, event: Event, lang: str,
     from .upload import accept_upload
 
     stored = accept_upload(storage, upload)
-    desc = AudioDescription(event_id=event.id, provider_id=event.provider_id, lang=lang,
-                            storage_path=stored.name, duration_seconds=max(1, round(stored.duration)),
-                            status=Status.AWAITING_REVIEW, source=AudioDescription.Source.UPLOAD)
-    db.add(desc)
-    db.flush()
-    return desc
-
-
-def review(db: DbSession, desc: AudioDescription, *, approve: bool, reason: str | None = None,
-           now: datetime | None = None) -> None:
-    """Staff's decision. Approving one description of an event and language retires the one
-    approved before it, so "hear more" always has exactly one voice."""
-    desc.status = Status.APPROVED if approve else Status.REJECTED
-    desc.review_reason = reason
-    desc.reviewed_at = now or utcnow()
-    if approve:
-        db.execute(
-            update(AudioDescription)
-            .where(AudioDescription.event_id == desc.event_id, AudioDescription.lang == desc.lang,
-                   AudioDescription.status == Status.APPROVED, AudioDescription.id != desc.id)
-            .values(status=Status.REJECTED, review_reason="replaced by a newer description"))
-    db.flush()
+    return create_description(db, event, lang, stored.name, stored.duration,
+                              AudioDescription.Source.UPLOAD)

@@ -1,12 +1,16 @@
-"""The shared catalogue: models, programme and registration rules, importers, web admin."""
+"""The shared catalogue: models, programme and registration rules, demo data, and the services
+that the phone and the admin share. It imports nothing above it (voice, ivr_flows, audio, admin),
+and ``import catalogue.models`` loads no Flask: only ``init_app`` does."""
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, cli, db
+    from . import cli, db
 
     db.init_app(app)
     cli.init_app(app)
-    admin.init_app(app)

@@ -1,89 +1,40 @@
-"""Database engine and the per-request session.
+"""The per-request session for the Flask channels, and ``session_scope`` for CLI jobs.
 
-Plain SQLAlchemy 2.0 rather than Flask-SQLAlchemy so that the call flows (which must not import
-Flask) and CLI jobs take a ``Session`` as an ordinary argument. One commit per request happens
-here, in one place (indico's rule): views and flows only add and flush.
+Who commits: the admin commits once per request, in ``after_request`` (``_commit``), before the
+response leaves; views only add and flush. The voice webhooks commit inside the view
+(``voice.views._done``) before the TwiML is rendered, so that a failed commit becomes the spoken
+apology rather than a 500 from ``after_request`` (whose commit then finds nothing to do).
+The engine, ``Base`` and ``begin_write`` live in ``catalogue.database`` (no Flask) and are
+re-exported here for the code that imported them from this module.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-import os
-import uuid
-from typing import Any
 
-from flask import Flask, Response, g
-from sqlalchemy import MetaData, create_engine, event, make_url, text
+from flask import Flask, Response, current_app, g
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
+from .database import Base, begin_write, make_engine, private_database
 
-class Base(DeclarativeBase):
-    # Named constraints, so that later migrations (batch mode on SQLite) can refer to them.
-    metadata = MetaData(naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    })
-
-
-def make_engine(url: str) -> Engine:
-    kwargs: dict[str, Any] = {"future": True}
-    if url.startswith("sqlite"):
-        # Several request threads share the file; wait on the lock instead of failing at once.
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-    else:
-        kwargs["pool_pre_ping"] = True
-    engine = create_engine(url, **kwargs)
-    if url.startswith("sqlite"):
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-            # Let SQLAlchemy issue BEGIN itself so that BEGIN IMMEDIATE can be used for row-lock
-            # semantics (see catalogue.registration); WAL lets readers proceed during a write.
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn: Any) -> None:
-            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-            conn.exec_driver_sql(f"BEGIN {mode}")
-    return engine
+__all__ = ["Base", "begin_write", "get_db", "get_engine", "get_sessionmaker", "init_app",
+           "make_engine", "private_database", "session_scope"]
 
 
 def get_engine(app: Flask | None = None) -> Engine:
-    from flask import current_app
-
     return (app or current_app).extensions["lampio_engine"]
 
 
 def get_sessionmaker(app: Flask | None = None) -> sessionmaker[Session]:
-    from flask import current_app
-
     return (app or current_app).extensions["lampio_sessionmaker"]
 
 
 def get_db() -> Session:
-    """The request's session, created on first use and committed once at the end."""
+    """The request's session, created on first use; see the module's note on who commits."""
     if "db" not in g:
         g.db = get_sessionmaker()()
     return g.db
-
-
-def begin_write(db: Session) -> None:
-    """Start the session's transaction as a writer. On SQLite that is ``BEGIN IMMEDIATE``: a
-    deferred transaction that reads and then writes fails at once with "database is locked" when
-    another writer committed meanwhile (WAL snapshots), whereas IMMEDIATE waits for the lock.
-    PostgreSQL needs nothing here (its row locks are taken where they are needed)."""
-    if db.get_bind().dialect.name == "sqlite":
-        if db.in_transaction():
-            db.commit()
-        db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
 @contextmanager
@@ -101,8 +52,8 @@ def session_scope(app: Flask) -> Iterator[Session]:
 
 
 def _commit(response: Response) -> Response:
-    """Commit before the response leaves, so what a caller hears as done is stored; a failed
-    commit raises here and becomes the blueprint's error answer instead of a false "done"."""
+    """Commit before the response leaves, so what the admin's page shows as done is stored; a
+    failed commit raises here and becomes the error page instead of a false "saved"."""
     db: Session | None = g.get("db")
     if db is not None and response.status_code < 400:
         db.commit()
@@ -122,24 +73,3 @@ def init_app(app: Flask) -> None:
     app.extensions["lampio_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.after_request(_commit)
     app.teardown_appcontext(_teardown)
-
-
-@contextmanager
-def private_database(url: str) -> Iterator[str]:
-    """On PostgreSQL, a fresh database of this run's own on the same server (dropped after), so
-    that test or benchmark runs in parallel, or one that died earlier, cannot disturb each
-    other. Any other URL is used as it is."""
-    if not url.startswith("postgresql"):
-        yield url
-        return
-    server = make_url(url)
-    name = f"lampio_scratch_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

@@ -39,7 +39,7 @@ def locked_connection(app: Flask) -> Iterator[Connection]:
     engine = get_engine(app)
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
-            conn.execution_options(sqlite_begin="IMMEDIATE")  # see catalogue.db
+            conn.execution_options(sqlite_begin="IMMEDIATE")  # see catalogue.database
         with conn.begin():
             if engine.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})

@@ -13,70 +13,56 @@ Why it is safe under concurrency:
 * **Never doubled.** The unique constraint ``registration_one_active`` (session, caller,
   active_key) forbids two active rows for one person; the insert runs in a SAVEPOINT and an
   IntegrityError means "already registered".
+* **Listeners hear only what is stored.** Each change queues ``registration_changed`` (payload
+  ``session_id``), sent by ``catalogue.signals`` after the commit; nothing for a rollback.
 * **Told only when stored.** ``register``, ``cancel`` and ``promote`` end their unit of work with a
   ``commit`` before returning, so a flow can only say "you are registered" about a row that is
   committed, and the admin gets the same guarantee. On SQLite, unless the session already began
-  as a writer (the voice webhooks do, see ``catalogue.db.begin_write``), they also commit whatever
+  as a writer (the voice webhooks do, see ``catalogue.database.begin_write``), they also commit whatever
   the session held before, because only a fresh transaction can begin IMMEDIATE. Pass
   ``own_transaction=False`` only when the caller already holds the database lock and commits
   itself (the demo loader inside ``prepare_database``).
 """
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
-from sqlalchemy.orm import joinedload
 
-from .db import begin_write
-from .models import Caller, Event, Registration, RegistrationStatus, Session, SessionStatus
+from .database import begin_write
+from .models import ACTIVE, Caller, Registration, RegistrationStatus, Session, SessionStatus
+from .registration_rules import (
+    Cancelled,
+    Kind,
+    Result,
+    active_registration,
+    held_already,
+    is_full,
+    list_for_session,
+    preview,
+    refusal,
+    upcoming_for,
+    waiting_count,
+    waiting_order,
+    waiting_position,
+    window,
+)
+from .signals import registration_changed, send_after_commit
 
-ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
+__all__ = ["ACTIVE", "PROMOTED", "Cancelled", "Kind", "Result", "active_registration", "cancel",
+           "is_full", "list_for_session", "preview", "promote", "register", "upcoming_for",
+           "waiting_count", "waiting_position", "window"]
+
 PROMOTED = "promoted"  # Registration.notify_pending: a place came free; the person must be told
 
 
-class Kind(str, enum.Enum):
-    CONFIRMED = "confirmed"
-    WAITING = "waiting"
-    ALREADY_CONFIRMED = "already_confirmed"
-    ALREADY_WAITING = "already_waiting"
-    FULL = "full"  # only with ``waitlist=False``: nothing was written
-    NOT_OPEN = "not_open"  # ``opens_at`` says when it opens
-    CLOSED = "closed"
-    CANCELLED = "cancelled"  # the session is cancelled (or moved elsewhere)
-    NOT_FOUND = "not_found"
-
-
-@dataclass(frozen=True)
-class Result:
-    kind: Kind
-    session: Session | None = None
-    registration: Registration | None = None
-    position: int | None = None  # place on the waiting list, 1 = next to get a place
-    opens_at: datetime | None = None
-
-    @property
-    def registered(self) -> bool:
-        """A place or a waiting-list place is held (new or from before)."""
-        return self.kind in (Kind.CONFIRMED, Kind.WAITING, Kind.ALREADY_CONFIRMED,
-                             Kind.ALREADY_WAITING)
-
-    @property
-    def waiting(self) -> bool:
-        return self.kind in (Kind.WAITING, Kind.ALREADY_WAITING)
-
-
-@dataclass(frozen=True)
-class Cancelled:
-    registration: Registration | None
-    was: RegistrationStatus | None  # its status before; None when not found
-    promoted: list[Registration] = field(default_factory=list)
+def _changed(db: DbSession, session_id: int) -> None:
+    """Queued inside the unit, so it is sent by the unit's commit (or the caller's)."""
+    send_after_commit(db, registration_changed, session_id=session_id)
 
 
 class _Full(Exception):
@@ -119,86 +105,7 @@ def _locked(db: DbSession, session_id: int) -> Session | None:
     return db.scalar(stmt)
 
 
-# ---- rules --------------------------------------------------------------------------------
-
-def window(session: Session) -> tuple[datetime | None, datetime]:
-    """When registration opens (None: already open) and closes (default: at the start)."""
-    return session.registration_opens_at, session.registration_closes_at or session.starts_at
-
-
-def _blocked(session: Session | None, now: datetime) -> Result | None:
-    if session is None:
-        return Result(Kind.NOT_FOUND)
-    if session.status != SessionStatus.SCHEDULED:
-        return Result(Kind.CANCELLED, session)
-    opens, closes = window(session)
-    if opens is not None and now < opens:
-        return Result(Kind.NOT_OPEN, session, opens_at=opens)
-    if now >= closes or now >= session.ends_at:
-        return Result(Kind.CLOSED, session)
-    return None
-
-
-def active_registration(db: DbSession, session_id: int, caller_id: int) -> Registration | None:
-    return db.scalar(select(Registration).where(
-        Registration.session_id == session_id, Registration.caller_id == caller_id,
-        Registration.status.in_(ACTIVE)))
-
-
-def _waiting_order() -> tuple[object, ...]:
-    """Arrival order. The id, not ``created_at``: rows are inserted one at a time under the
-    session's lock, so ids follow the order places were asked for, whatever clock each request
-    read before it got the lock."""
-    return (Registration.id,)
-
-
-def waiting_position(db: DbSession, registration: Registration) -> int | None:
-    """1 for the first on the waiting list; None when not waiting."""
-    if registration.status != RegistrationStatus.WAITING:
-        return None
-    ahead = db.scalar(select(func.count()).select_from(Registration).where(
-        Registration.session_id == registration.session_id,
-        Registration.status == RegistrationStatus.WAITING,
-        Registration.id < registration.id)) or 0
-    return ahead + 1
-
-
-def waiting_count(db: DbSession, session_id: int) -> int:
-    return db.scalar(select(func.count()).select_from(Registration).where(
-        Registration.session_id == session_id,
-        Registration.status == RegistrationStatus.WAITING)) or 0
-
-
-def is_full(session: Session) -> bool:
-    return session.capacity is not None and session.confirmed_count >= session.capacity
-
-
-def _existing(db: DbSession, session: Session, caller_id: int) -> Result | None:
-    reg = active_registration(db, session.id, caller_id)
-    if reg is None:
-        return None
-    if reg.status == RegistrationStatus.CONFIRMED:
-        return Result(Kind.ALREADY_CONFIRMED, session, reg)
-    return Result(Kind.ALREADY_WAITING, session, reg, position=waiting_position(db, reg))
-
-
-def preview(db: DbSession, session_id: int, caller: Caller | None, *, now: datetime) -> Result:
-    """What ``register`` would most likely answer, without writing anything: for the read-back
-    before the caller confirms. The real answer comes from ``register`` (places can go meanwhile).
-    ``caller`` may be None for a person not yet known (nobody can be registered already)."""
-    session = db.get(Session, session_id)
-    blocked = _blocked(session, now)
-    if blocked is not None:
-        return blocked
-    assert session is not None
-    if caller is not None and caller.id is not None:
-        existing = _existing(db, session, caller.id)
-        if existing is not None:
-            return existing
-    if is_full(session):
-        return Result(Kind.WAITING, session, position=waiting_count(db, session.id) + 1)
-    return Result(Kind.CONFIRMED, session)
-
+# ---- writes --------------------------------------------------------------------------------
 
 def _take_place(db: DbSession, session_id: int) -> bool:
     """The atomic conditional UPDATE: True when a place was free and is now ours."""
@@ -230,15 +137,17 @@ def register(db: DbSession, session_id: int, caller: Caller, *, by_caller: Calle
     with _unit(db, own_transaction):
         result = _register(db, session_id, caller, by_caller=by_caller, by_staff=by_staff,
                            now=now, waitlist=waitlist)
+        if result.kind in (Kind.CONFIRMED, Kind.WAITING):
+            _changed(db, session_id)
     return result
 
 
 def _register(db: DbSession, session_id: int, caller: Caller, *, by_caller: Caller | None,
               by_staff: bool, now: datetime, waitlist: bool) -> Result:
     session = _locked(db, session_id)
-    blocked = _blocked(session, now)
-    if blocked is not None:
-        return blocked
+    refused = refusal(session, now)
+    if refused is not None:
+        return refused
     assert session is not None
     by = by_caller.id if by_caller is not None and by_caller.id != caller.id else None
     reg = Registration(session_id=session_id, caller_id=caller.id, status=RegistrationStatus.WAITING,
@@ -254,10 +163,10 @@ def _register(db: DbSession, session_id: int, caller: Caller, *, by_caller: Call
             elif not waitlist:
                 raise _Full
     except IntegrityError:
-        existing = _existing(db, session, caller.id)
-        if existing is None:  # the row that clashed is gone again (cancelled meanwhile): rare
+        held = held_already(db, session, caller.id)
+        if held is None:  # the row that clashed is gone again (cancelled meanwhile): rare
             raise
-        return existing
+        return held
     except _Full:
         return Result(Kind.FULL, session)
     db.refresh(session)
@@ -270,7 +179,7 @@ def _first_waiting(db: DbSession, session_id: int) -> Registration | None:
     return db.scalar(select(Registration)
                      .where(Registration.session_id == session_id,
                             Registration.status == RegistrationStatus.WAITING)
-                     .order_by(*_waiting_order()).limit(1))
+                     .order_by(*waiting_order()).limit(1))
 
 
 def _fill(db: DbSession, session: Session, now: datetime) -> list[Registration]:
@@ -294,6 +203,8 @@ def promote(db: DbSession, session_id: int, *, now: datetime,
     with _unit(db, own_transaction):
         session = _locked(db, session_id)
         promoted = _fill(db, session, now) if session is not None else []
+        if promoted:
+            _changed(db, session_id)
     return promoted
 
 
@@ -321,34 +232,7 @@ def cancel(db: DbSession, registration_id: int, *, now: datetime,
                 _release_place(db, session.id)
                 promoted = _fill(db, session, now)
             db.refresh(session)
+            _changed(db, session.id)
     return Cancelled(reg, was, promoted)
 
 
-# ---- lists --------------------------------------------------------------------------------
-
-def upcoming_for(db: DbSession, caller: Caller, now: datetime) -> list[Registration]:
-    """The caller's places and waiting-list places in sessions that have not ended, in time
-    order (cancelled sessions included, so that the caller hears they are cancelled)."""
-    stmt = (select(Registration)
-            .join(Registration.session)
-            .where(Registration.caller_id == caller.id, Registration.status.in_(ACTIVE),
-                   Session.ends_at > now)
-            .options(joinedload(Registration.session).joinedload(Session.event)
-                     .joinedload(Event.city))
-            .order_by(Session.starts_at, Registration.id))
-    return list(db.scalars(stmt).unique())
-
-
-def list_for_session(db: DbSession, session_id: int, *,
-                     include_cancelled: bool = False) -> list[Registration]:
-    """For the admin: confirmed first (in the order they came), then the waiting list in order,
-    then (optionally) the cancelled ones."""
-    statuses = list(ACTIVE) + ([RegistrationStatus.CANCELLED] if include_cancelled else [])
-    rows = db.scalars(select(Registration)
-                      .where(Registration.session_id == session_id,
-                             Registration.status.in_(statuses))
-                      .options(joinedload(Registration.caller))
-                      .order_by(*_waiting_order())).all()
-    rank = {RegistrationStatus.CONFIRMED: 0, RegistrationStatus.WAITING: 1,
-            RegistrationStatus.CANCELLED: 2}
-    return sorted(rows, key=lambda r: rank[r.status])  # stable: keeps the order they came in

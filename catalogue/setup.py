@@ -7,8 +7,9 @@ is missing, all in one transaction; an IntegrityError from some other writer is 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +20,13 @@ from .migrate import locked_connection, upgrade_on
 from .models import City
 from .timeutil import utcnow
 
+if TYPE_CHECKING:
+    from flask import Flask
+
 log = logging.getLogger(__name__)
+
+DemoLoader = Callable[[DbSession, "Flask"], object]
+_DEMO_LOADERS = "lampio_demo_loaders"
 
 # slug, area code without the 0, names in fi / sv / en
 CITIES: tuple[tuple[str, str, str, str, str], ...] = (
@@ -43,6 +50,12 @@ def seed_cities(db: DbSession) -> int:
     return added
 
 
+def add_demo_loader(app: Flask, loader: DemoLoader) -> None:
+    """Let a layer above (the admin: its demo logins) add demo rows of its own inside
+    ``prepare_database``'s transaction, without the catalogue importing it."""
+    app.extensions.setdefault(_DEMO_LOADERS, []).append(loader)
+
+
 def prepare_database(app: Flask, demo: bool | None = None) -> dict[str, int]:
     """Migrate to head, seed the cities and, when ``demo`` (default ``DEMO_DATA``), the demo
     programme. Returns what was added."""
@@ -56,8 +69,8 @@ def prepare_database(app: Flask, demo: bool | None = None) -> dict[str, int]:
                     added = {"cities": seed_cities(db)}
                     if demo:
                         added.update(load_demo(db, utcnow()))
-                        from .admin.users import load_demo_users
-                        load_demo_users(db, str(app.config["SECRET_KEY"]))  # web admin logins
+                        for loader in app.extensions.get(_DEMO_LOADERS, ()):
+                            loader(db, app)
                         from .demo_registrations import load_demo_registrations
                         added.update(load_demo_registrations(db, utcnow()))
                     db.flush()
@@ -73,9 +86,10 @@ def _base_url(app: Flask) -> str:
     return (app.config.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{app.config['PORT']}").rstrip("/")
 
 
-def startup_banner(app: Flask) -> str:
+def startup_banner(app: Flask, extra_lines: Sequence[str] = ()) -> str:
     """What someone who just ran ``python app.py`` needs: where to point Twilio, where the admin
-    is, how to place a test call, and whether requests are being checked."""
+    is, how to place a test call, and whether requests are being checked. ``extra_lines`` come
+    from the layers above (the admin's demo logins)."""
     base = _base_url(app)
     admin = f"{base}/admin/" if "admin" in app.blueprints else "(admin: coming with the admin issue)"
     db_url = make_url(app.config["DATABASE_URL"]).render_as_string(hide_password=True)
@@ -100,6 +114,5 @@ def startup_banner(app: Flask) -> str:
         f"Demo                 {demo}",
         f"Twilio signature checking: {signature}",
     ]
-    from .admin.users import banner_lines
-    lines += banner_lines(app)
+    lines += extra_lines
     return "\n".join(lines)

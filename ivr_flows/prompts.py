@@ -11,9 +11,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from catalogue.languages import LANGUAGES as LANGUAGES  # one list; flows say prompts.LANGUAGES
+
 from .reply import Segment
 
-LANGUAGES = ("fi", "sv", "en")
 PAUSE_SECONDS = 0.7
 _DIR = Path(__file__).parent / "prompts"
 

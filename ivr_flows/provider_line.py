@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from catalogue.pins import pin_matches
 from catalogue.models import AudioDescription, Event, Provider
+from catalogue import descriptions
 
 from . import prompts, speak
 from .engine import Ctx, Finish, Goto, Input, Node, NoMatch, Outcome, Speak, node
@@ -247,8 +248,7 @@ class ProviderReview(Node):
             return Goto("provider_event")
         key = chosen_key(inp.digits, inp.speech, REVIEW_WORDS, (ctx.lang,))
         if key == "1":
-            desc.status = Status.AWAITING_REVIEW
-            ctx.services.sink().poke()  # transcribe it soon
+            descriptions.keep(ctx.db, desc)  # the audio worker hears of it after the commit
             return Goto("provider_event", preface=ctx.say("provider.kept"))
         if key in {"2", "3"}:
             ctx.services.sink().discard_recording(desc.storage_path)

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session as DbSession
 
-from catalogue.admin.users import create_user
+from admin.users import create_user
 from catalogue.models import Provider, User
 
 PASSWORD = "correct horse battery"

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 
-from catalogue.admin.access import PUBLIC_ENDPOINTS
+from admin.access import PUBLIC_ENDPOINTS
 from catalogue.models import (
     AudioDescription,
     Event,
@@ -192,7 +192,7 @@ def test_twilio_webhooks_are_not_under_csrf(app: Flask, phone: Any, db: DbSessio
 
 
 def test_session_cookie_settings(app: Flask) -> None:
-    from catalogue.admin import _cookie_secure
+    from admin import _cookie_secure
 
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"

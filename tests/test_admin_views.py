@@ -14,8 +14,8 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from catalogue.admin import schedule
-from catalogue.admin.users import DEMO_STAFF_EMAIL, authenticate, demo_banner_lines, load_demo_users
+from catalogue import schedule
+from admin.users import DEMO_STAFF_EMAIL, authenticate, demo_banner_lines, load_demo_users
 from catalogue.models import (
     AudioDescription,
     CallLog,
@@ -499,7 +499,7 @@ def test_language_switch_is_kept_in_the_session(as_staff: Any) -> None:
 
 
 def test_every_language_has_every_key() -> None:
-    from catalogue.admin.i18n import keys
+    from admin.i18n import keys
 
     assert keys("sv") == keys("fi") and keys("en") == keys("fi")
 

@@ -14,10 +14,10 @@ from ivr_flows import prompts
 from ivr_flows.programme import description_segments, item_segments
 from ivr_flows.reply import Segment
 
-from ..db import get_db
-from ..models import LANGUAGES
-from ..programme import ProgrammeItem, items_between
-from ..timeutil import LOCAL_TZ, to_local, to_utc, utcnow
+from catalogue.db import get_db
+from catalogue.models import LANGUAGES
+from catalogue.programme import ProgrammeItem, items_between
+from catalogue.timeutil import LOCAL_TZ, to_local, to_utc, utcnow
 from . import access
 
 
@@ -61,9 +61,8 @@ def week_items(db: DbSession, monday: date) -> list[ProgrammeItem]:
     """The sessions starting in the week, every city's, through the programme's one query."""
     start = to_utc(datetime.combine(monday, time(0), LOCAL_TZ))
     end = to_utc(datetime.combine(monday + timedelta(days=7), time(0), LOCAL_TZ))
-    u = access.user()
     return items_between(db, start, end, all_cities=True, running=False,
-                         provider_id=None if u.is_staff else u.provider_id)
+                         provider_id=access.own_provider_id())
 
 
 def week() -> str:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..models import Provider, User, UserRole
+from catalogue.models import Provider, User, UserRole
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -129,7 +129,7 @@ def demo_banner_lines(db: DbSession, secret: str | None = None) -> list[str]:
 
 def banner_lines(app: "Flask") -> list[str]:
     """The demo logins for ``startup_banner`` (nothing when they were not created)."""
-    from ..db import session_scope
+    from catalogue.db import session_scope
 
     try:
         with session_scope(app) as db:

@@ -5,8 +5,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from ..db import session_scope
-from ..models import UserRole
+from catalogue.db import session_scope
+from catalogue.models import UserRole
 from .users import MIN_PASSWORD, create_user
 
 

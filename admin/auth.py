@@ -7,9 +7,9 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from ..db import get_db
-from ..models import User
-from ..timeutil import utcnow
+from catalogue.db import get_db
+from catalogue.models import User
+from catalogue.timeutil import utcnow
 from .access import PUBLIC_ENDPOINTS
 from .forms import LanguageForm, LoginForm
 from .i18n import LANGUAGES, t

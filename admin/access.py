@@ -10,13 +10,14 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import Select, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
-from ..db import get_db
-from ..models import AudioDescription, Event, Session, User
+from catalogue.db import get_db
+from catalogue.models import AudioDescription, Event, Session, User
 
 PUBLIC_ENDPOINTS = {"admin.login", "admin.static", "admin.set_language"}
 F = TypeVar("F", bound=Callable[..., Any])
+Row = TypeVar("Row", bound=tuple[Any, ...])
 
 
 def user() -> User:
@@ -35,12 +36,24 @@ def staff_only(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def events_query() -> Select[tuple[Event]]:
-    stmt = select(Event)
+def own_provider_id() -> int | None:
+    """None for staff (they see everything); else the one provider whose rows may be seen
+    (0, which matches nothing, for a provider login without a provider). The one place that
+    rule is written."""
     u = user()
-    if not u.is_staff:
-        stmt = stmt.where(Event.provider_id == u.provider_id)
-    return stmt
+    return None if u.is_staff else (u.provider_id or 0)
+
+
+def own_only(stmt: Select[Row],
+             provider_id: InstrumentedAttribute[int] = Event.provider_id) -> Select[Row]:
+    """Only the rows whose ``provider_id`` (by default the event's, which the statement must
+    join) the user may see."""
+    own = own_provider_id()
+    return stmt if own is None else stmt.where(provider_id == own)
+
+
+def events_query() -> Select[tuple[Event]]:
+    return own_only(select(Event))
 
 
 def event_or_404(event_id: int) -> Event:
@@ -53,21 +66,14 @@ def event_or_404(event_id: int) -> Event:
 def session_or_404(session_id: int) -> Session:
     stmt = (select(Session).join(Session.event).where(Session.id == session_id)
             .options(joinedload(Session.event)))
-    u = user()
-    if not u.is_staff:
-        stmt = stmt.where(Event.provider_id == u.provider_id)
-    found = get_db().scalar(stmt)
+    found = get_db().scalar(own_only(stmt))
     if found is None:
         abort(404)
     return found
 
 
 def recordings_query() -> Select[tuple[AudioDescription]]:
-    stmt = select(AudioDescription)
-    u = user()
-    if not u.is_staff:
-        stmt = stmt.where(AudioDescription.provider_id == u.provider_id)
-    return stmt
+    return own_only(select(AudioDescription), AudioDescription.provider_id)
 
 
 def recording_or_404(rec_id: int) -> AudioDescription:

@@ -13,7 +13,8 @@ from typing import Any
 
 from flask import has_request_context, session
 
-LANGUAGES = ("fi", "sv", "en")
+from catalogue.languages import LANGUAGES as LANGUAGES  # re-exported for the templates
+
 LANGUAGE_NAMES = {"fi": "Suomeksi", "sv": "På svenska", "en": "In English"}
 _DIR = Path(__file__).parent / "messages"
 

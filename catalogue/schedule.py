@@ -1,7 +1,8 @@
-"""Programme changes the admin makes: event codes, repeating sessions, cancelling and moving.
+"""Programme changes: event codes, creating and editing events and (weekly repeating) sessions,
+cancelling and moving. The admin's views call these; so can CLI jobs and tests.
 
-Plain functions on a SQLAlchemy session (no Flask), so tests and CLI jobs use them directly.
-They only add and flush; the request commits once.
+Plain functions on a SQLAlchemy session. They only add and flush (the caller commits), and each
+queues ``catalogue.signals.programme_changed`` for the events it touched, sent after the commit.
 
 A moved session: a new session is created, the old one is marked MOVED with ``moved_to_id``
 (so the phone and the history both know where it went), and the registrations **follow** to the
@@ -13,16 +14,25 @@ lose places for the people least able to act quickly.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
-from ..models import Event, Registration, RegistrationStatus, Session, SessionKind, SessionStatus
-from ..timeutil import LOCAL_TZ, to_utc
+from . import registration
+from .models import ACTIVE, Event, Registration, RegistrationStatus, Session, SessionKind, SessionStatus
+from .signals import programme_changed, send_after_commit
+from .timeutil import LOCAL_TZ, to_utc
 
-ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
+# What ``edit_event`` may set; anything else (the code, the id) is the service's own.
+EVENT_FIELDS = frozenset({
+    "provider_id", "city_id", "category", "venue", "address",
+    *(f"{name}_{lang}" for name in ("title", "short", "description", "price_text")
+      for lang in ("fi", "sv", "en")),
+})
 _rng = random.SystemRandom()
 
 
@@ -47,10 +57,26 @@ def add_event(db: DbSession, event: Event, attempts: int = 5) -> Event:
             with db.begin_nested():
                 db.add(event)
                 db.flush()
+            _changed(db, event.id)
             return event
         except IntegrityError:
             continue  # the savepoint's rollback took the event out again; try another code
     raise RuntimeError("could not assign a unique event code")
+
+
+def _changed(db: DbSession, *event_ids: int) -> None:
+    send_after_commit(db, programme_changed, event_ids=list(event_ids))
+
+
+def edit_event(db: DbSession, event: Event, values: Mapping[str, Any]) -> None:
+    """Set the event's fields (names in ``EVENT_FIELDS``)."""
+    unknown = set(values) - EVENT_FIELDS
+    if unknown:
+        raise ValueError(f"not event fields: {sorted(unknown)}")
+    for name, value in values.items():
+        setattr(event, name, value)
+    db.flush()
+    _changed(db, event.id)
 
 
 def weekly_starts(first_local: datetime, weeks: int) -> list[datetime]:
@@ -76,7 +102,27 @@ def add_sessions(db: DbSession, event: Event, *, first_local: datetime, minutes:
         ))
     db.add_all(created)
     db.flush()
+    _changed(db, event.id)
     return created
+
+
+def edit_session(db: DbSession, session: Session, *, minutes: int, kind: SessionKind,
+                 capacity: int | None, opens_at: datetime | None, closes_at: datetime | None,
+                 now: datetime) -> int:
+    """Change a session's length, kind, capacity and registration window (UTC). More places
+    move the waiting list up under the registration service's rules, which commits; returns
+    how many were promoted."""
+    old_capacity = session.capacity
+    session.ends_at = session.starts_at + timedelta(minutes=minutes)
+    session.kind = kind
+    session.capacity = capacity
+    session.registration_opens_at = opens_at
+    session.registration_closes_at = closes_at
+    db.flush()
+    _changed(db, session.event_id)
+    if capacity is None or (old_capacity is not None and capacity > old_capacity):
+        return len(registration.promote(db, session.id, now=now))
+    return 0
 
 
 def active_registrations(db: DbSession, session: Session) -> list[Registration]:
@@ -116,6 +162,7 @@ def cancel_session(db: DbSession, session: Session) -> int:
     for reg in regs:
         reg.notify_pending = "cancelled"
     db.flush()
+    _changed(db, session.event_id)
     return len(regs)
 
 
@@ -147,4 +194,5 @@ def move_session(db: DbSession, session: Session, *, new_start_local: datetime,
     db.flush()
     for reg in regs:
         db.refresh(reg)
+    _changed(db, session.event_id)
     return new, len(regs)

@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ..models import LANGUAGES, SessionKind
+from catalogue.models import LANGUAGES, SessionKind
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 CATEGORIES = ("music", "theatre", "museum", "literature", "dance", "talk", "film", "other")
@@ -183,7 +183,7 @@ class RegisterCallerForm(FlaskForm):
     phone_e164: str | None = None
 
     def validate_phone(self, field: StringField) -> None:
-        from ..callers import normalise
+        from catalogue.callers import normalise
 
         self.phone_e164 = normalise(field.data)
         if self.phone_e164 is None:

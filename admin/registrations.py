@@ -10,11 +10,11 @@ from datetime import datetime
 from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from .. import registration as reg_service
-from ..callers import find_or_create
-from ..db import get_db
-from ..models import Registration, RegistrationStatus
-from ..timeutil import to_local, utcnow
+from catalogue import registration as reg_service
+from catalogue.callers import find_or_create
+from catalogue.db import get_db
+from catalogue.models import Registration, RegistrationStatus
+from catalogue.timeutil import to_local, utcnow
 from . import access
 from .forms import AttendanceForm, ConfirmForm, RegisterCallerForm
 from .i18n import t

@@ -2,25 +2,16 @@
 are registered; each of them is then marked to be told (``Registration.notify_pending``)."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from .. import registration
-from ..db import get_db
-from ..models import SessionKind, SessionStatus
-from ..timeutil import to_local, to_utc, utcnow
-from . import access, schedule
-from .events import programme_changed
+from catalogue import schedule
+from catalogue.db import get_db
+from catalogue.models import SessionKind, SessionStatus
+from catalogue.timeutil import to_local, to_utc, utcnow
+from . import access
 from .forms import ConfirmForm, EditSessionForm, MoveSessionForm
 from .i18n import t
-
-
-def _promote_after_capacity_change(session_id: int) -> int:
-    """More places: the waiting list moves up under the registration service's rules (each
-    promoted person is marked to be told). Commits, like every registration change."""
-    return len(registration.promote(get_db(), session_id, now=utcnow()))
 
 
 def edit_session(session_id: int) -> str | Response:
@@ -40,18 +31,13 @@ def edit_session(session_id: int) -> str | Response:
         form.registration_closes_at.data = (to_local(session.registration_closes_at).replace(tzinfo=None)
                                             if session.registration_closes_at else None)
     if form.validate_on_submit():
-        old_capacity = session.capacity
-        session.ends_at = session.starts_at + timedelta(minutes=form.minutes.data)
-        session.kind = SessionKind(form.kind.data)
-        session.capacity = form.capacity.data
-        session.registration_opens_at = (to_utc(form.registration_opens_at.data)
-                                         if form.registration_opens_at.data else None)
-        session.registration_closes_at = (to_utc(form.registration_closes_at.data)
-                                          if form.registration_closes_at.data else None)
-        db.flush()
-        if session.capacity is None or (old_capacity is not None and session.capacity > old_capacity):
-            _promote_after_capacity_change(session.id)
-        programme_changed()
+        # More places move the waiting list up (each promoted person is marked to be told).
+        schedule.edit_session(
+            db, session, minutes=form.minutes.data, kind=SessionKind(form.kind.data),
+            capacity=form.capacity.data,
+            opens_at=to_utc(form.registration_opens_at.data) if form.registration_opens_at.data else None,
+            closes_at=to_utc(form.registration_closes_at.data) if form.registration_closes_at.data else None,
+            now=utcnow())
         flash(t("session.saved"), "success")
         return redirect(url_for("admin.show_event", event_id=session.event_id))
     return render_template("admin/session_form.html", form=form, event=session.event,
@@ -66,7 +52,6 @@ def cancel_session(session_id: int) -> str | Response:
     form = ConfirmForm()
     if form.validate_on_submit():
         told = schedule.cancel_session(db, session)
-        programme_changed()
         flash(t("session.cancelled", count=told), "success")
         return redirect(url_for("admin.show_event", event_id=session.event_id))
     return render_template("admin/session_cancel.html", form=form, session=session,
@@ -91,7 +76,6 @@ def move_session(session_id: int) -> str | Response:
                                    session=session, counts=counts)
         new, told = schedule.move_session(db, session, new_start_local=form.starts_at.data,
                                           minutes=form.minutes.data)
-        programme_changed()
         flash(t("session.moved", count=told), "success")
         return redirect(url_for("admin.show_event", event_id=new.event_id))
     return render_template("admin/session_move.html", form=form, session=session, counts=counts)

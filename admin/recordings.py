@@ -8,12 +8,12 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from sqlalchemy import case
 from werkzeug.wrappers import Response
 
-from audio.description import add_upload, review
+from audio.description import add_upload
 from audio.upload import UploadError
-
-from ..db import get_db
-from ..models import AudioDescription, Event
-from ..timeutil import utcnow
+from catalogue.db import get_db
+from catalogue.descriptions import review
+from catalogue.models import AudioDescription, Event
+from catalogue.timeutil import utcnow
 from . import access
 from .forms import ReviewForm, UploadForm, choices
 from .i18n import current_lang, t
@@ -85,7 +85,6 @@ def upload_recording() -> str | Response:
         except UploadError as exc:
             form.audio.errors = [exc.text(current_lang())]
             return render_template("admin/upload.html", form=form), 400  # type: ignore[return-value]
-        svc.poke()  # transcribe soon
         flash(t("rec.uploaded"), "success")
         return redirect(url_for("admin.show_recording", rec_id=desc.id))
     return render_template("admin/upload.html", form=form)

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, request
 
-from ..timeutil import to_local
+from catalogue.timeutil import to_local
 from .i18n import LANGUAGE_NAMES, LANGUAGES, current_lang, has, t
 
 WEEKDAYS = {

@@ -9,9 +9,9 @@ from flask import render_template
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 
-from ..db import get_db
-from ..models import CallLog, Event, MenuVisit, Registration, RegistrationStatus, Session, SessionStatus
-from ..timeutil import LOCAL_TZ, to_local, to_utc, utcnow
+from catalogue.db import get_db
+from catalogue.models import CallLog, MenuVisit, Registration, RegistrationStatus, Session, SessionStatus
+from catalogue.timeutil import LOCAL_TZ, to_local, to_utc, utcnow
 from . import access
 from .charts import bar_chart, column_chart
 from .i18n import has, t
@@ -45,10 +45,7 @@ def session_counts(db: DbSession, since: datetime,
             .where(Session.starts_at >= since, Session.starts_at < until,
                    Session.status != SessionStatus.MOVED)
             .order_by(Session.starts_at))
-    u = access.user()
-    if not u.is_staff:
-        stmt = stmt.where(Event.provider_id == u.provider_id)
-    sessions = list(db.scalars(stmt))
+    sessions = list(db.scalars(access.own_only(stmt)))
     ids = [s.id for s in sessions]
     agg = {sid: (c, w, a) for sid, c, w, a in db.execute(
         select(Registration.session_id,

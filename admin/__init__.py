@@ -1,15 +1,17 @@
 """The web admin: staff and providers run the programme that the phone reads.
 
 ``init_app`` wires login (Flask-Login), CSRF for every form in the whole app (Flask-WTF; only the
-Twilio webhooks are exempt, they are protected by signatures), secure session cookies with an idle
+blueprints the app passes as ``csrf_exempt`` are exempt: the Twilio webhooks, protected by
+signatures), secure session cookies with an idle
 timeout, the ``/admin`` blueprint and ``lampio users``.
 """
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import timedelta
 
-from flask import Flask, render_template, request
+from flask import Blueprint, Flask, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -46,12 +48,6 @@ def configure_sessions(app: Flask) -> None:
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
 
-def _exempt_webhooks() -> None:
-    from voice.blueprint import bp as voice_bp
-
-    csrf.exempt(voice_bp)
-
-
 def _csrf_error(exc: CSRFError) -> tuple[str, int]:
     from .i18n import t
 
@@ -61,16 +57,24 @@ def _csrf_error(exc: CSRFError) -> tuple[str, int]:
     return "Bad request: missing or invalid CSRF token.", 400
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, csrf_exempt: Iterable[Blueprint] = ()) -> None:
+    """``csrf_exempt``: blueprints that check their requests another way (the Twilio webhooks,
+    by signature); the app passes them, so the admin need not know the other channels."""
+    from catalogue.setup import add_demo_loader
+
     from . import auth, cli, templating
     from .blueprint import bp
+    from .users import load_demo_users
 
     configure_sessions(app)
     csrf.init_app(app)
-    _exempt_webhooks()
+    for exempt in csrf_exempt:
+        csrf.exempt(exempt)
     app.register_error_handler(CSRFError, _csrf_error)
     login_manager.init_app(app)
     auth.configure_login(login_manager)
     templating.init_app(app)
     app.register_blueprint(bp)
     cli.init_app(app)
+    # The demo logins come with the demo programme (``catalogue.setup.prepare_database``).
+    add_demo_loader(app, lambda db, app_: load_demo_users(db, str(app_.config["SECRET_KEY"])))

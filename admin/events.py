@@ -1,24 +1,17 @@
 """Events: list, create, edit, and adding (weekly repeating) sessions to one."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from ..db import get_db
-from ..models import City, Event, Provider, Session, SessionKind, SessionStatus
-from ..timeutil import to_local, utcnow
-from . import access, schedule
+from catalogue import schedule
+from catalogue.db import get_db
+from catalogue.models import City, Event, Provider, Session, SessionKind, SessionStatus
+from catalogue.timeutil import to_local, utcnow
+from . import access
 from .forms import EventForm, NewSessionForm, choices
 from .i18n import current_lang, t
-
-
-def programme_changed() -> None:
-    """Ask the audio worker to render the edited items soon; the phone itself reads the database
-    and has the change at once."""
-    svc = current_app.extensions.get("lampio_audio")
-    if svc is not None and hasattr(svc, "poke"):
-        svc.poke()
 
 
 def _event_form(event: Event | None = None) -> EventForm:
@@ -40,11 +33,12 @@ def _event_form(event: Event | None = None) -> EventForm:
     return form
 
 
-def _apply(form: EventForm, event: Event) -> None:
-    for name in EventForm.TEXT_FIELDS:
-        setattr(event, name, (getattr(form, name).data or "").strip())
-    event.city_id = form.city_id.data or None
-    event.provider_id = form.provider_id.data
+def _values(form: EventForm) -> dict[str, object]:
+    values: dict[str, object] = {name: (getattr(form, name).data or "").strip()
+                                 for name in EventForm.TEXT_FIELDS}
+    values["city_id"] = form.city_id.data or None
+    values["provider_id"] = form.provider_id.data
+    return values
 
 
 def list_events() -> str:
@@ -62,10 +56,8 @@ def list_events() -> str:
 def new_event() -> str | Response:
     form = _event_form()
     if form.validate_on_submit():
-        event = Event(code="000")
-        _apply(form, event)
+        event = Event(code="000", **_values(form))
         schedule.add_event(get_db(), event)
-        programme_changed()
         flash(t("event.created", code=event.code), "success")
         return redirect(url_for("admin.new_session", event_id=event.id))
     return render_template("admin/event_form.html", form=form, event=None)
@@ -75,9 +67,7 @@ def edit_event(event_id: int) -> str | Response:
     event = access.event_or_404(event_id)
     form = _event_form(event)
     if form.validate_on_submit():
-        _apply(form, event)
-        get_db().flush()
-        programme_changed()
+        schedule.edit_event(get_db(), event, _values(form))
         flash(t("event.saved"), "success")
         return redirect(url_for("admin.show_event", event_id=event.id))
     return render_template("admin/event_form.html", form=form, event=event)
@@ -106,7 +96,6 @@ def new_session(event_id: int) -> str | Response:
             kind=SessionKind(form.kind.data), capacity=form.capacity.data,
             opens_local=form.registration_opens_at.data,
             closes_local=form.registration_closes_at.data, weeks=form.repeat_weeks.data)
-        programme_changed()
         flash(t("session.created", count=len(created)), "success")
         return redirect(url_for("admin.show_event", event_id=event.id))
     return render_template("admin/session_form.html", form=form, event=event, session=None)

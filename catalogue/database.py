@@ -1,0 +1,85 @@
+"""The database without Flask: the declarative ``Base`` the models use, the engine, and how a
+write transaction begins. Plain SQLAlchemy 2.0, so that the call flows, CLI jobs and tests take a
+``Session`` as an ordinary argument and ``import catalogue.models`` loads no web framework.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+import os
+import uuid
+from typing import Any
+
+from sqlalchemy import MetaData, create_engine, event, make_url, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session
+
+
+class Base(DeclarativeBase):
+    # Named constraints, so that later migrations (batch mode on SQLite) can refer to them.
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    })
+
+
+def make_engine(url: str) -> Engine:
+    kwargs: dict[str, Any] = {"future": True}
+    if url.startswith("sqlite"):
+        # Several request threads share the file; wait on the lock instead of failing at once.
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy issue BEGIN itself so that BEGIN IMMEDIATE can be used for row-lock
+            # semantics (see catalogue.registration); WAL lets readers proceed during a write.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+    return engine
+
+
+def begin_write(db: Session) -> None:
+    """Start the session's transaction as a writer. On SQLite that is ``BEGIN IMMEDIATE``: a
+    deferred transaction that reads and then writes fails at once with "database is locked" when
+    another writer committed meanwhile (WAL snapshots), whereas IMMEDIATE waits for the lock.
+    PostgreSQL needs nothing here (its row locks are taken where they are needed)."""
+    if db.get_bind().dialect.name == "sqlite":
+        if db.in_transaction():
+            db.commit()
+        db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+@contextmanager
+def private_database(url: str) -> Iterator[str]:
+    """On PostgreSQL, a fresh database of this run's own on the same server (dropped after), so
+    that test or benchmark runs in parallel, or one that died earlier, cannot disturb each
+    other. Any other URL is used as it is."""
+    if not url.startswith("postgresql"):
+        yield url
+        return
+    server = make_url(url)
+    name = f"lampio_scratch_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

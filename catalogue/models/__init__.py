@@ -1,0 +1,27 @@
+"""The shared catalogue: what the phone reads and the admin writes.
+
+Times are naive UTC datetimes in the database (SQLite keeps no zone) and are converted to
+Europe/Helsinki only when spoken or shown (see ``catalogue.timeutil``). Two modules, so that
+neither grows past a screenful of columns; import the names from here.
+"""
+from __future__ import annotations
+
+from ..languages import LANGUAGES
+from .programme import (
+    ACTIVE,
+    Caller,
+    City,
+    Event,
+    Provider,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SessionKind,
+    SessionStatus,
+)
+from .records import AudioDescription, CallbackRequest, CallLog, MenuVisit, User, UserRole
+from .. import changes  # noqa: E402,F401  (the programme's change counter and its flush hooks)
+
+__all__ = ["ACTIVE", "LANGUAGES", "AudioDescription", "CallLog", "CallbackRequest", "Caller", "City",
+           "Event", "MenuVisit", "Provider", "Registration", "RegistrationStatus", "Session",
+           "SessionKind", "SessionStatus", "User", "UserRole"]

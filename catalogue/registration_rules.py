@@ -1,0 +1,164 @@
+"""The registration rules that only read: results, the registration window, waiting-list
+positions, the preview before a caller confirms, and the lists the phone and the admin show.
+The writes (and why they are safe under concurrency) are in ``catalogue.registration``, which
+re-exports these names."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import joinedload
+
+from .models import ACTIVE, Caller, Event, Registration, RegistrationStatus, Session, SessionStatus
+
+
+class Kind(str, enum.Enum):
+    CONFIRMED = "confirmed"
+    WAITING = "waiting"
+    ALREADY_CONFIRMED = "already_confirmed"
+    ALREADY_WAITING = "already_waiting"
+    FULL = "full"  # only with ``waitlist=False``: nothing was written
+    NOT_OPEN = "not_open"  # ``opens_at`` says when it opens
+    CLOSED = "closed"
+    CANCELLED = "cancelled"  # the session is cancelled (or moved elsewhere)
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class Result:
+    kind: Kind
+    session: Session | None = None
+    registration: Registration | None = None
+    position: int | None = None  # place on the waiting list, 1 = next to get a place
+    opens_at: datetime | None = None
+
+    @property
+    def registered(self) -> bool:
+        """A place or a waiting-list place is held (new or from before)."""
+        return self.kind in (Kind.CONFIRMED, Kind.WAITING, Kind.ALREADY_CONFIRMED,
+                             Kind.ALREADY_WAITING)
+
+    @property
+    def waiting(self) -> bool:
+        return self.kind in (Kind.WAITING, Kind.ALREADY_WAITING)
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    registration: Registration | None
+    was: RegistrationStatus | None  # its status before; None when not found
+    promoted: list[Registration] = field(default_factory=list)
+
+
+def window(session: Session) -> tuple[datetime | None, datetime]:
+    """When registration opens (None: already open) and closes (default: at the start)."""
+    return session.registration_opens_at, session.registration_closes_at or session.starts_at
+
+
+def refusal(session: Session | None, now: datetime) -> Result | None:
+    """Why no one can register now (not found, cancelled, not open, closed), or None."""
+    if session is None:
+        return Result(Kind.NOT_FOUND)
+    if session.status != SessionStatus.SCHEDULED:
+        return Result(Kind.CANCELLED, session)
+    opens, closes = window(session)
+    if opens is not None and now < opens:
+        return Result(Kind.NOT_OPEN, session, opens_at=opens)
+    if now >= closes or now >= session.ends_at:
+        return Result(Kind.CLOSED, session)
+    return None
+
+
+def active_registration(db: DbSession, session_id: int, caller_id: int) -> Registration | None:
+    return db.scalar(select(Registration).where(
+        Registration.session_id == session_id, Registration.caller_id == caller_id,
+        Registration.status.in_(ACTIVE)))
+
+
+def waiting_order() -> tuple[object, ...]:
+    """Arrival order. The id, not ``created_at``: rows are inserted one at a time under the
+    session's lock, so ids follow the order places were asked for, whatever clock each request
+    read before it got the lock."""
+    return (Registration.id,)
+
+
+def waiting_position(db: DbSession, registration: Registration) -> int | None:
+    """1 for the first on the waiting list; None when not waiting."""
+    if registration.status != RegistrationStatus.WAITING:
+        return None
+    ahead = db.scalar(select(func.count()).select_from(Registration).where(
+        Registration.session_id == registration.session_id,
+        Registration.status == RegistrationStatus.WAITING,
+        Registration.id < registration.id)) or 0
+    return ahead + 1
+
+
+def waiting_count(db: DbSession, session_id: int) -> int:
+    return db.scalar(select(func.count()).select_from(Registration).where(
+        Registration.session_id == session_id,
+        Registration.status == RegistrationStatus.WAITING)) or 0
+
+
+def is_full(session: Session) -> bool:
+    return session.capacity is not None and session.confirmed_count >= session.capacity
+
+
+def held_already(db: DbSession, session: Session, caller_id: int) -> Result | None:
+    """The caller's place or waiting-list place in the session, as a result, or None."""
+    reg = active_registration(db, session.id, caller_id)
+    if reg is None:
+        return None
+    if reg.status == RegistrationStatus.CONFIRMED:
+        return Result(Kind.ALREADY_CONFIRMED, session, reg)
+    return Result(Kind.ALREADY_WAITING, session, reg, position=waiting_position(db, reg))
+
+
+def preview(db: DbSession, session_id: int, caller: Caller | None, *, now: datetime) -> Result:
+    """What ``register`` would most likely answer, without writing anything: for the read-back
+    before the caller confirms. The real answer comes from ``register`` (places can go meanwhile).
+    ``caller`` may be None for a person not yet known (nobody can be registered already)."""
+    session = db.get(Session, session_id)
+    refused = refusal(session, now)
+    if refused is not None:
+        return refused
+    assert session is not None
+    if caller is not None and caller.id is not None:
+        held = held_already(db, session, caller.id)
+        if held is not None:
+            return held
+    if is_full(session):
+        return Result(Kind.WAITING, session, position=waiting_count(db, session.id) + 1)
+    return Result(Kind.CONFIRMED, session)
+
+
+# ---- lists --------------------------------------------------------------------------------
+
+def upcoming_for(db: DbSession, caller: Caller, now: datetime) -> list[Registration]:
+    """The caller's places and waiting-list places in sessions that have not ended, in time
+    order (cancelled sessions included, so that the caller hears they are cancelled)."""
+    stmt = (select(Registration)
+            .join(Registration.session)
+            .where(Registration.caller_id == caller.id, Registration.status.in_(ACTIVE),
+                   Session.ends_at > now)
+            .options(joinedload(Registration.session).joinedload(Session.event)
+                     .joinedload(Event.city))
+            .order_by(Session.starts_at, Registration.id))
+    return list(db.scalars(stmt).unique())
+
+
+def list_for_session(db: DbSession, session_id: int, *,
+                     include_cancelled: bool = False) -> list[Registration]:
+    """For the admin: confirmed first (in the order they came), then the waiting list in order,
+    then (optionally) the cancelled ones."""
+    statuses = list(ACTIVE) + ([RegistrationStatus.CANCELLED] if include_cancelled else [])
+    rows = db.scalars(select(Registration)
+                      .where(Registration.session_id == session_id,
+                             Registration.status.in_(statuses))
+                      .options(joinedload(Registration.caller))
+                      .order_by(*waiting_order())).all()
+    rank = {RegistrationStatus.CONFIRMED: 0, RegistrationStatus.WAITING: 1,
+            RegistrationStatus.CANCELLED: 2}
+    return sorted(rows, key=lambda r: rank[r.status])  # stable: keeps the order they came in
