@@ -92,6 +92,18 @@ def _element(out: list[str], name: str, attrs: tuple[tuple[str, object], ...],
     out.append(f">{_text(text)}</{name}>" if text else " />")
 
 
+def _say_open(lang: str) -> tuple[str, str]:
+    """``<Say …><prosody …>`` for a language, and the same with an empty ``<prosody />``."""
+    language = _attr(SPEECH_LANG.get(lang, "fi-FI"))
+    voice = SAY_VOICE.get(lang)
+    say = f'<Say language="{language}" voice="{_attr(voice)}">' if voice is not None \
+        else f'<Say language="{language}">'
+    return f'{say}<prosody rate="{_attr(SAY_RATE)}">', f'{say}<prosody rate="{_attr(SAY_RATE)}" />'
+
+
+_SAY_OPEN = {lang: _say_open(lang) for lang in SPEECH_LANG}
+
+
 def _speech_xml(out: list[str], segments: list[Segment], audio: AudioLookup | None,
                 urls: Urls) -> None:
     for seg in segments:
@@ -101,12 +113,9 @@ def _speech_xml(out: list[str], segments: list[Segment], audio: AudioLookup | No
         if url:
             _element(out, "Play", (), urls.absolute(url))
             continue
-        language = SPEECH_LANG.get(seg.lang, "fi-FI")
-        voice = SAY_VOICE.get(seg.lang)
-        out.append(f'<Say language="{_attr(language)}" voice="{_attr(voice)}">' if voice is not None
-                   else f'<Say language="{_attr(language)}">')
-        _element(out, "prosody", (("rate", SAY_RATE),), seg.text)
-        out.append("</Say>")
+        opening, empty = _SAY_OPEN.get(seg.lang) or _say_open(seg.lang)
+        text = seg.text
+        out.append(f"{opening}{_text(text)}</prosody></Say>" if text else f"{empty}</Say>")
 
 
 def render(reply: Reply, lang: str, audio: AudioLookup | None, urls: Urls) -> str:
