@@ -4,7 +4,9 @@ Importing this package registers every node; a channel calls ``start`` and ``tur
 """
 from __future__ import annotations
 
-from . import main_menu, person, programme, provider_line, registration  # noqa: F401  (register nodes)
+from . import (  # noqa: F401  (importing registers the nodes)
+    main_menu, my_registrations, person, programme, provider_line, registration, someone_else,
+)
 from .engine import Ctx, Input, Settings, start, turn
 from .main_menu import first_node
 from .placeholders import register_placeholders

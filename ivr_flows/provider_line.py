@@ -21,6 +21,7 @@ from . import prompts, speak
 from .engine import Ctx, Finish, Goto, Input, Node, NoMatch, Outcome, Speak, node
 from .matching import chosen_key, typed_number
 from .nodes import number_gather
+from .ports import Fetched
 from .main_menu import chosen_language
 from .reply import Gather, Record, Reply, Segment
 
@@ -57,8 +58,9 @@ class ProviderPin(Node):
         return number_gather(ctx.lang, speech=False)  # a PIN is never sent to speech recognition
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
-        digits = inp.digits.strip("#")
-        if not digits.isdigit():
+        # Keys only: a provider number or PIN is never taken from speech.
+        digits = typed_number(inp.digits.lstrip("#"), "", ctx.lang)
+        if digits is None:
             return NoMatch()
         if "provider_id" not in ctx.data:
             provider = ctx.db.get(Provider, int(digits)) if len(digits) <= 9 else None

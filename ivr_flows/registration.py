@@ -1,10 +1,13 @@
-"""Registering by phone, "my registrations", registering someone else, and withheld numbers.
+"""Registering by phone: the read-back, the confirmation, and what comes after.
 
 Every write goes through ``catalogue.registration`` (the same rules as the web admin). Nothing is
 written before the caller presses 1 on the spoken read-back (DESIGN rules 5 and 10): the read-back
 only previews, and a person typed in by a relative is created at the confirmation, so a caller
 who hangs up earlier leaves nothing behind. The service commits before it returns, so "you are
 registered" is only ever said about a stored registration.
+
+Typing in someone else's number (or one's own, when it is withheld) is ``someone_else``; hearing
+and cancelling one's places is ``my_registrations``. Both use the read-back helpers here.
 """
 from __future__ import annotations
 
@@ -15,10 +18,10 @@ from sqlalchemy import select
 
 from catalogue import callers
 from catalogue import registration as service
-from catalogue.models import Caller, Registration, RegistrationStatus, Session, SessionKind, SessionStatus
+from catalogue.models import Caller, Session, SessionKind, SessionStatus
 
 from . import prompts, speak
-from .engine import Ctx, DigitEntry, Goto, Input, Menu, NoMatch, Option, Outcome, goto, node
+from .engine import Ctx, Goto, Menu, Option, Outcome, node
 from .reply import Segment
 
 # ---- what is said about a session ---------------------------------------------------------
@@ -87,12 +90,13 @@ def spoken_number(e164: str, lang: str) -> str:
     return prompts.text(lang, "someone_else.plus") + ", " + speak.digits(e164, lang)
 
 
-def _back(ctx: Ctx) -> Outcome:
+def go_back(ctx: Ctx) -> Outcome:
+    """Back to the programme item the caller came from, or the main menu."""
     back = ctx.data.get("back")
     return Goto("item", back) if back else Goto("main_menu")
 
 
-def _carry(ctx: Ctx, *keys: str, **extra: Any) -> dict[str, Any]:
+def carry(ctx: Ctx, *keys: str, **extra: Any) -> dict[str, Any]:
     """The data the registration nodes pass along (session, where to go back, the number)."""
     data = {k: ctx.data[k] for k in ("session_id", "back", *keys) if k in ctx.data}
     data.update(extra)
@@ -126,16 +130,16 @@ class Register(Menu):
             return Goto("main_menu", preface=ctx.say("register.gone"))
         if session.kind == SessionKind.RECORDING and session.status == SessionStatus.SCHEDULED:
             # A recording's session is a listening window: anyone can listen, nobody registers.
-            return Goto("register_done", _carry(ctx), preface=ctx.say(
+            return Goto("register_done", carry(ctx), preface=ctx.say(
                 "register.recording", when=speak.when(session.ends_at, ctx.lang)))
         if ctx.caller is None and not ctx.data.get("number"):
-            return Goto("no_caller_id", _carry(ctx))
+            return Goto("no_caller_id", carry(ctx))
         target, other = _target(ctx)
         preview = service.preview(ctx.db, session.id, target, now=ctx.now)
         if preview.session is None:
             return Goto("main_menu", preface=ctx.say("register.gone"))
         if preview.kind not in (service.Kind.CONFIRMED, service.Kind.WAITING):
-            return Goto("register_done", _carry(ctx), preface=outcome_segments(ctx, preview, other))
+            return Goto("register_done", carry(ctx), preface=outcome_segments(ctx, preview, other))
         ctx.data["full"] = preview.kind == service.Kind.WAITING
         if other:
             intro = ctx.say("register.intro_other", number=spoken_number(ctx.data["number"], ctx.lang))
@@ -149,10 +153,10 @@ class Register(Menu):
     def options(self, ctx: Ctx) -> list[Option]:
         confirm = "register.confirm_waiting" if ctx.data.get("full") else "register.confirm"
         opts = [Option("1", confirm, "registration.confirm", self._confirm),
-                Option("2", "register.back", "no", _back)]
+                Option("2", "register.back", "no", go_back)]
         if ctx.caller is not None and not ctx.data.get("number"):
             opts.append(Option("3", "register.someone_else", "registration.someone_else",
-                               lambda c: Goto("someone_else", _carry(c))))
+                               lambda c: Goto("someone_else", carry(c))))
         return opts
 
     def _confirm(self, ctx: Ctx) -> Outcome:
@@ -162,7 +166,7 @@ class Register(Menu):
         assert person is not None
         result = service.register(ctx.db, int(ctx.data["session_id"]), person,
                                   by_caller=ctx.caller if other else None, now=ctx.now)
-        return Goto("register_done", _carry(ctx), preface=outcome_segments(ctx, result, other))
+        return Goto("register_done", carry(ctx), preface=outcome_segments(ctx, result, other))
 
 
 def _next_item(ctx: Ctx) -> dict[str, Any] | None:
@@ -186,195 +190,3 @@ class RegisterDone(Menu):
                                lambda c: Goto("item", following)))
         opts.append(Option("1", "register.done_main", "main_menu", lambda c: Goto("main_menu")))
         return opts
-
-
-# ---- someone else, and a caller whose number is withheld ----------------------------------
-
-@node
-class SomeoneElse(DigitEntry):
-    """Type a number ending with #: validated (Finland by default), then read back."""
-
-    name = "someone_else"
-
-    def enter(self, ctx: Ctx) -> list[Segment]:
-        return ctx.say("someone_else.ask_own" if ctx.data.get("own") else "someone_else.ask")
-
-    def reprompt(self, ctx: Ctx) -> list[Segment]:
-        return ctx.say("someone_else.short")
-
-    def handle(self, ctx: Ctx, inp: Input) -> Outcome:
-        typed = self.typed(ctx, inp)
-        if typed is None:
-            return NoMatch()
-        number = callers.normalise(typed)
-        if number is None:
-            return NoMatch(ctx.say("someone_else.invalid", digits=speak.digits(typed, ctx.lang)))
-        return Goto("someone_else_confirm", _carry(ctx, "own", number=number))
-
-
-@node
-class SomeoneElseConfirm(Menu):
-    name = "someone_else_confirm"
-    writes = True
-
-    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
-        number = spoken_number(ctx.data["number"], ctx.lang)
-        return ctx.say("someone_else.readback", digits=number) + self.option_segments(ctx)
-
-    def options(self, ctx: Ctx) -> list[Option]:
-        return [
-            Option("1", "someone_else.confirm", "yes",
-                   lambda c: Goto("register", _carry(c, "own", "number"))),
-            Option("2", "someone_else.again", "registration.retype",
-                   lambda c: Goto("someone_else", _carry(c, "own"))),
-        ]
-
-
-@node
-class NoCallerId(Menu):
-    """A withheld or unknown number: type it to register, go back, or press 0 for a person."""
-
-    name = "no_caller_id"
-    writes = True
-    intro = "no_caller_id.intro"
-
-    def options(self, ctx: Ctx) -> list[Option]:
-        return [
-            Option("1", "no_caller_id.type", "registration.type_number",
-                   lambda c: Goto("someone_else", _carry(c, own=True))),
-            Option("2", "no_caller_id.back", "no", _back),
-        ]
-
-    def option_segments(self, ctx: Ctx) -> list[Segment]:
-        return super().option_segments(ctx) + ctx.say("no_caller_id.person")
-
-
-# ---- my registrations ---------------------------------------------------------------------
-
-def _current(ctx: Ctx) -> Registration | None:
-    ids = ctx.data.get("ids") or []
-    i = int(ctx.data.get("i", 0))
-    if not 0 <= i < len(ids):
-        return None
-    reg = ctx.db.get(Registration, ids[i])
-    if reg is None or ctx.caller is None or reg.caller_id != ctx.caller.id:
-        return None
-    return reg
-
-
-def _forward(ctx: Ctx, preface: list[Segment] | None = None,
-             drop: int | None = None) -> Outcome:
-    ids = [r for r in ctx.data.get("ids") or [] if r != drop]
-    i = int(ctx.data.get("i", 0)) + (0 if drop is not None else 1)
-    return Goto("my_registrations", {"ids": ids, "i": i}, preface=preface or [])
-
-
-@node
-class MyRegistrations(Menu):
-    """Upcoming places and waiting-list places, one at a time: 1 cancel / 3 next."""
-
-    name = "my_registrations"
-    short = "my_registrations.short"
-
-    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
-        if ctx.caller is None:
-            return Goto("main_menu", preface=ctx.say("my_registrations.hidden"))
-        preface: list[Segment] = []
-        if "ids" not in ctx.data:
-            regs = service.upcoming_for(ctx.db, ctx.caller, ctx.now)
-            if not regs:
-                return Goto("my_registrations_none")
-            ctx.data.update(ids=[r.id for r in regs], i=0)
-            preface = (ctx.say("my_registrations.count_one") if len(regs) == 1 else
-                       ctx.say("my_registrations.count", count=speak.number(len(regs), ctx.lang)))
-        reg = _current(ctx)
-        while reg is None or reg.status == RegistrationStatus.CANCELLED:
-            if int(ctx.data.get("i", 0)) >= len(ctx.data.get("ids") or []):
-                return Goto("main_menu", preface=preface + ctx.say("my_registrations.end"))
-            ctx.data["i"] = int(ctx.data.get("i", 0)) + 1  # gone meanwhile (staff): skip it
-            reg = _current(ctx)
-        return preface + self._describe(ctx, reg) + self.option_segments(ctx)
-
-    def _describe(self, ctx: Ctx, reg: Registration) -> list[Segment]:
-        session = reg.session
-        segs = session_segments(ctx, session)
-        if session.status != SessionStatus.SCHEDULED:
-            return segs + ctx.say("my_registrations.cancelled_session")
-        if reg.status == RegistrationStatus.WAITING:
-            position = service.waiting_position(ctx.db, reg) or 1
-            return segs + ctx.say("my_registrations.waiting", position=speak.number(position, ctx.lang))
-        segs += ctx.say("my_registrations.confirmed")
-        # The place was just read; for a phone performance, say the call and the code again.
-        return segs + (next_steps(ctx, session) if session.kind == SessionKind.PHONE else [])
-
-    def options(self, ctx: Ctx) -> list[Option]:
-        reg = _current(ctx)
-        cancel = "my_registrations.cancel"
-        if reg is not None and reg.session.status != SessionStatus.SCHEDULED:
-            cancel = "my_registrations.remove"
-        elif reg is not None and reg.status == RegistrationStatus.WAITING:
-            cancel = "my_registrations.leave"
-        last = int(ctx.data.get("i", 0)) + 1 >= len(ctx.data.get("ids") or [])
-        return [
-            Option("1", cancel, "registration.cancel", self._cancel),
-            Option("3", "my_registrations.last" if last else "my_registrations.next", "next",
-                   lambda c: _forward(c)),
-        ]
-
-    def _cancel(self, ctx: Ctx) -> Outcome:
-        reg = _current(ctx)
-        if reg is None:
-            return _forward(ctx)
-        return Goto("cancel_registration", {"reg_id": reg.id, "ids": ctx.data.get("ids"),
-                                            "i": ctx.data.get("i", 0)})
-
-
-@node
-class CancelRegistration(Menu):
-    """Read back what is being cancelled → 1 cancel it / 2 keep it."""
-
-    name = "cancel_registration"
-    writes = True
-
-    def _reg(self, ctx: Ctx) -> Registration | None:
-        reg = ctx.db.get(Registration, ctx.data.get("reg_id") or 0)
-        if reg is None or ctx.caller is None or reg.caller_id != ctx.caller.id:
-            return None
-        return reg
-
-    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
-        reg = self._reg(ctx)
-        if reg is None:
-            return _forward(ctx)
-        intro = ("my_registrations.leave_intro" if reg.status == RegistrationStatus.WAITING
-                 else "my_registrations.cancel_intro")
-        return ctx.say(intro) + session_segments(ctx, reg.session) + self.option_segments(ctx)
-
-    def options(self, ctx: Ctx) -> list[Option]:
-        return [Option("1", "my_registrations.cancel_yes", "registration.confirm_cancel", self._yes),
-                Option("2", "my_registrations.keep", "registration.keep", self._keep)]
-
-    def _yes(self, ctx: Ctx) -> Outcome:
-        reg = self._reg(ctx)
-        if reg is None:
-            return _forward(ctx)
-        done = service.cancel(ctx.db, reg.id, now=ctx.now)
-        said = ("my_registrations.left" if done.was == RegistrationStatus.WAITING
-                else "my_registrations.cancelled")
-        return _forward(ctx, ctx.say(said), drop=reg.id)
-
-    def _keep(self, ctx: Ctx) -> Outcome:
-        return Goto("my_registrations", {"ids": ctx.data.get("ids"), "i": ctx.data.get("i", 0)},
-                    preface=ctx.say("my_registrations.kept"))
-
-
-@node
-class MyRegistrationsNone(Menu):
-    """None coming up: say so and offer the programme."""
-
-    name = "my_registrations_none"
-    intro = "my_registrations.none"
-
-    def options(self, ctx: Ctx) -> list[Option]:
-        return [Option("1", "my_registrations.programme", "programme", goto("programme")),
-                Option("2", "my_registrations.main", "main_menu", goto("main_menu"))]

@@ -1,0 +1,167 @@
+"""One simulated call played to its end, as Twilio would play it, with a printable transcript.
+
+``run_call`` is pure — any transport, any input source — so the tests drive the same loop through
+the Flask test client, ``lampio call`` through HTTP, and the benchmark through plain HTTP.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ivr_flows import prompts
+
+from .simulator import SimulatedCall, Turn
+from .simulator_http import RecordingServer
+from .simulator_inputs import InputSource
+
+LANG_KEYS = {"fi": "1", "sv": "2", "en": "3"}
+SAID, PRESSED, SPOKE = "🔊", "⌨ ", "🗣 "
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+_KEY_IN_TEXT = re.compile(r"(?<![\w.:])([0-9])(?=[.,:;!?]|\s*$)")
+
+
+@dataclass
+class CallResult:
+    transcript: list[str] = field(default_factory=list)
+    turns: int = 0
+    transfers: int = 0
+    ended_by: str = ""  # "caller", "service", "error", "limit"
+    error: str = ""
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.transcript)
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def is_language_menu(turn: Turn) -> bool:
+    """The first-call language choice: every language's option is heard in one turn."""
+    return all(prompts.text(lang, "language.option") in turn.text for lang in prompts.LANGUAGES)
+
+
+def expected_keys(turn: Turn) -> str:
+    """A one-line hint from the ``<Gather>`` and the keys its prompts mention."""
+    g = turn.gather
+    if g is None:
+        return ""
+    keys = list(dict.fromkeys(_KEY_IN_TEXT.findall(turn.text)))
+    parts = [f"keys heard: {' '.join(keys)}" if keys else "keys"]
+    if g.get("finishOnKey") == "#" and not g.get("numDigits"):
+        parts.append("digits then #")
+    elif g.get("numDigits"):
+        parts.append(f"{g.get('numDigits')} key(s)")
+    parts.append("* repeats · 0 a person")
+    if "speech" in (g.get("input") or ""):
+        parts.append("or type words")
+    parts.append(f"Enter = silence ({g.get('timeout', '5')} s) · h = hang up")
+    return "[" + " · ".join(parts) + "]"
+
+
+def run_call(call: SimulatedCall, inputs: InputSource, *, lang: str | None = None,
+             entry: str = "/voice/incoming", echo: Callable[[str], None] | None = None,
+             max_turns: int = 300) -> CallResult:
+    """Play one call to its end as Twilio would, and return the transcript.
+
+    Ends with the status callback whether the caller or the service hangs up. ``lang`` presses
+    the language key when the first-call language menu is heard.
+    """
+    result = CallResult()
+    servers: list[RecordingServer] = []
+
+    def out(line: str) -> None:
+        result.transcript.append(line)
+        if echo:
+            echo(line)
+
+    def post(fn: Callable[[], Turn]) -> Turn:
+        result.turns += 1
+        turn = fn()
+        for said in turn.said:
+            for sentence in sentences(said):
+                out(f"{SAID} {sentence}")
+        return turn
+
+    def hang_up(by: str) -> None:
+        out("[caller hangs up]" if by == "caller" else "[the service ended the call]")
+        result.turns += 1
+        call.hang_up()
+        result.ended_by = by
+
+    auto_lang = lang
+    try:
+        turn = post(lambda: call.call(entry))
+        while True:
+            if turn.status >= 300 or turn.root is None:
+                result.error = f"HTTP {turn.status}" + (
+                    ": the service refused the signature (is TWILIO_AUTH_TOKEN / PUBLIC_BASE_URL the "
+                    "same as the server's?)" if turn.status == 403 else
+                    "" if turn.status >= 300 else ": the answer was not TwiML")
+                out(f"[error: {result.error}]")
+                result.ended_by = "error"
+                return result
+            if result.turns >= max_turns:
+                hang_up("caller")
+                result.ended_by = "limit"
+                return result
+            if turn.gather is not None:
+                if auto_lang and is_language_menu(turn):
+                    key = LANG_KEYS[auto_lang]
+                    auto_lang = None
+                    out(f"{PRESSED} {key}   (--lang)")
+                    turn = post(lambda: call.press(key))
+                    continue
+                action = inputs.gather(turn, expected_keys(turn))
+                if action.kind == "keys":
+                    out(f"{PRESSED} {action.value}")
+                    turn = post(lambda: call.press(action.value))
+                elif action.kind == "speech":
+                    out(f"{SPOKE} \"{action.value}\"")
+                    turn = post(lambda: call.say(action.value))
+                elif action.kind == "silence":
+                    out("[silence]")
+                    turn = post(call.silence)
+                else:
+                    hang_up("caller")
+                    return result
+            elif turn.dial is not None:
+                number = "".join(turn.dial.itertext()).strip() or "?"
+                result.transfers += 1
+                out(f"[transferring to {number} …]")
+                if inputs.transfer(number).kind == "hangup":
+                    hang_up("caller")
+                    return result
+                out("[the person has finished]")
+                turn = post(call.dial_ended)
+            elif turn.record is not None:
+                out("[recording after the beep]")
+                action = inputs.record()
+                if action.kind == "hangup":
+                    hang_up("caller")
+                    return result
+                if action.kind == "record" and Path(action.value).is_file():
+                    server = RecordingServer(Path(action.value))
+                    servers.append(server)
+                    out(f"[recorded {action.value}]")
+                    turn = post(lambda: call.recorded(server.url, server.seconds))
+                else:
+                    if action.kind == "record":
+                        out(f"[no such file: {action.value}; nothing recorded]")
+                    else:
+                        out("[nothing recorded]")
+                    turn = post(call.silence)  # Twilio falls through to the <Redirect>
+            elif turn.hangs_up:
+                hang_up("service")
+                return result
+            elif call.timeout_action:
+                turn = post(call.silence)  # a bare <Redirect>: Twilio follows it at once
+            else:
+                hang_up("service")  # TwiML ran out: Twilio ends the call
+                return result
+    finally:
+        for server in servers:
+            server.close()
