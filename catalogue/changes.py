@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Integer, event, inspect, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .db import Base
+from .database import Base
 
 # Session columns that move with registrations and say nothing about the programme itself.
 _COUNTING = frozenset({"confirmed_count"})

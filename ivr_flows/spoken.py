@@ -18,7 +18,6 @@ from .programme import count_segments, description_text_segments, item_segments
 from .reply import Segment
 
 HORIZON = timedelta(days=14)
-MOST_ITEMS = 200  # "this week's programme has N events": every count up to this is rendered
 
 
 def fixed_prompts(langs: Iterable[str] = prompts.LANGUAGES) -> list[tuple[str, str]]:
@@ -54,6 +53,7 @@ def sentences(db: DbSession, now: datetime, event_ids: list[int] | None = None,
     if event_ids is None:
         out = fixed_prompts(langs) + out
         for lang in langs:
-            for n in range(1, MOST_ITEMS + 1):
+            # "This week's programme has N events": any count a caller's week can have.
+            for n in range(1, len(items) + 1):
                 out += _texts(count_segments(lang, n))
     return out
