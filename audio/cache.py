@@ -13,6 +13,9 @@ import json
 import logging
 import re
 import tempfile
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +37,38 @@ def audio_name(key: str, ext: str = st.SERVED_EXT) -> str:
     return f"prompts/{key[:2]}/{key}.{ext}"
 
 
+class KeyMemo:
+    """The prompt-to-audio map of this process, so a turn asks no hash and no file system.
+
+    A rendering, once found, never changes (its name is its content's hash); a miss is asked
+    again after ``MISS_SECONDS`` (another process may have rendered it meanwhile). Bounded, so
+    memory stays flat however many different sentences are spoken."""
+
+    MISS_SECONDS = 30.0
+    SIZE = 50_000
+
+    def __init__(self) -> None:
+        self._map: OrderedDict[tuple[str, str], tuple[str | None, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str, lang: str) -> tuple[bool, str | None]:
+        """(known, key): known is False when the file system must be asked."""
+        found = self._map.get((text, lang))
+        if found is None:
+            return False, None
+        key, expires = found
+        if key is None and time.monotonic() > expires:
+            return False, None
+        return True, key
+
+    def put(self, text: str, lang: str, key: str | None, expired: bool = False) -> None:
+        with self._lock:
+            self._map[(text, lang)] = (key, 0.0 if expired else time.monotonic() + self.MISS_SECONDS)
+            self._map.move_to_end((text, lang))
+            while len(self._map) > self.SIZE:
+                self._map.popitem(last=False)
+
+
 @dataclass(frozen=True)
 class Rendered:
     key: str
@@ -45,6 +80,7 @@ class PromptCache:
     def __init__(self, storage: st.LocalStorage, chain: EngineChain) -> None:
         self.storage = storage
         self.chain = chain
+        self.memo = KeyMemo()
 
     def key_for(self, text: str, lang: str, engine: TTSEngine) -> str:
         return cache_key(text, lang, engine.name, engine.voice(lang), engine.rate)
@@ -57,12 +93,18 @@ class PromptCache:
         text = text.strip()
         if not text:
             return None
+        known, key = self.memo.get(text, lang)
+        if known:
+            return key
+        found = None
         for engine in self.chain.engines:
             if engine.supports(lang):
                 key = self.key_for(text, lang, engine)
                 if self.storage.exists(audio_name(key)):
-                    return key
-        return None
+                    found = key
+                    break
+        self.memo.put(text, lang, found)
+        return found
 
     def has_preferred(self, text: str, lang: str) -> bool:
         """Cached by the first engine for the language: nothing better could be rendered."""
@@ -88,6 +130,7 @@ class PromptCache:
             if self.chain.is_down(engine):
                 continue
             if self._synthesize(engine, key, text, lang):
+                self.memo.put(text, lang, None, expired=True)  # a better rendering may now exist
                 return Rendered(key, engine.name, created=True)
         return None
 

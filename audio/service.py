@@ -6,8 +6,8 @@ lookups only. Synthesis happens in ``render`` (the CLI and the background worker
 from __future__ import annotations
 
 import json
-from datetime import datetime
 import re
+from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
