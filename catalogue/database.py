@@ -14,6 +14,8 @@ from sqlalchemy import MetaData, create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from .writelock import FairLock
+
 
 class Base(DeclarativeBase):
     # Named constraints, so that later migrations (batch mode on SQLite) can refer to them.
@@ -43,13 +45,30 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
+            # WAL with NORMAL is durable across application crashes; only a power cut can lose
+            # the last commits. No fsync per commit keeps write transactions short.
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+
+        writers = FairLock()  # this process's writers queue here first (catalogue.writelock)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-            conn.exec_driver_sql(f"BEGIN {mode}")
+            if mode == "IMMEDIATE" and writers.acquire():
+                conn.info["lampio_writer"] = True
+            try:
+                conn.exec_driver_sql(f"BEGIN {mode}")
+            except Exception:
+                _release(conn)
+                raise
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _release(conn: Any) -> None:
+            if conn.info.pop("lampio_writer", False):
+                writers.release()
     return engine
 
 
