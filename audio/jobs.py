@@ -10,6 +10,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Callable
 
 from flask import Flask
 from sqlalchemy import select
@@ -41,7 +42,8 @@ def _service(app: Flask):  # type: ignore[no-untyped-def]
 
 
 def rerender_events(app: Flask, event_ids: list[int] | None = None,
-                   now: datetime | None = None) -> render.RenderReport:
+                   now: datetime | None = None,
+                   stop: Callable[[], bool] | None = None) -> render.RenderReport:
     """Render what is missing for these events' coming items (all events when None).
 
     Runs every pass over the whole coming programme: a lookup per sentence is a ``stat``, so an
@@ -53,7 +55,7 @@ def rerender_events(app: Flask, event_ids: list[int] | None = None,
         texts = svc.sentences_to_render(db, now or utcnow(), event_ids)
     # Rendering happens outside the transaction: it can take minutes on a cold cache, so one
     # sentence at a time leaves the other cores to the calls being answered meanwhile.
-    report = render.render_all(svc.cache, texts, workers=1)
+    report = render.render_all(svc.cache, texts, workers=1, stop=stop)
     if report.rendered:
         log.info("audio cache: %s", report)
     return report
@@ -97,7 +99,8 @@ ALL_TASKS = ("transcribe", "orphans", "render")
 
 
 def run_once(app: Flask, state: JobState | None = None, now: datetime | None = None,
-             tasks: tuple[str, ...] = ALL_TASKS) -> dict[str, int]:
+             tasks: tuple[str, ...] = ALL_TASKS,
+             stop: Callable[[], bool] | None = None) -> dict[str, int]:
     """One pass of the jobs; safe to run concurrently with the app and on several hosts."""
     state = state or JobState()
     now = now or utcnow()
@@ -110,7 +113,7 @@ def run_once(app: Flask, state: JobState | None = None, now: datetime | None = N
             with session_scope(app) as db:
                 done["orphans"] = remove_orphans(app, db, now)
         if "render" in tasks:
-            done["rendered"] = rerender_events(app, now=now).rendered
+            done["rendered"] = rerender_events(app, now=now, stop=stop).rendered
     return done
 
 
@@ -143,7 +146,7 @@ class Worker:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                run_once(self.app, self.state)
+                run_once(self.app, self.state, stop=self._stop.is_set)
             except Exception:
                 log.exception("audio jobs pass failed")
             self._wake.wait(self.interval)

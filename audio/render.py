@@ -41,9 +41,11 @@ class RenderReport:
 
 
 def render_all(cache: PromptCache, texts: Iterable[tuple[str, str]], *,
-               progress: bool = False, workers: int | None = None) -> RenderReport:
+               progress: bool = False, workers: int | None = None,
+               stop: Callable[[], bool] | None = None) -> RenderReport:
     """Render what is missing, a few sentences at a time (the work is in espeak-ng and ffmpeg
-    subprocesses, so threads use every core)."""
+    subprocesses, so threads use every core). ``stop`` ends the work between sentences (the
+    background worker is stopping); what is left is rendered by the next pass."""
     unique = list(dict.fromkeys((t.strip(), lang) for t, lang in texts if t.strip()))
     report = RenderReport(total=len(unique))
     # Sentences cached by the preferred engine need no thread; the rest go to the pool (where
@@ -59,7 +61,10 @@ def render_all(cache: PromptCache, texts: Iterable[tuple[str, str]], *,
     workers = workers or min(4, os.cpu_count() or 1)
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = pool.map(lambda item: cache.render(*item), missing)
+            def one(item: tuple[str, str]) -> Rendered | None:
+                return None if stop is not None and stop() else cache.render(*item)
+
+            results = pool.map(one, missing)
             for result in results:
                 _count(report, result)
                 if bar is not None:

@@ -18,7 +18,7 @@ from catalogue.models import Event
 from ivr_flows.reply import Segment
 
 from . import storage as st
-from .description import description_for
+from .description import approved_description, description_for
 from .cache import KEY_RE, PromptCache, audio_name
 from .recordings import FetchedRecording, TwilioRecordings
 from .render import Sentences
@@ -52,6 +52,8 @@ class AudioService:
     # -- for the call flows (through ``ivr_flows.ports.Services``) ----------------------------
     def describe(self, db: DbSession, event_id: int, lang: str) -> Segment | None:
         """"Hear more" in the provider's own voice, when an approved recording exists."""
+        if approved_description(db, event_id, lang) is None:
+            return None  # the common case: one query, no event loaded
         event = db.get(Event, event_id)
         return description_for(db, event, lang) if event is not None else None
 

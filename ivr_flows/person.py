@@ -6,21 +6,34 @@ from babel.dates import get_day_names
 
 from catalogue.models import CallbackRequest
 
-from . import speak
+from . import prompts, speak
+from .office_hours import OfficeHours
 from .engine import Ctx, Finish, Goto, Input, Node, Outcome, node
 from .reply import Reply, Segment
 
 
 def spoken_hours(ctx: Ctx) -> str:
-    window = ctx.settings.office_hours.first_window()
+    return hours_text(ctx.lang, ctx.settings.office_hours)
+
+
+def hours_text(lang: str, hours: OfficeHours) -> str:
+    """"weekdays between nine and three", as the closed-line sentences say it."""
+    window = hours.first_window()
     if window is None:
         return ""
     first, last, opens, closes = window
-    days = get_day_names("wide", context="stand-alone", locale=ctx.lang)
+    days = get_day_names("wide", context="stand-alone", locale=lang)
     span = days[first] if first == last else f"{days[first]} – {days[last]}"
-    return ctx.say("person.hours", days=span,
-                   opens=speak.clock_short(opens.hour, opens.minute, ctx.lang),
-                   closes=speak.clock_short(closes.hour, closes.minute, ctx.lang))[0].text
+    return prompts.segments(lang, "person.hours", days=span,
+                            opens=speak.clock_short(opens.hour, opens.minute, lang),
+                            closes=speak.clock_short(closes.hour, closes.minute, lang))[0].text
+
+
+def closed_sentences(lang: str, hours: OfficeHours) -> list[Segment]:
+    """Everything the closed line can say, for rendering audio ahead of time."""
+    said = hours_text(lang, hours)
+    return [s for key in ("person.closed", "person.closed_no_number")
+            for s in prompts.segments(lang, key, hours=said)]
 
 
 def _ask_call_back(ctx: Ctx) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from catalogue import callers
 from catalogue import registration as service
+from catalogue.programme import ProgrammeItem, item_of
 from catalogue.models import Caller, Session, SessionKind, SessionStatus
 
 from . import prompts, speak
@@ -29,33 +30,42 @@ from .reply import Segment
 
 def session_segments(ctx: Ctx, session: Session) -> list[Segment]:
     """Title, weekday, date, time and how to take part: the read-back (DESIGN rule 5)."""
-    event = session.event
-    segs = ctx.say("register.title", title=event.text("title", ctx.lang))
-    segs += ctx.say("register.when", when=speak.when(session.starts_at, ctx.lang))
-    if session.kind == SessionKind.IN_PERSON:
-        segs += ctx.say("register.how_in_person", **_place(ctx, session))
-    elif session.kind == SessionKind.RECORDING:
-        segs += ctx.say("register.how_recording")
-    else:
-        segs += ctx.say("register.how_phone")
-    return segs
-
-
-def _place(ctx: Ctx, session: Session) -> dict[str, str]:
-    event = session.event
-    return {"venue": event.venue, "address": event.address,
-            "city": event.city.name(ctx.lang) if event.city else ""}
+    return read_back(ctx.lang, item_of(session))
 
 
 def next_steps(ctx: Ctx, session: Session, other: bool = False) -> list[Segment]:
+    return what_next(ctx.lang, item_of(session), other)
+
+
+def read_back(lang: str, item: ProgrammeItem) -> list[Segment]:
+    """The read-back as plain data, for the flows and for rendering audio ahead of time."""
+    def say(key: str, **values: str) -> list[Segment]:
+        return prompts.segments(lang, key, **values)
+
+    segs = say("register.title", title=item.text("title", lang))
+    segs += say("register.when", when=speak.when(item.starts_at, lang))
+    if item.kind == SessionKind.IN_PERSON:
+        segs += say("register.how_in_person", **_place(lang, item))
+    elif item.kind == SessionKind.RECORDING:
+        segs += say("register.how_recording")
+    else:
+        segs += say("register.how_phone")
+    return segs
+
+
+def _place(lang: str, item: ProgrammeItem) -> dict[str, str]:
+    return {"venue": item.venue, "address": item.address, "city": item.text("city", lang)}
+
+
+def what_next(lang: str, item: ProgrammeItem, other: bool = False) -> list[Segment]:
     """What happens next for someone with a place: the call before a phone performance (with
     the event code, digit by digit), or the place and address of an in-person event."""
-    if session.kind == SessionKind.IN_PERSON:
-        return ctx.say("register.next_in_person", **_place(ctx, session))
-    if session.kind == SessionKind.RECORDING:
-        return ctx.say("register.next_recording")
+    if item.kind == SessionKind.IN_PERSON:
+        return prompts.segments(lang, "register.next_in_person", **_place(lang, item))
+    if item.kind == SessionKind.RECORDING:
+        return prompts.segments(lang, "register.next_recording")
     key = "register.next_phone_other" if other else "register.next_phone"
-    return ctx.say(key, code=speak.digits(session.event.code, ctx.lang))
+    return prompts.segments(lang, key, code=speak.digits(item.code, lang))
 
 
 def outcome_segments(ctx: Ctx, result: service.Result, other: bool) -> list[Segment]:

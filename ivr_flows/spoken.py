@@ -15,6 +15,9 @@ from catalogue.programme import ProgrammeItem, items_between
 
 from . import prompts
 from .programme import count_segments, description_text_segments, item_segments
+from .office_hours import OfficeHours
+from .person import closed_sentences
+from .registration import read_back, what_next
 from .reply import Segment
 
 HORIZON = timedelta(days=14)
@@ -32,13 +35,18 @@ def _item_sentences(item: ProgrammeItem, lang: str, described: bool) -> list[Seg
     # Both ways an item can be read: before it starts, and while it is under way.
     segs = item_segments(item, lang, item.starts_at - timedelta(seconds=1))
     segs += item_segments(item, lang, item.starts_at)
+    if not item.cancelled:  # the registration's read-back and what happens next
+        segs += read_back(lang, item) + what_next(lang, item) + what_next(lang, item, other=True)
     return segs + ([] if described else description_text_segments(item, lang))
 
 
 def sentences(db: DbSession, now: datetime, event_ids: list[int] | None = None,
-              langs: Iterable[str] = prompts.LANGUAGES) -> list[tuple[str, str]]:
+              langs: Iterable[str] = prompts.LANGUAGES,
+              hours: OfficeHours | None = None) -> list[tuple[str, str]]:
     """(text, language) of everything to render: the programme items of the coming two weeks
-    (of ``event_ids`` only, when given), and with all events the fixed prompts and counts."""
+    (of ``event_ids`` only, when given), and with all events the fixed prompts, counts and the
+    office hours. Never a caller's name or number: personal data stays out of the audio cache
+    (those few sentences are spoken by Twilio's ``<Say>``)."""
     langs = tuple(langs)
     items = items_between(db, now, now + HORIZON, all_cities=True)
     if event_ids is not None:
@@ -56,4 +64,6 @@ def sentences(db: DbSession, now: datetime, event_ids: list[int] | None = None,
             # "This week's programme has N events": any count a caller's week can have.
             for n in range(1, len(items) + 1):
                 out += _texts(count_segments(lang, n))
+            if hours is not None:
+                out += _texts(closed_sentences(lang, hours))
     return out

@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from catalogue.programme_cache import ProgrammeCache
 
     from ivr_flows import spoken
+    from ivr_flows.office_hours import OfficeHours
 
     from . import simulator_cli
     from .blueprint import bp
@@ -23,7 +24,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     audio = app.extensions.get("lampio_audio")
     if audio is not None:  # the audio worker renders what the flows can say
-        audio.sentences = spoken.sentences
+        hours = OfficeHours.parse(app.config["OFFICE_HOURS"])
+        audio.sentences = lambda db, now, ids: spoken.sentences(db, now, ids, hours=hours)
     app.extensions["lampio_programme"] = ProgrammeCache(
         recheck=float(app.config.get("PROGRAMME_RECHECK_SECONDS", 1.0)))
     app.extensions["lampio_visits"] = VisitBuffer(

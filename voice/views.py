@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 import ivr_flows
 from catalogue.db import begin_write, get_db
 from ivr_flows import prompts
-from ivr_flows.reply import Reply
+from ivr_flows.reply import Gather, Reply
 
 from . import callstate, calls
 from .security import public_url, twilio_signed
@@ -42,7 +42,7 @@ class _Urls:
 
 def _twiml(reply: Reply, lang: str, token: str | None = None) -> Response:
     audio = current_app.extensions.get("lampio_audio")
-    return Response(str(render(reply, lang, audio, _Urls(token))), mimetype="text/xml")
+    return Response(render(reply, lang, audio, _Urls(token)), mimetype="text/xml")
 
 
 def _finish(ctx: ivr_flows.Ctx, reply: Reply, writer: bool) -> Response:
@@ -133,30 +133,35 @@ def status() -> Response:
     return Response("", status=204)
 
 
+class _FallbackUrls(_Urls):
+    """The apology's ways on: a key comes back to the fallback, which transfers (0) or starts
+    the call again in the main menu; silence asks again."""
+
+    def __init__(self, restart: bool) -> None:
+        super().__init__()
+        self.restart = restart
+
+    def turn(self, event: str | None = None) -> str:
+        if event == "dial" or self.restart:
+            return url_for("voice.turn", event="restart")
+        return url_for("voice.fallback", choice=1) if event is None else url_for("voice.fallback")
+
+
 def _apology(lang: str, key: str) -> Response:
     """Static TwiML that needs no database: sorry, 0 for a person, 1 back to the main menu."""
-    from twilio.twiml.voice_response import VoiceResponse
-
-    from .twiml import SAY_VOICE, SPEECH_LANG
-
     lang = lang if lang in prompts.LANGUAGES else "fi"
-    vr = VoiceResponse()
     choice = request.form.get("Digits", "") if request.args.get("choice") else ""
     staff = current_app.config.get("STAFF_PHONE_NUMBER")
     if choice == "0" and staff:
-        vr.dial(staff, action=url_for("voice.turn", event="restart"), method="POST", timeout=25)
-        return Response(str(vr), mimetype="text/xml")
-    if choice:
-        vr.redirect(url_for("voice.turn", event="restart"), method="POST")
-        return Response(str(vr), mimetype="text/xml")
-    gather = vr.gather(num_digits=1, timeout=7, input="dtmf",
-                       action=url_for("voice.fallback", choice=1), method="POST")
-    lines = prompts.segments(lang, key)
-    lines += prompts.segments(lang, "errors.fallback_person" if staff else "errors.fallback_closed")
-    for seg in lines:
-        gather.say(language=SPEECH_LANG[lang], voice=SAY_VOICE[lang]).prosody(seg.text, rate="90%")
-    vr.redirect(url_for("voice.fallback"), method="POST")
-    return Response(str(vr), mimetype="text/xml")
+        reply = Reply(dial=staff)
+    elif choice:
+        reply = Reply()
+    else:
+        lines = prompts.segments(lang, key)
+        lines += prompts.segments(lang, "errors.fallback_person" if staff else "errors.fallback_closed")
+        reply = Reply(speech=lines, gather=Gather(num_digits=1, timeout=7, speech=False))
+    return Response(render(reply, lang, None, _FallbackUrls(restart=bool(choice))),
+                    mimetype="text/xml")
 
 
 @twilio_signed

@@ -1,0 +1,124 @@
+"""What makes a turn cheap, checked as behaviour: a programme walk reads and writes nothing but
+the change counter, its state travels in the signed URL (never a phone number), the programme and
+the audio map are held in memory, and after rendering every sentence of the walks plays audio."""
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session as DbSession
+
+from catalogue.models import CallLog, MenuVisit, SessionKind
+from tests import factories as f
+from tests.phone import Phone
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement.strip().split()[0].upper() + " " + " ".join(statement.split()[1:8]))
+
+    engine = app.extensions["lampio_engine"]
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+@pytest.fixture
+def programme(db: DbSession) -> None:
+    for i, title in enumerate(("Runotuokio", "Konsertti", "Museokierros")):
+        ev = f.event(db, title=title, code=f"9{i}1")
+        f.session(db, ev, starts_in=timedelta(days=i + 1))
+    rec = f.event(db, title="Tallenne", code="941")
+    f.session(db, rec, starts_in=timedelta(hours=-1), minutes=60 * 24 * 5, kind=SessionKind.RECORDING)
+    f.caller(db, "+358912345678", language="fi")
+    db.commit()
+
+
+def state_of(phone: Phone) -> str:
+    assert phone.next_action
+    return parse_qs(urlsplit(phone.next_action).query).get("s", [""])[0]
+
+
+def test_a_programme_walk_writes_nothing_and_reads_only_the_change_counter(
+        app: Flask, db: DbSession, phone: Phone, programme: None) -> None:
+    app.extensions["lampio_visits"].flush_every = 3600.0  # as in production: batched
+    phone.call()
+    with statements(app) as seen:
+        for key in ("1", "3", "3", "1", "4"):
+            t = phone.press(key)
+            assert t.gather is not None and state_of(phone) not in ("", "db")
+    assert not {"INSERT", "UPDATE", "DELETE"} & set(seen), seen
+    # Besides the change counter (tests recheck it at once; production once a second), the
+    # walk reads the week once and, for "1 more", whether a recorded description is approved.
+    other = [s for s in seen if not s.startswith(("BEGIN", "SELECT catalogue_change"))]
+    assert [s.split(".")[0] for s in other] == ["SELECT session", "SELECT audio_description"], other
+    assert app.extensions["lampio_programme"].loads == 1
+    phone.hang_up()  # the status callback writes the visits noted meanwhile
+    nodes = set(db.scalars(select(MenuVisit.node)))
+    assert {"programme", "item", "main_menu"} <= nodes
+
+
+def test_a_changed_programme_is_heard_at_once(app: Flask, db: DbSession, phone: Phone,
+                                              programme: None) -> None:
+    phone.call()
+    t = phone.press("1")
+    assert "neljä tapahtumaa" in t.text and "Tallenne" in t.text
+    ev = f.event(db, title="Uusi tapahtuma", code="951")
+    f.session(db, ev, starts_in=timedelta(hours=2))
+    db.commit()  # another session, as the admin's would be
+    phone.hang_up()
+    again = Phone(app.test_client(), "test-auth-token-0123456789abcdef",
+                  "https://phone.example.test", from_number="+358912345678")
+    again.call()
+    assert "viisi tapahtumaa" in again.press("1").text
+    assert "Uusi tapahtuma" in again.press("3").text
+
+
+def test_a_typed_phone_number_never_travels_in_a_url(app: Flask, db: DbSession, phone: Phone,
+                                                     programme: None) -> None:
+    phone.call()
+    phone.press("1")  # the recording first
+    phone.press("3")  # a phone event
+    phone.press("2")  # register
+    t = phone.press("3")  # someone else: type their number
+    t = phone.press("0401234567#")
+    assert "0401234567" not in t.body and "358401234567" not in t.body
+    assert state_of(phone) == "db"  # kept on the server while it holds the number
+    call = db.scalar(select(CallLog).where(CallLog.call_sid == phone.call_sid))
+    assert call is not None and "+358401234567" in str(call.state)
+
+
+def test_after_render_every_sentence_of_the_walks_plays_audio(
+        app: Flask, db: DbSession, make_phone: Any, programme: None, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_audio_render import CountingEngine
+
+    svc = app.extensions["lampio_audio"]
+    svc.chain.engines = [CountingEngine(tmp_path)]
+    monkeypatch.setattr("audio.storage.to_served",
+                        lambda src, dest, filters=None: shutil.copyfile(src, dest))
+    result = app.test_cli_runner().invoke(args=["audio", "render", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    for n, lang_key in enumerate(("1", "2", "3")):
+        phone = make_phone(from_number=f"+35840555000{n}")
+        turns = [phone.call(), phone.press(lang_key)]
+        for key in ("1", "3", "3", "1", "4", "2", "1"):  # walk, more, back, register, confirm
+            turns.append(phone.press(key))
+        for t in turns:
+            assert t.root is not None
+            says = [el for el in t.root.iter("Say")]
+            assert not says, [el.findtext("prosody") for el in says]
+            assert t.root.find(".//Play") is not None
