@@ -152,7 +152,7 @@ def test_edit_event_is_heard_on_the_phone_at_once(as_staff: Any, db: DbSession) 
     resp = post(as_staff, f"/admin/events/{ev.id}/edit", {**EVENT, "provider_id": ev.provider_id,
                                                          "title_fi": "Uusi nimi"})
     assert resp.status_code == 302
-    s = fresh(db).get(Session, s.id)
+    s = fresh(db).get_one(Session, s.id)
     db.refresh(s.event)
     assert "Uusi nimi" in " ".join(seg.text for seg in item_segments(s, "fi", utcnow()))
 
@@ -258,16 +258,16 @@ def test_cancel_asks_first_and_then_marks_each_registration(as_staff: Any, db: D
     page = as_staff.get(f"/admin/sessions/{s.id}/cancel").get_data(as_text=True)
     assert "Ilmoittautuneita 2, jonossa 1." in page
     assert "Kyllä, peru esitys (3 ilmoittautunutta)" in page
-    assert fresh(db).get(Session, s.id).status == SessionStatus.SCHEDULED  # asking changed nothing
+    assert fresh(db).get_one(Session, s.id).status == SessionStatus.SCHEDULED  # asking changed nothing
     resp = post(as_staff, f"/admin/sessions/{s.id}/cancel", {}, page=f"/admin/sessions/{s.id}/cancel")
     assert resp.status_code == 302
     db = fresh(db)
     db.expire_all()
-    assert db.get(Session, s.id).status == SessionStatus.CANCELLED
+    assert db.get_one(Session, s.id).status == SessionStatus.CANCELLED
     regs = db.scalars(select(Registration).where(Registration.session_id == s.id)).all()
     assert [r.notify_pending for r in regs] == ["cancelled"] * 3
     # and the phone says it is cancelled
-    text = " ".join(seg.text for seg in item_segments(db.get(Session, s.id), "fi", utcnow()))
+    text = " ".join(seg.text for seg in item_segments(db.get_one(Session, s.id), "fi", utcnow()))
     assert "peru" in text.lower()
     # a cancelled session cannot be cancelled again
     assert as_staff.get(f"/admin/sessions/{s.id}/cancel").status_code == 409
@@ -279,15 +279,15 @@ def test_move_asks_first_then_moves_registrations_and_marks_them(as_staff: Any, 
     first = post(as_staff, f"/admin/sessions/{s.id}/move", {"starts_at": new_time, "minutes": "45"})
     html = first.get_data(as_text=True)
     assert first.status_code == 200 and "Vahvista siirto" in html and "Ilmoittautuneita 2, jonossa 1." in html
-    assert fresh(db).get(Session, s.id).status == SessionStatus.SCHEDULED
+    assert fresh(db).get_one(Session, s.id).status == SessionStatus.SCHEDULED
     resp = post(as_staff, f"/admin/sessions/{s.id}/move",
                 {"starts_at": new_time, "minutes": "45", "confirm": "yes"})
     assert resp.status_code == 302
     db = fresh(db)
     db.expire_all()
-    old = db.get(Session, s.id)
+    old = db.get_one(Session, s.id)
     assert old.status == SessionStatus.MOVED and old.moved_to_id is not None
-    new = db.get(Session, old.moved_to_id)
+    new = db.get_one(Session, old.moved_to_id)
     assert to_local(new.starts_at).strftime("%Y-%m-%dT%H:%M") == new_time
     assert new.length_minutes == 45 and new.confirmed_count == 2 and old.confirmed_count == 0
     regs = db.scalars(select(Registration).where(Registration.session_id == new.id)).all()
@@ -300,7 +300,7 @@ def test_move_without_registrations_needs_no_second_step(as_staff: Any, db: DbSe
     db.commit()
     resp = post(as_staff, f"/admin/sessions/{s.id}/move", {"starts_at": local_input(5), "minutes": "60"})
     assert resp.status_code == 302
-    assert fresh(db).get(Session, s.id).status == SessionStatus.MOVED
+    assert fresh(db).get_one(Session, s.id).status == SessionStatus.MOVED
 
 
 # ---- registrations ----------------------------------------------------------------------
@@ -348,10 +348,10 @@ def test_mark_attendance(as_staff: Any, db: DbSession) -> None:
     url = f"/admin/sessions/{s.id}/registrations"
     post(as_staff, f"/admin/registrations/{reg.id}/attendance", {"attended": "yes"}, page=url)
     db.expire_all()
-    assert fresh(db).get(Registration, reg.id).attended is True
+    assert fresh(db).get_one(Registration, reg.id).attended is True
     post(as_staff, f"/admin/registrations/{reg.id}/attendance", {"attended": "unknown"}, page=url)
     db.expire_all()
-    assert fresh(db).get(Registration, reg.id).attended is None
+    assert fresh(db).get_one(Registration, reg.id).attended is None
 
 
 def test_csv_export(as_staff: Any, db: DbSession) -> None:
@@ -382,7 +382,7 @@ def test_hear_page_shows_exactly_what_the_phone_says(as_staff: Any, db: DbSessio
 
     for lang in ("fi", "sv", "en"):
         html = as_staff.get(f"/admin/hear?week={monday.isoformat()}&lang={lang}").get_data(as_text=True)
-        for seg in item_segments(fresh(db).get(Session, s.id), lang, utcnow()):
+        for seg in item_segments(fresh(db).get_one(Session, s.id), lang, utcnow()):
             assert str(escape(seg.text)) in html, (lang, seg.text)
         assert "ei vielä äänenä" in html  # nothing rendered in the test's empty cache
 
@@ -420,7 +420,7 @@ def test_review_shows_transcript_and_player_and_approves(as_staff: Any, db: DbSe
     resp = post(as_staff, f"/admin/recordings/{rec.id}/review", {"decision": "approve", "reason": ""})
     assert resp.status_code == 302
     db.expire_all()
-    got = fresh(db).get(AudioDescription, rec.id)
+    got = fresh(db).get_one(AudioDescription, rec.id)
     assert got.status == AudioDescription.Status.APPROVED and got.reviewed_at is not None
 
 
@@ -432,8 +432,8 @@ def test_reject_needs_a_reason_that_the_provider_then_sees(app: Flask, as_staff:
     post(as_staff, f"/admin/recordings/{rec.id}/review",
          {"decision": "reject", "reason": "Taustalla on liikaa melua."})
     db.expire_all()
-    assert fresh(db).get(AudioDescription, rec.id).status == AudioDescription.Status.REJECTED
-    provider_user(db, db.get(AudioDescription, rec.id).provider, "museo@example.test")
+    assert fresh(db).get_one(AudioDescription, rec.id).status == AudioDescription.Status.REJECTED
+    provider_user(db, db.get_one(AudioDescription, rec.id).provider, "museo@example.test")
     db.commit()
     prov_client = app.test_client()
     login(prov_client, "museo@example.test")

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from flask.testing import FlaskClient
+from flask import Flask
+from sqlalchemy.orm import Session as DbSession
 from audio import description_for, jobs, render
 from audio import service as service_of
 from audio.cache import audio_name
@@ -43,7 +46,7 @@ class CountingEngine:
 
 
 @pytest.fixture
-def counting(app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CountingEngine:  # type: ignore[no-untyped-def]
+def counting(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CountingEngine:
     """Hundreds of sentences: skip ffmpeg here (conversion is tested in test_audio_tts)."""
     engine = CountingEngine(tmp_path)
     service_of(app).chain.engines = [engine]
@@ -52,7 +55,7 @@ def counting(app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CountingEn
     return engine
 
 
-def test_render_cli_renders_prompts_and_coming_items_once(app, db, counting) -> None:  # type: ignore[no-untyped-def]
+def test_render_cli_renders_prompts_and_coming_items_once(app: Flask, db: DbSession, counting: CountingEngine) -> None:
     ev = f.event(db, title="Runotuokio", code="777", description_fi="Luemme runoja. Tule mukaan.")
     f.session(db, ev, starts_in=timedelta(days=3))
     f.session(db, f.event(db, title="Liian myöhään", code="778"), starts_in=timedelta(days=20))
@@ -82,13 +85,13 @@ def test_render_cli_renders_prompts_and_coming_items_once(app, db, counting) -> 
         assert svc.prompt_url(seg) is not None, seg.text
 
 
-def test_render_with_progress_bar(app, counting) -> None:  # type: ignore[no-untyped-def]
+def test_render_with_progress_bar(app: Flask, counting: CountingEngine) -> None:
     result = app.test_cli_runner().invoke(args=["audio", "render"])
     assert result.exit_code == 0, result.output
     assert "Rendering prompts" in result.output and "100%" in result.output
 
 
-def test_the_sentence_source_is_the_flows_and_can_be_replaced(app, db, counting) -> None:  # type: ignore[no-untyped-def]
+def test_the_sentence_source_is_the_flows_and_can_be_replaced(app: Flask, db: DbSession, counting: CountingEngine) -> None:
     from ivr_flows import spoken
 
     svc = service_of(app)
@@ -99,7 +102,7 @@ def test_the_sentence_source_is_the_flows_and_can_be_replaced(app, db, counting)
     assert set(counting.asked) == {("Stub fi.", "fi"), ("Stub en.", "en")}
 
 
-def test_edited_event_is_rerendered_by_the_background_job(app, db, counting) -> None:  # type: ignore[no-untyped-def]
+def test_edited_event_is_rerendered_by_the_background_job(app: Flask, db: DbSession, counting: CountingEngine) -> None:
     ev = f.event(db, title="Tanssit", code="780")
     f.session(db, ev, starts_in=timedelta(days=2))
     db.commit()
@@ -112,7 +115,7 @@ def test_edited_event_is_rerendered_by_the_background_job(app, db, counting) -> 
     assert counting.asked == [("Tanssit kirjastossa.", "fi")]
 
 
-def test_worker_thread_runs_and_stops(app, counting) -> None:  # type: ignore[no-untyped-def]
+def test_worker_thread_runs_and_stops(app: Flask, counting: CountingEngine) -> None:
     worker = jobs.Worker(app, interval=60)
     worker.start()
     try:
@@ -126,11 +129,11 @@ def test_worker_thread_runs_and_stops(app, counting) -> None:  # type: ignore[no
     assert not worker._thread.is_alive()  # type: ignore[union-attr]
 
 
-def test_only_an_approved_description_plays(app, db) -> None:  # type: ignore[no-untyped-def]
+def test_only_an_approved_description_plays(app: Flask, db: DbSession) -> None:
     ev = f.event(db, title="Museokierros", code="781")
     other = f.event(db, title="Muu", code="782")
 
-    def add(status: Status, lang: str = "fi", event=ev) -> AudioDescription:  # type: ignore[no-untyped-def]
+    def add(status: Status, lang: str = "fi", event=ev) -> AudioDescription:
         d = AudioDescription(event_id=event.id, provider_id=event.provider_id, lang=lang,
                              storage_path=f"recordings/{status.value[:1] * 32}.mp3",
                              duration_seconds=20, status=status,
@@ -160,7 +163,7 @@ def test_only_an_approved_description_plays(app, db) -> None:  # type: ignore[no
         assert services().describe(db, ev.id, "fi") == seg
 
 
-def test_orphan_takes_are_removed(app, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_orphan_takes_are_removed(app: Flask, db: DbSession, tmp_path: Path) -> None:
     svc = service_of(app)
     ev = f.event(db, title="Kuoro", code="783")
     name = "recordings/" + "c" * 32 + ".mp3"
@@ -174,14 +177,14 @@ def test_orphan_takes_are_removed(app, db, tmp_path: Path) -> None:  # type: ign
     assert not svc.storage.exists(name)
 
 
-def test_sidecar_written_for_each_rendering(app, counting) -> None:  # type: ignore[no-untyped-def]
+def test_sidecar_written_for_each_rendering(app: Flask, counting: CountingEngine) -> None:
     svc = service_of(app)
     r = svc.cache.render("Hei.", "fi")
     assert r is not None
     assert svc.storage.exists(audio_name(r.key)) and svc.storage.exists(audio_name(r.key, "json"))
 
 
-def test_upload_then_review_then_hear_more(app, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_upload_then_review_then_hear_more(app: Flask, db: DbSession, tmp_path: Path) -> None:
     from audio.description import add_upload, review
     from audio.upload import UploadError
     from tests.test_audio_support import espeak_wav
@@ -206,7 +209,7 @@ def test_upload_then_review_then_hear_more(app, db, tmp_path: Path) -> None:  # 
         add_upload(db, svc.storage, ev, "fi", b"not audio at all" * 100)
 
 
-def test_worker_starts_with_the_first_request_not_with_the_app(app, client, counting) -> None:  # type: ignore[no-untyped-def]
+def test_worker_starts_with_the_first_request_not_with_the_app(app: Flask, client: FlaskClient, counting: CountingEngine) -> None:
     import audio
 
     svc = service_of(app)

@@ -4,13 +4,16 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from flask.testing import FlaskClient
+from flask import Flask
+from sqlalchemy.orm import Session as DbSession
 from audio import service as service_of
 from audio.storage import new_recording_name
 from ivr_flows.reply import Segment
 from tests.test_audio_support import tone
 
 
-def test_prompt_served_with_etag_cache_control_and_ranges(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_prompt_served_with_etag_cache_control_and_ranges(app: Flask, client: FlaskClient) -> None:
     svc = service_of(app)
     rendered = svc.cache.render("Päävalikko.", "fi")
     assert rendered is not None
@@ -43,7 +46,7 @@ def test_prompt_served_with_etag_cache_control_and_ranges(app, client) -> None: 
     assert side.json["text"] == "Päävalikko." and side.json["lang"] == "fi"
 
 
-def test_unknown_or_malformed_names_are_404(client) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_or_malformed_names_are_404(client: FlaskClient) -> None:
     assert client.get("/audio/" + "0" * 64 + ".mp3").status_code == 404
     assert client.get("/audio/..%2F..%2Fsecret_key.mp3").status_code == 404
     assert client.get("/audio/abc.mp3").status_code == 404
@@ -52,7 +55,7 @@ def test_unknown_or_malformed_names_are_404(client) -> None:  # type: ignore[no-
     assert client.get("/audio/recordings/../../x.mp3").status_code == 404
 
 
-def test_recording_served_revalidated(app, client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_recording_served_revalidated(app: Flask, client: FlaskClient, tmp_path: Path) -> None:
     svc = service_of(app)
     name = new_recording_name()
     src = tone(tmp_path / "t.mp3", 2, codec=["-c:a", "libmp3lame"])
@@ -71,7 +74,7 @@ def test_recording_served_revalidated(app, client, tmp_path: Path) -> None:  # t
     assert client.get(url).status_code == 404
 
 
-def test_a_call_plays_cached_prompts_and_says_the_rest(app, client, db) -> None:  # type: ignore[no-untyped-def]
+def test_a_call_plays_cached_prompts_and_says_the_rest(app: Flask, client: FlaskClient, db: DbSession) -> None:
     from ivr_flows import prompts
     from tests import factories as f
     from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL

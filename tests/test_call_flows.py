@@ -7,16 +7,21 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from flask.testing import FlaskClient
+from flask import Flask
+from sqlalchemy.orm import Session as DbSession
 from catalogue.models import CallbackRequest, Caller, CallLog, MenuVisit, SessionStatus
 from catalogue.timeutil import to_utc
 from ivr_flows import engine
 from tests import factories as f
+from voice.simulator import Turn
+from tests.phone import MakePhone, Phone
 
 MONDAY_10 = to_utc(datetime(2026, 11, 30, 10, 0))  # office open (Helsinki time)
 MONDAY_19 = to_utc(datetime(2026, 11, 30, 19, 0))  # office closed
 
 
-def gather_ok(turn) -> None:  # type: ignore[no-untyped-def]
+def gather_ok(turn: Turn) -> None:
     """The turn waits for the caller (no hang-up) at least 6 seconds, and silence is handled."""
     assert turn.status == 200
     assert not turn.hangs_up
@@ -28,13 +33,13 @@ def gather_ok(turn) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def known(db):  # type: ignore[no-untyped-def]
+def known(db: DbSession):
     f.caller(db, "+358912345678", language="fi", name="Aino")
     db.commit()
 
 
 @pytest.fixture
-def week(db):  # type: ignore[no-untyped-def]
+def week(db: DbSession):
     """Three phone events, one Helsinki event, one Turku event."""
     prov = f.provider(db, "Tampereen Teatteri")
     f.session(db, f.event(db, title="Runotuokio", prov=prov, code="101"), starts_in=timedelta(hours=5))
@@ -48,7 +53,7 @@ def week(db):  # type: ignore[no-untyped-def]
     db.commit()
 
 
-def test_first_call_chooses_language_and_it_is_remembered(phone, make_phone, db):
+def test_first_call_chooses_language_and_it_is_remembered(phone: Phone, make_phone: MakePhone, db: DbSession) -> None:
     t = phone.call()
     gather_ok(t)
     assert "Suomeksi, paina 1" in t.text and "tryck 2" in t.text and "press 3" in t.text
@@ -62,7 +67,7 @@ def test_first_call_chooses_language_and_it_is_remembered(phone, make_phone, db)
     assert "Huvudmeny" in again.text and "tryck 2" not in again.text.split("Huvudmeny")[0]
 
 
-def test_landline_area_code_suggests_home_city(make_phone, db):
+def test_landline_area_code_suggests_home_city(make_phone: MakePhone, db: DbSession) -> None:
     make_phone("+35814123456").call()
     make_phone("+358401234567").call()
     by_phone = {c.phone: c.city for c in db.scalars(select(Caller))}
@@ -70,7 +75,7 @@ def test_landline_area_code_suggests_home_city(make_phone, db):
     assert by_phone["+358401234567"] is None
 
 
-def test_known_caller_is_greeted_by_name_and_main_menu_is_final_shape(phone, known):
+def test_known_caller_is_greeted_by_name_and_main_menu_is_final_shape(phone: Phone, known: None) -> None:
     t = phone.call()
     gather_ok(t)
     assert t.text.startswith("Hei Aino")
@@ -82,7 +87,7 @@ def test_known_caller_is_greeted_by_name_and_main_menu_is_final_shape(phone, kno
     assert "ohjelma" in hints and "ilmoittaudu" not in hints
 
 
-def test_every_menu_has_at_most_four_choices_and_says_the_choice_before_the_key(app, db):
+def test_every_menu_has_at_most_four_choices_and_says_the_choice_before_the_key(app: Flask, db: DbSession) -> None:
     from ivr_flows import prompts
 
     from ivr_flows.office_hours import OfficeHours
@@ -104,14 +109,14 @@ def test_every_menu_has_at_most_four_choices_and_says_the_choice_before_the_key(
                 assert prompts.words(lang, o.words)
 
 
-def test_menus_have_at_most_four_choices_through_the_webhooks(phone, known, week):
+def test_menus_have_at_most_four_choices_through_the_webhooks(phone: Phone, known: None, week: None) -> None:
     for turn in (phone.call(), phone.press("1")):
         keys = set(re.findall(r"paina (\d)", turn.text))
         assert keys <= {"0", "1", "2", "3", "4"}
         assert len(keys - {"0"}) <= 4
 
 
-def test_programme_walk_in_time_order_with_city_filter(phone, known, week):
+def test_programme_walk_in_time_order_with_city_filter(phone: Phone, known: None, week: None) -> None:
     phone.call()
     t = phone.press("1")
     gather_ok(t)
@@ -127,7 +132,7 @@ def test_programme_walk_in_time_order_with_city_filter(phone, known, week):
     gather_ok(phone.last)
 
 
-def test_item_says_day_time_title_provider_how_and_length_in_words(phone, known, week):
+def test_item_says_day_time_title_provider_how_and_length_in_words(phone: Phone, known: None, week: None) -> None:
     phone.call()
     t = phone.press("1")
     assert "Runotuokio" in t.text and "Tampereen Teatteri" in t.text
@@ -138,7 +143,7 @@ def test_item_says_day_time_title_provider_how_and_length_in_words(phone, known,
     assert "Kuullaksesi lisää, paina 1" in t.text
 
 
-def test_more_previous_and_star_repeat(phone, known, week):
+def test_more_previous_and_star_repeat(phone: Phone, known: None, week: None) -> None:
     phone.call()
     first = phone.press("1")
     t = phone.press("4")
@@ -152,7 +157,7 @@ def test_more_previous_and_star_repeat(phone, known, week):
     assert back.said == first.said[1:]  # the same item, without the count
 
 
-def test_speech_works_like_keys(phone, known, week):
+def test_speech_works_like_keys(phone: Phone, known: None, week: None) -> None:
     phone.call()
     t = phone.say("ohjelma kiitos")
     assert "neljä tapahtumaa" in t.text
@@ -162,7 +167,7 @@ def test_speech_works_like_keys(phone, known, week):
     assert "Laulamme yhdessä" in t.text
 
 
-def test_silence_reprompts_simpler_then_helps_and_never_hangs_up(phone, known):
+def test_silence_reprompts_simpler_then_helps_and_never_hangs_up(phone: Phone, known: None) -> None:
     full = phone.call()
     first = phone.silence()
     gather_ok(first)
@@ -176,7 +181,7 @@ def test_silence_reprompts_simpler_then_helps_and_never_hangs_up(phone, known):
     assert len(full.text) > len("Päävalikko.")
 
 
-def test_counters_reset_on_a_new_menu(phone, known, week):
+def test_counters_reset_on_a_new_menu(phone: Phone, known: None, week: None) -> None:
     phone.call()
     phone.silence()
     t = phone.press("1")
@@ -185,7 +190,7 @@ def test_counters_reset_on_a_new_menu(phone, known, week):
     assert "Lisää 1, ilmoittaudu 2" in t.text
 
 
-def test_bad_key_is_explained_twice_then_help(phone, known):
+def test_bad_key_is_explained_twice_then_help(phone: Phone, known: None) -> None:
     phone.call()
     t = phone.press("7")
     gather_ok(t)
@@ -195,7 +200,7 @@ def test_bad_key_is_explained_twice_then_help(phone, known):
     gather_ok(t)
 
 
-def test_event_code_known_unknown_and_spoken(phone, known, week):
+def test_event_code_known_unknown_and_spoken(phone: Phone, known: None, week: None) -> None:
     phone.call()
     t = phone.press("4")
     gather_ok(t)
@@ -213,14 +218,14 @@ def test_event_code_known_unknown_and_spoken(phone, known, week):
     assert "Museokierros" in t.text
 
 
-def test_empty_programme_is_said_gracefully(phone, known):
+def test_empty_programme_is_said_gracefully(phone: Phone, known: None) -> None:
     phone.call()
     t = phone.press("1")
     gather_ok(t)
     assert "Tällä viikolla ei ole ohjelmaa" in t.text and "Päävalikko" in t.text
 
 
-def test_cancelled_session_is_announced_as_cancelled(phone, known, db):
+def test_cancelled_session_is_announced_as_cancelled(phone: Phone, known: None, db: DbSession) -> None:
     s = f.session(db, f.event(db, title="Peruttu konsertti"), starts_in=timedelta(hours=3),
                   status=SessionStatus.CANCELLED)
     db.commit()
@@ -230,7 +235,7 @@ def test_cancelled_session_is_announced_as_cancelled(phone, known, db):
     assert s.id
 
 
-def test_person_in_office_hours_transfers_then_returns(phone, known, monkeypatch):
+def test_person_in_office_hours_transfers_then_returns(phone: Phone, known: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("voice.calls.utcnow", lambda: MONDAY_10)
     phone.call()
     t = phone.press("0")
@@ -244,7 +249,7 @@ def test_person_in_office_hours_transfers_then_returns(phone, known, monkeypatch
     assert "Soitamme sinulle takaisin" in t.text
 
 
-def test_person_outside_office_hours_says_hours_and_calls_back(phone, known, db, monkeypatch):
+def test_person_outside_office_hours_says_hours_and_calls_back(phone: Phone, known: None, db: DbSession, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("voice.calls.utcnow", lambda: MONDAY_19)
     phone.call()
     phone.press("1")
@@ -254,7 +259,7 @@ def test_person_outside_office_hours_says_hours_and_calls_back(phone, known, db,
     assert db.scalar(select(func.count()).select_from(CallbackRequest)) == 1
 
 
-def test_unsigned_or_badly_signed_requests_get_403(phone, client, app):
+def test_unsigned_or_badly_signed_requests_get_403(phone: Phone, client: FlaskClient, app: Flask) -> None:
     phone.sign = False
     assert phone.call().status == 403
     phone.sign = True
@@ -266,7 +271,7 @@ def test_unsigned_or_badly_signed_requests_get_403(phone, client, app):
     assert phone.call().status == 200
 
 
-def test_signature_checked_against_forwarded_host(app, client):
+def test_signature_checked_against_forwarded_host(app: Flask, client: FlaskClient) -> None:
     from twilio.request_validator import RequestValidator
 
     app.config["PUBLIC_BASE_URL"] = ""
@@ -278,10 +283,10 @@ def test_signature_checked_against_forwarded_host(app, client):
     assert resp.status_code == 200
 
 
-def test_an_exception_in_a_flow_becomes_a_spoken_apology(phone, known, monkeypatch):
+def test_an_exception_in_a_flow_becomes_a_spoken_apology(phone: Phone, known: None, monkeypatch: pytest.MonkeyPatch) -> None:
     phone.call()
 
-    def boom(self, ctx):  # type: ignore[no-untyped-def]
+    def boom(self, ctx):
         raise RuntimeError("database on fire")
 
     monkeypatch.setattr(type(engine.get_node("programme")), "enter", boom)
@@ -295,14 +300,14 @@ def test_an_exception_in_a_flow_becomes_a_spoken_apology(phone, known, monkeypat
     assert "Päävalikko" in t.text
 
 
-def test_fallback_apologises_and_offers_a_person(phone):
+def test_fallback_apologises_and_offers_a_person(phone: Phone) -> None:
     t = phone.post("/voice/fallback")
     assert "häiriö" in t.text and t.gather is not None
     t = phone.press("0")
     assert t.dial is not None
 
 
-def test_status_callback_closes_the_call_log_and_logs_menus(phone, known, db):
+def test_status_callback_closes_the_call_log_and_logs_menus(phone: Phone, known: None, db: DbSession) -> None:
     phone.call()
     phone.press("1")
     phone.hang_up(duration=42)
@@ -312,7 +317,7 @@ def test_status_callback_closes_the_call_log_and_logs_menus(phone, known, db):
     assert {"main_menu", "programme"} <= nodes
 
 
-def test_no_phone_number_in_call_log_state(phone, known, db):
+def test_no_phone_number_in_call_log_state(phone: Phone, known: None, db: DbSession) -> None:
     phone.call()
     phone.press("1")
     call = db.scalars(select(CallLog)).one()
@@ -320,7 +325,7 @@ def test_no_phone_number_in_call_log_state(phone, known, db):
 
 
 @pytest.mark.parametrize("lang,key,expect", [("sv", "2", "Huvudmeny"), ("en", "3", "Main menu")])
-def test_other_languages_walk_the_programme(make_phone, week, lang, key, expect):
+def test_other_languages_walk_the_programme(make_phone: MakePhone, week: None, lang: str, key: str, expect: str) -> None:
     p = make_phone("+358501112233")
     p.call()
     t = p.press(key)
@@ -330,7 +335,7 @@ def test_other_languages_walk_the_programme(make_phone, week, lang, key, expect)
     assert not re.search(r"\d", t.said[1])
 
 
-def test_recording_under_way_is_announced_as_on_now_with_its_window(phone, known, db):
+def test_recording_under_way_is_announced_as_on_now_with_its_window(phone: Phone, known: None, db: DbSession) -> None:
     from catalogue.models import SessionKind
 
     f.session(db, f.event(db, title="Äänikirjahetki"), starts_in=timedelta(days=-1),

@@ -47,9 +47,9 @@ def test_nothing_is_sent_for_a_rolled_back_change(db: DbSession, heard: list[Any
     db.rollback()
     db.commit()
     assert heard == []
-    assert db.get(Session, s.id).status == SessionStatus.SCHEDULED
+    assert db.get_one(Session, s.id).status == SessionStatus.SCHEDULED
 
-    schedule.cancel_session(db, db.get(Session, s.id))
+    schedule.cancel_session(db, db.get_one(Session, s.id))
     db.commit()
     assert heard == [("programme-changed", {"event_ids": [s.event_id]})]
     db.commit()
