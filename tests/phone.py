@@ -1,11 +1,12 @@
 """The simulated caller for tests: ``voice.simulator.SimulatedCall`` over Flask's test client."""
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from typing import Any, Protocol
 
 from flask.testing import FlaskClient
 
-from voice.simulator import SimulatedCall
+from voice.simulator import SimulatedCall, Turn
 
 
 class Phone(SimulatedCall):
@@ -21,3 +22,15 @@ class MakePhone(Protocol):
     """The ``make_phone`` fixture: a caller from another number, or to another line."""
 
     def __call__(self, from_number: str = ..., to: str = ...) -> Phone: ...
+
+
+def gather_of(turn: Turn) -> ET.Element:
+    """The turn's ``<Gather>`` (the test fails when there is none)."""
+    assert turn.gather is not None, turn.body
+    return turn.gather
+
+
+def played(turn: Turn) -> list[str]:
+    """The URLs the turn's ``<Play>`` verbs play, in order."""
+    assert turn.root is not None, turn.body
+    return [el.text or "" for el in turn.root.iter("Play")]

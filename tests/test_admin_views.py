@@ -188,6 +188,8 @@ def test_registration_window_moves_with_each_repeat(as_staff: Any, db: DbSession
     sessions = fresh(db).scalars(select(Session).order_by(Session.starts_at)).all()
     assert [s.capacity for s in sessions] == [None, None, None]
     for s in sessions:
+        assert s.registration_opens_at is not None and s.registration_closes_at is not None
+        assert sessions[0].registration_opens_at is not None
         assert s.starts_at - s.registration_opens_at == sessions[0].starts_at - sessions[0].registration_opens_at
         assert to_local(s.registration_closes_at).hour == 12
 
@@ -333,6 +335,7 @@ def test_register_refuses_a_bad_number_next_to_the_field(as_staff: Any, db: DbSe
 def test_cancel_registration_promotes_the_first_waiting(as_staff: Any, db: DbSession) -> None:
     s = _session_with_people(db, confirmed=2, waiting=1)
     first = fresh(db).scalars(select(Registration).order_by(Registration.created_at)).first()
+    assert first is not None
     url = f"/admin/sessions/{s.id}/registrations"
     resp = post(as_staff, f"/admin/registrations/{first.id}/cancel", {}, page=url)
     assert resp.status_code == 302
@@ -344,7 +347,7 @@ def test_cancel_registration_promotes_the_first_waiting(as_staff: Any, db: DbSes
 
 def test_mark_attendance(as_staff: Any, db: DbSession) -> None:
     s = _session_with_people(db, confirmed=1, waiting=0)
-    reg = fresh(db).scalar(select(Registration))
+    reg = fresh(db).scalars(select(Registration)).one()
     url = f"/admin/sessions/{s.id}/registrations"
     post(as_staff, f"/admin/registrations/{reg.id}/attendance", {"attended": "yes"}, page=url)
     db.expire_all()
@@ -356,7 +359,9 @@ def test_mark_attendance(as_staff: Any, db: DbSession) -> None:
 
 def test_csv_export(as_staff: Any, db: DbSession) -> None:
     s = _session_with_people(db, confirmed=2, waiting=1)
-    c = db.scalar(select(Registration).order_by(Registration.created_at)).caller
+    first = db.scalars(select(Registration).order_by(Registration.created_at)).first()
+    assert first is not None and first.caller is not None
+    c = first.caller
     c.name = "=HYPERLINK(\"x\")"  # a spreadsheet formula in a name must not run
     db.commit()
     resp = as_staff.get(f"/admin/sessions/{s.id}/registrations.csv")
@@ -460,7 +465,7 @@ def test_provider_uploads_a_recording(app: Flask, db: DbSession, client: Any, tm
                 {"event_id": ev.id, "lang": "en", "audio": (open(wav, "rb"), "desc.wav")},
                 page="/admin/recordings/upload", content_type="multipart/form-data")
     assert resp.status_code == 302, resp.get_data(as_text=True)
-    rec = fresh(db).scalar(select(AudioDescription))
+    rec = fresh(db).scalars(select(AudioDescription)).one()
     assert rec.status == AudioDescription.Status.AWAITING_REVIEW
     assert rec.source == AudioDescription.Source.UPLOAD and rec.duration_seconds >= 1
     assert (Path(app.config["AUDIO_DIR"]) / rec.storage_path).is_file()
@@ -476,7 +481,8 @@ def test_overview_draws_charts_on_the_server(as_staff: Any, db: DbSession) -> No
         db.flush()
         db.add(MenuVisit(call_id=call.id, node="programme", at=now))
     s = _session_with_people(db, confirmed=2, waiting=1)
-    reg = db.scalar(select(Registration))
+    reg = db.scalars(select(Registration)).first()
+    assert reg is not None
     reg.attended = True
     db.commit()
     html = as_staff.get("/admin/").get_data(as_text=True)
@@ -530,4 +536,6 @@ def test_demo_logins_work_and_are_printed(app: Flask, db: DbSession, client: Any
     lines = demo_banner_lines(db, "secret")
     assert any(logins[0].password in line for line in lines)
     assert authenticate(db, DEMO_STAFF_EMAIL, logins[0].password) is not None
-    assert authenticate(db, "provider@lampio.example", logins[1].password).provider.name == "Demoteatteri"
+    provider_login = authenticate(db, "provider@lampio.example", logins[1].password)
+    assert provider_login is not None and provider_login.provider is not None
+    assert provider_login.provider.name == "Demoteatteri"

@@ -21,7 +21,8 @@ from catalogue.timeutil import utcnow
 from tests import factories as f
 from tests.test_audio_support import (FakeTwilioHttp, MediaServer, as_twilio_wav, espeak_wav,
                                       silence)
-from tests.phone import MakePhone, Phone
+from voice.simulator import Turn
+from tests.phone import MakePhone, Phone, gather_of, played
 
 PIN = "2468"
 PROVIDER_NUMBER = "+358942000099"
@@ -67,16 +68,16 @@ def recording_url(media: MediaServer, app: Flask, body: bytes) -> tuple[str, str
     return media.add(path, body), sid
 
 
-def sign_in(phone: Phone, providers: dict[str, Any], pin: str = PIN):
+def sign_in(phone: Phone, providers: dict[str, Any], pin: str = PIN) -> Turn:
     t = phone.call("/voice/provider/incoming")
     assert "tallennuslinja" in t.text and "palveluntuottajanumerosi" in t.text
-    assert t.gather.get("finishOnKey") == "#" and t.gather.get("input") == "dtmf"
+    assert gather_of(t).get("finishOnKey") == "#" and gather_of(t).get("input") == "dtmf"
     t = phone.press(str(providers["mine"]))
     assert "PIN-koodisi" in t.text
     return phone.press(pin)
 
 
-def to_recording(phone: Phone, providers: dict[str, Any]):
+def to_recording(phone: Phone, providers: dict[str, Any]) -> Turn:
     t = sign_in(phone, providers)
     assert "Kirjautuminen onnistui" in t.text and "koodi" in t.text
     t = phone.press("321")
@@ -91,7 +92,7 @@ def to_recording(phone: Phone, providers: dict[str, Any]):
 
 
 @pytest.fixture
-def provider_phone(make_phone: MakePhone):
+def provider_phone(make_phone: MakePhone) -> Phone:
     return make_phone(from_number="+358401112233", to=PROVIDER_NUMBER)
 
 
@@ -108,7 +109,7 @@ def test_record_hear_back_and_keep(app: Flask, db: DbSession, provider_phone: Ph
                         + app.config["TWILIO_ACCOUNT_SID"] + r"/Recordings/RE[0-9a-f]{32}\.json",
                         rest.requests[0][1])
     # Played back from our storage, then 1 keep / 2 again / 3 cancel.
-    play = [el.text for el in t.root.iter("Play")]
+    play = played(t)
     assert len(play) == 1 and "/audio/recordings/" in play[0]
     assert "Kuuntele tallenteesi" in t.text and "paina 1" in t.text and "paina 3" in t.text
     desc = db.scalars(select(AudioDescription)).one()
@@ -130,7 +131,7 @@ def test_recording_file_is_served(app: Flask, client: FlaskClient, db: DbSession
     media, _ = twilio
     to_recording(provider_phone, providers)
     t = provider_phone.recorded(recording_url(media, app, speech_wav)[0], duration=6)
-    play = next(t.root.iter("Play")).text
+    play = played(t)[0]
     resp = client.get(play.replace("https://phone.example.test", ""))
     assert resp.status_code == 200 and resp.mimetype == "audio/mpeg" and len(resp.data) > 1000
 

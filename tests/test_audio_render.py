@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session as DbSession
 from audio import description_for, jobs, render
 from audio import service as service_of
 from audio.cache import audio_name
-from catalogue.models import AudioDescription
+from catalogue.models import AudioDescription, Event
 from catalogue.programme import items_between
 from catalogue.timeutil import utcnow
 from ivr_flows import programme, prompts
@@ -25,10 +25,16 @@ from tests.test_audio_support import tone
 Status = AudioDescription.Status
 
 
+def audio_path(seg: Segment | None) -> str | None:
+    assert seg is not None
+    return seg.audio_path
+
+
 class CountingEngine:
     """espeak-ng-free and fast: writes a short real tone, counts what it was asked."""
 
-    name, rate, raw_ext, filters = "tone", "1", "wav", None
+    name, rate, raw_ext = "tone", "1", "wav"
+    filters: str | None = None
 
     def __init__(self, tmp: Path) -> None:
         self.src = tone(tmp / "tone.wav", 0.3)
@@ -133,7 +139,7 @@ def test_only_an_approved_description_plays(app: Flask, db: DbSession) -> None:
     ev = f.event(db, title="Museokierros", code="781")
     other = f.event(db, title="Muu", code="782")
 
-    def add(status: Status, lang: str = "fi", event=ev) -> AudioDescription:
+    def add(status: Status, lang: str = "fi", event: Event = ev) -> AudioDescription:
         d = AudioDescription(event_id=event.id, provider_id=event.provider_id, lang=lang,
                              storage_path=f"recordings/{status.value[:1] * 32}.mp3",
                              duration_seconds=20, status=status,
@@ -160,7 +166,8 @@ def test_only_an_approved_description_plays(app: Flask, db: DbSession) -> None:
     from voice.calls import services
 
     with app.app_context():
-        assert services().describe(db, ev.id, "fi") == seg
+        describe = services().describe
+        assert describe is not None and describe(db, ev.id, "fi") == seg
 
 
 def test_orphan_takes_are_removed(app: Flask, db: DbSession, tmp_path: Path) -> None:
@@ -193,16 +200,16 @@ def test_upload_then_review_then_hear_more(app: Flask, db: DbSession, tmp_path: 
     ev = f.event(db, title="Konsertti", code="784")
     wav = espeak_wav(tmp_path / "d.wav", "Tervetuloa konserttiin.", "fi")
     first = add_upload(db, svc.storage, ev, "fi", wav)
-    assert first.status == Status.AWAITING_REVIEW and first.source == AudioDescription.Source.UPLOAD
+    assert (first.status, first.source) == (Status.AWAITING_REVIEW, AudioDescription.Source.UPLOAD)
     assert description_for(db, ev, "fi") is None  # not before review
     review(db, first, approve=True)
-    assert description_for(db, ev, "fi").audio_path == first.storage_path  # type: ignore[union-attr]
+    assert audio_path(description_for(db, ev, "fi")) == first.storage_path
     second = add_upload(db, svc.storage, ev, "fi", wav.read_bytes())
     review(db, second, approve=True)
     db.commit()
     db.refresh(first)
     assert first.status == Status.REJECTED and second.status == Status.APPROVED
-    assert description_for(db, ev, "fi").audio_path == second.storage_path  # type: ignore[union-attr]
+    assert audio_path(description_for(db, ev, "fi")) == second.storage_path
     review(db, second, approve=False, reason="Huono äänenlaatu")
     assert description_for(db, ev, "fi") is None
     with pytest.raises(UploadError):
@@ -213,14 +220,19 @@ def test_worker_starts_with_the_first_request_not_with_the_app(app: Flask, clien
     import audio
 
     svc = service_of(app)
+
+    def running() -> jobs.Worker | None:
+        return svc.worker  # read each time: a request starts it
+
     app.config["AUDIO_JOBS_INTERVAL"] = 3600
     audio._start_worker_on_first_request(app, svc)
-    assert svc.worker is None
+    assert running() is None
     client.get("/audio/" + "0" * 64 + ".mp3")
+    worker = running()
     try:
-        assert svc.worker is not None and svc.worker._thread.is_alive()
-        worker = svc.worker
+        assert worker is not None and worker._thread is not None and worker._thread.is_alive()
         client.get("/audio/" + "0" * 64 + ".mp3")
-        assert svc.worker is worker
+        assert running() is worker
     finally:
-        svc.worker.stop(timeout=60)
+        if worker is not None:
+            worker.stop(timeout=60)

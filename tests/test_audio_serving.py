@@ -42,7 +42,7 @@ def test_prompt_served_with_etag_cache_control_and_ranges(app: Flask, client: Fl
     assert head.status_code == 200 and int(head.headers["Content-Length"]) == len(body)
 
     side = client.get(f"/audio/{rendered.key}.json")
-    assert side.status_code == 200
+    assert side.status_code == 200 and side.json is not None
     assert side.json["text"] == "Päävalikko." and side.json["lang"] == "fi"
 
 
@@ -78,7 +78,7 @@ def test_a_call_plays_cached_prompts_and_says_the_rest(app: Flask, client: Flask
     from ivr_flows import prompts
     from tests import factories as f
     from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
-    from tests.phone import Phone
+    from tests.phone import Phone, played
 
     f.caller(db, "+358912345678", language="fi")
     db.commit()
@@ -88,8 +88,9 @@ def test_a_call_plays_cached_prompts_and_says_the_rest(app: Flask, client: Flask
     phone = Phone(client, AUTH_TOKEN, PUBLIC_BASE_URL, from_number="+358912345678",
                   play_text=svc.play_text)
     t = phone.call()
-    plays = [el.text for el in t.root.iter("Play")]
-    says = [el for el in t.root.iter("Say")]
+    plays = played(t)
+    assert t.root is not None
+    says = list(t.root.iter("Say"))
     assert len(plays) == 2 and all(p.startswith(PUBLIC_BASE_URL + "/audio/") for p in plays)
     assert says, "sentences not rendered yet are spoken by <Say>, not waited for"
     assert "Päävalikko." in t.said and prompts.text("fi", "main.programme") in t.said

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +14,7 @@ from catalogue.timeutil import utcnow
 from ivr_flows import speak
 from tests import factories as f
 from voice.simulator import Turn
-from tests.phone import MakePhone, Phone
+from tests.phone import MakePhone, Phone, gather_of
 
 AINO = "+358912345678"
 
@@ -22,8 +23,7 @@ def waits(turn: Turn) -> None:
     """The caller is never hung up on: the turn waits for keys, and silence is handled."""
     assert turn.status == 200, turn.body
     assert not turn.hangs_up
-    assert turn.gather is not None, turn.body
-    assert int(turn.gather.get("timeout")) >= 6
+    assert int(gather_of(turn).get("timeout", "0")) >= 6
     assert turn.verbs()[-1] == "Redirect"
 
 
@@ -46,7 +46,7 @@ def aino(db: DbSession) -> Caller:
 
 
 def make_session(db: DbSession, *, code: str = "101", title: str = "Runotuokio", capacity: int | None = 10,
-                 city_slug: str | None = None, **fields) -> Session:
+                 city_slug: str | None = None, **fields: Any) -> Session:
     extra = {k: fields.pop(k) for k in ("venue", "address") if k in fields}
     ev = f.event(db, title=title, code=code, city_slug=city_slug, **extra)
     s = f.session(db, ev, capacity=capacity, starts_in=fields.pop("starts_in", timedelta(days=1)),
@@ -65,14 +65,14 @@ def fill(db: DbSession, s: Session, n: int, start: int = 0) -> list[Caller]:
     return people
 
 
-def to_item(phone: Phone, code: str = "101"):
+def to_item(phone: Phone, code: str = "101") -> Turn:
     """Call, press 4, type the event code: the programme item."""
     phone.call()
     phone.press("4")
     return phone.press(f"{code}#")
 
 
-def to_readback(phone: Phone, code: str = "101"):
+def to_readback(phone: Phone, code: str = "101") -> Turn:
     to_item(phone, code)
     return phone.press("2")
 
@@ -279,7 +279,7 @@ def test_someone_else_is_registered_under_their_own_number(phone: Phone, make_ph
     t = phone.press("3")
     waits(t)
     assert "Näppäile ilmoitettavan henkilön puhelinnumero" in t.text
-    assert t.gather.get("finishOnKey") == "#"
+    assert gather_of(t).get("finishOnKey") == "#"
     t = phone.press("0401234567#")
     assert "Näppäilit numeron: nolla, neljä, nolla, yksi, kaksi, kolme, neljä, viisi, kuusi, seitsemän" in t.text
     assert "Jos numero on oikein, paina 1" in t.text and "uudelleen, paina 2" in t.text
@@ -291,7 +291,7 @@ def test_someone_else_is_registered_under_their_own_number(phone: Phone, make_ph
     waits(t)
     assert "Henkilö on ilmoitettu" in t.text and "Soitamme hänelle" in t.text
     (r,) = registrations(db)
-    mother = db.scalar(select(Caller).where(Caller.phone == "+358401234567"))
+    mother = db.scalars(select(Caller).where(Caller.phone == "+358401234567")).one()
     assert r.caller_id == mother.id and r.registered_by_caller_id == aino.id
     assert db.get_one(Session, s.id).confirmed_count == 1
     # she hears it under "my registrations" when calling from that number
@@ -310,7 +310,7 @@ def test_someone_else_invalid_number_is_explained_and_asked_again(phone: Phone, 
     waits(t)
     assert "yksi, kaksi, kolme, neljä, viisi" in t.text
     assert "Tämä ei ole puhelinnumero, jota voimme käyttää" in t.text
-    assert t.gather.get("finishOnKey") == "#"
+    assert gather_of(t).get("finishOnKey") == "#"
     t = phone.press("#")  # nothing typed
     waits(t)
     assert "nollalla tavoitat henkilön" in t.text  # second failure in the node

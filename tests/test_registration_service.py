@@ -22,7 +22,7 @@ Kind = reg.Kind
 
 
 @pytest.fixture
-def now():
+def now() -> datetime:
     return utcnow().replace(microsecond=0)
 
 
@@ -32,7 +32,7 @@ def people(db: DbSession, n: int, start: int = 0) -> list[Caller]:
     return found
 
 
-def phone_session(db: DbSession, now: datetime, capacity: int | None = 2, **fields) -> Session:
+def phone_session(db: DbSession, now: datetime, capacity: int | None = 2, **fields: object) -> Session:
     s = f.session(db, f.event(db, title="Runopiiri"), capacity=capacity, now=now)
     for k, v in fields.items():
         setattr(s, k, v)
@@ -125,7 +125,7 @@ def test_preview_writes_nothing_and_predicts(db: DbSession, now: datetime) -> No
 def test_cancel_promotes_the_first_waiting_and_marks_it_to_be_told(db: DbSession, now: datetime) -> None:
     s = phone_session(db, now, capacity=1)
     a, b, c = people(db, 3)
-    first = reg.register(db, s.id, a, now=now).registration
+    first = f.registered(reg.register(db, s.id, a, now=now))
     reg.register(db, s.id, b, now=now + timedelta(seconds=1))
     reg.register(db, s.id, c, now=now + timedelta(seconds=2))
     done = reg.cancel(db, first.id, now=now)
@@ -146,8 +146,8 @@ def test_cancel_waiting_place_promotes_nobody(db: DbSession, now: datetime) -> N
     s = phone_session(db, now, capacity=1)
     a, b, c = people(db, 3)
     reg.register(db, s.id, a, now=now)
-    w1 = reg.register(db, s.id, b, now=now).registration
-    w2 = reg.register(db, s.id, c, now=now).registration
+    w1 = f.registered(reg.register(db, s.id, b, now=now))
+    w2 = f.registered(reg.register(db, s.id, c, now=now))
     done = reg.cancel(db, w1.id, now=now)
     assert done.was == RegistrationStatus.WAITING and done.promoted == []
     db.expire_all()
@@ -158,7 +158,7 @@ def test_cancel_waiting_place_promotes_nobody(db: DbSession, now: datetime) -> N
 def test_cancel_without_waiting_list_frees_the_place(db: DbSession, now: datetime) -> None:
     s = phone_session(db, now, capacity=1)
     a, b = people(db, 2)
-    r = reg.register(db, s.id, a, now=now).registration
+    r = f.registered(reg.register(db, s.id, a, now=now))
     reg.cancel(db, r.id, now=now)
     assert count(db, s.id) == 0
     assert reg.register(db, s.id, b, now=now).kind == Kind.CONFIRMED
@@ -180,9 +180,9 @@ def test_promote_after_staff_raise_capacity(db: DbSession, now: datetime) -> Non
 def test_registered_by_someone_else_and_by_staff(db: DbSession, now: datetime) -> None:
     s = phone_session(db, now, capacity=5)
     relative, mother, friend = people(db, 3)
-    r1 = reg.register(db, s.id, mother, by_caller=relative, now=now).registration
-    r2 = reg.register(db, s.id, friend, by_staff=True, now=now).registration
-    r3 = reg.register(db, s.id, relative, by_caller=relative, now=now).registration
+    r1 = f.registered(reg.register(db, s.id, mother, by_caller=relative, now=now))
+    r2 = f.registered(reg.register(db, s.id, friend, by_staff=True, now=now))
+    r3 = f.registered(reg.register(db, s.id, relative, by_caller=relative, now=now))
     assert (r1.caller_id, r1.registered_by_caller_id, r1.registered_by_staff) == (mother.id, relative.id, False)
     assert r2.registered_by_staff is True and r2.registered_by_caller_id is None
     assert r3.registered_by_caller_id is None  # registering oneself is not "by someone else"
@@ -202,6 +202,7 @@ def test_upcoming_for_lists_active_places_in_time_order(db: DbSession, now: date
                         active_key=1))
     db.commit()
     cancel_me = reg.active_registration(db, gone.id, a.id)
+    assert cancel_me is not None
     reg.cancel(db, cancel_me.id, now=now)
     db.get_one(Session, later.id).status = SessionStatus.CANCELLED  # staff cancelled it: still told
     db.commit()
@@ -264,8 +265,9 @@ def test_demo_registrations_are_idempotent_and_fill_a_session_with_a_waiting_lis
     full = db.scalars(select(Session).join(Session.event).where(Event.code == "107",
                                                                 Session.starts_at > now)
                       .order_by(Session.starts_at)).first()
+    assert full is not None
     listed = reg.list_for_session(db, full.id)
     assert full.confirmed_count == full.capacity == 3
     assert [r.status for r in listed].count(RegistrationStatus.WAITING) == 2
-    aino = db.scalar(select(Caller).where(Caller.phone == "+358912345678"))
+    aino = db.scalars(select(Caller).where(Caller.phone == "+358912345678")).one()
     assert len(reg.upcoming_for(db, aino, now)) >= 2

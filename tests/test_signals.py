@@ -96,7 +96,7 @@ def test_registration_and_descriptions_send_after_commit(db: DbSession, heard: l
     assert heard == [("registration-changed", {"session_id": s.id})]
     registration.register(db, s.id, caller, now=utcnow())  # already registered: nothing new
     assert len(heard) == 1
-    registration.cancel(db, result.registration.id, now=utcnow())
+    registration.cancel(db, f.registered(result).id, now=utcnow())
     assert heard[-1] == ("registration-changed", {"session_id": s.id})
 
     heard.clear()

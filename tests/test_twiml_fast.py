@@ -145,7 +145,7 @@ def test_real_calls_render_identically(phone: Phone, db: DbSession, monkeypatch:
 
     rendered: list[str] = []
 
-    def checked(reply, lang: str, audio, urls):
+    def checked(reply: Reply, lang: str, audio: twiml.AudioLookup | None, urls: twiml.Urls) -> str:
         fast = twiml.render(reply, lang, audio, urls)
         assert fast == str(twiml.render_builder(reply, lang, audio, urls))
         rendered.append(fast)
