@@ -132,7 +132,7 @@ def test_worker_thread_runs_and_stops(app: Flask, counting: CountingEngine) -> N
         assert counting.asked
     finally:
         worker.stop()
-    assert not worker._thread.is_alive()  # type: ignore[union-attr]
+    assert worker._thread is not None and not worker._thread.is_alive()
 
 
 def test_only_an_approved_description_plays(app: Flask, db: DbSession) -> None:
