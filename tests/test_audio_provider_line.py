@@ -10,19 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
-
-from flask.testing import FlaskClient
 from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
+
 from audio import service as service_of
 from catalogue.models import AudioDescription, Provider
 from catalogue.timeutil import utcnow
 from tests import factories as f
-from tests.test_audio_support import (FakeTwilioHttp, MediaServer, as_twilio_wav, espeak_wav,
-                                      silence)
-from voice.simulator import Turn
 from tests.phone import MakePhone, Phone, gather_of, played
+from tests.test_audio_support import FakeTwilioHttp, MediaServer, as_twilio_wav, espeak_wav, silence
+from voice.simulator import Turn
 
 PIN = "2468"
 PROVIDER_NUMBER = "+358942000099"

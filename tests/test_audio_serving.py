@@ -4,9 +4,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from flask.testing import FlaskClient
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session as DbSession
+
 from audio import service as service_of
 from audio.storage import new_recording_name
 from ivr_flows.reply import Segment

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
+
 from audio import jobs, transcribe
 from audio import service as service_of
 from audio.storage import new_recording_name, probe, to_pcm

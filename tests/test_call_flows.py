@@ -2,21 +2,21 @@
 from __future__ import annotations
 
 import re
-from typing import NoReturn
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 import pytest
-from sqlalchemy import func, select
-
-from flask.testing import FlaskClient
 from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
+
 from catalogue.models import CallbackRequest, Caller, CallLog, MenuVisit, SessionStatus
 from catalogue.timeutil import to_utc
 from ivr_flows import engine
 from tests import factories as f
-from voice.simulator import Turn
 from tests.phone import MakePhone, Phone, gather_of
+from voice.simulator import Turn
 
 MONDAY_10 = to_utc(datetime(2026, 11, 30, 10, 0))  # office open (Helsinki time)
 MONDAY_19 = to_utc(datetime(2026, 11, 30, 19, 0))  # office closed

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from werkzeug.security import check_password_hash
-
 from flask import Flask
 from sqlalchemy.orm import Session as DbSession
+from werkzeug.security import check_password_hash
+
 from catalogue.models import Provider
 from catalogue.timeutil import utcnow
 from tests import factories as f

@@ -10,12 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import pytest
+from flask import Flask
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session as DbSession
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session as DbSession, sessionmaker
 
-from flask import Flask
 from catalogue import registration as reg
 from catalogue.db import get_engine
 from catalogue.models import Caller, Registration, RegistrationStatus, Session

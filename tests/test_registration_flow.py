@@ -6,15 +6,15 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-
 from sqlalchemy.orm import Session as DbSession
+
 from catalogue import registration as service
 from catalogue.models import Caller, Registration, RegistrationStatus, Session, SessionKind, SessionStatus
 from catalogue.timeutil import utcnow
 from ivr_flows import speak
 from tests import factories as f
-from voice.simulator import Turn
 from tests.phone import MakePhone, Phone, gather_of
+from voice.simulator import Turn
 
 AINO = "+358912345678"
 

@@ -5,15 +5,14 @@ import logging
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
-
 from flask import Flask
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
+
 from catalogue import registration as reg
 from catalogue.demo import load_demo
 from catalogue.demo_registrations import load_demo_registrations
-from catalogue.models import (Caller, CallLog, Event, Registration, RegistrationStatus, Session,
-                              SessionStatus)
+from catalogue.models import Caller, CallLog, Event, Registration, RegistrationStatus, Session, SessionStatus
 from catalogue.privacy import purge
 from catalogue.timeutil import utcnow
 from tests import factories as f

@@ -11,13 +11,13 @@ import random
 from datetime import timedelta
 
 import pytest
-
 from sqlalchemy.orm import Session as DbSession
+
 from ivr_flows import prompts
 from ivr_flows.reply import Gather, Record, Reply, Segment
 from tests import factories as f
-from voice import twiml
 from tests.phone import Phone
+from voice import twiml
 
 NASTY = ["&", "<", ">", '"', "'", "&amp;", "]]>", "ä", "ö", "å", "Ä", "Ö", "Å", "é", "ü", "€",
          "—", "😀", "\n", "\r", "\r\n", "\t", "\x01", "\ud800", ",", ", ", ";", "%", "#", "*", "=",
