@@ -11,7 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session as DbSession
 
-from audio import description_for, jobs, render, service as service_of
+from audio import description_for, jobs, render
+from audio import service as service_of
 from audio.cache import audio_name
 from catalogue.models import AudioDescription, Event
 from catalogue.programme import items_between
