@@ -37,7 +37,7 @@ def validated(value: T | None) -> T:
 def choices(pairs: Any) -> list[Any]:
     """(value, label) pairs as WTForms wants them: ``SelectChoice`` from 3.3 on, tuples before."""
     try:
-        from wtforms import SelectChoice  # type: ignore[attr-defined]  # types-WTForms lacks 3.3's SelectChoice
+        from wtforms import SelectChoice  # type: ignore[attr-defined]  # new in 3.3, not in the stubs
     except ImportError:  # pragma: no cover - older WTForms
         return list(pairs)
     return [SelectChoice(value, label) for value, label in pairs]

@@ -95,7 +95,9 @@ def provider_phone(make_phone: MakePhone) -> Phone:
     return make_phone(from_number="+358401112233", to=PROVIDER_NUMBER)
 
 
-def test_record_hear_back_and_keep(app: Flask, db: DbSession, provider_phone: Phone, providers: dict[str, Any], twilio: tuple[MediaServer, FakeTwilioHttp], speech_wav: bytes) -> None:
+def test_record_hear_back_and_keep(app: Flask, db: DbSession, provider_phone: Phone,
+                                   providers: dict[str, Any], twilio: tuple[MediaServer, FakeTwilioHttp],
+                                   speech_wav: bytes) -> None:
     media, rest = twilio
     to_recording(provider_phone, providers)
     url, _ = recording_url(media, app, speech_wav)
@@ -126,7 +128,9 @@ def test_record_hear_back_and_keep(app: Flask, db: DbSession, provider_phone: Ph
     assert desc.transcript_status == AudioDescription.TranscriptStatus.PENDING
 
 
-def test_recording_file_is_served(app: Flask, client: FlaskClient, db: DbSession, provider_phone: Phone, providers: dict[str, Any], twilio: tuple[MediaServer, FakeTwilioHttp], speech_wav: bytes) -> None:
+def test_recording_file_is_served(app: Flask, client: FlaskClient, db: DbSession, provider_phone: Phone,
+                                  providers: dict[str, Any], twilio: tuple[MediaServer, FakeTwilioHttp],
+                                  speech_wav: bytes) -> None:
     media, _ = twilio
     to_recording(provider_phone, providers)
     t = provider_phone.recorded(recording_url(media, app, speech_wav)[0], duration=6)
@@ -145,7 +149,8 @@ def test_wrong_pin_then_right(db: DbSession, provider_phone: Phone, providers: d
     assert db.get_one(Provider, providers["mine"]).pin_failures == 0
 
 
-def test_five_wrong_pins_lock_for_15_minutes(db: DbSession, make_phone: MakePhone, provider_phone: Phone, providers: dict[str, Any]) -> None:
+def test_five_wrong_pins_lock_for_15_minutes(db: DbSession, make_phone: MakePhone, provider_phone: Phone,
+                                             providers: dict[str, Any]) -> None:
     t = sign_in(provider_phone, providers, pin="0000")
     for _ in range(3):
         t = provider_phone.press("9999")
@@ -178,7 +183,8 @@ def test_unknown_provider_number(provider_phone: Phone, providers: dict[str, Any
     assert "ei löytynyt palveluntuottajaa" in t.text and t.gather is not None
 
 
-def test_another_providers_event_code_is_refused(db: DbSession, provider_phone: Phone, providers: dict[str, Any]) -> None:
+def test_another_providers_event_code_is_refused(db: DbSession, provider_phone: Phone,
+                                                 providers: dict[str, Any]) -> None:
     sign_in(provider_phone, providers)
     t = provider_phone.press("654")
     assert "ei ole teidän tapahtumanne" in t.text and "kuusi, viisi, neljä" in t.text
@@ -190,7 +196,8 @@ def test_another_providers_event_code_is_refused(db: DbSession, provider_phone: 
 
 
 def test_empty_and_silent_recordings_are_explained_and_offered_again(
-        app: Flask, db: DbSession, provider_phone: Phone, providers: dict[str, Any], twilio: tuple[MediaServer, FakeTwilioHttp], silent_wav: bytes) -> None:
+        app: Flask, db: DbSession, provider_phone: Phone, providers: dict[str, Any],
+        twilio: tuple[MediaServer, FakeTwilioHttp], silent_wav: bytes) -> None:
     media, rest = twilio
     to_recording(provider_phone, providers)
     t = provider_phone.recorded(None)  # nothing recorded: Twilio falls through to the redirect
@@ -204,7 +211,9 @@ def test_empty_and_silent_recordings_are_explained_and_offered_again(
     assert "ei nyt onnistunut" in t.text and t.record is None and t.gather is not None
 
 
-def test_short_take_is_empty(app: Flask, db: DbSession, provider_phone: Phone, providers: dict[str, Any], twilio: tuple[MediaServer, FakeTwilioHttp], speech_wav: bytes, tmp_path: Path) -> None:
+def test_short_take_is_empty(app: Flask, db: DbSession, provider_phone: Phone, providers: dict[str, Any],
+                             twilio: tuple[MediaServer, FakeTwilioHttp], speech_wav: bytes,
+                             tmp_path: Path) -> None:
     media, _ = twilio
     short = as_twilio_wav(espeak_wav(tmp_path / "s.wav", "Hei", "fi"), tmp_path / "t.wav")
     to_recording(provider_phone, providers)
@@ -212,7 +221,9 @@ def test_short_take_is_empty(app: Flask, db: DbSession, provider_phone: Phone, p
     assert "ei kuulunut puhetta" in t.text and t.record is not None
 
 
-def test_record_again_replaces_the_take(app: Flask, db: DbSession, provider_phone: Phone, providers: dict[str, Any], twilio: tuple[MediaServer, FakeTwilioHttp], speech_wav: bytes) -> None:
+def test_record_again_replaces_the_take(app: Flask, db: DbSession, provider_phone: Phone,
+                                        providers: dict[str, Any], twilio: tuple[MediaServer, FakeTwilioHttp],
+                                        speech_wav: bytes) -> None:
     media, _ = twilio
     to_recording(provider_phone, providers)
     provider_phone.recorded(recording_url(media, app, speech_wav)[0], duration=6)
@@ -228,7 +239,8 @@ def test_record_again_replaces_the_take(app: Flask, db: DbSession, provider_phon
     assert rows[0].status == Status.AWAITING_REVIEW
 
 
-def test_cancel_keeps_nothing(app: Flask, db: DbSession, provider_phone: Phone, providers: dict[str, Any], twilio: tuple[MediaServer, FakeTwilioHttp], speech_wav: bytes) -> None:
+def test_cancel_keeps_nothing(app: Flask, db: DbSession, provider_phone: Phone, providers: dict[str, Any],
+                              twilio: tuple[MediaServer, FakeTwilioHttp], speech_wav: bytes) -> None:
     media, _ = twilio
     to_recording(provider_phone, providers)
     provider_phone.recorded(recording_url(media, app, speech_wav)[0], duration=6)
@@ -239,13 +251,16 @@ def test_cancel_keeps_nothing(app: Flask, db: DbSession, provider_phone: Phone, 
     assert not any((service_of(app).storage.root / "recordings").glob("*.mp3"))
 
 
-def test_foreign_media_host_is_never_sent_credentials(app: Flask, db: DbSession, provider_phone: Phone, providers: dict[str, Any], twilio: tuple[MediaServer, FakeTwilioHttp]) -> None:
+def test_foreign_media_host_is_never_sent_credentials(app: Flask, db: DbSession, provider_phone: Phone,
+                                                      providers: dict[str, Any],
+                                                      twilio: tuple[MediaServer, FakeTwilioHttp]) -> None:
     to_recording(provider_phone, providers)
     t = provider_phone.recorded("https://evil.example/2010-04-01/Accounts/AC1/Recordings/RE1", duration=6)
     assert "ei onnistunut" in t.text and t.record is not None
 
 
-def test_hidden_main_menu_key_9_leads_to_the_line(db: DbSession, phone: Phone, providers: dict[str, Any]) -> None:
+def test_hidden_main_menu_key_9_leads_to_the_line(db: DbSession, phone: Phone,
+                                                  providers: dict[str, Any]) -> None:
     f.caller(db, "+358912345678", language="fi")
     db.commit()
     t = phone.call()

@@ -61,7 +61,8 @@ def counting(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cou
     return engine
 
 
-def test_render_cli_renders_prompts_and_coming_items_once(app: Flask, db: DbSession, counting: CountingEngine) -> None:
+def test_render_cli_renders_prompts_and_coming_items_once(app: Flask, db: DbSession,
+                                                          counting: CountingEngine) -> None:
     ev = f.event(db, title="Runotuokio", code="777", description_fi="Luemme runoja. Tule mukaan.")
     f.session(db, ev, starts_in=timedelta(days=3))
     f.session(db, f.event(db, title="Liian myöhään", code="778"), starts_in=timedelta(days=20))
@@ -97,7 +98,8 @@ def test_render_with_progress_bar(app: Flask, counting: CountingEngine) -> None:
     assert "Rendering prompts" in result.output and "100%" in result.output
 
 
-def test_the_sentence_source_is_the_flows_and_can_be_replaced(app: Flask, db: DbSession, counting: CountingEngine) -> None:
+def test_the_sentence_source_is_the_flows_and_can_be_replaced(app: Flask, db: DbSession,
+                                                              counting: CountingEngine) -> None:
     from ivr_flows import spoken
 
     svc = service_of(app)
@@ -108,7 +110,8 @@ def test_the_sentence_source_is_the_flows_and_can_be_replaced(app: Flask, db: Db
     assert set(counting.asked) == {("Stub fi.", "fi"), ("Stub en.", "en")}
 
 
-def test_edited_event_is_rerendered_by_the_background_job(app: Flask, db: DbSession, counting: CountingEngine) -> None:
+def test_edited_event_is_rerendered_by_the_background_job(app: Flask, db: DbSession,
+                                                          counting: CountingEngine) -> None:
     ev = f.event(db, title="Tanssit", code="780")
     f.session(db, ev, starts_in=timedelta(days=2))
     db.commit()
@@ -216,7 +219,8 @@ def test_upload_then_review_then_hear_more(app: Flask, db: DbSession, tmp_path: 
         add_upload(db, svc.storage, ev, "fi", b"not audio at all" * 100)
 
 
-def test_worker_starts_with_the_first_request_not_with_the_app(app: Flask, client: FlaskClient, counting: CountingEngine) -> None:
+def test_worker_starts_with_the_first_request_not_with_the_app(app: Flask, client: FlaskClient,
+                                                               counting: CountingEngine) -> None:
     import audio
 
     svc = service_of(app)

@@ -75,7 +75,8 @@ def test_recording_served_revalidated(app: Flask, client: FlaskClient, tmp_path:
     assert client.get(url).status_code == 404
 
 
-def test_a_call_plays_cached_prompts_and_says_the_rest(app: Flask, client: FlaskClient, db: DbSession) -> None:
+def test_a_call_plays_cached_prompts_and_says_the_rest(app: Flask, client: FlaskClient,
+                                                       db: DbSession) -> None:
     from ivr_flows import prompts
     from tests import factories as f
     from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL

@@ -88,7 +88,7 @@ class FakeGoogle:
                 resp = requests.Response()
                 resp.request = request
                 resp.url = request.url or ""
-                resp._content_consumed = True  # type: ignore[attr-defined]  # private to requests, not in its stubs
+                resp._content_consumed = True  # type: ignore[attr-defined]  # private, not in the stubs
                 if fake.mode == "429":
                     resp.status_code, resp.reason, resp._content = 429, "Too Many Requests", b""
                 else:

@@ -54,7 +54,8 @@ def week(db: DbSession) -> None:
     db.commit()
 
 
-def test_first_call_chooses_language_and_it_is_remembered(phone: Phone, make_phone: MakePhone, db: DbSession) -> None:
+def test_first_call_chooses_language_and_it_is_remembered(phone: Phone, make_phone: MakePhone,
+                                                          db: DbSession) -> None:
     t = phone.call()
     gather_ok(t)
     assert "Suomeksi, paina 1" in t.text and "tryck 2" in t.text and "press 3" in t.text
@@ -89,7 +90,8 @@ def test_known_caller_is_greeted_by_name_and_main_menu_is_final_shape(phone: Pho
     assert "ohjelma" in hints and "ilmoittaudu" not in hints
 
 
-def test_every_menu_has_at_most_four_choices_and_says_the_choice_before_the_key(app: Flask, db: DbSession) -> None:
+def test_every_menu_has_at_most_four_choices_and_says_the_choice_before_the_key(app: Flask,
+                                                                                db: DbSession) -> None:
     from ivr_flows import prompts
 
     from ivr_flows.office_hours import OfficeHours
@@ -135,7 +137,8 @@ def test_programme_walk_in_time_order_with_city_filter(phone: Phone, known: None
     gather_ok(t)
 
 
-def test_item_says_day_time_title_provider_how_and_length_in_words(phone: Phone, known: None, week: None) -> None:
+def test_item_says_day_time_title_provider_how_and_length_in_words(phone: Phone, known: None,
+                                                                   week: None) -> None:
     phone.call()
     t = phone.press("1")
     assert "Runotuokio" in t.text and "Tampereen Teatteri" in t.text
@@ -238,7 +241,8 @@ def test_cancelled_session_is_announced_as_cancelled(phone: Phone, known: None, 
     assert s.id
 
 
-def test_person_in_office_hours_transfers_then_returns(phone: Phone, known: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_person_in_office_hours_transfers_then_returns(phone: Phone, known: None,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("voice.calls.utcnow", lambda: MONDAY_10)
     phone.call()
     t = phone.press("0")
@@ -252,7 +256,8 @@ def test_person_in_office_hours_transfers_then_returns(phone: Phone, known: None
     assert "Soitamme sinulle takaisin" in t.text
 
 
-def test_person_outside_office_hours_says_hours_and_calls_back(phone: Phone, known: None, db: DbSession, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_person_outside_office_hours_says_hours_and_calls_back(phone: Phone, known: None, db: DbSession,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("voice.calls.utcnow", lambda: MONDAY_19)
     phone.call()
     phone.press("1")
@@ -286,7 +291,8 @@ def test_signature_checked_against_forwarded_host(app: Flask, client: FlaskClien
     assert resp.status_code == 200
 
 
-def test_an_exception_in_a_flow_becomes_a_spoken_apology(phone: Phone, known: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_exception_in_a_flow_becomes_a_spoken_apology(phone: Phone, known: None,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     phone.call()
 
     def boom(self: object, ctx: object) -> NoReturn:
@@ -328,7 +334,8 @@ def test_no_phone_number_in_call_log_state(phone: Phone, known: None, db: DbSess
 
 
 @pytest.mark.parametrize("lang,key,expect", [("sv", "2", "Huvudmeny"), ("en", "3", "Main menu")])
-def test_other_languages_walk_the_programme(make_phone: MakePhone, week: None, lang: str, key: str, expect: str) -> None:
+def test_other_languages_walk_the_programme(make_phone: MakePhone, week: None, lang: str, key: str,
+                                            expect: str) -> None:
     p = make_phone("+358501112233")
     p.call()
     t = p.press(key)
@@ -338,7 +345,8 @@ def test_other_languages_walk_the_programme(make_phone: MakePhone, week: None, l
     assert not re.search(r"\d", t.said[1])
 
 
-def test_recording_under_way_is_announced_as_on_now_with_its_window(phone: Phone, known: None, db: DbSession) -> None:
+def test_recording_under_way_is_announced_as_on_now_with_its_window(phone: Phone, known: None,
+                                                                    db: DbSession) -> None:
     from catalogue.models import SessionKind
 
     f.session(db, f.event(db, title="Äänikirjahetki"), starts_in=timedelta(days=-1),

@@ -106,7 +106,8 @@ def test_fifty_confirmations_for_the_last_five_places(db: DbSession, engine: Eng
     assert by_status == {RegistrationStatus.CONFIRMED: 10, RegistrationStatus.WAITING: THREADS - 5}
 
 
-def test_the_same_caller_pressing_confirm_many_times_at_once_registers_once(db: DbSession, engine: Engine) -> None:
+def test_the_same_caller_pressing_confirm_many_times_at_once_registers_once(db: DbSession,
+                                                                            engine: Engine) -> None:
     s = f.session(db, f.event(db), capacity=3)
     db.commit()
     (caller_id,) = people(db, 1)
@@ -118,7 +119,8 @@ def test_the_same_caller_pressing_confirm_many_times_at_once_registers_once(db: 
     assert check_invariants(db, s.id) == {RegistrationStatus.CONFIRMED: 1}
 
 
-def test_cancellations_and_registrations_at_once_leave_no_free_place_while_people_wait(db: DbSession, engine: Engine) -> None:
+def test_cancellations_and_registrations_at_once_leave_no_free_place_while_people_wait(
+        db: DbSession, engine: Engine) -> None:
     s = f.session(db, f.event(db), capacity=10)
     db.commit()
     holders = people(db, 10, start=100)

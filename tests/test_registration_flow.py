@@ -123,7 +123,8 @@ def test_in_person_confirmation_gives_place_and_address(phone: Phone, aino: Call
     assert "Soitamme" not in t.text
 
 
-def test_wrong_keys_and_silence_on_the_read_back_never_register_nor_hang_up(phone: Phone, aino: Caller, db: DbSession) -> None:
+def test_wrong_keys_and_silence_on_the_read_back_never_register_nor_hang_up(phone: Phone, aino: Caller,
+                                                                            db: DbSession) -> None:
     make_session(db)
     to_readback(phone)
     t = phone.press("7")
@@ -149,7 +150,8 @@ def test_back_returns_to_the_item_without_registering(phone: Phone, aino: Caller
     assert registrations(db) == []
 
 
-def test_full_session_offers_the_waiting_list_with_position(phone: Phone, aino: Caller, db: DbSession) -> None:
+def test_full_session_offers_the_waiting_list_with_position(phone: Phone, aino: Caller,
+                                                            db: DbSession) -> None:
     s = make_session(db, capacity=2)
     fill(db, s, 3)  # two places taken, one already waiting
     t = to_readback(phone)
@@ -163,7 +165,8 @@ def test_full_session_offers_the_waiting_list_with_position(phone: Phone, aino: 
     assert db.get_one(Session, s.id).confirmed_count == 2
 
 
-def test_place_taken_between_read_back_and_confirm_gives_waiting_list(phone: Phone, aino: Caller, db: DbSession) -> None:
+def test_place_taken_between_read_back_and_confirm_gives_waiting_list(phone: Phone, aino: Caller,
+                                                                      db: DbSession) -> None:
     s = make_session(db, capacity=1)
     to_readback(phone)
     fill(db, s, 1)  # someone else took the last place meanwhile
@@ -199,7 +202,8 @@ def test_cancelled_session_cannot_be_registered_for(phone: Phone, aino: Caller, 
     assert registrations(db) == []
 
 
-def test_already_registered_hears_so_and_nothing_is_doubled(phone: Phone, make_phone: MakePhone, aino: Caller, db: DbSession) -> None:
+def test_already_registered_hears_so_and_nothing_is_doubled(phone: Phone, make_phone: MakePhone, aino: Caller,
+                                                            db: DbSession) -> None:
     s = make_session(db, capacity=1)
     service.register(db, s.id, aino, now=utcnow())
     t = to_readback(phone)
@@ -273,7 +277,8 @@ def test_swedish_and_english_callers(make_phone: MakePhone, db: DbSession) -> No
 
 # ---- someone else, withheld numbers -------------------------------------------------------
 
-def test_someone_else_is_registered_under_their_own_number(phone: Phone, make_phone: MakePhone, aino: Caller, db: DbSession) -> None:
+def test_someone_else_is_registered_under_their_own_number(phone: Phone, make_phone: MakePhone, aino: Caller,
+                                                           db: DbSession) -> None:
     s = make_session(db)
     to_readback(phone)
     t = phone.press("3")
@@ -302,7 +307,8 @@ def test_someone_else_is_registered_under_their_own_number(phone: Phone, make_ph
     assert "Sinulla on yksi tuleva ilmoittautuminen" in t.text and "Runotuokio" in t.text
 
 
-def test_someone_else_invalid_number_is_explained_and_asked_again(phone: Phone, aino: Caller, db: DbSession) -> None:
+def test_someone_else_invalid_number_is_explained_and_asked_again(phone: Phone, aino: Caller,
+                                                                  db: DbSession) -> None:
     make_session(db)
     to_readback(phone)
     phone.press("3")
@@ -417,7 +423,8 @@ def test_my_registrations_one_at_a_time(phone: Phone, aino: Caller, db: DbSessio
     assert "Siinä olivat kaikki ilmoittautumisesi" in t.text and "Päävalikko" in t.text
 
 
-def test_cancel_reads_back_can_keep_and_promotes_the_first_waiting(phone: Phone, aino: Caller, db: DbSession) -> None:
+def test_cancel_reads_back_can_keep_and_promotes_the_first_waiting(phone: Phone, aino: Caller,
+                                                                   db: DbSession) -> None:
     s = make_session(db, capacity=1)
     service.register(db, s.id, aino, now=utcnow())
     eino, helmi = fill(db, s, 2)

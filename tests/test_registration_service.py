@@ -208,7 +208,8 @@ def test_upcoming_for_lists_active_places_in_time_order(db: DbSession, now: date
     assert [r.session_id for r in reg.upcoming_for(db, a, now)] == [sooner.id, later.id]
 
 
-def test_purge_anonymises_old_registrations_and_removes_callers_left_with_nothing(db: DbSession, now: datetime, caplog: pytest.LogCaptureFixture) -> None:
+def test_purge_anonymises_old_registrations_and_removes_callers_left_with_nothing(
+        db: DbSession, now: datetime, caplog: pytest.LogCaptureFixture) -> None:
     old = phone_session(db, now)
     old.starts_at, old.ends_at = now - timedelta(days=40), now - timedelta(days=40, minutes=-60)
     recent = phone_session(db, now)
@@ -254,7 +255,8 @@ def test_purge_cli_command(app: Flask, db: DbSession, now: datetime) -> None:
     assert "+358" not in out.output
 
 
-def test_demo_registrations_are_idempotent_and_fill_a_session_with_a_waiting_list(db: DbSession, now: datetime) -> None:
+def test_demo_registrations_are_idempotent_and_fill_a_session_with_a_waiting_list(db: DbSession,
+                                                                                  now: datetime) -> None:
     load_demo(db, now)
     first = load_demo_registrations(db, now)
     db.commit()
