@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple, Unpack, cast
 
 from flask import abort
 from flask_login import current_user
@@ -17,11 +17,11 @@ from catalogue.models import AudioDescription, Event, Session, User
 
 PUBLIC_ENDPOINTS = {"admin.login", "admin.static", "admin.set_language"}
 F = TypeVar("F", bound=Callable[..., Any])
-Row = TypeVar("Row", bound=tuple[Any, ...])
+Ts = TypeVarTuple("Ts")
 
 
 def user() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return cast(User, current_user._get_current_object())
 
 
 def staff_only(view: F) -> F:
@@ -33,7 +33,7 @@ def staff_only(view: F) -> F:
             abort(403)
         return view(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def own_provider_id() -> int | None:
@@ -44,15 +44,15 @@ def own_provider_id() -> int | None:
     return None if u.is_staff else (u.provider_id or 0)
 
 
-def own_only(stmt: Select[Row],
-             provider_id: InstrumentedAttribute[int] = Event.provider_id) -> Select[Row]:
+def own_only(stmt: Select[Unpack[Ts]],
+             provider_id: InstrumentedAttribute[int] = Event.provider_id) -> Select[Unpack[Ts]]:
     """Only the rows whose ``provider_id`` (by default the event's, which the statement must
     join) the user may see."""
     own = own_provider_id()
     return stmt if own is None else stmt.where(provider_id == own)
 
 
-def events_query() -> Select[tuple[Event]]:
+def events_query() -> Select[Event]:
     return own_only(select(Event))
 
 
@@ -72,7 +72,7 @@ def session_or_404(session_id: int) -> Session:
     return found
 
 
-def recordings_query() -> Select[tuple[AudioDescription]]:
+def recordings_query() -> Select[AudioDescription]:
     return own_only(select(AudioDescription), AudioDescription.provider_id)
 
 

@@ -56,7 +56,7 @@ def require_login() -> Response | None:
     return None
 
 
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("admin.index"))
     form = LoginForm()
@@ -75,7 +75,7 @@ def login() -> str | Response:
             return redirect(_safe_next(request.args.get("next")) or url_for("admin.index"))
         failed = True
     status = 401 if failed else 200
-    return render_template("admin/login.html", form=form, failed=failed), status  # type: ignore[return-value]
+    return render_template("admin/login.html", form=form, failed=failed), status
 
 
 def logout() -> Response:

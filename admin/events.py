@@ -10,7 +10,7 @@ from catalogue.db import get_db
 from catalogue.models import City, Event, Provider, Session, SessionKind, SessionStatus
 from catalogue.timeutil import to_local, utcnow
 from . import access
-from .forms import EventForm, NewSessionForm, choices
+from .forms import EventForm, NewSessionForm, choices, validated
 from .i18n import current_lang, t
 
 
@@ -92,10 +92,10 @@ def new_session(event_id: int) -> str | Response:
         form.kind.data = (SessionKind.IN_PERSON if event.city_id else SessionKind.PHONE).value
     if form.validate_on_submit():
         created = schedule.add_sessions(
-            get_db(), event, first_local=form.starts_at.data, minutes=form.minutes.data,
+            get_db(), event, first_local=validated(form.starts_at.data), minutes=validated(form.minutes.data),
             kind=SessionKind(form.kind.data), capacity=form.capacity.data,
             opens_local=form.registration_opens_at.data,
-            closes_local=form.registration_closes_at.data, weeks=form.repeat_weeks.data)
+            closes_local=form.registration_closes_at.data, weeks=validated(form.repeat_weeks.data))
         flash(t("session.created", count=len(created)), "success")
         return redirect(url_for("admin.show_event", event_id=event.id))
     return render_template("admin/session_form.html", form=form, event=event, session=None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -24,12 +24,20 @@ from catalogue.models import LANGUAGES, SessionKind
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 CATEGORIES = ("music", "theatre", "museum", "literature", "dance", "talk", "film", "other")
 REQUIRED = "err.required"
+T = TypeVar("T")
+
+
+def validated(value: T | None) -> T:
+    """A required field's value once ``validate_on_submit`` passed (``InputRequired`` ruled out
+    None; the field types cannot say so)."""
+    assert value is not None
+    return value
 
 
 def choices(pairs: Any) -> list[Any]:
     """(value, label) pairs as WTForms wants them: ``SelectChoice`` from 3.3 on, tuples before."""
     try:
-        from wtforms import SelectChoice
+        from wtforms import SelectChoice  # type: ignore[attr-defined]  # new in 3.3, not in the stubs
     except ImportError:  # pragma: no cover - older WTForms
         return list(pairs)
     return [SelectChoice(value, label) for value, label in pairs]

@@ -4,11 +4,14 @@ read the transcript, and approve or reject with a reason the provider sees.
 Only an approved description is ever played to callers (``audio.description``)."""
 from __future__ import annotations
 
+from typing import cast
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import case
 from werkzeug.wrappers import Response
 
 from audio.description import add_upload
+from audio.service import AudioService
 from audio.upload import UploadError
 from catalogue.db import get_db
 from catalogue.descriptions import review
@@ -22,8 +25,8 @@ Status = AudioDescription.Status
 HIDDEN = (Status.PENDING,)  # recorded by phone but never kept: not the provider's choice yet
 
 
-def _audio_service():  # type: ignore[no-untyped-def]
-    return current_app.extensions.get("lampio_audio")
+def _audio_service() -> AudioService | None:
+    return cast("AudioService | None", current_app.extensions.get("lampio_audio"))
 
 
 def player_url(desc: AudioDescription) -> str | None:
@@ -53,14 +56,14 @@ def show_recording(rec_id: int) -> str:
 
 
 @access.staff_only
-def review_recording(rec_id: int) -> str | Response:
+def review_recording(rec_id: int) -> str | Response | tuple[str, int]:
     desc = access.recording_or_404(rec_id)
     if desc.status in HIDDEN:
         abort(404)
     form = ReviewForm()
     if not form.validate_on_submit():
         return render_template("admin/recording.html", desc=desc, form=form,
-                               url=player_url(desc), Status=Status), 400  # type: ignore[return-value]
+                               url=player_url(desc), Status=Status), 400
     approve = form.decision.data == "approve"
     review(get_db(), desc, approve=approve, reason=(form.reason.data or "").strip() or None,
            now=utcnow())
@@ -68,7 +71,7 @@ def review_recording(rec_id: int) -> str | Response:
     return redirect(url_for("admin.list_recordings"))
 
 
-def upload_recording() -> str | Response:
+def upload_recording() -> str | Response | tuple[str, int]:
     db = get_db()
     events = db.scalars(access.events_query().order_by(Event.title_fi)).all()
     form = UploadForm()
@@ -84,7 +87,7 @@ def upload_recording() -> str | Response:
             desc = add_upload(db, svc.storage, event, form.lang.data, form.audio.data.stream)
         except UploadError as exc:
             form.audio.errors = [exc.text(current_lang())]
-            return render_template("admin/upload.html", form=form), 400  # type: ignore[return-value]
+            return render_template("admin/upload.html", form=form), 400
         flash(t("rec.uploaded"), "success")
         return redirect(url_for("admin.show_recording", rec_id=desc.id))
     return render_template("admin/upload.html", form=form)

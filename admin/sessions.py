@@ -10,7 +10,7 @@ from catalogue.db import get_db
 from catalogue.models import SessionKind, SessionStatus
 from catalogue.timeutil import to_local, to_utc, utcnow
 from . import access
-from .forms import ConfirmForm, EditSessionForm, MoveSessionForm
+from .forms import ConfirmForm, EditSessionForm, MoveSessionForm, validated
 from .i18n import t
 
 
@@ -33,7 +33,7 @@ def edit_session(session_id: int) -> str | Response:
     if form.validate_on_submit():
         # More places move the waiting list up (each promoted person is marked to be told).
         schedule.edit_session(
-            db, session, minutes=form.minutes.data, kind=SessionKind(form.kind.data),
+            db, session, minutes=validated(form.minutes.data), kind=SessionKind(form.kind.data),
             capacity=form.capacity.data,
             opens_at=to_utc(form.registration_opens_at.data) if form.registration_opens_at.data else None,
             closes_at=to_utc(form.registration_closes_at.data) if form.registration_closes_at.data else None,
@@ -74,8 +74,8 @@ def move_session(session_id: int) -> str | Response:
             form.confirm.data = "yes"
             return render_template("admin/session_move_confirm.html", form=form,
                                    session=session, counts=counts)
-        new, told = schedule.move_session(db, session, new_start_local=form.starts_at.data,
-                                          minutes=form.minutes.data)
+        new, told = schedule.move_session(db, session, new_start_local=validated(form.starts_at.data),
+                                          minutes=validated(form.minutes.data))
         flash(t("session.moved", count=told), "success")
         return redirect(url_for("admin.show_event", event_id=new.event_id))
     return render_template("admin/session_move.html", form=form, session=session, counts=counts)

@@ -100,7 +100,7 @@ def load_demo_users(db: DbSession, secret: str | None = None) -> list[DemoLogin]
     reset to the derived ones on every start, so the banner is always right."""
     key = _secret(secret)
     prov = db.scalar(select(Provider).order_by(Provider.id).limit(1))
-    wanted = [(DEMO_STAFF_EMAIL, UserRole.STAFF, None)]
+    wanted: list[tuple[str, UserRole, int | None]] = [(DEMO_STAFF_EMAIL, UserRole.STAFF, None)]
     if prov is not None:
         wanted.append((DEMO_PROVIDER_EMAIL, UserRole.PROVIDER, prov.id))
     for email, role, provider_id in wanted:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import cast
 
 from flask import Flask, current_app
 
@@ -22,7 +23,7 @@ log = logging.getLogger("lampio.audio")
 
 
 def service(app: Flask | None = None) -> AudioService:
-    return (app or current_app).extensions["lampio_audio"]  # type: ignore[no-any-return]
+    return cast(AudioService, (app or current_app).extensions["lampio_audio"])
 
 
 def build_service(app: Flask) -> AudioService:

@@ -20,7 +20,7 @@ def render_command(progress: bool) -> None:
     """Render every fixed prompt and the coming two weeks' programme; only what is missing."""
     from . import render
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # typed Flask, is a LocalProxy
     svc = app.extensions["lampio_audio"]
     started = time.perf_counter()
     with session_scope(app) as db:
@@ -35,5 +35,6 @@ def jobs_command() -> None:
     """One pass of the background jobs (transcripts, re-rendering, tidying); for cron."""
     from . import jobs
 
-    done = jobs.run_once(current_app._get_current_object())  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # typed Flask, is a LocalProxy
+    done = jobs.run_once(app)
     click.echo(", ".join(f"{k}: {v}" for k, v in done.items()))

@@ -10,7 +10,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, cast
 
 from flask import Flask
 from sqlalchemy import select
@@ -22,6 +22,9 @@ from catalogue.timeutil import utcnow
 
 from . import render
 from .transcribe import NoModel, transcribe_file
+
+if TYPE_CHECKING:
+    from .service import AudioService
 
 log = logging.getLogger("lampio.audio.jobs")
 
@@ -37,8 +40,8 @@ class JobState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _service(app: Flask):  # type: ignore[no-untyped-def]
-    return app.extensions["lampio_audio"]
+def _service(app: Flask) -> AudioService:
+    return cast("AudioService", app.extensions["lampio_audio"])
 
 
 def rerender_events(app: Flask, event_ids: list[int] | None = None,

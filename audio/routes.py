@@ -6,16 +6,21 @@ requests and 304s come from ``send_file(conditional=True)``.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from flask import Response, abort, current_app, jsonify, send_file
 
 from . import storage as st
 from .cache import KEY_RE, audio_name
 
+if TYPE_CHECKING:
+    from .service import AudioService
+
 YEAR = 365 * 24 * 3600
 
 
-def _svc():  # type: ignore[no-untyped-def]
-    return current_app.extensions["lampio_audio"]
+def _svc() -> AudioService:
+    return cast("AudioService", current_app.extensions["lampio_audio"])
 
 
 def prompt(key: str, ext: str) -> Response:

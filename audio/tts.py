@@ -38,7 +38,7 @@ class EspeakEngine:
 
     name = "espeak"
     raw_ext = "wav"
-    filters = None
+    filters: str | None = None
     VOICES = {"fi": "fi", "sv": "sv", "en": "en-gb", "ko": "ko"}
 
     def __init__(self, wpm: int = 150, binary: str = "espeak-ng") -> None:

@@ -16,11 +16,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import CursorResult, delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
@@ -83,7 +84,7 @@ def purge(db: DbSession, *, now: datetime, days: int = DEFAULT_DAYS) -> PurgeRep
                    Registration.registered_by_caller_id.is_not(None)))
         .values(caller_id=None, registered_by_caller_id=None, notify_pending=None)
         .execution_options(synchronize_session=False))
-    anonymised = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    anonymised = int(cast("CursorResult[Any]", result).rowcount or 0)  # an UPDATE's Result is a CursorResult
     removed = _delete_callers(db, _orphans(db, cutoff))
     db.flush()
     log.info("purge: %d registrations anonymised, %d callers removed (sessions ended %d+ days ago)",

@@ -28,8 +28,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
@@ -115,7 +116,7 @@ def _take_place(db: DbSession, session_id: int) -> bool:
                or_(Session.capacity.is_(None), Session.confirmed_count < Session.capacity))
         .values(confirmed_count=Session.confirmed_count + 1)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return cast("CursorResult[Any]", result).rowcount == 1  # an UPDATE's Result is a CursorResult
 
 
 def _release_place(db: DbSession, session_id: int) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from .models import ACTIVE, Caller, Event, Registration, RegistrationStatus, Session, SessionStatus
 
@@ -78,7 +78,7 @@ def active_registration(db: DbSession, session_id: int, caller_id: int) -> Regis
         Registration.status.in_(ACTIVE)))
 
 
-def waiting_order() -> tuple[object, ...]:
+def waiting_order() -> tuple[InstrumentedAttribute[int], ...]:
     """Arrival order. The id, not ``created_at``: rows are inserted one at a time under the
     session's lock, so ids follow the order places were asked for, whatever clock each request
     read before it got the lock."""

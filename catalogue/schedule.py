@@ -16,9 +16,9 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
@@ -149,7 +149,7 @@ def _claim(db: DbSession, session: Session, status: SessionStatus) -> None:
         .where(Session.id == session.id, Session.status == SessionStatus.SCHEDULED)
         .values(status=status)
         .execution_options(synchronize_session=False))
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    if cast("CursorResult[Any]", done).rowcount != 1:  # an UPDATE's Result is a CursorResult
         raise ValueError("only a scheduled session can be changed so")
     db.refresh(session)
 

@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session as DbSession
 
 from app import create_app
 from catalogue.db import Base, get_sessionmaker, private_database
-from tests.phone import Phone
+from tests.phone import MakePhone, Phone
 
 PUBLIC_BASE_URL = "https://phone.example.test"
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -89,18 +90,18 @@ def db(app: Flask) -> Iterator[DbSession]:
 
 
 @pytest.fixture
-def client(app: Flask):  # type: ignore[no-untyped-def]
+def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
 @pytest.fixture
-def phone(client: Any) -> Phone:
+def phone(client: FlaskClient) -> Phone:
     """A caller from a Helsinki landline."""
     return Phone(client, AUTH_TOKEN, PUBLIC_BASE_URL, from_number="+358912345678")
 
 
 @pytest.fixture
-def make_phone(client: Any):  # type: ignore[no-untyped-def]
+def make_phone(client: FlaskClient) -> MakePhone:
     def make(from_number: str = "+358912345678", to: str = "+358942000000") -> Phone:
         return Phone(client, AUTH_TOKEN, PUBLIC_BASE_URL, from_number=from_number, to_number=to)
 

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from catalogue.models import Caller, City, Event, Provider, Session, SessionKind, SessionStatus
+from catalogue.models import Caller, City, Event, Provider, Registration, Session, SessionKind, SessionStatus
+from catalogue.registration import Result
 from catalogue.timeutil import utcnow
 
 _codes = itertools.count(500)
@@ -39,7 +40,7 @@ def event(db: DbSession, *, title: str = "Laulutuokio", city_slug: str | None = 
         title_en=str(fields.pop("title_en", f"{title} (en)")),
         short_fi="Lyhyt kuvaus.", description_fi=str(fields.pop("description_fi", "Pitkä kuvaus. Toinen lause.")),
         venue=str(fields.pop("venue", "")), address=str(fields.pop("address", "")),
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
     db.add(e)
     db.flush()
@@ -65,3 +66,9 @@ def caller(db: DbSession, phone: str = "+358912345678", *, language: str | None 
     db.add(c)
     db.flush()
     return c
+
+
+def registered(result: Result) -> Registration:
+    """The registration that ``register`` made (the test fails when it made none)."""
+    assert result.registration is not None, result.kind
+    return result.registration

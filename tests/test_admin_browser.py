@@ -153,7 +153,7 @@ def test_staff_runs_the_programme_in_a_real_browser(app: Flask, db: DbSession, s
     page.get_by_text("Äänite hyväksyttiin").wait_for()
     db.expire_all()
     db.commit()
-    assert db.get(AudioDescription, rec.id).status == AudioDescription.Status.APPROVED
+    assert db.get_one(AudioDescription, rec.id).status == AudioDescription.Status.APPROVED
 
     # the same registration is on the phone's side: one service, one database
     db.expire_all()

@@ -83,10 +83,10 @@ def test_every_admin_route_refuses_an_anonymous_user(app: Flask, db: DbSession, 
             assert resp.headers["Location"].startswith("/admin/login"), (method, url)
         checked += 1
     assert checked >= 20
-    session = db.get(Session, ids["session_id"])
+    session = db.get_one(Session, ids["session_id"])
     db.refresh(session)
     assert session.status == SessionStatus.SCHEDULED
-    assert db.get(AudioDescription, ids["rec_id"]).status == AudioDescription.Status.AWAITING_REVIEW
+    assert db.get_one(AudioDescription, ids["rec_id"]).status == AudioDescription.Status.AWAITING_REVIEW
 
 
 def test_public_admin_endpoints_are_only_login_language_and_css(app: Flask) -> None:
@@ -115,13 +115,13 @@ def test_a_provider_cannot_reach_another_providers_things_by_guessing_ids(
         guessed += 1
     assert guessed >= 12
     db.commit()  # end the test session's read snapshot (SQLite WAL)
-    ev = db.get(Event, ids["event_id"])
+    ev = db.get_one(Event, ids["event_id"])
     assert ev.title_fi == "B:n salainen tapahtuma"
-    s = db.get(Session, ids["session_id"])
+    s = db.get_one(Session, ids["session_id"])
     assert s.status == SessionStatus.SCHEDULED
     assert db.scalar(select(func.count()).select_from(Session)) == 1
-    assert db.get(Registration, ids["reg_id"]).status == RegistrationStatus.CONFIRMED
-    assert db.get(AudioDescription, ids["rec_id"]).status == AudioDescription.Status.AWAITING_REVIEW
+    assert db.get_one(Registration, ids["reg_id"]).status == RegistrationStatus.CONFIRMED
+    assert db.get_one(AudioDescription, ids["rec_id"]).status == AudioDescription.Status.AWAITING_REVIEW
 
 
 def test_a_provider_sees_only_its_own_events_in_lists(app: Flask, db: DbSession, client: Any) -> None:
@@ -137,7 +137,7 @@ def test_a_provider_sees_only_its_own_events_in_lists(app: Flask, db: DbSession,
 
 def test_a_provider_creates_events_only_for_itself(app: Flask, db: DbSession, client: Any) -> None:
     ids = _world(db)
-    prov_b_id = db.get(Event, ids["event_id"]).provider_id
+    prov_b_id = db.get_one(Event, ids["event_id"]).provider_id
     login(client, "a@example.test")
     resp = post(client, "/admin/events/new", {"title_fi": "Uusi", "provider_id": prov_b_id,
                                               "category": "music", "city_id": 0})
@@ -150,7 +150,7 @@ def test_a_provider_creates_events_only_for_itself(app: Flask, db: DbSession, cl
 def test_staff_only_pages_refuse_a_provider_even_for_its_own_session(
         app: Flask, db: DbSession, client: Any) -> None:
     ids = _world(db)
-    own = db.get(Event, ids["own_event_id"])
+    own = db.get_one(Event, ids["own_event_id"])
     s = f.session(db, own)
     db.commit()
     login(client, "a@example.test")
@@ -178,9 +178,9 @@ def test_every_post_without_a_csrf_token_is_refused(app: Flask, db: DbSession, c
         assert resp.status_code == 400, (endpoint, url, resp.status_code)
     db.commit()  # end the test session's read snapshot (SQLite WAL)
     assert db.scalar(select(Event).where(Event.title_fi == "Ilman tokenia")) is None
-    assert db.get(Session, ids["session_id"]).status == SessionStatus.SCHEDULED
-    assert db.get(Registration, ids["reg_id"]).attended is None
-    assert db.get(AudioDescription, ids["rec_id"]).status == AudioDescription.Status.AWAITING_REVIEW
+    assert db.get_one(Session, ids["session_id"]).status == SessionStatus.SCHEDULED
+    assert db.get_one(Registration, ids["reg_id"]).attended is None
+    assert db.get_one(AudioDescription, ids["rec_id"]).status == AudioDescription.Status.AWAITING_REVIEW
     # still logged in: the logout without a token did nothing
     assert client.get("/admin/events").status_code == 200
 

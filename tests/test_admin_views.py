@@ -152,7 +152,7 @@ def test_edit_event_is_heard_on_the_phone_at_once(as_staff: Any, db: DbSession) 
     resp = post(as_staff, f"/admin/events/{ev.id}/edit", {**EVENT, "provider_id": ev.provider_id,
                                                          "title_fi": "Uusi nimi"})
     assert resp.status_code == 302
-    s = fresh(db).get(Session, s.id)
+    s = fresh(db).get_one(Session, s.id)
     db.refresh(s.event)
     assert "Uusi nimi" in " ".join(seg.text for seg in item_segments(s, "fi", utcnow()))
 
@@ -188,6 +188,8 @@ def test_registration_window_moves_with_each_repeat(as_staff: Any, db: DbSession
     sessions = fresh(db).scalars(select(Session).order_by(Session.starts_at)).all()
     assert [s.capacity for s in sessions] == [None, None, None]
     for s in sessions:
+        assert s.registration_opens_at is not None and s.registration_closes_at is not None
+        assert sessions[0].registration_opens_at is not None
         assert s.starts_at - s.registration_opens_at == sessions[0].starts_at - sessions[0].registration_opens_at
         assert to_local(s.registration_closes_at).hour == 12
 
@@ -258,16 +260,16 @@ def test_cancel_asks_first_and_then_marks_each_registration(as_staff: Any, db: D
     page = as_staff.get(f"/admin/sessions/{s.id}/cancel").get_data(as_text=True)
     assert "Ilmoittautuneita 2, jonossa 1." in page
     assert "Kyllä, peru esitys (3 ilmoittautunutta)" in page
-    assert fresh(db).get(Session, s.id).status == SessionStatus.SCHEDULED  # asking changed nothing
+    assert fresh(db).get_one(Session, s.id).status == SessionStatus.SCHEDULED  # asking changed nothing
     resp = post(as_staff, f"/admin/sessions/{s.id}/cancel", {}, page=f"/admin/sessions/{s.id}/cancel")
     assert resp.status_code == 302
     db = fresh(db)
     db.expire_all()
-    assert db.get(Session, s.id).status == SessionStatus.CANCELLED
+    assert db.get_one(Session, s.id).status == SessionStatus.CANCELLED
     regs = db.scalars(select(Registration).where(Registration.session_id == s.id)).all()
     assert [r.notify_pending for r in regs] == ["cancelled"] * 3
     # and the phone says it is cancelled
-    text = " ".join(seg.text for seg in item_segments(db.get(Session, s.id), "fi", utcnow()))
+    text = " ".join(seg.text for seg in item_segments(db.get_one(Session, s.id), "fi", utcnow()))
     assert "peru" in text.lower()
     # a cancelled session cannot be cancelled again
     assert as_staff.get(f"/admin/sessions/{s.id}/cancel").status_code == 409
@@ -279,15 +281,15 @@ def test_move_asks_first_then_moves_registrations_and_marks_them(as_staff: Any, 
     first = post(as_staff, f"/admin/sessions/{s.id}/move", {"starts_at": new_time, "minutes": "45"})
     html = first.get_data(as_text=True)
     assert first.status_code == 200 and "Vahvista siirto" in html and "Ilmoittautuneita 2, jonossa 1." in html
-    assert fresh(db).get(Session, s.id).status == SessionStatus.SCHEDULED
+    assert fresh(db).get_one(Session, s.id).status == SessionStatus.SCHEDULED
     resp = post(as_staff, f"/admin/sessions/{s.id}/move",
                 {"starts_at": new_time, "minutes": "45", "confirm": "yes"})
     assert resp.status_code == 302
     db = fresh(db)
     db.expire_all()
-    old = db.get(Session, s.id)
+    old = db.get_one(Session, s.id)
     assert old.status == SessionStatus.MOVED and old.moved_to_id is not None
-    new = db.get(Session, old.moved_to_id)
+    new = db.get_one(Session, old.moved_to_id)
     assert to_local(new.starts_at).strftime("%Y-%m-%dT%H:%M") == new_time
     assert new.length_minutes == 45 and new.confirmed_count == 2 and old.confirmed_count == 0
     regs = db.scalars(select(Registration).where(Registration.session_id == new.id)).all()
@@ -300,7 +302,7 @@ def test_move_without_registrations_needs_no_second_step(as_staff: Any, db: DbSe
     db.commit()
     resp = post(as_staff, f"/admin/sessions/{s.id}/move", {"starts_at": local_input(5), "minutes": "60"})
     assert resp.status_code == 302
-    assert fresh(db).get(Session, s.id).status == SessionStatus.MOVED
+    assert fresh(db).get_one(Session, s.id).status == SessionStatus.MOVED
 
 
 # ---- registrations ----------------------------------------------------------------------
@@ -333,6 +335,7 @@ def test_register_refuses_a_bad_number_next_to_the_field(as_staff: Any, db: DbSe
 def test_cancel_registration_promotes_the_first_waiting(as_staff: Any, db: DbSession) -> None:
     s = _session_with_people(db, confirmed=2, waiting=1)
     first = fresh(db).scalars(select(Registration).order_by(Registration.created_at)).first()
+    assert first is not None
     url = f"/admin/sessions/{s.id}/registrations"
     resp = post(as_staff, f"/admin/registrations/{first.id}/cancel", {}, page=url)
     assert resp.status_code == 302
@@ -344,19 +347,21 @@ def test_cancel_registration_promotes_the_first_waiting(as_staff: Any, db: DbSes
 
 def test_mark_attendance(as_staff: Any, db: DbSession) -> None:
     s = _session_with_people(db, confirmed=1, waiting=0)
-    reg = fresh(db).scalar(select(Registration))
+    reg = fresh(db).scalars(select(Registration)).one()
     url = f"/admin/sessions/{s.id}/registrations"
     post(as_staff, f"/admin/registrations/{reg.id}/attendance", {"attended": "yes"}, page=url)
     db.expire_all()
-    assert fresh(db).get(Registration, reg.id).attended is True
+    assert fresh(db).get_one(Registration, reg.id).attended is True
     post(as_staff, f"/admin/registrations/{reg.id}/attendance", {"attended": "unknown"}, page=url)
     db.expire_all()
-    assert fresh(db).get(Registration, reg.id).attended is None
+    assert fresh(db).get_one(Registration, reg.id).attended is None
 
 
 def test_csv_export(as_staff: Any, db: DbSession) -> None:
     s = _session_with_people(db, confirmed=2, waiting=1)
-    c = db.scalar(select(Registration).order_by(Registration.created_at)).caller
+    first = db.scalars(select(Registration).order_by(Registration.created_at)).first()
+    assert first is not None and first.caller is not None
+    c = first.caller
     c.name = "=HYPERLINK(\"x\")"  # a spreadsheet formula in a name must not run
     db.commit()
     resp = as_staff.get(f"/admin/sessions/{s.id}/registrations.csv")
@@ -382,7 +387,7 @@ def test_hear_page_shows_exactly_what_the_phone_says(as_staff: Any, db: DbSessio
 
     for lang in ("fi", "sv", "en"):
         html = as_staff.get(f"/admin/hear?week={monday.isoformat()}&lang={lang}").get_data(as_text=True)
-        for seg in item_segments(fresh(db).get(Session, s.id), lang, utcnow()):
+        for seg in item_segments(fresh(db).get_one(Session, s.id), lang, utcnow()):
             assert str(escape(seg.text)) in html, (lang, seg.text)
         assert "ei vielä äänenä" in html  # nothing rendered in the test's empty cache
 
@@ -420,7 +425,7 @@ def test_review_shows_transcript_and_player_and_approves(as_staff: Any, db: DbSe
     resp = post(as_staff, f"/admin/recordings/{rec.id}/review", {"decision": "approve", "reason": ""})
     assert resp.status_code == 302
     db.expire_all()
-    got = fresh(db).get(AudioDescription, rec.id)
+    got = fresh(db).get_one(AudioDescription, rec.id)
     assert got.status == AudioDescription.Status.APPROVED and got.reviewed_at is not None
 
 
@@ -432,8 +437,8 @@ def test_reject_needs_a_reason_that_the_provider_then_sees(app: Flask, as_staff:
     post(as_staff, f"/admin/recordings/{rec.id}/review",
          {"decision": "reject", "reason": "Taustalla on liikaa melua."})
     db.expire_all()
-    assert fresh(db).get(AudioDescription, rec.id).status == AudioDescription.Status.REJECTED
-    provider_user(db, db.get(AudioDescription, rec.id).provider, "museo@example.test")
+    assert fresh(db).get_one(AudioDescription, rec.id).status == AudioDescription.Status.REJECTED
+    provider_user(db, db.get_one(AudioDescription, rec.id).provider, "museo@example.test")
     db.commit()
     prov_client = app.test_client()
     login(prov_client, "museo@example.test")
@@ -460,7 +465,7 @@ def test_provider_uploads_a_recording(app: Flask, db: DbSession, client: Any, tm
                 {"event_id": ev.id, "lang": "en", "audio": (open(wav, "rb"), "desc.wav")},
                 page="/admin/recordings/upload", content_type="multipart/form-data")
     assert resp.status_code == 302, resp.get_data(as_text=True)
-    rec = fresh(db).scalar(select(AudioDescription))
+    rec = fresh(db).scalars(select(AudioDescription)).one()
     assert rec.status == AudioDescription.Status.AWAITING_REVIEW
     assert rec.source == AudioDescription.Source.UPLOAD and rec.duration_seconds >= 1
     assert (Path(app.config["AUDIO_DIR"]) / rec.storage_path).is_file()
@@ -476,7 +481,8 @@ def test_overview_draws_charts_on_the_server(as_staff: Any, db: DbSession) -> No
         db.flush()
         db.add(MenuVisit(call_id=call.id, node="programme", at=now))
     s = _session_with_people(db, confirmed=2, waiting=1)
-    reg = db.scalar(select(Registration))
+    reg = db.scalars(select(Registration)).first()
+    assert reg is not None
     reg.attended = True
     db.commit()
     html = as_staff.get("/admin/").get_data(as_text=True)
@@ -530,4 +536,6 @@ def test_demo_logins_work_and_are_printed(app: Flask, db: DbSession, client: Any
     lines = demo_banner_lines(db, "secret")
     assert any(logins[0].password in line for line in lines)
     assert authenticate(db, DEMO_STAFF_EMAIL, logins[0].password) is not None
-    assert authenticate(db, "provider@lampio.example", logins[1].password).provider.name == "Demoteatteri"
+    provider_login = authenticate(db, "provider@lampio.example", logins[1].password)
+    assert provider_login is not None and provider_login.provider is not None
+    assert provider_login.provider.name == "Demoteatteri"

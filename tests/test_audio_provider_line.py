@@ -10,14 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
 
 from audio import service as service_of
 from catalogue.models import AudioDescription, Provider
 from catalogue.timeutil import utcnow
 from tests import factories as f
-from tests.test_audio_support import (FakeTwilioHttp, MediaServer, as_twilio_wav, espeak_wav,
-                                      silence)
+from tests.phone import MakePhone, Phone, gather_of, played
+from tests.test_audio_support import FakeTwilioHttp, MediaServer, as_twilio_wav, espeak_wav, silence
+from voice.simulator import Turn
 
 PIN = "2468"
 PROVIDER_NUMBER = "+358942000099"
@@ -38,7 +42,7 @@ def silent_wav(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 
 @pytest.fixture
-def twilio(app) -> Iterator[tuple[MediaServer, FakeTwilioHttp]]:  # type: ignore[no-untyped-def]
+def twilio(app: Flask) -> Iterator[tuple[MediaServer, FakeTwilioHttp]]:
     svc = service_of(app)
     fake_rest = FakeTwilioHttp()
     svc.recordings.allowed_hosts = frozenset({"127.0.0.1"})
@@ -48,7 +52,7 @@ def twilio(app) -> Iterator[tuple[MediaServer, FakeTwilioHttp]]:  # type: ignore
 
 
 @pytest.fixture
-def providers(db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def providers(db: DbSession) -> dict[str, Any]:
     mine = f.provider(db, "Tampereen Teatteri", pin=PIN)
     other = f.provider(db, "Turun Filharmonia", pin="1357")
     own = f.event(db, title="Laulamme yhdessä", prov=mine, code="321")
@@ -57,22 +61,22 @@ def providers(db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return {"mine": mine.id, "other": other.id, "own": own.id, "theirs": theirs.id}
 
 
-def recording_url(media: MediaServer, app, body: bytes) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def recording_url(media: MediaServer, app: Flask, body: bytes) -> tuple[str, str]:
     sid = "RE" + uuid.uuid4().hex
     path = f"/2010-04-01/Accounts/{app.config['TWILIO_ACCOUNT_SID']}/Recordings/{sid}"
     return media.add(path, body), sid
 
 
-def sign_in(phone, providers: dict[str, Any], pin: str = PIN):  # type: ignore[no-untyped-def]
+def sign_in(phone: Phone, providers: dict[str, Any], pin: str = PIN) -> Turn:
     t = phone.call("/voice/provider/incoming")
     assert "tallennuslinja" in t.text and "palveluntuottajanumerosi" in t.text
-    assert t.gather.get("finishOnKey") == "#" and t.gather.get("input") == "dtmf"
+    assert gather_of(t).get("finishOnKey") == "#" and gather_of(t).get("input") == "dtmf"
     t = phone.press(str(providers["mine"]))
     assert "PIN-koodisi" in t.text
     return phone.press(pin)
 
 
-def to_recording(phone, providers: dict[str, Any]):  # type: ignore[no-untyped-def]
+def to_recording(phone: Phone, providers: dict[str, Any]) -> Turn:
     t = sign_in(phone, providers)
     assert "Kirjautuminen onnistui" in t.text and "koodi" in t.text
     t = phone.press("321")
@@ -87,11 +91,13 @@ def to_recording(phone, providers: dict[str, Any]):  # type: ignore[no-untyped-d
 
 
 @pytest.fixture
-def provider_phone(make_phone):  # type: ignore[no-untyped-def]
+def provider_phone(make_phone: MakePhone) -> Phone:
     return make_phone(from_number="+358401112233", to=PROVIDER_NUMBER)
 
 
-def test_record_hear_back_and_keep(app, db, provider_phone, providers, twilio, speech_wav) -> None:  # type: ignore[no-untyped-def]
+def test_record_hear_back_and_keep(app: Flask, db: DbSession, provider_phone: Phone,
+                                   providers: dict[str, Any], twilio: tuple[MediaServer, FakeTwilioHttp],
+                                   speech_wav: bytes) -> None:
     media, rest = twilio
     to_recording(provider_phone, providers)
     url, _ = recording_url(media, app, speech_wav)
@@ -104,7 +110,7 @@ def test_record_hear_back_and_keep(app, db, provider_phone, providers, twilio, s
                         + app.config["TWILIO_ACCOUNT_SID"] + r"/Recordings/RE[0-9a-f]{32}\.json",
                         rest.requests[0][1])
     # Played back from our storage, then 1 keep / 2 again / 3 cancel.
-    play = [el.text for el in t.root.iter("Play")]
+    play = played(t)
     assert len(play) == 1 and "/audio/recordings/" in play[0]
     assert "Kuuntele tallenteesi" in t.text and "paina 1" in t.text and "paina 3" in t.text
     desc = db.scalars(select(AudioDescription)).one()
@@ -122,26 +128,29 @@ def test_record_hear_back_and_keep(app, db, provider_phone, providers, twilio, s
     assert desc.transcript_status == AudioDescription.TranscriptStatus.PENDING
 
 
-def test_recording_file_is_served(app, client, db, provider_phone, providers, twilio, speech_wav) -> None:  # type: ignore[no-untyped-def]
+def test_recording_file_is_served(app: Flask, client: FlaskClient, db: DbSession, provider_phone: Phone,
+                                  providers: dict[str, Any], twilio: tuple[MediaServer, FakeTwilioHttp],
+                                  speech_wav: bytes) -> None:
     media, _ = twilio
     to_recording(provider_phone, providers)
     t = provider_phone.recorded(recording_url(media, app, speech_wav)[0], duration=6)
-    play = next(t.root.iter("Play")).text
+    play = played(t)[0]
     resp = client.get(play.replace("https://phone.example.test", ""))
     assert resp.status_code == 200 and resp.mimetype == "audio/mpeg" and len(resp.data) > 1000
 
 
-def test_wrong_pin_then_right(db, provider_phone, providers) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_pin_then_right(db: DbSession, provider_phone: Phone, providers: dict[str, Any]) -> None:
     t = sign_in(provider_phone, providers, pin="1111")
     assert "väärä" in t.text and t.gather is not None and not t.hangs_up
-    assert db.get(Provider, providers["mine"]).pin_failures == 1
+    assert db.get_one(Provider, providers["mine"]).pin_failures == 1
     t = provider_phone.press(PIN)
     assert "Kirjautuminen onnistui" in t.text
     db.rollback()
-    assert db.get(Provider, providers["mine"]).pin_failures == 0
+    assert db.get_one(Provider, providers["mine"]).pin_failures == 0
 
 
-def test_five_wrong_pins_lock_for_15_minutes(db, make_phone, provider_phone, providers) -> None:  # type: ignore[no-untyped-def]
+def test_five_wrong_pins_lock_for_15_minutes(db: DbSession, make_phone: MakePhone, provider_phone: Phone,
+                                             providers: dict[str, Any]) -> None:
     t = sign_in(provider_phone, providers, pin="0000")
     for _ in range(3):
         t = provider_phone.press("9999")
@@ -149,7 +158,7 @@ def test_five_wrong_pins_lock_for_15_minutes(db, make_phone, provider_phone, pro
     t = provider_phone.press("8888")
     assert "lukittu" in t.text and "viidentoista minuutin" in t.text and t.hangs_up
     db.rollback()
-    prov = db.get(Provider, providers["mine"])
+    prov = db.get_one(Provider, providers["mine"])
     assert prov.pin_locked_until is not None
     assert timedelta(minutes=14) < prov.pin_locked_until - utcnow() <= timedelta(minutes=15)
     db.rollback()  # no snapshot held while the webhooks write
@@ -161,20 +170,21 @@ def test_five_wrong_pins_lock_for_15_minutes(db, make_phone, provider_phone, pro
     assert "lukittu" in t.text and t.hangs_up
 
     # Fifteen minutes later it opens again.
-    prov = db.get(Provider, providers["mine"])
+    prov = db.get_one(Provider, providers["mine"])
     prov.pin_locked_until = utcnow() - timedelta(seconds=1)
     db.commit()
     third = make_phone(from_number="+358401112233", to=PROVIDER_NUMBER)
     assert "Kirjautuminen onnistui" in sign_in(third, providers).text
 
 
-def test_unknown_provider_number(provider_phone, providers) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_provider_number(provider_phone: Phone, providers: dict[str, Any]) -> None:
     provider_phone.call("/voice/provider/incoming")
     t = provider_phone.press("987654")
     assert "ei löytynyt palveluntuottajaa" in t.text and t.gather is not None
 
 
-def test_another_providers_event_code_is_refused(db, provider_phone, providers) -> None:  # type: ignore[no-untyped-def]
+def test_another_providers_event_code_is_refused(db: DbSession, provider_phone: Phone,
+                                                 providers: dict[str, Any]) -> None:
     sign_in(provider_phone, providers)
     t = provider_phone.press("654")
     assert "ei ole teidän tapahtumanne" in t.text and "kuusi, viisi, neljä" in t.text
@@ -185,8 +195,9 @@ def test_another_providers_event_code_is_refused(db, provider_phone, providers) 
     assert "Laulamme yhdessä" in t.text
 
 
-def test_empty_and_silent_recordings_are_explained_and_offered_again(  # type: ignore[no-untyped-def]
-        app, db, provider_phone, providers, twilio, silent_wav) -> None:
+def test_empty_and_silent_recordings_are_explained_and_offered_again(
+        app: Flask, db: DbSession, provider_phone: Phone, providers: dict[str, Any],
+        twilio: tuple[MediaServer, FakeTwilioHttp], silent_wav: bytes) -> None:
     media, rest = twilio
     to_recording(provider_phone, providers)
     t = provider_phone.recorded(None)  # nothing recorded: Twilio falls through to the redirect
@@ -200,7 +211,9 @@ def test_empty_and_silent_recordings_are_explained_and_offered_again(  # type: i
     assert "ei nyt onnistunut" in t.text and t.record is None and t.gather is not None
 
 
-def test_short_take_is_empty(app, db, provider_phone, providers, twilio, speech_wav, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_short_take_is_empty(app: Flask, db: DbSession, provider_phone: Phone, providers: dict[str, Any],
+                             twilio: tuple[MediaServer, FakeTwilioHttp], speech_wav: bytes,
+                             tmp_path: Path) -> None:
     media, _ = twilio
     short = as_twilio_wav(espeak_wav(tmp_path / "s.wav", "Hei", "fi"), tmp_path / "t.wav")
     to_recording(provider_phone, providers)
@@ -208,7 +221,9 @@ def test_short_take_is_empty(app, db, provider_phone, providers, twilio, speech_
     assert "ei kuulunut puhetta" in t.text and t.record is not None
 
 
-def test_record_again_replaces_the_take(app, db, provider_phone, providers, twilio, speech_wav) -> None:  # type: ignore[no-untyped-def]
+def test_record_again_replaces_the_take(app: Flask, db: DbSession, provider_phone: Phone,
+                                        providers: dict[str, Any], twilio: tuple[MediaServer, FakeTwilioHttp],
+                                        speech_wav: bytes) -> None:
     media, _ = twilio
     to_recording(provider_phone, providers)
     provider_phone.recorded(recording_url(media, app, speech_wav)[0], duration=6)
@@ -224,7 +239,8 @@ def test_record_again_replaces_the_take(app, db, provider_phone, providers, twil
     assert rows[0].status == Status.AWAITING_REVIEW
 
 
-def test_cancel_keeps_nothing(app, db, provider_phone, providers, twilio, speech_wav) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_keeps_nothing(app: Flask, db: DbSession, provider_phone: Phone, providers: dict[str, Any],
+                              twilio: tuple[MediaServer, FakeTwilioHttp], speech_wav: bytes) -> None:
     media, _ = twilio
     to_recording(provider_phone, providers)
     provider_phone.recorded(recording_url(media, app, speech_wav)[0], duration=6)
@@ -235,13 +251,16 @@ def test_cancel_keeps_nothing(app, db, provider_phone, providers, twilio, speech
     assert not any((service_of(app).storage.root / "recordings").glob("*.mp3"))
 
 
-def test_foreign_media_host_is_never_sent_credentials(app, db, provider_phone, providers, twilio) -> None:  # type: ignore[no-untyped-def]
+def test_foreign_media_host_is_never_sent_credentials(app: Flask, db: DbSession, provider_phone: Phone,
+                                                      providers: dict[str, Any],
+                                                      twilio: tuple[MediaServer, FakeTwilioHttp]) -> None:
     to_recording(provider_phone, providers)
     t = provider_phone.recorded("https://evil.example/2010-04-01/Accounts/AC1/Recordings/RE1", duration=6)
     assert "ei onnistunut" in t.text and t.record is not None
 
 
-def test_hidden_main_menu_key_9_leads_to_the_line(db, phone, providers) -> None:  # type: ignore[no-untyped-def]
+def test_hidden_main_menu_key_9_leads_to_the_line(db: DbSession, phone: Phone,
+                                                  providers: dict[str, Any]) -> None:
     f.caller(db, "+358912345678", language="fi")
     db.commit()
     t = phone.call()
@@ -250,7 +269,7 @@ def test_hidden_main_menu_key_9_leads_to_the_line(db, phone, providers) -> None:
     assert "tallennuslinja" in t.text and "palveluntuottajanumerosi" in t.text
 
 
-def test_media_url_rules(app) -> None:  # type: ignore[no-untyped-def]
+def test_media_url_rules(app: Flask) -> None:
     from audio.recordings import RecordingError
 
     rec = service_of(app).recordings

@@ -7,11 +7,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session as DbSession
 
 from audio import description_for, jobs, render
 from audio import service as service_of
 from audio.cache import audio_name
-from catalogue.models import AudioDescription
+from catalogue.models import AudioDescription, Event
 from catalogue.programme import items_between
 from catalogue.timeutil import utcnow
 from ivr_flows import programme, prompts
@@ -22,10 +25,16 @@ from tests.test_audio_support import tone
 Status = AudioDescription.Status
 
 
+def audio_path(seg: Segment | None) -> str | None:
+    assert seg is not None
+    return seg.audio_path
+
+
 class CountingEngine:
     """espeak-ng-free and fast: writes a short real tone, counts what it was asked."""
 
-    name, rate, raw_ext, filters = "tone", "1", "wav", None
+    name, rate, raw_ext = "tone", "1", "wav"
+    filters: str | None = None
 
     def __init__(self, tmp: Path) -> None:
         self.src = tone(tmp / "tone.wav", 0.3)
@@ -43,7 +52,7 @@ class CountingEngine:
 
 
 @pytest.fixture
-def counting(app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CountingEngine:  # type: ignore[no-untyped-def]
+def counting(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CountingEngine:
     """Hundreds of sentences: skip ffmpeg here (conversion is tested in test_audio_tts)."""
     engine = CountingEngine(tmp_path)
     service_of(app).chain.engines = [engine]
@@ -52,7 +61,8 @@ def counting(app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CountingEn
     return engine
 
 
-def test_render_cli_renders_prompts_and_coming_items_once(app, db, counting) -> None:  # type: ignore[no-untyped-def]
+def test_render_cli_renders_prompts_and_coming_items_once(app: Flask, db: DbSession,
+                                                          counting: CountingEngine) -> None:
     ev = f.event(db, title="Runotuokio", code="777", description_fi="Luemme runoja. Tule mukaan.")
     f.session(db, ev, starts_in=timedelta(days=3))
     f.session(db, f.event(db, title="Liian myöhään", code="778"), starts_in=timedelta(days=20))
@@ -82,13 +92,14 @@ def test_render_cli_renders_prompts_and_coming_items_once(app, db, counting) -> 
         assert svc.prompt_url(seg) is not None, seg.text
 
 
-def test_render_with_progress_bar(app, counting) -> None:  # type: ignore[no-untyped-def]
+def test_render_with_progress_bar(app: Flask, counting: CountingEngine) -> None:
     result = app.test_cli_runner().invoke(args=["audio", "render"])
     assert result.exit_code == 0, result.output
     assert "Rendering prompts" in result.output and "100%" in result.output
 
 
-def test_the_sentence_source_is_the_flows_and_can_be_replaced(app, db, counting) -> None:  # type: ignore[no-untyped-def]
+def test_the_sentence_source_is_the_flows_and_can_be_replaced(app: Flask, db: DbSession,
+                                                              counting: CountingEngine) -> None:
     svc = service_of(app)
     assert svc.sentences is not None  # connected by voice.init_app to the flows' own
     svc.sentences = lambda db, now, ids: [("Stub fi.", "fi"), ("Stub en.", "en")]
@@ -97,7 +108,8 @@ def test_the_sentence_source_is_the_flows_and_can_be_replaced(app, db, counting)
     assert set(counting.asked) == {("Stub fi.", "fi"), ("Stub en.", "en")}
 
 
-def test_edited_event_is_rerendered_by_the_background_job(app, db, counting) -> None:  # type: ignore[no-untyped-def]
+def test_edited_event_is_rerendered_by_the_background_job(app: Flask, db: DbSession,
+                                                          counting: CountingEngine) -> None:
     ev = f.event(db, title="Tanssit", code="780")
     f.session(db, ev, starts_in=timedelta(days=2))
     db.commit()
@@ -110,7 +122,7 @@ def test_edited_event_is_rerendered_by_the_background_job(app, db, counting) -> 
     assert counting.asked == [("Tanssit kirjastossa.", "fi")]
 
 
-def test_worker_thread_runs_and_stops(app, counting) -> None:  # type: ignore[no-untyped-def]
+def test_worker_thread_runs_and_stops(app: Flask, counting: CountingEngine) -> None:
     worker = jobs.Worker(app, interval=60)
     worker.start()
     try:
@@ -121,14 +133,14 @@ def test_worker_thread_runs_and_stops(app, counting) -> None:  # type: ignore[no
         assert counting.asked
     finally:
         worker.stop()
-    assert not worker._thread.is_alive()  # type: ignore[union-attr]
+    assert worker._thread is not None and not worker._thread.is_alive()
 
 
-def test_only_an_approved_description_plays(app, db) -> None:  # type: ignore[no-untyped-def]
+def test_only_an_approved_description_plays(app: Flask, db: DbSession) -> None:
     ev = f.event(db, title="Museokierros", code="781")
     other = f.event(db, title="Muu", code="782")
 
-    def add(status: Status, lang: str = "fi", event=ev) -> AudioDescription:  # type: ignore[no-untyped-def]
+    def add(status: Status, lang: str = "fi", event: Event = ev) -> AudioDescription:
         d = AudioDescription(event_id=event.id, provider_id=event.provider_id, lang=lang,
                              storage_path=f"recordings/{status.value[:1] * 32}.mp3",
                              duration_seconds=20, status=status,
@@ -155,10 +167,11 @@ def test_only_an_approved_description_plays(app, db) -> None:  # type: ignore[no
     from voice.calls import services
 
     with app.app_context():
-        assert services().describe(db, ev.id, "fi") == seg
+        describe = services().describe
+        assert describe is not None and describe(db, ev.id, "fi") == seg
 
 
-def test_orphan_takes_are_removed(app, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_orphan_takes_are_removed(app: Flask, db: DbSession, tmp_path: Path) -> None:
     svc = service_of(app)
     ev = f.event(db, title="Kuoro", code="783")
     name = "recordings/" + "c" * 32 + ".mp3"
@@ -172,14 +185,14 @@ def test_orphan_takes_are_removed(app, db, tmp_path: Path) -> None:  # type: ign
     assert not svc.storage.exists(name)
 
 
-def test_sidecar_written_for_each_rendering(app, counting) -> None:  # type: ignore[no-untyped-def]
+def test_sidecar_written_for_each_rendering(app: Flask, counting: CountingEngine) -> None:
     svc = service_of(app)
     r = svc.cache.render("Hei.", "fi")
     assert r is not None
     assert svc.storage.exists(audio_name(r.key)) and svc.storage.exists(audio_name(r.key, "json"))
 
 
-def test_upload_then_review_then_hear_more(app, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_upload_then_review_then_hear_more(app: Flask, db: DbSession, tmp_path: Path) -> None:
     from audio.description import add_upload, review
     from audio.upload import UploadError
     from tests.test_audio_support import espeak_wav
@@ -188,34 +201,40 @@ def test_upload_then_review_then_hear_more(app, db, tmp_path: Path) -> None:  # 
     ev = f.event(db, title="Konsertti", code="784")
     wav = espeak_wav(tmp_path / "d.wav", "Tervetuloa konserttiin.", "fi")
     first = add_upload(db, svc.storage, ev, "fi", wav)
-    assert first.status == Status.AWAITING_REVIEW and first.source == AudioDescription.Source.UPLOAD
+    assert (first.status, first.source) == (Status.AWAITING_REVIEW, AudioDescription.Source.UPLOAD)
     assert description_for(db, ev, "fi") is None  # not before review
     review(db, first, approve=True)
-    assert description_for(db, ev, "fi").audio_path == first.storage_path  # type: ignore[union-attr]
+    assert audio_path(description_for(db, ev, "fi")) == first.storage_path
     second = add_upload(db, svc.storage, ev, "fi", wav.read_bytes())
     review(db, second, approve=True)
     db.commit()
     db.refresh(first)
     assert first.status == Status.REJECTED and second.status == Status.APPROVED
-    assert description_for(db, ev, "fi").audio_path == second.storage_path  # type: ignore[union-attr]
+    assert audio_path(description_for(db, ev, "fi")) == second.storage_path
     review(db, second, approve=False, reason="Huono äänenlaatu")
     assert description_for(db, ev, "fi") is None
     with pytest.raises(UploadError):
         add_upload(db, svc.storage, ev, "fi", b"not audio at all" * 100)
 
 
-def test_worker_starts_with_the_first_request_not_with_the_app(app, client, counting) -> None:  # type: ignore[no-untyped-def]
+def test_worker_starts_with_the_first_request_not_with_the_app(app: Flask, client: FlaskClient,
+                                                               counting: CountingEngine) -> None:
     import audio
 
     svc = service_of(app)
+
+    def running() -> jobs.Worker | None:
+        return svc.worker  # read each time: a request starts it
+
     app.config["AUDIO_JOBS_INTERVAL"] = 3600
     audio._start_worker_on_first_request(app, svc)
-    assert svc.worker is None
+    assert running() is None
     client.get("/audio/" + "0" * 64 + ".mp3")
+    worker = running()
     try:
-        assert svc.worker is not None and svc.worker._thread.is_alive()
-        worker = svc.worker
+        assert worker is not None and worker._thread is not None and worker._thread.is_alive()
         client.get("/audio/" + "0" * 64 + ".mp3")
-        assert svc.worker is worker
+        assert running() is worker
     finally:
-        svc.worker.stop(timeout=60)
+        if worker is not None:
+            worker.stop(timeout=60)

@@ -4,13 +4,17 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session as DbSession
+
 from audio import service as service_of
 from audio.storage import new_recording_name
 from ivr_flows.reply import Segment
 from tests.test_audio_support import tone
 
 
-def test_prompt_served_with_etag_cache_control_and_ranges(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_prompt_served_with_etag_cache_control_and_ranges(app: Flask, client: FlaskClient) -> None:
     svc = service_of(app)
     rendered = svc.cache.render("Päävalikko.", "fi")
     assert rendered is not None
@@ -39,11 +43,11 @@ def test_prompt_served_with_etag_cache_control_and_ranges(app, client) -> None: 
     assert head.status_code == 200 and int(head.headers["Content-Length"]) == len(body)
 
     side = client.get(f"/audio/{rendered.key}.json")
-    assert side.status_code == 200
+    assert side.status_code == 200 and side.json is not None
     assert side.json["text"] == "Päävalikko." and side.json["lang"] == "fi"
 
 
-def test_unknown_or_malformed_names_are_404(client) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_or_malformed_names_are_404(client: FlaskClient) -> None:
     assert client.get("/audio/" + "0" * 64 + ".mp3").status_code == 404
     assert client.get("/audio/..%2F..%2Fsecret_key.mp3").status_code == 404
     assert client.get("/audio/abc.mp3").status_code == 404
@@ -52,7 +56,7 @@ def test_unknown_or_malformed_names_are_404(client) -> None:  # type: ignore[no-
     assert client.get("/audio/recordings/../../x.mp3").status_code == 404
 
 
-def test_recording_served_revalidated(app, client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_recording_served_revalidated(app: Flask, client: FlaskClient, tmp_path: Path) -> None:
     svc = service_of(app)
     name = new_recording_name()
     src = tone(tmp_path / "t.mp3", 2, codec=["-c:a", "libmp3lame"])
@@ -71,11 +75,12 @@ def test_recording_served_revalidated(app, client, tmp_path: Path) -> None:  # t
     assert client.get(url).status_code == 404
 
 
-def test_a_call_plays_cached_prompts_and_says_the_rest(app, client, db) -> None:  # type: ignore[no-untyped-def]
+def test_a_call_plays_cached_prompts_and_says_the_rest(app: Flask, client: FlaskClient,
+                                                       db: DbSession) -> None:
     from ivr_flows import prompts
     from tests import factories as f
     from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
-    from tests.phone import Phone
+    from tests.phone import Phone, played
 
     f.caller(db, "+358912345678", language="fi")
     db.commit()
@@ -85,8 +90,9 @@ def test_a_call_plays_cached_prompts_and_says_the_rest(app, client, db) -> None:
     phone = Phone(client, AUTH_TOKEN, PUBLIC_BASE_URL, from_number="+358912345678",
                   play_text=svc.play_text)
     t = phone.call()
-    plays = [el.text for el in t.root.iter("Play")]
-    says = [el for el in t.root.iter("Say")]
+    plays = played(t)
+    assert t.root is not None
+    says = list(t.root.iter("Say"))
     assert len(plays) == 2 and all(p.startswith(PUBLIC_BASE_URL + "/audio/") for p in plays)
     assert says, "sentences not rendered yet are spoken by <Say>, not waited for"
     assert "Päävalikko." in t.said and prompts.text("fi", "main.programme") in t.said

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
 
 from audio import jobs, transcribe
 from audio import service as service_of
@@ -63,7 +65,7 @@ def test_no_model_for_the_language(korean_speech: Path) -> None:
         transcribe.transcribe_file(korean_speech, "fi", {"ko": "/nowhere"})
 
 
-def test_background_job_transcribes_kept_recordings(app, db, ko_model_path: str,  # type: ignore[no-untyped-def]
+def test_background_job_transcribes_kept_recordings(app: Flask, db: DbSession, ko_model_path: str,
                                                     korean_speech: Path, tmp_path: Path) -> None:
     svc = service_of(app)
     svc.vosk_models = {"ko": ko_model_path}

@@ -10,6 +10,7 @@ import requests
 
 from audio import storage as st
 from audio.cache import PromptCache, audio_name, cache_key
+from audio.recordings import TwilioRecordings
 from audio.service import AudioService
 from audio.tts import EngineChain, EspeakEngine, GTTSEngine, TTSError, engines_from_config
 from ivr_flows.reply import Segment
@@ -37,6 +38,19 @@ def test_espeak_renders_real_audio(tmp_path: Path, lang: str) -> None:
     assert (out.format_name, out.codec, out.channels, out.sample_rate) == ("mp3", "mp3", 1, 22050)
     assert abs(out.duration - info.duration) < 0.3
     assert not st.is_near_silent(served)
+
+
+def engine_used(cache: PromptCache, text: str) -> str:
+    """Which engine rendered the sentence (the test fails when none could)."""
+    rendered = cache.render(text, "fi")
+    assert rendered is not None
+    return rendered.engine
+
+
+def service_without_twilio(cache: PromptCache) -> AudioService:
+    """The audio service over this cache; its recordings client is never called here."""
+    return AudioService(storage=cache.storage, chain=cache.chain, cache=cache,
+                        recordings=TwilioRecordings(cache.storage, "AC-unused", "unused"))
 
 
 def test_espeak_rate_is_slower_than_default(tmp_path: Path) -> None:
@@ -74,7 +88,7 @@ class FakeGoogle:
                 resp = requests.Response()
                 resp.request = request
                 resp.url = request.url or ""
-                resp._content_consumed = True  # type: ignore[attr-defined]
+                resp._content_consumed = True  # type: ignore[attr-defined]  # private, not in the stubs
                 if fake.mode == "429":
                     resp.status_code, resp.reason, resp._content = 429, "Too Many Requests", b""
                 else:
@@ -156,13 +170,13 @@ def test_breaker_retries_after_cooldown_and_logs_recovery(
     chain = EngineChain(engines_from_config("gtts,espeak"), cooldown=60, clock=lambda: now[0])
     cache = PromptCache(st.LocalStorage(tmp_path / "audio"), chain)
     with caplog.at_level(logging.INFO, logger="lampio.audio.tts"):
-        assert cache.render("Yksi.", "fi").engine == "espeak"  # type: ignore[union-attr]
+        assert engine_used(cache, "Yksi.") == "espeak"
         now[0] = 61.0
-        assert cache.render("Kaksi.", "fi").engine == "espeak"  # type: ignore[union-attr]
+        assert engine_used(cache, "Kaksi.") == "espeak"
         assert len([r for r in caplog.records if r.levelno >= logging.WARNING]) == 1
         fake.mode, fake.mp3 = "ok", mp3_bytes
         now[0] = 200.0
-        assert cache.render("Kolme.", "fi").engine == "gtts"  # type: ignore[union-attr]
+        assert engine_used(cache, "Kolme.") == "gtts"
     assert any("works again" in r.getMessage() for r in caplog.records)
 
 
@@ -188,8 +202,7 @@ def test_no_working_engine_means_say(tmp_path: Path, monkeypatch: pytest.MonkeyP
     engines = [GTTSEngine(), EspeakEngine(binary="no-such-espeak-ng")]
     cache = make_cache(tmp_path, engines)
     assert cache.render("Päävalikko.", "fi") is None
-    svc = AudioService(storage=cache.storage, chain=cache.chain, cache=cache,
-                       recordings=None)  # type: ignore[arg-type]
+    svc = service_without_twilio(cache)
     assert svc.prompt_url(Segment("Päävalikko.", "fi")) is None
 
 
@@ -207,7 +220,8 @@ def test_cache_key_depends_on_every_part() -> None:
     assert len(base) == 64
 
 
-def test_second_render_does_nothing_and_sidecar_says_the_text(tmp_path: Path) -> None:
+def test_second_render_does_nothing_and_sidecar_says_the_text(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     espeak = EspeakEngine()
     cache = make_cache(tmp_path, [espeak])
     first = cache.render("Tähti toistaa.", "fi")
@@ -222,7 +236,7 @@ def test_second_render_does_nothing_and_sidecar_says_the_text(tmp_path: Path) ->
         calls.append(text)
         monkeypatch_synth(text, lang, out)
 
-    espeak.synthesize = counting  # type: ignore[method-assign]
+    monkeypatch.setattr(espeak, "synthesize", counting)
     again = cache.render("Tähti toistaa.", "fi")
     assert again is not None and not again.created and again.key == first.key
     assert calls == [] and path.stat().st_mtime_ns == mtime
@@ -235,8 +249,7 @@ def test_second_render_does_nothing_and_sidecar_says_the_text(tmp_path: Path) ->
 def test_prompt_url_is_a_lookup_never_synthesis(tmp_path: Path) -> None:
     broken = Broken()
     cache = make_cache(tmp_path, [broken, EspeakEngine()])
-    svc = AudioService(storage=cache.storage, chain=cache.chain, cache=cache,
-                       recordings=None)  # type: ignore[arg-type]
+    svc = service_without_twilio(cache)
     seg = Segment("Tervetuloa.", "fi")
     assert svc.prompt_url(seg) is None
     assert broken.calls == 0  # not rendered on the caller's path

@@ -3,38 +3,44 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session as DbSession
 
 from catalogue.models import CallbackRequest, Caller, CallLog, MenuVisit, SessionStatus
 from catalogue.timeutil import to_utc
 from ivr_flows import engine
 from tests import factories as f
+from tests.phone import MakePhone, Phone, gather_of
+from voice.simulator import Turn
 
 MONDAY_10 = to_utc(datetime(2026, 11, 30, 10, 0))  # office open (Helsinki time)
 MONDAY_19 = to_utc(datetime(2026, 11, 30, 19, 0))  # office closed
 
 
-def gather_ok(turn) -> None:  # type: ignore[no-untyped-def]
+def gather_ok(turn: Turn) -> None:
     """The turn waits for the caller (no hang-up) at least 6 seconds, and silence is handled."""
     assert turn.status == 200
     assert not turn.hangs_up
     g = turn.gather
     assert g is not None, turn.body
-    assert int(g.get("timeout")) >= 6
-    assert "dtmf" in g.get("input")
+    assert int(g.get("timeout", "0")) >= 6
+    assert "dtmf" in g.get("input", "")
     assert turn.verbs()[-1] == "Redirect"
 
 
 @pytest.fixture
-def known(db):  # type: ignore[no-untyped-def]
+def known(db: DbSession) -> None:
     f.caller(db, "+358912345678", language="fi", name="Aino")
     db.commit()
 
 
 @pytest.fixture
-def week(db):  # type: ignore[no-untyped-def]
+def week(db: DbSession) -> None:
     """Three phone events, one Helsinki event, one Turku event."""
     prov = f.provider(db, "Tampereen Teatteri")
     f.session(db, f.event(db, title="Runotuokio", prov=prov, code="101"), starts_in=timedelta(hours=5))
@@ -48,41 +54,44 @@ def week(db):  # type: ignore[no-untyped-def]
     db.commit()
 
 
-def test_first_call_chooses_language_and_it_is_remembered(phone, make_phone, db):
+def test_first_call_chooses_language_and_it_is_remembered(phone: Phone, make_phone: MakePhone,
+                                                          db: DbSession) -> None:
     t = phone.call()
     gather_ok(t)
     assert "Suomeksi, paina 1" in t.text and "tryck 2" in t.text and "press 3" in t.text
     t = phone.press("2")
     gather_ok(t)
     assert t.text.startswith("Välkommen")
-    assert t.gather.get("language") == "sv-SE"
+    assert gather_of(t).get("language") == "sv-SE"
     caller = db.scalars(select(Caller)).one()
     assert caller.language == "sv"
     again = make_phone("+358912345678").call()
     assert "Huvudmeny" in again.text and "tryck 2" not in again.text.split("Huvudmeny")[0]
 
 
-def test_landline_area_code_suggests_home_city(make_phone, db):
+def test_landline_area_code_suggests_home_city(make_phone: MakePhone, db: DbSession) -> None:
     make_phone("+35814123456").call()
     make_phone("+358401234567").call()
     by_phone = {c.phone: c.city for c in db.scalars(select(Caller))}
-    assert by_phone["+35814123456"].slug == "jyvaskyla"
+    home = by_phone["+35814123456"]
+    assert home is not None and home.slug == "jyvaskyla"
     assert by_phone["+358401234567"] is None
 
 
-def test_known_caller_is_greeted_by_name_and_main_menu_is_final_shape(phone, known):
+def test_known_caller_is_greeted_by_name_and_main_menu_is_final_shape(phone: Phone, known: None) -> None:
     t = phone.call()
     gather_ok(t)
     assert t.text.startswith("Hei Aino")
     for sentence in ("ohjelman, paina 1", "esitykseen, paina 2", "ilmoittautumisesi, paina 3",
                      "koodin, paina 4", "painamalla 0"):
         assert sentence in t.text
-    assert t.gather.get("numDigits") == "1"
-    hints = t.gather.get("hints")
+    assert gather_of(t).get("numDigits") == "1"
+    hints = gather_of(t).get("hints", "")
     assert "ohjelma" in hints and "ilmoittaudu" not in hints
 
 
-def test_every_menu_has_at_most_four_choices_and_says_the_choice_before_the_key(app, db):
+def test_every_menu_has_at_most_four_choices_and_says_the_choice_before_the_key(app: Flask,
+                                                                                db: DbSession) -> None:
     from ivr_flows import prompts
 
     from ivr_flows.office_hours import OfficeHours
@@ -104,30 +113,32 @@ def test_every_menu_has_at_most_four_choices_and_says_the_choice_before_the_key(
                 assert prompts.words(lang, o.words)
 
 
-def test_menus_have_at_most_four_choices_through_the_webhooks(phone, known, week):
+def test_menus_have_at_most_four_choices_through_the_webhooks(phone: Phone, known: None, week: None) -> None:
     for turn in (phone.call(), phone.press("1")):
         keys = set(re.findall(r"paina (\d)", turn.text))
         assert keys <= {"0", "1", "2", "3", "4"}
         assert len(keys - {"0"}) <= 4
 
 
-def test_programme_walk_in_time_order_with_city_filter(phone, known, week):
+def test_programme_walk_in_time_order_with_city_filter(phone: Phone, known: None, week: None) -> None:
     phone.call()
     t = phone.press("1")
     gather_ok(t)
     assert "neljä tapahtumaa" in t.text  # three phone events + the caller's own city
     titles = []
     for _ in range(4):
-        titles.append(re.search(r"(Runotuokio|Laulamme yhdessä|Museokierros|Konsertti Helsingissä)",
-                                phone.last.text).group(1))
-        phone.press("3")
+        title = re.search(r"(Runotuokio|Laulamme yhdessä|Museokierros|Konsertti Helsingissä)", t.text)
+        assert title is not None, t.text
+        titles.append(title.group(1))
+        t = phone.press("3")
     assert titles == ["Runotuokio", "Laulamme yhdessä", "Museokierros", "Konsertti Helsingissä"]
-    assert "Ohjelma loppui" in phone.last.text
+    assert "Ohjelma loppui" in t.text
     assert "Turun tanssit" not in " ".join(titles)
-    gather_ok(phone.last)
+    gather_ok(t)
 
 
-def test_item_says_day_time_title_provider_how_and_length_in_words(phone, known, week):
+def test_item_says_day_time_title_provider_how_and_length_in_words(phone: Phone, known: None,
+                                                                   week: None) -> None:
     phone.call()
     t = phone.press("1")
     assert "Runotuokio" in t.text and "Tampereen Teatteri" in t.text
@@ -138,7 +149,7 @@ def test_item_says_day_time_title_provider_how_and_length_in_words(phone, known,
     assert "Kuullaksesi lisää, paina 1" in t.text
 
 
-def test_more_previous_and_star_repeat(phone, known, week):
+def test_more_previous_and_star_repeat(phone: Phone, known: None, week: None) -> None:
     phone.call()
     first = phone.press("1")
     t = phone.press("4")
@@ -152,7 +163,7 @@ def test_more_previous_and_star_repeat(phone, known, week):
     assert back.said == first.said[1:]  # the same item, without the count
 
 
-def test_speech_works_like_keys(phone, known, week):
+def test_speech_works_like_keys(phone: Phone, known: None, week: None) -> None:
     phone.call()
     t = phone.say("ohjelma kiitos")
     assert "neljä tapahtumaa" in t.text
@@ -162,7 +173,7 @@ def test_speech_works_like_keys(phone, known, week):
     assert "Laulamme yhdessä" in t.text
 
 
-def test_silence_reprompts_simpler_then_helps_and_never_hangs_up(phone, known):
+def test_silence_reprompts_simpler_then_helps_and_never_hangs_up(phone: Phone, known: None) -> None:
     full = phone.call()
     first = phone.silence()
     gather_ok(first)
@@ -176,7 +187,7 @@ def test_silence_reprompts_simpler_then_helps_and_never_hangs_up(phone, known):
     assert len(full.text) > len("Päävalikko.")
 
 
-def test_counters_reset_on_a_new_menu(phone, known, week):
+def test_counters_reset_on_a_new_menu(phone: Phone, known: None, week: None) -> None:
     phone.call()
     phone.silence()
     t = phone.press("1")
@@ -185,7 +196,7 @@ def test_counters_reset_on_a_new_menu(phone, known, week):
     assert "Lisää 1, ilmoittaudu 2" in t.text
 
 
-def test_bad_key_is_explained_twice_then_help(phone, known):
+def test_bad_key_is_explained_twice_then_help(phone: Phone, known: None) -> None:
     phone.call()
     t = phone.press("7")
     gather_ok(t)
@@ -195,11 +206,11 @@ def test_bad_key_is_explained_twice_then_help(phone, known):
     gather_ok(t)
 
 
-def test_event_code_known_unknown_and_spoken(phone, known, week):
+def test_event_code_known_unknown_and_spoken(phone: Phone, known: None, week: None) -> None:
     phone.call()
     t = phone.press("4")
     gather_ok(t)
-    assert t.gather.get("finishOnKey") == "#" and t.gather.get("numDigits") is None
+    assert gather_of(t).get("finishOnKey") == "#" and gather_of(t).get("numDigits") is None
     t = phone.press("999")
     gather_ok(t)
     assert "Koodilla yhdeksän, yhdeksän, yhdeksän ei löytynyt" in t.text
@@ -213,14 +224,14 @@ def test_event_code_known_unknown_and_spoken(phone, known, week):
     assert "Museokierros" in t.text
 
 
-def test_empty_programme_is_said_gracefully(phone, known):
+def test_empty_programme_is_said_gracefully(phone: Phone, known: None) -> None:
     phone.call()
     t = phone.press("1")
     gather_ok(t)
     assert "Tällä viikolla ei ole ohjelmaa" in t.text and "Päävalikko" in t.text
 
 
-def test_cancelled_session_is_announced_as_cancelled(phone, known, db):
+def test_cancelled_session_is_announced_as_cancelled(phone: Phone, known: None, db: DbSession) -> None:
     s = f.session(db, f.event(db, title="Peruttu konsertti"), starts_in=timedelta(hours=3),
                   status=SessionStatus.CANCELLED)
     db.commit()
@@ -230,7 +241,8 @@ def test_cancelled_session_is_announced_as_cancelled(phone, known, db):
     assert s.id
 
 
-def test_person_in_office_hours_transfers_then_returns(phone, known, monkeypatch):
+def test_person_in_office_hours_transfers_then_returns(phone: Phone, known: None,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("voice.calls.utcnow", lambda: MONDAY_10)
     phone.call()
     t = phone.press("0")
@@ -244,7 +256,8 @@ def test_person_in_office_hours_transfers_then_returns(phone, known, monkeypatch
     assert "Soitamme sinulle takaisin" in t.text
 
 
-def test_person_outside_office_hours_says_hours_and_calls_back(phone, known, db, monkeypatch):
+def test_person_outside_office_hours_says_hours_and_calls_back(phone: Phone, known: None, db: DbSession,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("voice.calls.utcnow", lambda: MONDAY_19)
     phone.call()
     phone.press("1")
@@ -254,7 +267,7 @@ def test_person_outside_office_hours_says_hours_and_calls_back(phone, known, db,
     assert db.scalar(select(func.count()).select_from(CallbackRequest)) == 1
 
 
-def test_unsigned_or_badly_signed_requests_get_403(phone, client, app):
+def test_unsigned_or_badly_signed_requests_get_403(phone: Phone, client: FlaskClient, app: Flask) -> None:
     phone.sign = False
     assert phone.call().status == 403
     phone.sign = True
@@ -266,7 +279,7 @@ def test_unsigned_or_badly_signed_requests_get_403(phone, client, app):
     assert phone.call().status == 200
 
 
-def test_signature_checked_against_forwarded_host(app, client):
+def test_signature_checked_against_forwarded_host(app: Flask, client: FlaskClient) -> None:
     from twilio.request_validator import RequestValidator
 
     app.config["PUBLIC_BASE_URL"] = ""
@@ -278,10 +291,11 @@ def test_signature_checked_against_forwarded_host(app, client):
     assert resp.status_code == 200
 
 
-def test_an_exception_in_a_flow_becomes_a_spoken_apology(phone, known, monkeypatch):
+def test_an_exception_in_a_flow_becomes_a_spoken_apology(phone: Phone, known: None,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     phone.call()
 
-    def boom(self, ctx):  # type: ignore[no-untyped-def]
+    def boom(self: object, ctx: object) -> NoReturn:
         raise RuntimeError("database on fire")
 
     monkeypatch.setattr(type(engine.get_node("programme")), "enter", boom)
@@ -291,18 +305,18 @@ def test_an_exception_in_a_flow_becomes_a_spoken_apology(phone, known, monkeypat
     assert t.gather is not None and not t.hangs_up
     t = phone.press("1")  # back to the main menu
     assert t.verbs() == ["Redirect"]
-    t = phone.post(phone.timeout_action)
+    t = phone.silence()
     assert "Päävalikko" in t.text
 
 
-def test_fallback_apologises_and_offers_a_person(phone):
+def test_fallback_apologises_and_offers_a_person(phone: Phone) -> None:
     t = phone.post("/voice/fallback")
     assert "häiriö" in t.text and t.gather is not None
     t = phone.press("0")
     assert t.dial is not None
 
 
-def test_status_callback_closes_the_call_log_and_logs_menus(phone, known, db):
+def test_status_callback_closes_the_call_log_and_logs_menus(phone: Phone, known: None, db: DbSession) -> None:
     phone.call()
     phone.press("1")
     phone.hang_up(duration=42)
@@ -312,7 +326,7 @@ def test_status_callback_closes_the_call_log_and_logs_menus(phone, known, db):
     assert {"main_menu", "programme"} <= nodes
 
 
-def test_no_phone_number_in_call_log_state(phone, known, db):
+def test_no_phone_number_in_call_log_state(phone: Phone, known: None, db: DbSession) -> None:
     phone.call()
     phone.press("1")
     call = db.scalars(select(CallLog)).one()
@@ -320,7 +334,8 @@ def test_no_phone_number_in_call_log_state(phone, known, db):
 
 
 @pytest.mark.parametrize("lang,key,expect", [("sv", "2", "Huvudmeny"), ("en", "3", "Main menu")])
-def test_other_languages_walk_the_programme(make_phone, week, lang, key, expect):
+def test_other_languages_walk_the_programme(make_phone: MakePhone, week: None, lang: str, key: str,
+                                            expect: str) -> None:
     p = make_phone("+358501112233")
     p.call()
     t = p.press(key)
@@ -330,7 +345,8 @@ def test_other_languages_walk_the_programme(make_phone, week, lang, key, expect)
     assert not re.search(r"\d", t.said[1])
 
 
-def test_recording_under_way_is_announced_as_on_now_with_its_window(phone, known, db):
+def test_recording_under_way_is_announced_as_on_now_with_its_window(phone: Phone, known: None,
+                                                                    db: DbSession) -> None:
     from catalogue.models import SessionKind
 
     f.session(db, f.event(db, title="Äänikirjahetki"), starts_in=timedelta(days=-1),

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import Flask
+from sqlalchemy.orm import Session as DbSession
 from werkzeug.security import check_password_hash
 
 from catalogue.models import Provider
@@ -10,7 +12,7 @@ from catalogue.timeutil import utcnow
 from tests import factories as f
 
 
-def test_set_pin_hashes_it_and_lifts_a_lock(app, db):
+def test_set_pin_hashes_it_and_lifts_a_lock(app: Flask, db: DbSession) -> None:
     p = f.provider(db, "Oulun kaupunginkirjasto")
     p.pin_failures, p.pin_locked_until = 5, utcnow() + timedelta(minutes=10)
     db.commit()
@@ -22,7 +24,7 @@ def test_set_pin_hashes_it_and_lifts_a_lock(app, db):
     out = runner.invoke(args=["providers", "set-pin", str(p.id), "--pin", "97531"])
     assert out.exit_code == 0, out.output
     db.expire_all()
-    stored = db.get(Provider, p.id)
+    stored = db.get_one(Provider, p.id)
     assert stored.pin_hash and "97531" not in stored.pin_hash
     assert check_password_hash(stored.pin_hash, "97531")
     assert stored.pin_failures == 0 and stored.pin_locked_until is None

@@ -26,7 +26,7 @@ def fields(value: Any) -> set[str]:
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
-def test_every_prompt_exists_in_every_language_with_the_same_placeholders(lang):
+def test_every_prompt_exists_in_every_language_with_the_same_placeholders(lang: str) -> None:
     fi, other = flat(prompts.catalogue("fi")), flat(prompts.catalogue(lang))
     assert set(fi) == set(other), set(fi) ^ set(other)
     for key, value in fi.items():
@@ -36,7 +36,7 @@ def test_every_prompt_exists_in_every_language_with_the_same_placeholders(lang):
 
 @pytest.mark.parametrize("lang,forbidden", [("fi", r"\bliit(y|ty)"), ("sv", r"\bgå med\b"),
                                             ("en", r"\bjoin")])
-def test_take_part_never_join(lang, forbidden):
+def test_take_part_never_join(lang: str, forbidden: str) -> None:
     text = " ".join(str(v) for k, v in flat(prompts.catalogue(lang)).items())
     assert not re.search(forbidden, text, re.IGNORECASE)
 

@@ -2,48 +2,51 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session as DbSession
 
 from catalogue import registration as service
 from catalogue.models import Caller, Registration, RegistrationStatus, Session, SessionKind, SessionStatus
 from catalogue.timeutil import utcnow
 from ivr_flows import speak
 from tests import factories as f
+from tests.phone import MakePhone, Phone, gather_of
+from voice.simulator import Turn
 
 AINO = "+358912345678"
 
 
-def waits(turn) -> None:  # type: ignore[no-untyped-def]
+def waits(turn: Turn) -> None:
     """The caller is never hung up on: the turn waits for keys, and silence is handled."""
     assert turn.status == 200, turn.body
     assert not turn.hangs_up
-    assert turn.gather is not None, turn.body
-    assert int(turn.gather.get("timeout")) >= 6
+    assert int(gather_of(turn).get("timeout", "0")) >= 6
     assert turn.verbs()[-1] == "Redirect"
 
 
-def registrations(db) -> list[Registration]:  # type: ignore[no-untyped-def]
+def registrations(db: DbSession) -> list[Registration]:
     db.rollback()
     db.expire_all()
     return list(db.scalars(select(Registration).order_by(Registration.id)))
 
 
-def n_callers(db) -> int:  # type: ignore[no-untyped-def]
+def n_callers(db: DbSession) -> int:
     db.rollback()
     return db.scalar(select(func.count()).select_from(Caller)) or 0
 
 
 @pytest.fixture
-def aino(db) -> Caller:  # type: ignore[no-untyped-def]
+def aino(db: DbSession) -> Caller:
     c = f.caller(db, AINO, language="fi", name="Aino")
     db.commit()
     return c
 
 
-def make_session(db, *, code: str = "101", title: str = "Runotuokio", capacity: int | None = 10,  # type: ignore[no-untyped-def]
-                 city_slug: str | None = None, **fields) -> Session:
+def make_session(db: DbSession, *, code: str = "101", title: str = "Runotuokio", capacity: int | None = 10,
+                 city_slug: str | None = None, **fields: Any) -> Session:
     extra = {k: fields.pop(k) for k in ("venue", "address") if k in fields}
     ev = f.event(db, title=title, code=code, city_slug=city_slug, **extra)
     s = f.session(db, ev, capacity=capacity, starts_in=fields.pop("starts_in", timedelta(days=1)),
@@ -54,7 +57,7 @@ def make_session(db, *, code: str = "101", title: str = "Runotuokio", capacity: 
     return s
 
 
-def fill(db, s: Session, n: int, start: int = 0) -> list[Caller]:  # type: ignore[no-untyped-def]
+def fill(db: DbSession, s: Session, n: int, start: int = 0) -> list[Caller]:
     people = [f.caller(db, f"+3584020{start + i:05d}", city_slug=None) for i in range(n)]
     db.commit()
     for p in people:
@@ -62,21 +65,21 @@ def fill(db, s: Session, n: int, start: int = 0) -> list[Caller]:  # type: ignor
     return people
 
 
-def to_item(phone, code: str = "101"):  # type: ignore[no-untyped-def]
+def to_item(phone: Phone, code: str = "101") -> Turn:
     """Call, press 4, type the event code: the programme item."""
     phone.call()
     phone.press("4")
     return phone.press(f"{code}#")
 
 
-def to_readback(phone, code: str = "101"):  # type: ignore[no-untyped-def]
+def to_readback(phone: Phone, code: str = "101") -> Turn:
     to_item(phone, code)
     return phone.press("2")
 
 
 # ---- register -----------------------------------------------------------------------------
 
-def test_read_back_then_confirm_says_what_happens_next(phone, aino, db):
+def test_read_back_then_confirm_says_what_happens_next(phone: Phone, aino: Caller, db: DbSession) -> None:
     s = make_session(db)
     t = to_readback(phone)
     waits(t)
@@ -94,12 +97,12 @@ def test_read_back_then_confirm_says_what_happens_next(phone, aino, db):
     assert "Tapahtuman koodi on yksi, nolla, yksi" in t.text
     (r,) = registrations(db)
     assert (r.caller_id, r.status, r.registered_by_caller_id) == (aino.id, RegistrationStatus.CONFIRMED, None)
-    assert db.get(Session, s.id).confirmed_count == 1
+    assert db.get_one(Session, s.id).confirmed_count == 1
     # star repeats the confirmation
     assert "Olet ilmoittautunut" in phone.press("*").text
 
 
-def test_register_by_speech(phone, aino, db):
+def test_register_by_speech(phone: Phone, aino: Caller, db: DbSession) -> None:
     make_session(db)
     to_item(phone)
     t = phone.say("ilmoittaudu")
@@ -109,7 +112,7 @@ def test_register_by_speech(phone, aino, db):
     assert len(registrations(db)) == 1
 
 
-def test_in_person_confirmation_gives_place_and_address(phone, aino, db):
+def test_in_person_confirmation_gives_place_and_address(phone: Phone, aino: Caller, db: DbSession) -> None:
     make_session(db, code="104", title="Konsertti", city_slug="helsinki", venue="Musiikkitalo",
                  address="Mannerheimintie 13")
     t = to_readback(phone, "104")
@@ -120,7 +123,8 @@ def test_in_person_confirmation_gives_place_and_address(phone, aino, db):
     assert "Soitamme" not in t.text
 
 
-def test_wrong_keys_and_silence_on_the_read_back_never_register_nor_hang_up(phone, aino, db):
+def test_wrong_keys_and_silence_on_the_read_back_never_register_nor_hang_up(phone: Phone, aino: Caller,
+                                                                            db: DbSession) -> None:
     make_session(db)
     to_readback(phone)
     t = phone.press("7")
@@ -137,7 +141,7 @@ def test_wrong_keys_and_silence_on_the_read_back_never_register_nor_hang_up(phon
     assert len(registrations(db)) == 1
 
 
-def test_back_returns_to_the_item_without_registering(phone, aino, db):
+def test_back_returns_to_the_item_without_registering(phone: Phone, aino: Caller, db: DbSession) -> None:
     make_session(db)
     to_readback(phone)
     t = phone.press("2")
@@ -146,7 +150,8 @@ def test_back_returns_to_the_item_without_registering(phone, aino, db):
     assert registrations(db) == []
 
 
-def test_full_session_offers_the_waiting_list_with_position(phone, aino, db):
+def test_full_session_offers_the_waiting_list_with_position(phone: Phone, aino: Caller,
+                                                            db: DbSession) -> None:
     s = make_session(db, capacity=2)
     fill(db, s, 3)  # two places taken, one already waiting
     t = to_readback(phone)
@@ -157,19 +162,20 @@ def test_full_session_offers_the_waiting_list_with_position(phone, aino, db):
     assert "olet varasijalla" in t.text and "Olet varasijalla numero kaksi" in t.text
     mine = [r for r in registrations(db) if r.caller_id == aino.id]
     assert [r.status for r in mine] == [RegistrationStatus.WAITING]
-    assert db.get(Session, s.id).confirmed_count == 2
+    assert db.get_one(Session, s.id).confirmed_count == 2
 
 
-def test_place_taken_between_read_back_and_confirm_gives_waiting_list(phone, aino, db):
+def test_place_taken_between_read_back_and_confirm_gives_waiting_list(phone: Phone, aino: Caller,
+                                                                      db: DbSession) -> None:
     s = make_session(db, capacity=1)
     to_readback(phone)
     fill(db, s, 1)  # someone else took the last place meanwhile
     t = phone.press("1")
     assert "Olet varasijalla numero yksi" in t.text
-    assert db.get(Session, s.id).confirmed_count == 1
+    assert db.get_one(Session, s.id).confirmed_count == 1
 
 
-def test_closed_window(phone, aino, db):
+def test_closed_window(phone: Phone, aino: Caller, db: DbSession) -> None:
     make_session(db, registration_closes_at=utcnow() - timedelta(minutes=5))
     t = to_readback(phone)
     waits(t)
@@ -178,7 +184,7 @@ def test_closed_window(phone, aino, db):
     assert registrations(db) == []
 
 
-def test_window_not_open_yet_says_when_it_opens(phone, aino, db):
+def test_window_not_open_yet_says_when_it_opens(phone: Phone, aino: Caller, db: DbSession) -> None:
     opens = utcnow().replace(second=0, microsecond=0) + timedelta(hours=5)
     make_session(db, registration_opens_at=opens, starts_in=timedelta(days=2))
     t = to_readback(phone)
@@ -188,7 +194,7 @@ def test_window_not_open_yet_says_when_it_opens(phone, aino, db):
     assert registrations(db) == []
 
 
-def test_cancelled_session_cannot_be_registered_for(phone, aino, db):
+def test_cancelled_session_cannot_be_registered_for(phone: Phone, aino: Caller, db: DbSession) -> None:
     make_session(db, status=SessionStatus.CANCELLED)
     t = to_readback(phone)
     waits(t)
@@ -196,7 +202,8 @@ def test_cancelled_session_cannot_be_registered_for(phone, aino, db):
     assert registrations(db) == []
 
 
-def test_already_registered_hears_so_and_nothing_is_doubled(phone, make_phone, aino, db):
+def test_already_registered_hears_so_and_nothing_is_doubled(phone: Phone, make_phone: MakePhone, aino: Caller,
+                                                            db: DbSession) -> None:
     s = make_session(db, capacity=1)
     service.register(db, s.id, aino, now=utcnow())
     t = to_readback(phone)
@@ -213,7 +220,7 @@ def test_already_registered_hears_so_and_nothing_is_doubled(phone, make_phone, a
     assert len(registrations(db)) == 2
 
 
-def test_recording_needs_no_registration(phone, aino, db):
+def test_recording_needs_no_registration(phone: Phone, aino: Caller, db: DbSession) -> None:
     make_session(db, kind=SessionKind.RECORDING, capacity=None, starts_in=timedelta(hours=-1),
                  minutes=7 * 24 * 60)
     t = to_readback(phone)
@@ -222,7 +229,7 @@ def test_recording_needs_no_registration(phone, aino, db):
     assert registrations(db) == []
 
 
-def test_hang_up_before_confirming_leaves_nothing(phone, aino, db):
+def test_hang_up_before_confirming_leaves_nothing(phone: Phone, aino: Caller, db: DbSession) -> None:
     make_session(db)
     to_readback(phone)
     phone.press("3")
@@ -233,7 +240,7 @@ def test_hang_up_before_confirming_leaves_nothing(phone, aino, db):
     assert n_callers(db) == before  # the typed person was not created either
 
 
-def test_after_registering_next_event_and_main_menu(phone, aino, db):
+def test_after_registering_next_event_and_main_menu(phone: Phone, aino: Caller, db: DbSession) -> None:
     make_session(db, code="101", title="Runotuokio", starts_in=timedelta(hours=5))
     make_session(db, code="102", title="Laulamme", starts_in=timedelta(days=1))
     phone.call()
@@ -249,7 +256,7 @@ def test_after_registering_next_event_and_main_menu(phone, aino, db):
     assert "Päävalikko" in t.text
 
 
-def test_swedish_and_english_callers(make_phone, db):
+def test_swedish_and_english_callers(make_phone: MakePhone, db: DbSession) -> None:
     make_session(db)
     f.caller(db, "+358401234567", language="sv")
     f.caller(db, "+358501112233", language="en")
@@ -270,13 +277,14 @@ def test_swedish_and_english_callers(make_phone, db):
 
 # ---- someone else, withheld numbers -------------------------------------------------------
 
-def test_someone_else_is_registered_under_their_own_number(phone, make_phone, aino, db):
+def test_someone_else_is_registered_under_their_own_number(phone: Phone, make_phone: MakePhone, aino: Caller,
+                                                           db: DbSession) -> None:
     s = make_session(db)
     to_readback(phone)
     t = phone.press("3")
     waits(t)
     assert "Näppäile ilmoitettavan henkilön puhelinnumero" in t.text
-    assert t.gather.get("finishOnKey") == "#"
+    assert gather_of(t).get("finishOnKey") == "#"
     t = phone.press("0401234567#")
     assert "Näppäilit numeron: nolla, neljä, nolla, yksi, kaksi, kolme, neljä, viisi, kuusi, seitsemän" in t.text
     assert "Jos numero on oikein, paina 1" in t.text and "uudelleen, paina 2" in t.text
@@ -288,9 +296,9 @@ def test_someone_else_is_registered_under_their_own_number(phone, make_phone, ai
     waits(t)
     assert "Henkilö on ilmoitettu" in t.text and "Soitamme hänelle" in t.text
     (r,) = registrations(db)
-    mother = db.scalar(select(Caller).where(Caller.phone == "+358401234567"))
+    mother = db.scalars(select(Caller).where(Caller.phone == "+358401234567")).one()
     assert r.caller_id == mother.id and r.registered_by_caller_id == aino.id
-    assert db.get(Session, s.id).confirmed_count == 1
+    assert db.get_one(Session, s.id).confirmed_count == 1
     # she hears it under "my registrations" when calling from that number
     mum = make_phone("+358401234567")
     mum.call()
@@ -299,7 +307,8 @@ def test_someone_else_is_registered_under_their_own_number(phone, make_phone, ai
     assert "Sinulla on yksi tuleva ilmoittautuminen" in t.text and "Runotuokio" in t.text
 
 
-def test_someone_else_invalid_number_is_explained_and_asked_again(phone, aino, db):
+def test_someone_else_invalid_number_is_explained_and_asked_again(phone: Phone, aino: Caller,
+                                                                  db: DbSession) -> None:
     make_session(db)
     to_readback(phone)
     phone.press("3")
@@ -307,7 +316,7 @@ def test_someone_else_invalid_number_is_explained_and_asked_again(phone, aino, d
     waits(t)
     assert "yksi, kaksi, kolme, neljä, viisi" in t.text
     assert "Tämä ei ole puhelinnumero, jota voimme käyttää" in t.text
-    assert t.gather.get("finishOnKey") == "#"
+    assert gather_of(t).get("finishOnKey") == "#"
     t = phone.press("#")  # nothing typed
     waits(t)
     assert "nollalla tavoitat henkilön" in t.text  # second failure in the node
@@ -320,10 +329,10 @@ def test_someone_else_invalid_number_is_explained_and_asked_again(phone, aino, d
     phone.press("1")
     phone.press("1")
     (r,) = registrations(db)
-    assert db.get(Caller, r.caller_id).phone == "+358501112233"
+    assert db.get_one(Caller, r.caller_id).phone == "+358501112233"
 
 
-def test_someone_else_already_registered(phone, aino, db):
+def test_someone_else_already_registered(phone: Phone, aino: Caller, db: DbSession) -> None:
     s = make_session(db)
     mother = f.caller(db, "+358401234567")
     db.commit()
@@ -336,7 +345,7 @@ def test_someone_else_already_registered(phone, aino, db):
     assert len(registrations(db)) == 1
 
 
-def test_withheld_number_can_type_own_number(make_phone, db):
+def test_withheld_number_can_type_own_number(make_phone: MakePhone, db: DbSession) -> None:
     make_session(db)
     hidden = make_phone("anonymous")
     hidden.call()
@@ -355,11 +364,11 @@ def test_withheld_number_can_type_own_number(make_phone, db):
     t = hidden.press("1")
     assert "Olet ilmoittautunut" in t.text and "Soitamme sinulle" in t.text
     (r,) = registrations(db)
-    assert db.get(Caller, r.caller_id).phone == "+358401234567"
+    assert db.get_one(Caller, r.caller_id).phone == "+358401234567"
     assert r.registered_by_caller_id is None
 
 
-def test_withheld_number_is_offered_a_person(make_phone, db):
+def test_withheld_number_is_offered_a_person(make_phone: MakePhone, db: DbSession) -> None:
     make_session(db)
     hidden = make_phone("anonymous")
     hidden.call()
@@ -372,7 +381,7 @@ def test_withheld_number_is_offered_a_person(make_phone, db):
     assert registrations(db) == []
 
 
-def test_withheld_number_my_registrations(make_phone, db):
+def test_withheld_number_my_registrations(make_phone: MakePhone, db: DbSession) -> None:
     hidden = make_phone("anonymous")
     hidden.call()
     hidden.press("1")
@@ -383,7 +392,7 @@ def test_withheld_number_my_registrations(make_phone, db):
 
 # ---- my registrations ---------------------------------------------------------------------
 
-def test_my_registrations_none_offers_the_programme(phone, aino, db):
+def test_my_registrations_none_offers_the_programme(phone: Phone, aino: Caller, db: DbSession) -> None:
     make_session(db)
     phone.call()
     t = phone.press("3")
@@ -394,7 +403,7 @@ def test_my_registrations_none_offers_the_programme(phone, aino, db):
     assert "Runotuokio" in t.text
 
 
-def test_my_registrations_one_at_a_time(phone, aino, db):
+def test_my_registrations_one_at_a_time(phone: Phone, aino: Caller, db: DbSession) -> None:
     first = make_session(db, code="101", title="Runotuokio", starts_in=timedelta(days=1))
     full = make_session(db, code="102", title="Laulamme", capacity=1, starts_in=timedelta(days=2))
     fill(db, full, 1)
@@ -414,7 +423,8 @@ def test_my_registrations_one_at_a_time(phone, aino, db):
     assert "Siinä olivat kaikki ilmoittautumisesi" in t.text and "Päävalikko" in t.text
 
 
-def test_cancel_reads_back_can_keep_and_promotes_the_first_waiting(phone, aino, db):
+def test_cancel_reads_back_can_keep_and_promotes_the_first_waiting(phone: Phone, aino: Caller,
+                                                                   db: DbSession) -> None:
     s = make_session(db, capacity=1)
     service.register(db, s.id, aino, now=utcnow())
     eino, helmi = fill(db, s, 2)
@@ -440,10 +450,10 @@ def test_cancel_reads_back_can_keep_and_promotes_the_first_waiting(phone, aino, 
     assert by_caller[eino.id].status == RegistrationStatus.CONFIRMED
     assert by_caller[eino.id].notify_pending == "promoted"
     assert by_caller[helmi.id].status == RegistrationStatus.WAITING
-    assert db.get(Session, s.id).confirmed_count == 1
+    assert db.get_one(Session, s.id).confirmed_count == 1
 
 
-def test_leave_waiting_list_by_speech(phone, aino, db):
+def test_leave_waiting_list_by_speech(phone: Phone, aino: Caller, db: DbSession) -> None:
     s = make_session(db, capacity=1)
     fill(db, s, 1)
     service.register(db, s.id, aino, now=utcnow())
@@ -457,10 +467,10 @@ def test_leave_waiting_list_by_speech(phone, aino, db):
     assert mine[0].status == RegistrationStatus.CANCELLED
 
 
-def test_cancelled_session_is_told_in_my_registrations(phone, aino, db):
+def test_cancelled_session_is_told_in_my_registrations(phone: Phone, aino: Caller, db: DbSession) -> None:
     s = make_session(db)
     service.register(db, s.id, aino, now=utcnow())
-    db.get(Session, s.id).status = SessionStatus.CANCELLED
+    db.get_one(Session, s.id).status = SessionStatus.CANCELLED
     db.commit()
     phone.call()
     t = phone.press("3")

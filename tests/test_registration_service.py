@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session as DbSession
 
 from catalogue import registration as reg
 from catalogue.demo import load_demo
 from catalogue.demo_registrations import load_demo_registrations
-from catalogue.models import (Caller, CallLog, Event, Registration, RegistrationStatus, Session,
-                              SessionStatus)
+from catalogue.models import Caller, CallLog, Event, Registration, RegistrationStatus, Session, SessionStatus
 from catalogue.privacy import purge
 from catalogue.timeutil import utcnow
 from tests import factories as f
@@ -20,17 +21,17 @@ Kind = reg.Kind
 
 
 @pytest.fixture
-def now():  # type: ignore[no-untyped-def]
+def now() -> datetime:
     return utcnow().replace(microsecond=0)
 
 
-def people(db, n: int, start: int = 0) -> list[Caller]:  # type: ignore[no-untyped-def]
+def people(db: DbSession, n: int, start: int = 0) -> list[Caller]:
     found = [f.caller(db, f"+3584010{start + i:05d}", city_slug=None) for i in range(n)]
     db.commit()
     return found
 
 
-def phone_session(db, now, capacity: int | None = 2, **fields) -> Session:  # type: ignore[no-untyped-def]
+def phone_session(db: DbSession, now: datetime, capacity: int | None = 2, **fields: object) -> Session:
     s = f.session(db, f.event(db, title="Runopiiri"), capacity=capacity, now=now)
     for k, v in fields.items():
         setattr(s, k, v)
@@ -38,18 +39,18 @@ def phone_session(db, now, capacity: int | None = 2, **fields) -> Session:  # ty
     return s
 
 
-def rows(db, session_id: int) -> list[Registration]:  # type: ignore[no-untyped-def]
+def rows(db: DbSession, session_id: int) -> list[Registration]:
     db.expire_all()
     return list(db.scalars(select(Registration).where(Registration.session_id == session_id)
                            .order_by(Registration.id)))
 
 
-def count(db, session_id: int) -> int:  # type: ignore[no-untyped-def]
+def count(db: DbSession, session_id: int) -> int:
     db.expire_all()
-    return db.get(Session, session_id).confirmed_count
+    return db.get_one(Session, session_id).confirmed_count
 
 
-def test_places_then_waiting_list_with_positions(db, now):
+def test_places_then_waiting_list_with_positions(db: DbSession, now: datetime) -> None:
     s = phone_session(db, now, capacity=2)
     a, b, c, d = people(db, 4)
     results = [reg.register(db, s.id, p, now=now) for p in (a, b, c, d)]
@@ -60,14 +61,14 @@ def test_places_then_waiting_list_with_positions(db, now):
         RegistrationStatus.WAITING] * 2
 
 
-def test_no_capacity_means_no_limit(db, now):
+def test_no_capacity_means_no_limit(db: DbSession, now: datetime) -> None:
     s = phone_session(db, now, capacity=None)
     for p in people(db, 5):
         assert reg.register(db, s.id, p, now=now).kind == Kind.CONFIRMED
     assert count(db, s.id) == 5
 
 
-def test_duplicate_is_refused_by_the_constraint_and_reported(db, now):
+def test_duplicate_is_refused_by_the_constraint_and_reported(db: DbSession, now: datetime) -> None:
     s = phone_session(db, now, capacity=1)
     a, b = people(db, 2)
     reg.register(db, s.id, a, now=now)
@@ -79,7 +80,7 @@ def test_duplicate_is_refused_by_the_constraint_and_reported(db, now):
     assert len(rows(db, s.id)) == 2 and count(db, s.id) == 1
 
 
-def test_full_without_waiting_list_writes_nothing(db, now):
+def test_full_without_waiting_list_writes_nothing(db: DbSession, now: datetime) -> None:
     s = phone_session(db, now, capacity=1)
     a, b = people(db, 2)
     reg.register(db, s.id, a, now=now)
@@ -88,7 +89,7 @@ def test_full_without_waiting_list_writes_nothing(db, now):
     assert len(rows(db, s.id)) == 1
 
 
-def test_window_not_open_closed_and_cancelled(db, now):
+def test_window_not_open_closed_and_cancelled(db: DbSession, now: datetime) -> None:
     (a,) = people(db, 1)
     later = phone_session(db, now, registration_opens_at=now + timedelta(hours=2))
     closed = phone_session(db, now, registration_closes_at=now - timedelta(minutes=1))
@@ -106,7 +107,7 @@ def test_window_not_open_closed_and_cancelled(db, now):
     assert reg.register(db, later.id, a, now=now + timedelta(hours=3)).kind == Kind.CONFIRMED
 
 
-def test_preview_writes_nothing_and_predicts(db, now):
+def test_preview_writes_nothing_and_predicts(db: DbSession, now: datetime) -> None:
     s = phone_session(db, now, capacity=1)
     a, b, c = people(db, 3)
     assert reg.preview(db, s.id, a, now=now).kind == Kind.CONFIRMED
@@ -120,10 +121,10 @@ def test_preview_writes_nothing_and_predicts(db, now):
     assert len(rows(db, s.id)) == 2
 
 
-def test_cancel_promotes_the_first_waiting_and_marks_it_to_be_told(db, now):
+def test_cancel_promotes_the_first_waiting_and_marks_it_to_be_told(db: DbSession, now: datetime) -> None:
     s = phone_session(db, now, capacity=1)
     a, b, c = people(db, 3)
-    first = reg.register(db, s.id, a, now=now).registration
+    first = f.registered(reg.register(db, s.id, a, now=now))
     reg.register(db, s.id, b, now=now + timedelta(seconds=1))
     reg.register(db, s.id, c, now=now + timedelta(seconds=2))
     done = reg.cancel(db, first.id, now=now)
@@ -140,33 +141,33 @@ def test_cancel_promotes_the_first_waiting_and_marks_it_to_be_told(db, now):
     assert reg.register(db, s.id, a, now=now).kind == Kind.WAITING
 
 
-def test_cancel_waiting_place_promotes_nobody(db, now):
+def test_cancel_waiting_place_promotes_nobody(db: DbSession, now: datetime) -> None:
     s = phone_session(db, now, capacity=1)
     a, b, c = people(db, 3)
     reg.register(db, s.id, a, now=now)
-    w1 = reg.register(db, s.id, b, now=now).registration
-    w2 = reg.register(db, s.id, c, now=now).registration
+    w1 = f.registered(reg.register(db, s.id, b, now=now))
+    w2 = f.registered(reg.register(db, s.id, c, now=now))
     done = reg.cancel(db, w1.id, now=now)
     assert done.was == RegistrationStatus.WAITING and done.promoted == []
     db.expire_all()
-    assert reg.waiting_position(db, db.get(Registration, w2.id)) == 1
+    assert reg.waiting_position(db, db.get_one(Registration, w2.id)) == 1
     assert count(db, s.id) == 1
 
 
-def test_cancel_without_waiting_list_frees_the_place(db, now):
+def test_cancel_without_waiting_list_frees_the_place(db: DbSession, now: datetime) -> None:
     s = phone_session(db, now, capacity=1)
     a, b = people(db, 2)
-    r = reg.register(db, s.id, a, now=now).registration
+    r = f.registered(reg.register(db, s.id, a, now=now))
     reg.cancel(db, r.id, now=now)
     assert count(db, s.id) == 0
     assert reg.register(db, s.id, b, now=now).kind == Kind.CONFIRMED
 
 
-def test_promote_after_staff_raise_capacity(db, now):
+def test_promote_after_staff_raise_capacity(db: DbSession, now: datetime) -> None:
     s = phone_session(db, now, capacity=1)
     for p in people(db, 4):
         reg.register(db, s.id, p, now=now)
-    db.get(Session, s.id).capacity = 3
+    db.get_one(Session, s.id).capacity = 3
     db.commit()
     promoted = reg.promote(db, s.id, now=now)
     assert len(promoted) == 2 and all(p.notify_pending == reg.PROMOTED for p in promoted)
@@ -175,18 +176,18 @@ def test_promote_after_staff_raise_capacity(db, now):
     assert statuses == [RegistrationStatus.CONFIRMED] * 3 + [RegistrationStatus.WAITING]
 
 
-def test_registered_by_someone_else_and_by_staff(db, now):
+def test_registered_by_someone_else_and_by_staff(db: DbSession, now: datetime) -> None:
     s = phone_session(db, now, capacity=5)
     relative, mother, friend = people(db, 3)
-    r1 = reg.register(db, s.id, mother, by_caller=relative, now=now).registration
-    r2 = reg.register(db, s.id, friend, by_staff=True, now=now).registration
-    r3 = reg.register(db, s.id, relative, by_caller=relative, now=now).registration
+    r1 = f.registered(reg.register(db, s.id, mother, by_caller=relative, now=now))
+    r2 = f.registered(reg.register(db, s.id, friend, by_staff=True, now=now))
+    r3 = f.registered(reg.register(db, s.id, relative, by_caller=relative, now=now))
     assert (r1.caller_id, r1.registered_by_caller_id, r1.registered_by_staff) == (mother.id, relative.id, False)
     assert r2.registered_by_staff is True and r2.registered_by_caller_id is None
     assert r3.registered_by_caller_id is None  # registering oneself is not "by someone else"
 
 
-def test_upcoming_for_lists_active_places_in_time_order(db, now):
+def test_upcoming_for_lists_active_places_in_time_order(db: DbSession, now: datetime) -> None:
     (a,) = people(db, 1)
     ev = f.event(db, title="Laulu")
     later = f.session(db, ev, starts_in=timedelta(days=3), now=now)
@@ -200,13 +201,15 @@ def test_upcoming_for_lists_active_places_in_time_order(db, now):
                         active_key=1))
     db.commit()
     cancel_me = reg.active_registration(db, gone.id, a.id)
+    assert cancel_me is not None
     reg.cancel(db, cancel_me.id, now=now)
-    db.get(Session, later.id).status = SessionStatus.CANCELLED  # staff cancelled it: still told
+    db.get_one(Session, later.id).status = SessionStatus.CANCELLED  # staff cancelled it: still told
     db.commit()
     assert [r.session_id for r in reg.upcoming_for(db, a, now)] == [sooner.id, later.id]
 
 
-def test_purge_anonymises_old_registrations_and_removes_callers_left_with_nothing(db, now, caplog):
+def test_purge_anonymises_old_registrations_and_removes_callers_left_with_nothing(
+        db: DbSession, now: datetime, caplog: pytest.LogCaptureFixture) -> None:
     old = phone_session(db, now)
     old.starts_at, old.ends_at = now - timedelta(days=40), now - timedelta(days=40, minutes=-60)
     recent = phone_session(db, now)
@@ -238,7 +241,7 @@ def test_purge_anonymises_old_registrations_and_removes_callers_left_with_nothin
     assert purge(db, now=now, days=30) == type(report)(0, 0)  # rerun: nothing left to do
 
 
-def test_purge_cli_command(app, db, now):
+def test_purge_cli_command(app: Flask, db: DbSession, now: datetime) -> None:
     s = phone_session(db, now)
     s.starts_at, s.ends_at = now - timedelta(days=10), now - timedelta(days=10, minutes=-60)
     (a,) = people(db, 1)
@@ -252,7 +255,8 @@ def test_purge_cli_command(app, db, now):
     assert "+358" not in out.output
 
 
-def test_demo_registrations_are_idempotent_and_fill_a_session_with_a_waiting_list(db, now):
+def test_demo_registrations_are_idempotent_and_fill_a_session_with_a_waiting_list(db: DbSession,
+                                                                                  now: datetime) -> None:
     load_demo(db, now)
     first = load_demo_registrations(db, now)
     db.commit()
@@ -262,8 +266,9 @@ def test_demo_registrations_are_idempotent_and_fill_a_session_with_a_waiting_lis
     full = db.scalars(select(Session).join(Session.event).where(Event.code == "107",
                                                                 Session.starts_at > now)
                       .order_by(Session.starts_at)).first()
+    assert full is not None
     listed = reg.list_for_session(db, full.id)
     assert full.confirmed_count == full.capacity == 3
     assert [r.status for r in listed].count(RegistrationStatus.WAITING) == 2
-    aino = db.scalar(select(Caller).where(Caller.phone == "+358912345678"))
+    aino = db.scalars(select(Caller).where(Caller.phone == "+358912345678")).one()
     assert len(reg.upcoming_for(db, aino, now)) >= 2

@@ -47,9 +47,9 @@ def test_nothing_is_sent_for_a_rolled_back_change(db: DbSession, heard: list[Any
     db.rollback()
     db.commit()
     assert heard == []
-    assert db.get(Session, s.id).status == SessionStatus.SCHEDULED
+    assert db.get_one(Session, s.id).status == SessionStatus.SCHEDULED
 
-    schedule.cancel_session(db, db.get(Session, s.id))
+    schedule.cancel_session(db, db.get_one(Session, s.id))
     db.commit()
     assert heard == [("programme-changed", {"event_ids": [s.event_id]})]
     db.commit()
@@ -96,7 +96,7 @@ def test_registration_and_descriptions_send_after_commit(db: DbSession, heard: l
     assert heard == [("registration-changed", {"session_id": s.id})]
     registration.register(db, s.id, caller, now=utcnow())  # already registered: nothing new
     assert len(heard) == 1
-    registration.cancel(db, result.registration.id, now=utcnow())
+    registration.cancel(db, f.registered(result).id, now=utcnow())
     assert heard[-1] == ("registration-changed", {"session_id": s.id})
 
     heard.clear()

@@ -11,10 +11,12 @@ import random
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.orm import Session as DbSession
 
 from ivr_flows import prompts
 from ivr_flows.reply import Gather, Record, Reply, Segment
 from tests import factories as f
+from tests.phone import Phone
 from voice import twiml
 
 NASTY = ["&", "<", ">", '"', "'", "&amp;", "]]>", "ä", "ö", "å", "Ä", "Ö", "Å", "é", "ü", "€",
@@ -137,13 +139,13 @@ def test_exact_bytes_of_a_typical_menu() -> None:
         '<Redirect method="POST">/voice/turn?event=timeout</Redirect></Response>')
 
 
-def test_real_calls_render_identically(phone, db, monkeypatch):  # type: ignore[no-untyped-def]
+def test_real_calls_render_identically(phone: Phone, db: DbSession, monkeypatch: pytest.MonkeyPatch) -> None:
     """Replies the flows really produce, through the webhooks, match the builder too."""
     import voice.views
 
     rendered: list[str] = []
 
-    def checked(reply, lang, audio, urls):  # type: ignore[no-untyped-def]
+    def checked(reply: Reply, lang: str, audio: twiml.AudioLookup | None, urls: twiml.Urls) -> str:
         fast = twiml.render(reply, lang, audio, urls)
         assert fast == str(twiml.render_builder(reply, lang, audio, urls))
         rendered.append(fast)

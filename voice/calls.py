@@ -41,7 +41,7 @@ def services() -> Services:
 
 
 def visit_buffer() -> VisitBuffer:
-    return current_app.extensions["lampio_visits"]  # type: ignore[no-any-return]
+    return current_app.extensions["lampio_visits"]
 
 
 def _caller(db: DbSession, form: Mapping[str, str], direction: str) -> Caller | None:

@@ -23,7 +23,7 @@ MAX_TOKEN = 1800  # characters; Twilio's URLs stay well below its limits
 
 
 def _private(state: dict[str, Any]) -> bool:
-    data = state.get("data") or {}
+    data: Any = state.get("data") or {}
     back = data.get("back") if isinstance(data.get("back"), dict) else {}
     return any(k in data or k in back for k in PRIVATE_DATA)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from typing import Callable
+from typing import Any, Callable
 
 from flask import Response, current_app, g, request, url_for
 from sqlalchemy.exc import OperationalError
@@ -28,7 +28,7 @@ class _Urls:
         self.token = token
 
     def turn(self, event: str | None = None) -> str:
-        args = {"event": event} if event else {}
+        args: dict[str, Any] = {"event": event} if event else {}
         if self.token:
             args["s"] = self.token
         return url_for("voice.turn", **args)
