@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,20 +35,50 @@ DEFAULTS: dict[str, Any] = {
     "VOSK_MODELS": "",  # "ko=/path/to/model,en=/path/to/other"
     "SCHEDULER": True,
     "DEMO_DATA": False,
+    "PROGRAMME_RECHECK_SECONDS": 1.0,  # how stale another process's programme change may be
+    "VISITS_FLUSH_SECONDS": 2.0,  # menu visits are written in batches at most this often
 }
 _BOOL = {"TWILIO_SKIP_SIGNATURE", "SCHEDULER", "DEMO_DATA", "GTTS_SLOW"}
 _INT = {"PORT", "TTS_COOLDOWN", "AUDIO_JOBS_INTERVAL"}
+_SECONDS = {"PROGRAMME_RECHECK_SECONDS", "VISITS_FLUSH_SECONDS"}
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+class SettingError(ValueError):
+    """A setting that cannot be used: the app stops at start with this one line."""
 
 
 def _from_env(name: str, default: Any) -> Any:
     raw = os.environ.get(name)
     if raw is None:
         return default
+    word = raw.strip().lower()
     if name in _BOOL:
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
-    if name in _INT:
-        return int(raw)
+        if word not in _TRUE | _FALSE:
+            raise SettingError(f"{name}: say on or off (1/0, true/false), not {raw!r}")
+        return word in _TRUE
+    try:
+        if name in _INT:
+            return int(word)
+        if name in _SECONDS:
+            value = float(word)
+            if not 0 <= value < 86400:
+                raise ValueError
+            return value
+    except ValueError:
+        kind = "a whole number" if name in _INT else "seconds (0 or more)"
+        raise SettingError(f"{name}: expected {kind}, not {raw!r}") from None
     return raw
+
+
+def _check(app: Flask) -> None:
+    """Settings read by parts of the app that would otherwise fail only on a call."""
+    from ivr_flows.office_hours import OfficeHours
+
+    try:
+        OfficeHours.parse(app.config["OFFICE_HOURS"])
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
 
 
 def _instance_secret(app: Flask, name: str) -> str:
@@ -70,6 +101,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["AUDIO_DIR"] = os.environ.get("AUDIO_DIR", str(Path(app.instance_path) / "audio"))
     if test_config:
         app.config.update(test_config)
+    _check(app)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(app, "secret_key")
     if not app.config["TWILIO_AUTH_TOKEN"]:
@@ -88,14 +120,39 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-@click.group(cls=FlaskGroup, create_app=create_app)
+def _app_for_cli() -> Flask:
+    try:
+        return create_app()
+    except SettingError as exc:
+        raise SystemExit(f"lampio: bad setting: {exc}") from None
+
+
+@click.group(cls=FlaskGroup, create_app=_app_for_cli)
 def cli() -> None:
     """Lämpiö Phone management commands."""
 
 
+@cli.command("serve")
+@click.option("--bind", default=None, help="host:port (default 127.0.0.1:$PORT)")
+@click.option("--workers", type=int, default=None, help="processes (default: 2 per core)")
+@click.option("--threads", type=int, default=8, show_default=True, help="threads per process")
+def serve(bind: str | None, workers: int | None, threads: int) -> None:
+    """The production server: gunicorn, gthread workers (a turn is short and mostly Python, so
+    a few processes with a few threads each use every core and keep slow clients cheap)."""
+    port = _from_env("PORT", DEFAULTS["PORT"])
+    args = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread",
+            "--workers", str(workers or 2 * (os.cpu_count() or 1)), "--threads", str(threads),
+            "--bind", bind or f"127.0.0.1:{port}", "--forwarded-allow-ips", "*",
+            "--access-logfile", "-", "app:create_app()"]
+    os.execv(sys.executable, args)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app({"DEMO_DATA": _from_env("DEMO_DATA", True)})
+    try:
+        app = create_app({"DEMO_DATA": _from_env("DEMO_DATA", True)})
+    except SettingError as exc:
+        raise SystemExit(f"lampio: bad setting: {exc}") from None
     from admin.users import banner_lines
     from catalogue.setup import prepare_database, startup_banner
 
