@@ -1,5 +1,7 @@
-"""Data flows one way (DESIGN §5): the catalogue imports nothing above it, and its models and
-rules load no web framework, so the call flows and jobs can use them without Flask."""
+"""Data flows one way (docs/architecture.md): a channel (voice/, admin/) → the flows (ivr_flows/)
+→ the catalogue. The catalogue imports nothing above it; the flows import no channel, no audio and
+no web framework; the audio service knows of the flows only their neutral reply types; no module
+outgrows 300 lines."""
 from __future__ import annotations
 
 import ast
@@ -15,10 +17,7 @@ def test_catalogue_and_flows_load_no_flask() -> None:
     modules = ["catalogue.models", "catalogue.registration", "catalogue.programme",
                "catalogue.callers", "catalogue.timeutil", "catalogue.signals",
                "catalogue.descriptions", "catalogue.schedule"]
-    # The flows are checked too once ivr_flows/provider_line.py no longer imports
-    # werkzeug.security (another change moves the PIN check into the catalogue).
-    if "werkzeug" not in (ROOT / "ivr_flows" / "provider_line.py").read_text():
-        modules.append("ivr_flows.engine")
+    modules.append("ivr_flows")  # the whole package: every node registered
     code = (f"import {', '.join(modules)}; import sys; "
             "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug')); "
             "assert not loaded, loaded")
@@ -67,3 +66,44 @@ def test_relative_imports_that_climb_out_are_caught() -> None:
     assert _imported_packages(source, ("catalogue",)) == {
         "admin", "voice", "catalogue", "<outside the project>"}
     assert _imported_packages("from ...audio import service\n", ("catalogue", "models")) == {"audio"}
+
+
+def _imports_of(folder: str) -> dict[str, set[str]]:
+    found = {}
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        package = path.relative_to(ROOT).parts[:-1]
+        found[str(path.relative_to(ROOT))] = _imported_packages(path.read_text(), package)
+    return found
+
+
+def test_flows_import_no_channel_and_no_audio() -> None:
+    offenders = {p: sorted(pk & {"voice", "admin", "audio", "flask", "werkzeug"})
+                 for p, pk in _imports_of("ivr_flows").items()}
+    assert {p: b for p, b in offenders.items() if b} == {}
+
+
+def _dotted_imports(source: str) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_audio_knows_of_the_flows_only_their_reply_types() -> None:
+    used = {name for path in (ROOT / "audio").rglob("*.py")
+            for name in _dotted_imports(path.read_text()) if name.split(".")[0] == "ivr_flows"}
+    assert used <= {"ivr_flows.reply"}, used
+    channels = {p: sorted(pk & {"voice", "admin"}) for p, pk in _imports_of("audio").items()}
+    assert {p: b for p, b in channels.items() if b} == {}
+
+
+def test_no_module_over_300_lines() -> None:
+    long = {str(p.relative_to(ROOT)): n for folder in ("catalogue", "ivr_flows", "voice", "admin",
+                                                        "audio", "bench")
+            for p in (ROOT / folder).rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > 300}
+    long.update({"app.py": n} if (n := len((ROOT / "app.py").read_text().splitlines())) > 300 else {})
+    assert long == {}
