@@ -1,9 +1,10 @@
 """Text-to-speech, the prompt cache, audio storage and conversion, recordings and transcripts.
 
 ``init_app`` puts an ``AudioService`` at ``app.extensions["lampio_audio"]`` (what the TwiML
-renderer asks for ``<Play>`` URLs), serves ``/audio/…``, adds ``lampio audio …`` and is what
-``voice/`` hands to the flows (approved descriptions for "hear more", the recording line's
-downloads) through their context.
+renderer asks for ``<Play>`` URLs), serves ``/audio/…``, adds ``lampio audio …``, starts the
+background worker with the first request and connects it to the catalogue's signals. ``voice/``
+hands the service to the flows (approved descriptions for "hear more", the recording line's
+downloads) through their context, and hands it the flows' sentences to render.
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Who commits: the admin commits once per request, in ``after_request`` (``_commit``), before the
 response leaves; views only add and flush. The voice webhooks commit inside the view
-(``voice.views._done``) before the TwiML is rendered, so that a failed commit becomes the spoken
+(``voice.views._finish``) before the TwiML is rendered, so that a failed commit becomes the spoken
 apology rather than a 500 from ``after_request`` (whose commit then finds nothing to do).
 The engine, ``Base`` and ``begin_write`` live in ``catalogue.database`` (no Flask) and are
 re-exported here for the code that imported them from this module.

@@ -49,36 +49,26 @@ def _speech_url(seg: Segment, audio: AudioLookup | None) -> str | None:
 
 # --- the string renderer -------------------------------------------------------------------------
 
+_TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTR_ESCAPES = _TEXT_ESCAPES + (('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;"))
+
+
+def _escape(text: str, escapes: tuple[tuple[str, str], ...]) -> str:
+    for char, ref in escapes:  # "&" first, as ElementTree does
+        if char in text:
+            text = text.replace(char, ref)
+    return text
+
+
 def _text(text: str) -> str:
     """Element text escaped as ElementTree's ``_escape_cdata`` does (quotes stay as they are)."""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    return text
+    return _escape(text, _TEXT_ESCAPES)
 
 
 def _attr(value: object) -> str:
     """An attribute value as the builder writes it: booleans lower case, then ElementTree's
     ``_escape_attrib`` (which also turns CR, LF and TAB into character references)."""
-    text = str(value).lower() if isinstance(value, bool) else str(value)
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if '"' in text:
-        text = text.replace('"', "&quot;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
-    if "\n" in text:
-        text = text.replace("\n", "&#10;")
-    if "\t" in text:
-        text = text.replace("\t", "&#09;")
-    return text
+    return _escape(str(value).lower() if isinstance(value, bool) else str(value), _ATTR_ESCAPES)
 
 
 def _element(out: list[str], name: str, attrs: tuple[tuple[str, object], ...],
