@@ -22,22 +22,30 @@ from .visits import VisitBuffer
 
 
 def settings() -> ivr_flows.Settings:
-    cfg = current_app.config
-    hours = current_app.extensions.get("lampio_office_hours")
-    if hours is None or hours.spec != cfg["OFFICE_HOURS"]:
-        hours = OfficeHours.parse(cfg["OFFICE_HOURS"])
-        current_app.extensions["lampio_office_hours"] = hours
-    return ivr_flows.Settings(staff_number=cfg.get("STAFF_PHONE_NUMBER") or None, office_hours=hours)
+    return _flow_world()[0]
 
 
 def services() -> Services:
     """What the flows get: the audio service's descriptions and recording storage, and this
     process's in-memory programme."""
-    svc = current_app.extensions.get("lampio_audio")
-    programme: ProgrammeCache = current_app.extensions["lampio_programme"]
-    if svc is None:
-        return Services(programme=programme)
-    return Services(describe=svc.describe, recordings=svc, programme=programme)
+    return _flow_world()[1]
+
+
+def _flow_world() -> tuple[ivr_flows.Settings, Services]:
+    """Built once per app (again only if a test changes the settings), not on every turn."""
+    ext, cfg = current_app.extensions, current_app.config
+    key = (cfg.get("STAFF_PHONE_NUMBER") or None, cfg["OFFICE_HOURS"])
+    cached = ext.get("lampio_flow_world")
+    if cached is None or cached[0] != key:
+        flow_settings = ivr_flows.Settings(staff_number=key[0],
+                                           office_hours=OfficeHours.parse(key[1]))
+        programme: ProgrammeCache = ext["lampio_programme"]
+        svc = ext.get("lampio_audio")
+        flow_services = Services(programme=programme) if svc is None else Services(
+            describe=svc.describe, recordings=svc, programme=programme)
+        cached = (key, flow_settings, flow_services)
+        ext["lampio_flow_world"] = cached
+    return cached[1], cached[2]
 
 
 def visit_buffer() -> VisitBuffer:
@@ -51,8 +59,9 @@ def _caller(db: DbSession, form: Mapping[str, str], direction: str) -> Caller | 
 
 
 def context(db: DbSession, state: dict[str, Any]) -> ivr_flows.Ctx:
-    return ivr_flows.Ctx(db=db, settings=settings(), now=utcnow(), state=state,
-                         services=services())
+    flow_settings, flow_services = _flow_world()
+    return ivr_flows.Ctx(db=db, settings=flow_settings, now=utcnow(), state=state,
+                         services=flow_services)
 
 
 def _from_record(db: DbSession, call: CallLog) -> ivr_flows.Ctx:
@@ -128,7 +137,13 @@ def language_hint(form: Mapping[str, str]) -> str:
     try:
         from catalogue.db import get_db
 
-        call = get_db().scalar(select(CallLog).where(CallLog.call_sid == form.get("CallSid", "")))
-        return (call.state or {}).get("lang", "fi") if call else "fi"
+        db = get_db()
+        call = db.scalar(select(CallLog).where(CallLog.call_sid == form.get("CallSid", "")))
+        if call is None:
+            return "fi"
+        caller = db.get(Caller, call.caller_id) if call.caller_id else None
+        # The caller's chosen language is kept on the caller; the state may be in a URL.
+        return (caller.language if caller and caller.language else None) \
+            or str((call.state or {}).get("lang") or "fi")
     except Exception:  # noqa: BLE001 - the fallback must answer whatever is broken
         return "fi"

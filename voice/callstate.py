@@ -20,6 +20,9 @@ from ivr_flows.engine import PRIVATE_DATA
 
 IN_DATABASE = "db"
 MAX_TOKEN = 1800  # characters; Twilio's URLs stay well below its limits
+# Raw deflate with a small window and little memory: a state is under a kilobyte, and setting up
+# zlib's default 32 KiB window costs more than compressing it.
+_WBITS, _LEVEL, _MEMLEVEL = -12, 6, 1
 
 
 def _private(state: dict[str, Any]) -> bool:
@@ -33,7 +36,8 @@ def pack(state: dict[str, Any]) -> str | None:
     if _private(state):
         return None
     raw = json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode()
-    token = base64.urlsafe_b64encode(zlib.compress(raw, 6)).rstrip(b"=").decode("ascii")
+    packer = zlib.compressobj(_LEVEL, zlib.DEFLATED, _WBITS, _MEMLEVEL)
+    token = base64.urlsafe_b64encode(packer.compress(raw) + packer.flush()).rstrip(b"=").decode("ascii")
     return token if len(token) <= MAX_TOKEN else None
 
 
@@ -42,7 +46,7 @@ def unpack(token: str) -> dict[str, Any] | None:
     if not token or token == IN_DATABASE:
         return None
     try:
-        raw = zlib.decompress(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        raw = zlib.decompress(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)), _WBITS)
         state = json.loads(raw)
     except (ValueError, zlib.error, binascii.Error):
         return None

@@ -1,7 +1,6 @@
 """Twilio webhooks: load the call, run one flow turn, answer TwiML. No prompts live here."""
 from __future__ import annotations
 
-import copy
 import logging
 from typing import Any, Callable
 
@@ -48,10 +47,12 @@ def _twiml(reply: Reply, lang: str, token: str | None = None) -> Response:
 def _finish(ctx: ivr_flows.Ctx, reply: Reply, writer: bool) -> Response:
     """Put the state where the next webhook finds it, commit here, inside the view (what the
     caller is about to hear is stored; a failed commit becomes the spoken apology, not a 500),
-    then render the TwiML outside any lock. A turn that began as a writer also keeps the state
-    in the call's record, so the fallback knows the caller's language."""
+    then render the TwiML outside any lock. The first turn keeps the state in the call's record
+    too, as a starting point should a URL's state ever be unreadable."""
+    first = "started" not in ctx.state
+    ctx.state["started"] = 1
     token = callstate.pack(ctx.state)
-    if token is None or writer:
+    if token is None or first:
         calls.save(ctx)
     calls.note_visits(ctx)
     ctx.db.commit()
@@ -99,17 +100,23 @@ def provider_incoming() -> Response:
 
 @twilio_signed
 def turn() -> Response:
-    carried = callstate.unpack(request.args.get("s", ""))
+    token = request.args.get("s", "")
+    carried = callstate.unpack(token)
     event = request.args.get("event", "input")
     inp = ivr_flows.Input(digits=request.form.get("Digits", "").strip(),
                           speech=request.form.get("SpeechResult", ""),
                           event=event, params=request.form.to_dict())
 
+    attempts: list[bool] = []
+
     def run(writer: bool) -> Response:
         db = get_db()
         if writer:
             begin_write(db)
-        ctx = calls.load_call(db, request.form, copy.deepcopy(carried) if carried else None)
+        # A fresh state for each attempt: a retried turn starts again from what the URL carried.
+        state = callstate.unpack(token) if attempts else carried
+        attempts.append(writer)
+        ctx = calls.load_call(db, request.form, state)
         g.lang = ctx.lang
         if event == "restart":
             reply = ivr_flows.engine.enter(ctx, "main_menu")
