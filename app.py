@@ -34,6 +34,13 @@ DEFAULTS: dict[str, Any] = {
     "VOSK_MODELS": "",  # "ko=/path/to/model,en=/path/to/other"
     "SCHEDULER": True,
     "DEMO_DATA": False,
+    "RECORDING_PART_SECONDS": 180,  # a recording is played by phone in parts of about this long
+    "RECORDING_LISTEN_DAYS": 14,  # a live room's recording can be heard this long after the end
+}
+# Whole-number settings checked at start-up: name -> (lowest, highest).
+_RANGES: dict[str, tuple[int, int]] = {
+    "RECORDING_PART_SECONDS": (30, 1800),
+    "RECORDING_LISTEN_DAYS": (1, 365),
 }
 _BOOL = {"TWILIO_SKIP_SIGNATURE", "SCHEDULER", "DEMO_DATA", "GTTS_SLOW"}
 _INT = {"PORT", "TTS_COOLDOWN", "AUDIO_JOBS_INTERVAL"}
@@ -48,6 +55,23 @@ def _from_env(name: str, default: Any) -> Any:
     if name in _INT:
         return int(raw)
     return raw
+
+
+class SettingError(SystemExit):
+    """A bad setting: the app stops with one line that names it."""
+
+
+def _check_ranges(app: Flask) -> None:
+    for name, (low, high) in _RANGES.items():
+        raw = app.config.get(name)
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise SettingError(f"setting {name}={raw!r} is not valid: a whole number from "
+                               f"{low} to {high} is needed")
+        app.config[name] = value
 
 
 def _instance_secret(app: Flask, name: str) -> str:
@@ -70,6 +94,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["AUDIO_DIR"] = os.environ.get("AUDIO_DIR", str(Path(app.instance_path) / "audio"))
     if test_config:
         app.config.update(test_config)
+    _check_ranges(app)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(app, "secret_key")
     if not app.config["TWILIO_AUTH_TOKEN"]:
