@@ -125,6 +125,10 @@ def main() -> None:
     from catalogue.setup import prepare_database, startup_banner
 
     prepare_database(app)
+    if app.config["DEMO_DATA"]:
+        from audio.demo_audio import ensure_demo_audio
+
+        ensure_demo_audio(app)  # the demo recording's audio, read aloud offline
     print(startup_banner(app, banner_lines(app)), flush=True)
     app.run(host="127.0.0.1", port=app.config["PORT"], threaded=True, use_reloader=False)
 

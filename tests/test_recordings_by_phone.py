@@ -158,3 +158,27 @@ def test_unapproved_audio_never_plays(app, db, phone, tone_wav) -> None:  # type
     assert not played(t) and "Osa yksi" not in t.text and "ei ole tulevia" in t.text
     # A player reached by a stale URL still refuses: only approved audio ever plays.
     assert listening.playable(db, pending.id, pending.starts_at + timedelta(hours=1)) is None
+
+
+@pytest.mark.parametrize("name,value", [("RECORDING_PART_SECONDS", "three"),
+                                        ("RECORDING_PART_SECONDS", "5"),
+                                        ("RECORDING_LISTEN_DAYS", "0")])
+def test_a_bad_recording_setting_stops_the_app_naming_it(monkeypatch, tmp_path, name, value) -> None:  # type: ignore[no-untyped-def]
+    from app import SettingError, create_app
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingError) as stopped:
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "TESTING": True})
+    message = str(stopped.value)
+    assert name in message and "\n" not in message
+
+
+def test_recording_settings_default_and_are_read_from_the_environment(app, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app import create_app
+
+    assert (app.config["RECORDING_PART_SECONDS"], app.config["RECORDING_LISTEN_DAYS"]) == (180, 14)
+    monkeypatch.setenv("RECORDING_LISTEN_DAYS", " 30 ")
+    other = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'y.sqlite3'}", "TESTING": True,
+                        "AUDIO_DIR": str(tmp_path / "audio")})
+    assert other.config["RECORDING_LISTEN_DAYS"] == 30
+    other.extensions["lampio_engine"].dispose()
