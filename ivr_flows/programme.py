@@ -15,7 +15,7 @@ from catalogue.programme import ProgrammeItem, item_of
 from . import speak
 from .engine import Ctx, DigitEntry, Goto, Input, Menu, NoMatch, Node, Option, Outcome, Speak, node
 from .ports import Describe
-from .recordings import listen_by_code
+from .recordings import listen_by_code, offered_later
 from .reply import Segment
 from . import prompts
 
@@ -140,6 +140,10 @@ class Item(Menu):
         return item_segments(session, ctx.lang, ctx.now) + self.option_segments(ctx)
 
     def reprompt(self, ctx: Ctx) -> list[Segment]:
+        item = self.current(ctx)
+        if item is not None and item.kind == SessionKind.RECORDING:
+            return ctx.say("recordings.item_short" if item.on_now(ctx.now)
+                           else "recordings.item_short_later")
         return ctx.say("programme.short")
 
     def _more(self, ctx: Ctx) -> Outcome:
@@ -189,7 +193,7 @@ class EventCode(DigitEntry):
         listen = listen_by_code(ctx, sessions)
         if listen is not None:  # a recording that can be heard now: straight to the player
             return listen
-        sessions = [s for s in sessions if s.kind != SessionKind.RECORDING]
+        sessions = [s for s in sessions if offered_later(ctx, s)]
         if not sessions:
             return Goto("main_menu", preface=ctx.say("code.no_sessions",
                                                      title=event.text("title", ctx.lang)))

@@ -28,6 +28,15 @@ def listen_by_code(ctx: Ctx, sessions: list[Session]) -> Outcome | None:
     return None
 
 
+def offered_later(ctx: Ctx, session: Session) -> bool:
+    """Whether an event code lists a session that is not being listened to now: any session but
+    a recording, and a recording only when its window is still to open and its audio approved
+    (so it is never announced before it can be heard)."""
+    if session.kind != SessionKind.RECORDING:
+        return True
+    return session.starts_at > ctx.now and listening.approved_audio(ctx.db, session.id) is not None
+
+
 @node
 class RecordingsNow(Menu):
     """The recordings whose listening window is open: title and until when, 1 listen, 3 next."""

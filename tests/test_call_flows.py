@@ -346,3 +346,7 @@ def test_recording_under_way_is_announced_as_on_now_with_its_window(phone, known
     assert "Nyt käynnissä" in t.text and "Kuunneltavissa" in t.text
     assert "Kesto" not in t.text
     assert "Kuunnellaksesi, paina 2" in t.text and "Ilmoittautuaksesi" not in t.text
+    t = phone.silence()
+    assert "kuuntele 2" in t.text and "ilmoittaudu" not in t.text
+    t = phone.press("2")  # 2 plays it: nobody registers for a recording
+    assert [el.text for el in t.root.iter("Play")] == ["https://phone.example.test/audio/" + name]

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from audio import service as service_of
-from audio.session_audio import StoredParts, part_spans, store_upload
+from audio.session_audio import part_spans, store_upload
 from catalogue import listening
 from catalogue.models import ListeningPosition, Session, SessionAudio, SessionKind
 from tests import factories as f
@@ -76,7 +76,7 @@ def test_take_part_now_lists_recordings_and_plays_them_in_parts(app, db, phone, 
     db.commit()
     phone.call()
     t = phone.press("2")
-    assert "kuunnella 2 tallennetta" in t.text or "kaksi tallennetta" in t.text
+    assert "Nyt voit kuunnella kaksi tallennetta" in t.text
     assert "Runoja kotiin" in t.text and "Kuunneltavissa" in t.text and "asti" in t.text
     assert "Äänikirjahetki" not in t.text and "Kuunnellaksesi, paina 1" in t.text
     t = phone.press("3")
@@ -182,3 +182,20 @@ def test_recording_settings_default_and_are_read_from_the_environment(app, monke
                         "AUDIO_DIR": str(tmp_path / "audio")})
     assert other.config["RECORDING_LISTEN_DAYS"] == 30
     other.extensions["lampio_engine"].dispose()
+
+
+def test_a_recording_still_to_open_is_announced_without_a_listen_key(app, db, phone, tone_wav) -> None:  # type: ignore[no-untyped-def]
+    f.caller(db, "+358912345678", language="fi")
+    later = recording(db, "Ensi viikon runot", starts_in=timedelta(days=2), code="501")
+    with_audio(app, db, later, tone_wav)
+    unapproved = recording(db, "Ei vielä", starts_in=timedelta(days=2), code="502")
+    with_audio(app, db, unapproved, tone_wav, approve=False)
+    phone.call()
+    phone.press("4")
+    t = phone.press("501#")
+    assert "Ensi viikon runot" in t.text and "Kuunneltavissa" in t.text and not played(t)
+    assert "paina 2" not in t.text and "Seuraavaan tapahtumaan, paina 3" in t.text
+    phone.post("/voice/turn?event=restart")
+    phone.press("4")
+    t = phone.press("502#")
+    assert "ei ole tulevia" in t.text and not played(t)
