@@ -45,8 +45,9 @@ class RecordingsNow(Menu):
     short = "recordings.short"
 
     def options(self, ctx: Ctx) -> list[Option]:
+        last = int(ctx.data.get("i", 0)) + 1 >= len(ctx.data.get("ids") or [])
         return [Option("1", "recordings.listen", "recordings.listen", self._listen),
-                Option("3", "recordings.next", "next", self._next)]
+                Option("3", "recording.main" if last else "recordings.next", "next", self._next)]
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
         preface: list[Segment] = []

@@ -80,7 +80,7 @@ def test_take_part_now_lists_recordings_and_plays_them_in_parts(app, db, phone, 
     assert "Runoja kotiin" in t.text and "Kuunneltavissa" in t.text and "asti" in t.text
     assert "Äänikirjahetki" not in t.text and "Kuunnellaksesi, paina 1" in t.text
     t = phone.press("3")
-    assert "Äänikirjahetki" in t.text
+    assert "Äänikirjahetki" in t.text and "Päävalikkoon, paina 3" in t.text  # the last one
     t = phone.press("3")
     assert "Muita tallenteita ei ole" in t.text and "Päävalikko" in t.text
     t = phone.press("2")
