@@ -42,7 +42,10 @@ class RecordingsNow(Menu):
     """The recordings whose listening window is open: title and until when, 1 listen, 3 next."""
 
     name = "recordings_now"
-    short = "recordings.short"
+
+    def reprompt(self, ctx: Ctx) -> list[Segment]:
+        last = int(ctx.data.get("i", 0)) + 1 >= len(ctx.data.get("ids") or [])
+        return ctx.say("recordings.short_last" if last else "recordings.short")
 
     def options(self, ctx: Ctx) -> list[Option]:
         last = int(ctx.data.get("i", 0)) + 1 >= len(ctx.data.get("ids") or [])
@@ -121,7 +124,10 @@ class RecordingPlay(Menu):
     def reprompt(self, ctx: Ctx) -> list[Segment]:
         if "resume" in ctx.data:
             return self.option_segments(ctx)
-        return ctx.say("recording.short") if "part" in ctx.data else []
+        if "part" not in ctx.data:
+            return []
+        last = int(ctx.data["part"]) + 1 >= int(ctx.data.get("count", 1))
+        return ctx.say("recording.short_last" if last else "recording.short")
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
         found = self._found(ctx)
