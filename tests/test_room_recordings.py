@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from audio import service as service_of
 from catalogue.models import Session, SessionAudio, SessionKind
+from catalogue.timeutil import to_local
 from tests import factories as f
 from tests.admin_support import login, post, provider_user, staff
 from tests.test_audio_support import FakeTwilioHttp, MediaServer, as_twilio_wav, espeak_wav, tone
@@ -99,6 +100,8 @@ def test_room_recording_awaits_approval_then_plays(app, db, client, phone, make_
     login(client, "staff@example.test")
     page = client.get("/admin/listen").get_data(as_text=True)
     assert "Runoilta puhelimessa" in page and "odottaa tarkistusta" in page
+    week = f"/admin/hear?week={to_local(rec.starts_at).date().isoformat()}"
+    assert "Kuunneltavissa" not in client.get(week).get_data(as_text=True)  # not offered yet
     one = client.get(f"/admin/listen/{audio.id}").get_data(as_text=True)
     assert service_of(app).recording_url(audio.storage_path) in one
     bad = post(client, f"/admin/listen/{audio.id}/review", {"decision": "reject", "reason": ""},
@@ -107,6 +110,7 @@ def test_room_recording_awaits_approval_then_plays(app, db, client, phone, make_
     ok = post(client, f"/admin/listen/{audio.id}/review", {"decision": "approve", "reason": ""},
               page=f"/admin/listen/{audio.id}")
     assert ok.status_code == 302
+    assert "Kuunneltavissa" in client.get(week).get_data(as_text=True)  # as the phone offers it
 
     caller = make_phone()
     caller.call()
