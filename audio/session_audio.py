@@ -83,7 +83,11 @@ def fetch_room_recording(recordings: TwilioRecordings, recording_url: str, recor
     """A live room's recording from Twilio, with the provider line's safe download (allowed
     hosts only, our credentials, deleted at Twilio afterwards), then the parts. Raises
     ``RecordingError`` when it cannot be fetched or holds nothing to hear."""
-    fetched = recordings.fetch(recording_url, recording_sid)
+    # The MP3 rendition: a whole performance as Twilio's WAV (8 kHz, 16 bit) is about 58 MB an
+    # hour, near the download limit; the MP3 is a few times smaller.
+    last = recording_url.rstrip("/").rsplit("/", 1)[-1]
+    fetched = recordings.fetch(recording_url if "." in last else recording_url + ".mp3",
+                               recording_sid)
     if fetched.silent:
         recordings.discard(fetched.name)
         raise RecordingError("the room recording is silent")

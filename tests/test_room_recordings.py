@@ -17,7 +17,7 @@ from catalogue.models import Session, SessionAudio, SessionKind
 from catalogue.timeutil import to_local
 from tests import factories as f
 from tests.admin_support import login, post, provider_user, staff
-from tests.test_audio_support import FakeTwilioHttp, MediaServer, as_twilio_wav, espeak_wav, tone
+from tests.test_audio_support import FakeTwilioHttp, MediaServer, espeak_wav, ffmpeg, tone
 
 Status = SessionAudio.Status
 
@@ -26,7 +26,8 @@ Status = SessionAudio.Status
 def room_wav(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     tmp = tmp_path_factory.mktemp("room")
     src = espeak_wav(tmp / "s.wav", "Tervetuloa runoiltaan. " * 6, "fi")
-    return as_twilio_wav(src, tmp / "twilio.wav").read_bytes()
+    ffmpeg("-i", str(src), "-ar", "8000", "-ac", "1", "-b:a", "32k", str(tmp / "twilio.mp3"))
+    return (tmp / "twilio.mp3").read_bytes()  # what Twilio serves for RecordingUrl + ".mp3"
 
 
 @pytest.fixture
@@ -57,7 +58,8 @@ def callback(phone, session_id: int, url: str, sid: str, status: str = "complete
 def serve(app, media: MediaServer, body: bytes) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     sid = "RE" + uuid.uuid4().hex
     path = f"/2010-04-01/Accounts/{app.config['TWILIO_ACCOUNT_SID']}/Recordings/{sid}"
-    return media.add(path, body), sid
+    media.files[path + ".mp3"] = body
+    return media.base + path, sid
 
 
 def test_room_recording_awaits_approval_then_plays(app, db, client, phone, make_phone, live,  # type: ignore[no-untyped-def]
@@ -72,7 +74,7 @@ def test_room_recording_awaits_approval_then_plays(app, db, client, phone, make_
     assert callback(phone, live.id, url, sid, status="absent").status == 204
     assert media.requests == []
     assert callback(phone, live.id, url, sid).status == 204
-    assert [m for m, _, _ in media.requests] == ["GET"]
+    assert [(m, p.rsplit("/", 1)[-1]) for m, p, _ in media.requests] == [("GET", sid + ".mp3")]
     assert media.requests[0][2] and media.requests[0][2].startswith("Basic ")
     assert [m for m, _ in rest.requests] == ["DELETE"] and sid in rest.requests[0][1]
     assert callback(phone, live.id, url, sid).status == 204  # Twilio retried: stored once
