@@ -37,6 +37,13 @@ DEFAULTS: dict[str, Any] = {
     "DEMO_DATA": False,
     "PROGRAMME_RECHECK_SECONDS": 1.0,  # how stale another process's programme change may be
     "VISITS_FLUSH_SECONDS": 2.0,  # menu visits are written in batches at most this often
+    "RECORDING_PART_SECONDS": 180,  # a recording is played by phone in parts of about this long
+    "RECORDING_LISTEN_DAYS": 14,  # a live room's recording can be heard this long after the end
+}
+# Whole-number settings checked at start-up: name -> (lowest, highest).
+_RANGES: dict[str, tuple[int, int]] = {
+    "RECORDING_PART_SECONDS": (30, 1800),
+    "RECORDING_LISTEN_DAYS": (1, 365),
 }
 _BOOL = {"TWILIO_SKIP_SIGNATURE", "SCHEDULER", "DEMO_DATA", "GTTS_SLOW"}
 _INT = {"PORT", "TTS_COOLDOWN", "AUDIO_JOBS_INTERVAL"}
@@ -44,7 +51,7 @@ _SECONDS = {"PROGRAMME_RECHECK_SECONDS", "VISITS_FLUSH_SECONDS"}
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
-class SettingError(ValueError):
+class SettingError(SystemExit):
     """A setting that cannot be used: the app stops at start with this one line."""
 
 
@@ -79,6 +86,16 @@ def _check(app: Flask) -> None:
         OfficeHours.parse(app.config["OFFICE_HOURS"])
     except ValueError as exc:
         raise SettingError(str(exc)) from None
+    for name, (low, high) in _RANGES.items():
+        raw = app.config.get(name)
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise SettingError(f"{name}: expected a whole number from {low} to {high}, "
+                               f"not {raw!r}")
+        app.config[name] = value
 
 
 def _instance_secret(app: Flask, name: str) -> str:
@@ -157,6 +174,10 @@ def main() -> None:
     from catalogue.setup import prepare_database, startup_banner
 
     prepare_database(app)
+    if app.config["DEMO_DATA"]:
+        from audio.demo_audio import ensure_demo_audio
+
+        ensure_demo_audio(app)  # the demo recording's audio, read aloud offline
     print(startup_banner(app, banner_lines(app)), flush=True)
     app.run(host="127.0.0.1", port=app.config["PORT"], threaded=True, use_reloader=False)
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import auth, errors, events, hear, overview, recordings, registrations, sessions, templating
+from . import (auth, errors, events, hear, overview, recordings, registrations, session_audio,
+               sessions, templating)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -49,6 +50,14 @@ bp.add_url_rule("/recordings/upload", "upload_recording", view_func=recordings.u
 bp.add_url_rule("/recordings/<int:rec_id>", "show_recording", view_func=recordings.show_recording)
 bp.add_url_rule("/recordings/<int:rec_id>/review", "review_recording",
                 view_func=recordings.review_recording, methods=["POST"])
+
+bp.add_url_rule("/listen", "list_session_audio", view_func=session_audio.list_session_audio)
+bp.add_url_rule("/listen/upload", "upload_session_audio",
+                view_func=session_audio.upload_session_audio, methods=["GET", "POST"])
+bp.add_url_rule("/listen/<int:audio_id>", "show_session_audio",
+                view_func=session_audio.show_session_audio)
+bp.add_url_rule("/listen/<int:audio_id>/review", "review_session_audio",
+                view_func=session_audio.review_session_audio, methods=["POST"])
 
 bp.register_error_handler(403, errors.forbidden)
 bp.register_error_handler(404, errors.not_found)

@@ -19,9 +19,13 @@ audio_group = click.Group("audio", help="Speech: the prompt cache, recordings, t
 def render_command(progress: bool) -> None:
     """Render every fixed prompt and the coming two weeks' programme; only what is missing."""
     from . import render
+    from .demo_audio import ensure_demo_audio
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # typed Flask, is a LocalProxy
     svc = app.extensions["lampio_audio"]
+    made = ensure_demo_audio(app)
+    if made:
+        click.echo(f"demo recording: audio for {made} session(s)")
     started = time.perf_counter()
     with session_scope(app) as db:
         texts = svc.sentences_to_render(db, utcnow(), None)

@@ -30,9 +30,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The file is empty.",
     },
     "too_big": {
-        "fi": "Tiedosto on liian suuri. Enimmäiskoko on 20 Mt.",
-        "sv": "Filen är för stor. Den största tillåtna storleken är 20 MB.",
-        "en": "The file is too large. The limit is 20 MB.",
+        "fi": "Tiedosto on liian suuri. Enimmäiskoko on {mb} Mt.",
+        "sv": "Filen är för stor. Den största tillåtna storleken är {mb} MB.",
+        "en": "The file is too large. The limit is {mb} MB.",
     },
     "not_audio": {
         "fi": "Tiedosto ei ole äänitiedosto. Lähetä MP3-, WAV-, M4A-, OGG- tai FLAC-tiedosto.",
@@ -45,9 +45,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The audio file could not be read. It may be damaged.",
     },
     "too_long": {
-        "fi": "Äänite on liian pitkä ({minutes} min). Enimmäispituus on 5 minuuttia.",
-        "sv": "Inspelningen är för lång ({minutes} min). Den får vara högst 5 minuter.",
-        "en": "The recording is too long ({minutes} min). The limit is 5 minutes.",
+        "fi": "Äänite on liian pitkä ({minutes} min). Enimmäispituus on {limit} minuuttia.",
+        "sv": "Inspelningen är för lång ({minutes} min). Den får vara högst {limit} minuter.",
+        "en": "The recording is too long ({minutes} min). The limit is {limit} minutes.",
     },
     "too_short": {
         "fi": "Äänite on liian lyhyt tai hiljainen.",
@@ -76,11 +76,11 @@ class StoredUpload:
     detected_mime: str
 
 
-def _spool(src: BinaryIO | bytes | Path, dest: Path) -> int:
+def _spool(src: BinaryIO | bytes | Path, dest: Path, max_bytes: int = MAX_BYTES) -> int:
     """Copy the upload to ``dest``, stopping one byte past the limit (never read it all)."""
     if isinstance(src, (bytes, bytearray)):
-        if len(src) > MAX_BYTES:
-            raise UploadError("too_big")
+        if len(src) > max_bytes:
+            raise UploadError("too_big", mb=max_bytes >> 20)
         dest.write_bytes(src)
         return len(src)
     fh: BinaryIO = open(src, "rb") if isinstance(src, Path) else src
@@ -89,8 +89,8 @@ def _spool(src: BinaryIO | bytes | Path, dest: Path) -> int:
         with open(dest, "wb") as out:
             while chunk := fh.read(1 << 16):
                 total += len(chunk)
-                if total > MAX_BYTES:
-                    raise UploadError("too_big")
+                if total > max_bytes:
+                    raise UploadError("too_big", mb=max_bytes >> 20)
                 out.write(chunk)
         return total
     finally:
@@ -98,13 +98,14 @@ def _spool(src: BinaryIO | bytes | Path, dest: Path) -> int:
             fh.close()
 
 
-def validate(path: Path) -> tuple[str, float]:
+def validate(path: Path, max_bytes: int = MAX_BYTES,
+             max_seconds: int = MAX_SECONDS) -> tuple[str, float]:
     """(detected MIME type, duration) of a spooled upload, or ``UploadError``."""
     size = path.stat().st_size
     if size == 0:
         raise UploadError("empty")
-    if size > MAX_BYTES:
-        raise UploadError("too_big")
+    if size > max_bytes:
+        raise UploadError("too_big", mb=max_bytes >> 20)
     kind = filetype.guess(str(path))
     if kind is None or kind.mime not in ACCEPTED_MIME:
         raise UploadError("not_audio")
@@ -112,8 +113,9 @@ def validate(path: Path) -> tuple[str, float]:
         info = st.probe(path)
     except st.AudioError as exc:
         raise UploadError("unreadable") from exc
-    if info.duration > MAX_SECONDS:
-        raise UploadError("too_long", minutes=round(info.duration / 60, 1))
+    if info.duration > max_seconds:
+        raise UploadError("too_long", minutes=round(info.duration / 60, 1),
+                          limit=max_seconds // 60)
     try:
         silent = st.is_near_silent(path)
     except st.AudioError as exc:
@@ -123,13 +125,15 @@ def validate(path: Path) -> tuple[str, float]:
     return kind.mime, info.duration
 
 
-def accept_upload(storage: st.AudioStorage, upload: BinaryIO | bytes | Path) -> StoredUpload:
+def accept_upload(storage: st.AudioStorage, upload: BinaryIO | bytes | Path, *,
+                  max_bytes: int = MAX_BYTES, max_seconds: int = MAX_SECONDS) -> StoredUpload:
     """Validate an uploaded file and store it converted; raises ``UploadError`` with a message
-    per language. The caller (the admin) creates the ``AudioDescription`` row."""
+    per language. The caller (the admin) creates the row (a description, a recording's audio);
+    a whole recorded performance may be longer and larger than a description."""
     with tempfile.TemporaryDirectory(prefix="lampio-upload-") as tmp:
         raw = Path(tmp) / "upload.bin"
-        _spool(upload, raw)
-        mime, _ = validate(raw)
+        _spool(upload, raw, max_bytes)
+        mime, _ = validate(raw, max_bytes, max_seconds)
         name = st.new_recording_name()
         try:
             duration = st.store_converted(storage, raw, name)

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session as DbSession
 
 from . import changes
-from .models import Session
+from .listening import with_approved_audio
+from .models import Session, SessionKind
 from .programme import WEEK, ProgrammeItem, in_programme, item_of, items_between
 
 SPAN = timedelta(days=8)  # a week ahead of any "now" until the next slide
@@ -27,6 +28,7 @@ class ProgrammeCache:
         self._lock = threading.Lock()
         self._items: tuple[ProgrammeItem, ...] = ()
         self._by_id: dict[int, ProgrammeItem] = {}
+        self._with_audio: frozenset[int] = frozenset()
         self._loaded_for: datetime | None = None
         self._version = -1
         self._generation = -1
@@ -52,6 +54,7 @@ class ProgrammeCache:
             version = changes.current_version(db)
             items = tuple(items_between(db, now, now + SPAN, all_cities=True))
             self._items, self._by_id = items, {i.session_id: i for i in items}
+            self._with_audio = with_approved_audio(db)
             self._loaded_for, self._version, self._generation = now, version, generation
             self._checked = time.monotonic()
             self.loads += 1
@@ -59,8 +62,10 @@ class ProgrammeCache:
 
     def programme(self, db: DbSession, city_id: int | None, now: datetime,
                   horizon: timedelta = WEEK) -> list[ProgrammeItem]:
-        """The phone's programme from ``now``: the same rule as ``programme.programme_for``."""
-        return [i for i in self._items_for(db, now) if in_programme(i, city_id, now, horizon)]
+        """The phone's programme from ``now``: the same rule as ``programme.programme_for``,
+        less the recordings that have no approved audio (they cannot be heard yet)."""
+        return [i for i in self._items_for(db, now) if in_programme(i, city_id, now, horizon)
+                and (i.kind != SessionKind.RECORDING or i.session_id in self._with_audio)]
 
     def item(self, db: DbSession, session_id: int, now: datetime) -> ProgrammeItem | None:
         """One item; beyond the cached days (an event code for next month) from the database."""

@@ -15,6 +15,7 @@ from catalogue.programme import ProgrammeItem, item_of
 from . import speak
 from .engine import Ctx, DigitEntry, Goto, Input, Menu, NoMatch, Node, Option, Outcome, Speak, node
 from .ports import Describe
+from .recordings import listen_by_code, offered_later
 from .reply import Segment
 from . import prompts
 
@@ -119,9 +120,15 @@ class Item(Menu):
         return ctx.services.programme.item(ctx.db, int(ids[i]), ctx.now)
 
     def options(self, ctx: Ctx) -> list[Option]:
+        item = self.current(ctx)
+        second = [Option("2", "programme.register", "register", self._register)]
+        if item is not None and item.kind == SessionKind.RECORDING:
+            # Nobody registers for a recording: 2 plays it while its window is open.
+            second = [Option("2", "recordings.listen_item", "recordings.listen", self._register)
+                      ] if item.on_now(ctx.now) else []
         return [
             Option("1", "programme.more", "more", self._more),
-            Option("2", "programme.register", "register", self._register),
+            *second,
             Option("3", "programme.next", "next", lambda c: self._move(c, +1)),
             Option("4", "programme.previous", "previous", lambda c: self._move(c, -1)),
         ]
@@ -133,6 +140,10 @@ class Item(Menu):
         return item_segments(session, ctx.lang, ctx.now) + self.option_segments(ctx)
 
     def reprompt(self, ctx: Ctx) -> list[Segment]:
+        item = self.current(ctx)
+        if item is not None and item.kind == SessionKind.RECORDING:
+            return ctx.say("recordings.item_short" if item.on_now(ctx.now)
+                           else "recordings.item_short_later")
         return ctx.say("programme.short")
 
     def _more(self, ctx: Ctx) -> Outcome:
@@ -179,6 +190,10 @@ class EventCode(DigitEntry):
             return NoMatch(ctx.say("code.unknown", code=speak.digits(code, ctx.lang)))
         sessions = [s for s in event.sessions
                     if s.ends_at > ctx.now and s.status != SessionStatus.MOVED]
+        listen = listen_by_code(ctx, sessions)
+        if listen is not None:  # a recording that can be heard now: straight to the player
+            return listen
+        sessions = [s for s in sessions if offered_later(ctx, s)]
         if not sessions:
             return Goto("main_menu", preface=ctx.say("code.no_sessions",
                                                      title=event.text("title", ctx.lang)))

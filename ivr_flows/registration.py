@@ -139,9 +139,9 @@ class Register(Menu):
         if session is None:
             return Goto("main_menu", preface=ctx.say("register.gone"))
         if session.kind == SessionKind.RECORDING and session.status == SessionStatus.SCHEDULED:
-            # A recording's session is a listening window: anyone can listen, nobody registers.
-            return Goto("register_done", carry(ctx), preface=ctx.say(
-                "register.recording", when=speak.when(session.ends_at, ctx.lang)))
+            # A recording's session is a listening window: anyone can listen, nobody registers;
+            # the player says so when it cannot be heard (no approved audio, window closed).
+            return Goto("recording_play", {"session_id": session.id})
         if ctx.caller is None and not ctx.data.get("number"):
             return Goto("no_caller_id", carry(ctx))
         target, other = _target(ctx)

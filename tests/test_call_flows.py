@@ -347,12 +347,23 @@ def test_other_languages_walk_the_programme(make_phone: MakePhone, week: None, l
 
 def test_recording_under_way_is_announced_as_on_now_with_its_window(phone: Phone, known: None,
                                                                     db: DbSession) -> None:
-    from catalogue.models import SessionKind
+    from catalogue import listening
+    from catalogue.models import SessionAudio, SessionKind
 
-    f.session(db, f.event(db, title="Äänikirjahetki"), starts_in=timedelta(days=-1),
-              minutes=6 * 24 * 60, kind=SessionKind.RECORDING, capacity=None)
+    rec = f.session(db, f.event(db, title="Äänikirjahetki"), starts_in=timedelta(days=-1),
+                    minutes=6 * 24 * 60, kind=SessionKind.RECORDING, capacity=None)
+    # Only a recording with approved audio is in the phone's programme (issue 9).
+    name = "recordings/" + "d" * 32 + ".mp3"
+    audio = listening.create_audio(db, rec, name, [name], 180, 60, SessionAudio.Source.UPLOAD)
+    listening.review(db, audio, approve=True)
     db.commit()
     phone.call()
     t = phone.press("1")
     assert "Nyt käynnissä" in t.text and "Kuunneltavissa" in t.text
     assert "Kesto" not in t.text
+    assert "Kuunnellaksesi, paina 2" in t.text and "Ilmoittautuaksesi" not in t.text
+    t = phone.silence()
+    assert "kuuntele 2" in t.text and "ilmoittaudu" not in t.text
+    t = phone.press("2")  # 2 plays it: nobody registers for a recording
+    assert t.root is not None
+    assert [el.text for el in t.root.iter("Play")] == ["https://phone.example.test/audio/" + name]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import views
+from . import room_recorded, views
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.add_url_rule("/incoming", view_func=views.incoming, methods=["POST"])
@@ -11,4 +11,5 @@ bp.add_url_rule("/provider/incoming", view_func=views.provider_incoming, methods
 bp.add_url_rule("/turn", view_func=views.turn, methods=["POST"])
 bp.add_url_rule("/status", view_func=views.status, methods=["POST"])
 bp.add_url_rule("/fallback", view_func=views.fallback, methods=["POST"])
+bp.add_url_rule("/room/recorded", view_func=room_recorded.room_recorded, methods=["POST"])
 bp.register_error_handler(Exception, views.on_error)

@@ -20,8 +20,9 @@ from .programme import (
     SessionStatus,
 )
 from .records import AudioDescription, CallbackRequest, CallLog, MenuVisit, User, UserRole
+from .listening import ListeningPosition, SessionAudio
 from .. import changes  # noqa: E402,F401  (the programme's change counter and its flush hooks)
 
 __all__ = ["ACTIVE", "LANGUAGES", "AudioDescription", "CallLog", "CallbackRequest", "Caller", "City",
-           "Event", "MenuVisit", "Provider", "Registration", "RegistrationStatus", "Session",
-           "SessionKind", "SessionStatus", "User", "UserRole"]
+           "Event", "ListeningPosition", "MenuVisit", "Provider", "Registration", "RegistrationStatus", "Session",
+           "SessionAudio", "SessionKind", "SessionStatus", "User", "UserRole"]
