@@ -19,9 +19,10 @@ from .programme import (
     SessionKind,
     SessionStatus,
 )
+from .rooms import LiveRoom, RoomParticipant
 from .records import AudioDescription, CallbackRequest, CallLog, MenuVisit, User, UserRole
 from .. import changes  # noqa: E402,F401  (the programme's change counter and its flush hooks)
 
 __all__ = ["ACTIVE", "LANGUAGES", "AudioDescription", "CallLog", "CallbackRequest", "Caller", "City",
-           "Event", "MenuVisit", "Provider", "Registration", "RegistrationStatus", "Session",
+           "Event", "LiveRoom", "MenuVisit", "Provider", "Registration", "RegistrationStatus", "RoomParticipant", "Session",
            "SessionKind", "SessionStatus", "User", "UserRole"]
