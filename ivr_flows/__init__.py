@@ -7,10 +7,12 @@ from __future__ import annotations
 from . import (  # noqa: F401  (importing registers the nodes)
     main_menu, my_registrations, person, programme, provider_line, registration, someone_else,
 )
+from . import hosting, live  # noqa: F401  (live rooms: take part now, hosting)
 from .engine import Ctx, Input, Settings, start, turn
 from .main_menu import first_node
 from .placeholders import register_placeholders
 
+live.register_fallbacks()
 register_placeholders()
 
 __all__ = ["Ctx", "Input", "Settings", "first_node", "start", "turn"]
