@@ -34,8 +34,11 @@ DEFAULTS: dict[str, Any] = {
     "VOSK_MODELS": "",  # "ko=/path/to/model,en=/path/to/other"
     "SCHEDULER": True,
     "DEMO_DATA": False,
+    "ROOM_JOIN_MINUTES": 15,  # a live room opens this many minutes before the start
+    "ROOM_HOST_ENDS": True,  # the room ends when its host leaves
+    "ROOM_HOST_CALLER_ID": "",  # our Twilio number the live console calls a staff host from
 }
-_BOOL = {"TWILIO_SKIP_SIGNATURE", "SCHEDULER", "DEMO_DATA", "GTTS_SLOW"}
+_BOOL = {"TWILIO_SKIP_SIGNATURE", "SCHEDULER", "DEMO_DATA", "GTTS_SLOW", "ROOM_HOST_ENDS"}
 _INT = {"PORT", "TTS_COOLDOWN", "AUDIO_JOBS_INTERVAL"}
 
 
@@ -60,6 +63,23 @@ def _instance_secret(app: Flask, name: str) -> str:
     return path.read_text().strip()
 
 
+def _check_room_settings(app: Flask) -> None:
+    """The live rooms' settings; a bad value stops the app with one line naming it."""
+    raw = app.config["ROOM_JOIN_MINUTES"]
+    try:
+        minutes = int(str(raw).strip())
+    except ValueError:
+        minutes = -1
+    if not 0 <= minutes <= 120:
+        raise SystemExit(f"Bad setting ROOM_JOIN_MINUTES={raw!r}: give whole minutes, 0 to 120.")
+    app.config["ROOM_JOIN_MINUTES"] = minutes
+    caller_id = str(app.config["ROOM_HOST_CALLER_ID"] or "")
+    if caller_id and not (caller_id.startswith("+") and caller_id[1:].isdigit()
+                          and 8 <= len(caller_id) <= 16):
+        raise SystemExit(f"Bad setting ROOM_HOST_CALLER_ID={caller_id!r}: give an E.164 "
+                         "number such as +358942000000, or leave it empty.")
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -70,6 +90,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["AUDIO_DIR"] = os.environ.get("AUDIO_DIR", str(Path(app.instance_path) / "audio"))
     if test_config:
         app.config.update(test_config)
+    _check_room_settings(app)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(app, "secret_key")
     if not app.config["TWILIO_AUTH_TOKEN"]:

@@ -34,7 +34,7 @@ class ProviderHome(Menu):
 
     def _current(self, ctx: Ctx) -> int:
         ids = self._ids(ctx)
-        return ids[int(ctx.data.get("i", 0)) % len(ids)]
+        return ids[int(ctx.data.get("i", 0)) % len(ids)] if ids else 0
 
     def options(self, ctx: Ctx) -> list[Option]:
         session_id = self._current(ctx)

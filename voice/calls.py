@@ -27,7 +27,9 @@ def settings() -> ivr_flows.Settings:
     if hours is None or hours.spec != cfg["OFFICE_HOURS"]:
         hours = OfficeHours.parse(cfg["OFFICE_HOURS"])
         current_app.extensions["lampio_office_hours"] = hours
-    return ivr_flows.Settings(staff_number=cfg.get("STAFF_PHONE_NUMBER") or None, office_hours=hours)
+    return ivr_flows.Settings(staff_number=cfg.get("STAFF_PHONE_NUMBER") or None, office_hours=hours,
+                              join_minutes=int(cfg.get("ROOM_JOIN_MINUTES", 15)),
+                              host_ends_room=bool(cfg.get("ROOM_HOST_ENDS", True)))
 
 
 def services() -> Services:

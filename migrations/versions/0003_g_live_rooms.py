@@ -2,14 +2,12 @@
 
 Revision ID: 0003_g
 Revises: 0002_catalogue_change
-
+"""
 from typing import Sequence, Union
 
 from alembic import op
 import sqlalchemy as sa
 
-
-# revision identifiers, used by Alembic.
 revision: str = '0003_g'
 down_revision: Union[str, Sequence[str], None] = '0002_catalogue_change'
 branch_labels: Union[str, Sequence[str], None] = None
