@@ -9,6 +9,7 @@ always let back.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +26,7 @@ def window_open(session: Session, now: datetime, minutes_before: int) -> bool:
             and session.starts_at - timedelta(minutes=minutes_before) <= now < session.ends_at)
 
 
-def _phone_sessions() -> Select[tuple[Session]]:
+def _phone_sessions() -> Select[Any]:
     return select(Session).where(Session.kind == SessionKind.PHONE,
                                  Session.status == SessionStatus.SCHEDULED)
 
@@ -49,7 +50,8 @@ def next_phone_session(db: DbSession, now: datetime, minutes_before: int,
         Session.starts_at > now + timedelta(minutes=minutes_before))
     if event_id is not None:
         stmt = stmt.where(Session.event_id == event_id)
-    return db.scalar(stmt.order_by(Session.starts_at, Session.id).limit(1))
+    found: Session | None = db.scalar(stmt.order_by(Session.starts_at, Session.id).limit(1))
+    return found
 
 
 def is_registered(db: DbSession, session_id: int, caller_id: int | None) -> bool:
@@ -60,7 +62,7 @@ def is_registered(db: DbSession, session_id: int, caller_id: int | None) -> bool
         Registration.status == RegistrationStatus.CONFIRMED).limit(1)) is not None
 
 
-def _in_room(session_id: int) -> Select[tuple[RoomParticipant]]:
+def _in_room(session_id: int) -> Select[Any]:
     return select(RoomParticipant).where(RoomParticipant.session_id == session_id,
                                          RoomParticipant.left_at.is_(None),
                                          RoomParticipant.host.is_(False))
@@ -171,6 +173,6 @@ def on_event(db: DbSession, session_id: int, event: str, *, conference_sid: str,
                     Registration.status == RegistrationStatus.CONFIRMED)):
                 reg.attended = True
     elif event == "participant-leave" and call_sid:
-        row = participant(db, session_id, call_sid)
-        if row is not None:
-            row.left_at = now
+        leaving = participant(db, session_id, call_sid)
+        if leaving is not None:
+            leaving.left_at = now
