@@ -92,9 +92,15 @@ def participant(db: DbSession, session_id: int, call_sid: str) -> RoomParticipan
                                                    RoomParticipant.call_sid == call_sid))
 
 
+def removed(db: DbSession, session_id: int, call_sid: str) -> bool:
+    row = participant(db, session_id, call_sid)
+    return row is not None and row.removed_at is not None
+
+
 def may_enter(db: DbSession, session: Session, caller_id: int | None, call_sid: str) -> bool:
-    if participant(db, session.id, call_sid) is not None:
-        return True  # back from the * menu: the place is still theirs
+    row = participant(db, session.id, call_sid)
+    if row is not None:
+        return row.removed_at is None  # back from the * menu: the place is still theirs
     if session.capacity is None or is_registered(db, session.id, caller_id):
         return True
     return places_taken(db, session) < session.capacity

@@ -117,6 +117,8 @@ class JoinRoom(Node):
             return self._closed(ctx, session)
         sid = call_sid(ctx)
         caller_id = ctx.caller.id if ctx.caller is not None else None
+        if rooms.removed(ctx.db, session.id, sid):
+            return Goto("main_menu", preface=ctx.say("live.removed"))
         if not rooms.may_enter(ctx.db, session, caller_id, sid):
             return Goto("main_menu", preface=ctx.say("live.full") + next_one(ctx, session.event_id))
         rooms.expect(ctx.db, session.id, sid, caller_id, False, ctx.now)
@@ -140,6 +142,8 @@ class JoinRoom(Node):
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
         """Back from the room: ``*`` (the menu), or the room ended."""
         session_id = int(ctx.data.get("session_id") or 0)
+        if rooms.removed(ctx.db, session_id, call_sid(ctx)):
+            return Goto("main_menu", preface=ctx.say("live.removed"))
         if inp.event == "room" and rooms.ended(ctx.db, session_id):
             return Goto("main_menu", preface=ctx.say("live.ended_thanks"))
         if inp.event == "room":

@@ -114,6 +114,10 @@ def test_remove_lower_and_end(app, client, db, fake_rest):  # type: ignore[no-un
     client.post(f"/admin/sessions/{s.id}/live/{row.id}/remove", data={"csrf_token": csrf})
     assert fake_rest.sent[-1].method == "DELETE"
     assert fake_rest.sent[-1].url.endswith(f"/Conferences/{conf_sid}/Participants/{phone.call_sid}.json")
+    back = phone.room_ended()  # Twilio takes the call out and posts its <Dial> action
+    assert "Juontaja poisti sinut" in back.text and back.find("Dial") is None
+    phone.press("2")  # take part now again: not let back into that room
+    assert "Juontaja poisti sinut" in phone.press("1").text
     client.post(f"/admin/sessions/{s.id}/live/end", data={"csrf_token": csrf})
     assert fake_rest.sent[-1].url.endswith(f"/Conferences/{conf_sid}.json")
     assert fake_rest.sent[-1].data == {"Status": "completed"}

@@ -75,6 +75,8 @@ class RoomControl:
         if sid is None or row is None:
             return False
         rest_client(self.app).conferences(sid).participants(row.call_sid).delete()
+        row.removed_at = utcnow()  # the call comes back to the flow, which does not let it in
+        db.commit()
         return True
 
     def end(self, db: DbSession, session_id: int) -> bool:

@@ -43,6 +43,7 @@ class RoomParticipant(Base):
     left_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     muted: Mapped[bool] = mapped_column(Boolean, default=True)
     hand_raised_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    removed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)  # by the host: not let back
 
     caller: Mapped[Optional[Caller]] = relationship()
 

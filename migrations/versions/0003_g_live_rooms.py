@@ -35,6 +35,7 @@ def upgrade() -> None:
     sa.Column('left_at', sa.DateTime(), nullable=True),
     sa.Column('muted', sa.Boolean(), nullable=False),
     sa.Column('hand_raised_at', sa.DateTime(), nullable=True),
+    sa.Column('removed_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['caller_id'], ['caller.id'], name=op.f('fk_room_participant_caller_id_caller')),
     sa.ForeignKeyConstraint(['session_id'], ['session.id'], name=op.f('fk_room_participant_session_id_session'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_room_participant')),
