@@ -10,9 +10,7 @@ from . import (  # noqa: F401  (importing registers the nodes)
 from . import hosting, live  # noqa: F401  (live rooms: take part now, hosting)
 from .engine import Ctx, Input, Settings, start, turn
 from .main_menu import first_node
-from .placeholders import register_placeholders
 
 live.register_fallbacks()
-register_placeholders()
 
 __all__ = ["Ctx", "Input", "Settings", "first_node", "start", "turn"]

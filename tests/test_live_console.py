@@ -170,3 +170,24 @@ def test_staff_calls_a_host_in_when_a_number_to_call_from_is_set(app, client, db
     db.rollback()
     host = db.scalars(select(RoomParticipant)).one()
     assert host.host is True  # not counted as a caller in the room
+
+
+def test_may_be_recorded_on_the_session_form(app, client, db):  # type: ignore[no-untyped-def]
+    s = f.session(db, f.event(db), starts_in=timedelta(days=3))
+    staff(db)
+    db.commit()
+    login(client, "staff@example.test")
+    url = f"/admin/sessions/{s.id}/edit"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="may_be_recorded"' in page
+    form = {"csrf_token": token(client, url), "minutes": "60", "kind": "phone", "capacity": "10",
+            "may_be_recorded": "y"}
+    assert client.post(url, data=form).status_code == 302
+    db.rollback()
+    db.refresh(s)
+    assert s.may_be_recorded is True
+    del form["may_be_recorded"]
+    assert client.post(url, data=form).status_code == 302
+    db.rollback()
+    db.refresh(s)
+    assert s.may_be_recorded is False
