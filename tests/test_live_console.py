@@ -46,7 +46,7 @@ def in_room(app: Any, db: Any, *, name: str | None = "Aino Virtanen",
     return prov, s, phone
 
 
-def test_console_lists_the_room_without_numbers_and_hands_in_order(app, client, db, fake_rest):  # type: ignore[no-untyped-def]
+def test_console_lists_the_room_without_numbers_and_hands_in_order(app: Any, client: Any, db: Any, fake_rest: Any) -> None:
     _, s, _ = in_room(app, db, name=None, number="+358401234987")
     staff(db)
     db.commit()
@@ -59,7 +59,7 @@ def test_console_lists_the_room_without_numbers_and_hands_in_order(app, client, 
     assert state["participants"][0]["muted"] is True
 
 
-def test_first_name_only(app, client, db, fake_rest):  # type: ignore[no-untyped-def]
+def test_first_name_only(app: Any, client: Any, db: Any, fake_rest: Any) -> None:
     _, s, _ = in_room(app, db, name="Aino Virtanen")
     staff(db)
     db.commit()
@@ -69,7 +69,7 @@ def test_first_name_only(app, client, db, fake_rest):  # type: ignore[no-untyped
     assert "Virtanen" not in client.get(f"/admin/sessions/{s.id}/live").get_data(as_text=True)
 
 
-def test_unmute_and_mute_send_the_participants_api_requests(app, client, db, fake_rest):  # type: ignore[no-untyped-def]
+def test_unmute_and_mute_send_the_participants_api_requests(app: Any, client: Any, db: Any, fake_rest: Any) -> None:
     _, s, phone = in_room(app, db)
     staff(db)
     db.commit()
@@ -99,7 +99,7 @@ def test_unmute_and_mute_send_the_participants_api_requests(app, client, db, fak
     assert fake_rest.sent[-1].url.endswith(f"/Participants/{phone.call_sid}.json")
 
 
-def test_remove_lower_and_end(app, client, db, fake_rest):  # type: ignore[no-untyped-def]
+def test_remove_lower_and_end(app: Any, client: Any, db: Any, fake_rest: Any) -> None:
     _, s, phone = in_room(app, db)
     staff(db)
     db.commit()
@@ -123,7 +123,7 @@ def test_remove_lower_and_end(app, client, db, fake_rest):  # type: ignore[no-un
     assert fake_rest.sent[-1].data == {"Status": "completed"}
 
 
-def test_posts_need_csrf(app, client, db, fake_rest):  # type: ignore[no-untyped-def]
+def test_posts_need_csrf(app: Any, client: Any, db: Any, fake_rest: Any) -> None:
     _, s, _ = in_room(app, db)
     staff(db)
     db.commit()
@@ -134,7 +134,7 @@ def test_posts_need_csrf(app, client, db, fake_rest):  # type: ignore[no-untyped
     assert fake_rest.sent == []
 
 
-def test_only_staff_and_the_sessions_provider(app, client, db, fake_rest):  # type: ignore[no-untyped-def]
+def test_only_staff_and_the_sessions_provider(app: Any, client: Any, db: Any, fake_rest: Any) -> None:
     prov, s, _ = in_room(app, db)
     other = f.provider(db, name="Toinen")
     provider_user(db, prov, email="own@example.test")
@@ -149,7 +149,7 @@ def test_only_staff_and_the_sessions_provider(app, client, db, fake_rest):  # ty
     assert client.get(f"/admin/sessions/{s.id}/live").status_code == 200
 
 
-def test_staff_calls_a_host_in_when_a_number_to_call_from_is_set(app, client, db, fake_rest):  # type: ignore[no-untyped-def]
+def test_staff_calls_a_host_in_when_a_number_to_call_from_is_set(app: Any, client: Any, db: Any, fake_rest: Any) -> None:
     prov = f.provider(db)
     s = f.session(db, f.event(db, prov=prov), starts_in=timedelta(minutes=5))
     s.may_be_recorded = True
@@ -172,7 +172,7 @@ def test_staff_calls_a_host_in_when_a_number_to_call_from_is_set(app, client, db
     assert host.host is True  # not counted as a caller in the room
 
 
-def test_may_be_recorded_on_the_session_form(app, client, db):  # type: ignore[no-untyped-def]
+def test_may_be_recorded_on_the_session_form(app: Any, client: Any, db: Any) -> None:
     s = f.session(db, f.event(db), starts_in=timedelta(days=3))
     staff(db)
     db.commit()

@@ -4,7 +4,7 @@ conference's status callbacks (all through the signed webhooks and the simulated
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from sqlalchemy import select
@@ -23,7 +23,7 @@ def rooms() -> SimRooms:
 
 
 @pytest.fixture
-def caller_phone(client: Any, rooms: SimRooms):  # type: ignore[no-untyped-def]
+def caller_phone(client: Any, rooms: SimRooms) -> Callable[..., Phone]:
     def make(number: str, to: str = "+358942000000") -> Phone:
         return Phone(client, AUTH_TOKEN, PUBLIC_BASE_URL, from_number=number, to_number=to,
                      rooms=rooms)
@@ -31,7 +31,8 @@ def caller_phone(client: Any, rooms: SimRooms):  # type: ignore[no-untyped-def]
 
 
 def live_event(db: Any, *, starts_in: timedelta = timedelta(minutes=5), capacity: int | None = 10,
-               pin: str | None = None, recorded: bool = False, title: str = "Laulutuokio"):  # type: ignore[no-untyped-def]
+               pin: str | None = None, recorded: bool = False,
+               title: str = "Laulutuokio") -> tuple[Any, Any, Any]:
     prov = f.provider(db, pin=pin)
     ev = f.event(db, title=title, prov=prov)
     s = f.session(db, ev, starts_in=starts_in, capacity=capacity)
@@ -55,7 +56,7 @@ def conference(turn: Any) -> Any:
     return dial, conf
 
 
-def test_nothing_live_says_when_the_next_starts_then_recordings(phone, db):  # type: ignore[no-untyped-def]
+def test_nothing_live_says_when_the_next_starts_then_recordings(phone: Any, db: Any) -> None:
     f.caller(db, "+358912345678", language="fi")
     live_event(db, starts_in=timedelta(hours=3), title="Iltakonsertti")
     db.commit()
@@ -69,7 +70,7 @@ def test_nothing_live_says_when_the_next_starts_then_recordings(phone, db):  # t
     assert len(before_first_choice.split()) <= 20, before_first_choice  # DESIGN rule 12
 
 
-def test_registered_caller_takes_part_in_two_keys_muted_with_waiting_audio(phone, db):  # type: ignore[no-untyped-def]
+def test_registered_caller_takes_part_in_two_keys_muted_with_waiting_audio(phone: Any, db: Any) -> None:
     _, _, s = live_event(db, recorded=True)
     register(db, s, "+358912345678")
     db.commit()
@@ -96,7 +97,7 @@ def test_registered_caller_takes_part_in_two_keys_muted_with_waiting_audio(phone
     assert reg.attended is True
 
 
-def test_a_session_not_to_be_recorded_has_no_recording(phone, db):  # type: ignore[no-untyped-def]
+def test_a_session_not_to_be_recorded_has_no_recording(phone: Any, db: Any) -> None:
     _, _, s = live_event(db, recorded=False)
     f.caller(db, "+358912345678", language="fi")
     db.commit()
@@ -106,7 +107,7 @@ def test_a_session_not_to_be_recorded_has_no_recording(phone, db):  # type: igno
     assert conf.get("record") is None and conf.get("recordingStatusCallback") is None
 
 
-def test_waiting_url_loops_a_calm_sound_made_offline(phone, client, db):  # type: ignore[no-untyped-def]
+def test_waiting_url_loops_a_calm_sound_made_offline(phone: Any, client: Any, db: Any) -> None:
     live_event(db)
     f.caller(db, "+358912345678", language="fi")
     db.commit()
@@ -121,7 +122,7 @@ def test_waiting_url_loops_a_calm_sound_made_offline(phone, client, db):  # type
     assert client.post("/voice/room/wait").status_code == 403  # unsigned
 
 
-def test_unregistered_caller_takes_part_while_places_remain(caller_phone, db):  # type: ignore[no-untyped-def]
+def test_unregistered_caller_takes_part_while_places_remain(caller_phone: Any, db: Any) -> None:
     _, _, s = live_event(db, capacity=2)
     register(db, s, "+358911111111")  # one place is kept for this registered caller
     db.commit()
@@ -144,7 +145,7 @@ def test_unregistered_caller_takes_part_while_places_remain(caller_phone, db):  
     conference(reg.press("1"))
 
 
-def test_full_room_says_when_the_next_one_is(caller_phone, db):  # type: ignore[no-untyped-def]
+def test_full_room_says_when_the_next_one_is(caller_phone: Any, db: Any) -> None:
     _, ev, s = live_event(db, capacity=0)
     f.session(db, ev, starts_in=timedelta(days=2))
     db.commit()
@@ -157,7 +158,7 @@ def test_full_room_says_when_the_next_one_is(caller_phone, db):  # type: ignore[
     assert turn.find("Dial") is None and turn.gather is not None  # back in the main menu
 
 
-def test_star_menu_raises_hand_and_returns_to_the_same_room_muted(phone, db):  # type: ignore[no-untyped-def]
+def test_star_menu_raises_hand_and_returns_to_the_same_room_muted(phone: Any, db: Any) -> None:
     _, _, s = live_event(db)
     register(db, s, "+358912345678")
     db.commit()
@@ -187,8 +188,7 @@ def test_star_menu_raises_hand_and_returns_to_the_same_room_muted(phone, db):  #
     assert "Poistuit esityksestä" in left.text and left.find("Dial") is None
 
 
-def test_the_room_ends_when_the_host_leaves_and_callers_return_to_the_main_menu(
-        caller_phone, db, app):  # type: ignore[no-untyped-def]
+def test_the_room_ends_when_the_host_leaves_and_callers_return_to_the_main_menu(caller_phone: Any, db: Any, app: Any) -> None:
     prov, _, s = live_event(db, pin="4321")
     db.commit()
     host = caller_phone("+358401112223", to="+358942000099")
@@ -223,7 +223,7 @@ def test_the_room_ends_when_the_host_leaves_and_callers_return_to_the_main_menu(
     assert all(r.left_at is not None for r in db.scalars(select(RoomParticipant)))
 
 
-def test_host_does_not_end_the_room_when_configured(caller_phone, db, app):  # type: ignore[no-untyped-def]
+def test_host_does_not_end_the_room_when_configured(caller_phone: Any, db: Any, app: Any) -> None:
     app.config["ROOM_HOST_ENDS"] = False
     prov, _, _ = live_event(db, pin="4321")
     db.commit()
@@ -237,7 +237,7 @@ def test_host_does_not_end_the_room_when_configured(caller_phone, db, app):  # t
     assert "Henkilökunta päättää esityksen" in turn.text
 
 
-def test_provider_without_a_live_session_goes_straight_to_descriptions(caller_phone, db):  # type: ignore[no-untyped-def]
+def test_provider_without_a_live_session_goes_straight_to_descriptions(caller_phone: Any, db: Any) -> None:
     prov, _, _ = live_event(db, pin="4321", starts_in=timedelta(hours=5))
     db.commit()
     host = caller_phone("+358401112223", to="+358942000099")
@@ -248,7 +248,7 @@ def test_provider_without_a_live_session_goes_straight_to_descriptions(caller_ph
     assert "voi alkaa nyt" not in turn.text
 
 
-def test_event_code_of_a_live_session_leads_into_its_room(phone, db):  # type: ignore[no-untyped-def]
+def test_event_code_of_a_live_session_leads_into_its_room(phone: Any, db: Any) -> None:
     _, ev, s = live_event(db, starts_in=timedelta(minutes=-10))
     db.commit()
     phone.call()
@@ -259,7 +259,7 @@ def test_event_code_of_a_live_session_leads_into_its_room(phone, db):  # type: i
     assert conf.text == f"lampio-session-{s.id}"
 
 
-def test_join_window_is_a_setting(phone, db, app):  # type: ignore[no-untyped-def]
+def test_join_window_is_a_setting(phone: Any, db: Any, app: Any) -> None:
     app.config["ROOM_JOIN_MINUTES"] = 3
     live_event(db, starts_in=timedelta(minutes=5))
     db.commit()
@@ -269,7 +269,7 @@ def test_join_window_is_a_setting(phone, db, app):  # type: ignore[no-untyped-de
     assert "Nyt ei ole esitystä." in turn.text
 
 
-def test_on_now_and_next_offers_one_at_a_time(phone, db):  # type: ignore[no-untyped-def]
+def test_on_now_and_next_offers_one_at_a_time(phone: Any, db: Any) -> None:
     live_event(db, starts_in=timedelta(minutes=-20), title="Runotuokio")
     live_event(db, starts_in=timedelta(minutes=10), title="Jumppa")
     db.commit()
@@ -283,7 +283,7 @@ def test_on_now_and_next_offers_one_at_a_time(phone, db):  # type: ignore[no-unt
     assert "Tallenteita ei vielä ole." in done.text
 
 
-def test_attendance_only_from_signed_callbacks(client, db):  # type: ignore[no-untyped-def]
+def test_attendance_only_from_signed_callbacks(client: Any, db: Any) -> None:
     _, _, s = live_event(db)
     db.commit()
     resp = client.post(f"/voice/room/events?session={s.id}",
@@ -292,7 +292,7 @@ def test_attendance_only_from_signed_callbacks(client, db):  # type: ignore[no-u
     assert db.scalar(select(RoomParticipant)) is None
 
 
-def test_a_bad_room_setting_stops_the_app(tmp_path):  # type: ignore[no-untyped-def]
+def test_a_bad_room_setting_stops_the_app(tmp_path: Any) -> None:
     from app import create_app
 
     with pytest.raises(SystemExit, match="ROOM_JOIN_MINUTES"):
