@@ -300,3 +300,24 @@ def test_a_bad_room_setting_stops_the_app(tmp_path: Any) -> None:
     with pytest.raises(SystemExit, match="ROOM_HOST_CALLER_ID"):
         create_app({"ROOM_HOST_CALLER_ID": "0401234567",
                     "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+
+
+def test_purge_takes_the_person_out_of_old_rooms(db: Any) -> None:
+    from datetime import datetime
+
+    from catalogue.models import Caller
+    from catalogue.privacy import purge
+    from catalogue.timeutil import utcnow
+
+    _, _, s = live_event(db, starts_in=timedelta(days=-40))
+    c = f.caller(db, "+358401230000")
+    c.created_at = utcnow() - timedelta(days=60)
+    when: datetime = s.starts_at
+    db.add(RoomParticipant(session_id=s.id, caller_id=c.id, call_sid="CA1", joined_at=when,
+                           left_at=when, muted=True, host=False))
+    db.commit()
+    purge(db, now=utcnow(), days=30)
+    db.commit()
+    row = db.scalars(select(RoomParticipant)).one()
+    assert row.caller_id is None
+    assert db.get(Caller, c.id) is None  # nothing else referred to them: the number is gone
