@@ -1,7 +1,8 @@
 """A simulated phone that speaks to the webhooks exactly as Twilio does.
 
 It signs form posts with the account's auth token, parses the TwiML it gets back and follows
-``<Gather>``, ``<Redirect>``, ``<Dial>``, ``<Record>`` and ``<Hangup>``. The transport is
+``<Gather>``, ``<Redirect>``, ``<Dial>``, ``<Record>`` and ``<Hangup>``, and takes part in live
+rooms (``<Dial><Conference>``: see ``simulator_rooms``). The transport is
 pluggable: the tests use Flask's test client, ``lampio call`` and the benchmark use HTTP.
 """
 from __future__ import annotations
