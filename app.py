@@ -39,13 +39,17 @@ DEFAULTS: dict[str, Any] = {
     "VISITS_FLUSH_SECONDS": 2.0,  # menu visits are written in batches at most this often
     "RECORDING_PART_SECONDS": 180,  # a recording is played by phone in parts of about this long
     "RECORDING_LISTEN_DAYS": 14,  # a live room's recording can be heard this long after the end
+    "ROOM_JOIN_MINUTES": 15,  # a live room opens this many minutes before the start
+    "ROOM_HOST_ENDS": True,  # the room ends when its host leaves
+    "ROOM_HOST_CALLER_ID": "",  # our Twilio number the live console calls a staff host from
 }
 # Whole-number settings checked at start-up: name -> (lowest, highest).
 _RANGES: dict[str, tuple[int, int]] = {
     "RECORDING_PART_SECONDS": (30, 1800),
     "RECORDING_LISTEN_DAYS": (1, 365),
+    "ROOM_JOIN_MINUTES": (0, 120),
 }
-_BOOL = {"TWILIO_SKIP_SIGNATURE", "SCHEDULER", "DEMO_DATA", "GTTS_SLOW"}
+_BOOL = {"TWILIO_SKIP_SIGNATURE", "SCHEDULER", "DEMO_DATA", "GTTS_SLOW", "ROOM_HOST_ENDS"}
 _INT = {"PORT", "TTS_COOLDOWN", "AUDIO_JOBS_INTERVAL"}
 _SECONDS = {"PROGRAMME_RECHECK_SECONDS", "VISITS_FLUSH_SECONDS"}
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
@@ -96,6 +100,11 @@ def _check(app: Flask) -> None:
             raise SettingError(f"{name}: expected a whole number from {low} to {high}, "
                                f"not {raw!r}")
         app.config[name] = value
+    caller_id = str(app.config["ROOM_HOST_CALLER_ID"] or "")
+    if caller_id and not (caller_id.startswith("+") and caller_id[1:].isdigit()
+                          and 8 <= len(caller_id) <= 16):
+        raise SettingError(f"ROOM_HOST_CALLER_ID: expected an E.164 number such as "
+                           f"+358942000000, or nothing, not {caller_id!r}")
 
 
 def _instance_secret(app: Flask, name: str) -> str:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import (auth, errors, events, hear, overview, recordings, registrations, session_audio,
-               sessions, templating)
+from . import (auth, errors, events, hear, live, overview, recordings, registrations,
+               session_audio, sessions, templating)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -58,6 +58,14 @@ bp.add_url_rule("/listen/<int:audio_id>", "show_session_audio",
                 view_func=session_audio.show_session_audio)
 bp.add_url_rule("/listen/<int:audio_id>/review", "review_session_audio",
                 view_func=session_audio.review_session_audio, methods=["POST"])
+bp.add_url_rule("/sessions/<int:session_id>/live", "live_console", view_func=live.console)
+bp.add_url_rule("/sessions/<int:session_id>/live.json", "live_state", view_func=live.console_json)
+bp.add_url_rule("/sessions/<int:session_id>/live/<int:participant_id>/<action>", "live_act",
+                view_func=live.act, methods=["POST"])
+bp.add_url_rule("/sessions/<int:session_id>/live/end", "live_end", view_func=live.end,
+                methods=["POST"])
+bp.add_url_rule("/sessions/<int:session_id>/live/host", "live_call_host", view_func=live.call_host,
+                methods=["POST"])
 
 bp.register_error_handler(403, errors.forbidden)
 bp.register_error_handler(404, errors.not_found)

@@ -95,7 +95,8 @@ def new_session(event_id: int) -> str | Response:
             get_db(), event, first_local=validated(form.starts_at.data), minutes=validated(form.minutes.data),
             kind=SessionKind(form.kind.data), capacity=form.capacity.data,
             opens_local=form.registration_opens_at.data,
-            closes_local=form.registration_closes_at.data, weeks=validated(form.repeat_weeks.data))
+            closes_local=form.registration_closes_at.data, weeks=validated(form.repeat_weeks.data),
+            may_be_recorded=bool(form.may_be_recorded.data))
         flash(t("session.created", count=len(created)), "success")
         return redirect(url_for("admin.show_event", event_id=event.id))
     return render_template("admin/session_form.html", form=form, event=event, session=None)

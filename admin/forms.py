@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -118,6 +119,7 @@ class SessionFields(FlaskForm):
         Optional(), NumberRange(0, 10000, "err.capacity")])
     registration_opens_at = LocalDateTimeField("session.opens", validators=[Optional()])
     registration_closes_at = LocalDateTimeField("session.closes", validators=[Optional()])
+    may_be_recorded = BooleanField("live.may_be_recorded")
 
     # Set by the view: whether the event has a city (needed for in-person sessions).
     event_has_city: bool = True

@@ -37,7 +37,7 @@ def edit_session(session_id: int) -> str | Response:
             capacity=form.capacity.data,
             opens_at=to_utc(form.registration_opens_at.data) if form.registration_opens_at.data else None,
             closes_at=to_utc(form.registration_closes_at.data) if form.registration_closes_at.data else None,
-            now=utcnow())
+            now=utcnow(), may_be_recorded=bool(form.may_be_recorded.data))
         flash(t("session.saved"), "success")
         return redirect(url_for("admin.show_event", event_id=session.event_id))
     return render_template("admin/session_form.html", form=form, event=session.event,

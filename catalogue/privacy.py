@@ -25,7 +25,7 @@ from sqlalchemy import CursorResult, delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
-from .models import CallbackRequest, Caller, CallLog, Registration, Session
+from .models import CallbackRequest, Caller, CallLog, Registration, RoomParticipant, Session
 from .timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,10 @@ def purge(db: DbSession, *, now: datetime, days: int = DEFAULT_DAYS) -> PurgeRep
         .values(caller_id=None, registered_by_caller_id=None, notify_pending=None)
         .execution_options(synchronize_session=False))
     anonymised = int(cast("CursorResult[Any]", result).rowcount or 0)  # an UPDATE's Result is a CursorResult
+    # Who was in a live room: the attendance stays (on the registration), the person goes.
+    db.execute(update(RoomParticipant)
+               .where(RoomParticipant.session_id.in_(ended), RoomParticipant.caller_id.is_not(None))
+               .values(caller_id=None).execution_options(synchronize_session=False))
     removed = _delete_callers(db, _orphans(db, cutoff))
     db.flush()
     log.info("purge: %d registrations anonymised, %d callers removed (sessions ended %d+ days ago)",

@@ -88,7 +88,8 @@ def weekly_starts(first_local: datetime, weeks: int) -> list[datetime]:
 
 def add_sessions(db: DbSession, event: Event, *, first_local: datetime, minutes: int,
                  kind: SessionKind, capacity: int | None, opens_local: datetime | None,
-                 closes_local: datetime | None, weeks: int = 1) -> list[Session]:
+                 closes_local: datetime | None, weeks: int = 1,
+                 may_be_recorded: bool = False) -> list[Session]:
     """``weeks`` sessions, weekly; the registration window keeps its distance from the start."""
     created: list[Session] = []
     first_utc = to_utc(first_local)
@@ -97,6 +98,7 @@ def add_sessions(db: DbSession, event: Event, *, first_local: datetime, minutes:
         created.append(Session(
             event=event, starts_at=start, ends_at=start + timedelta(minutes=minutes), kind=kind,
             capacity=capacity, status=SessionStatus.SCHEDULED, confirmed_count=0,
+            may_be_recorded=may_be_recorded,
             registration_opens_at=to_utc(opens_local) + shift if opens_local else None,
             registration_closes_at=to_utc(closes_local) + shift if closes_local else None,
         ))
@@ -108,7 +110,7 @@ def add_sessions(db: DbSession, event: Event, *, first_local: datetime, minutes:
 
 def edit_session(db: DbSession, session: Session, *, minutes: int, kind: SessionKind,
                  capacity: int | None, opens_at: datetime | None, closes_at: datetime | None,
-                 now: datetime) -> int:
+                 now: datetime, may_be_recorded: bool | None = None) -> int:
     """Change a session's length, kind, capacity and registration window (UTC). More places
     move the waiting list up under the registration service's rules, which commits; returns
     how many were promoted."""
@@ -118,6 +120,8 @@ def edit_session(db: DbSession, session: Session, *, minutes: int, kind: Session
     session.capacity = capacity
     session.registration_opens_at = opens_at
     session.registration_closes_at = closes_at
+    if may_be_recorded is not None:
+        session.may_be_recorded = may_be_recorded
     db.flush()
     _changed(db, session.event_id)
     if capacity is None or (old_capacity is not None and capacity > old_capacity):

@@ -5,13 +5,10 @@ Importing this package registers every node; a channel calls ``start`` and ``tur
 from __future__ import annotations
 
 from . import (  # noqa: F401  (importing registers the nodes)
-    main_menu, my_registrations, person, programme, provider_line, recordings, registration,
-    someone_else,
+    hosting, live, main_menu, my_registrations, person, programme, provider_line, recordings,
+    registration, someone_else,
 )
 from .engine import Ctx, Input, Settings, start, turn
 from .main_menu import first_node
-from .placeholders import register_placeholders
-
-register_placeholders()
 
 __all__ = ["Ctx", "Input", "Settings", "first_node", "start", "turn"]

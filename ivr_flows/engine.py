@@ -42,6 +42,8 @@ class Settings:
     staff_number: str | None
     office_hours: OfficeHours
     provider_key: str = "9"  # hidden main-menu key to the provider line
+    join_minutes: int = 15  # a live room opens this many minutes before the start
+    host_ends_room: bool = True  # the room ends when its host leaves
 
 
 @dataclass

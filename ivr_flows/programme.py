@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session as DbSession
 from catalogue import programme as catalogue_programme
 from catalogue.models import Session, SessionKind, SessionStatus
 from catalogue.programme import ProgrammeItem, item_of
+from catalogue.rooms import window_open
 
 from . import speak
 from .engine import Ctx, DigitEntry, Goto, Input, Menu, NoMatch, Node, Option, Outcome, Speak, node
@@ -197,4 +198,7 @@ class EventCode(DigitEntry):
         if not sessions:
             return Goto("main_menu", preface=ctx.say("code.no_sessions",
                                                      title=event.text("title", ctx.lang)))
+        live = [s for s in sessions if window_open(s, ctx.now, ctx.settings.join_minutes)]
+        if live:  # a phone performance that can be taken part in now: straight to its room
+            return Goto("join_room", {"session_id": live[0].id})
         return Goto("item", {"ids": [s.id for s in sessions], "i": 0})

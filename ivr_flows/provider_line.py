@@ -78,7 +78,8 @@ class ProviderPin(Node):
             provider.pin_failures = 0
             provider.pin_locked_until = None
             ctx.state["provider_id"] = provider.id
-            return Goto("provider_event", preface=ctx.say("provider.signed_in"))
+            # A performance of theirs that can start now is offered first (ivr_flows/hosting.py).
+            return Goto("provider_home", preface=ctx.say("provider.signed_in"))
         failures = _count_failure(ctx, provider)
         if failures >= MAX_PIN_FAILURES:
             provider.pin_locked_until = ctx.now + LOCK_TIME

@@ -37,12 +37,26 @@ class Record:
     beep: bool = True
 
 
+@dataclass(frozen=True)
+class Conference:
+    """Put the call into a session's live room. A listener enters muted, waits (with calm
+    audio) until the host starts the room, and leaves it for a small menu with ``*``; the host
+    speaks, starts the room on entering and, when ``end_on_exit``, ends it on leaving.
+    ``record``: the session may be recorded (its room is recorded from the start)."""
+
+    session_id: int
+    host: bool = False
+    end_on_exit: bool = False
+    record: bool = False
+
+
 @dataclass
 class Reply:
     speech: list[Segment] = field(default_factory=list)
     gather: Gather | None = None
     record: Record | None = None
     dial: str | None = None  # E.164 number to transfer to
+    conference: Conference | None = None  # a live room (spoken text is its welcome)
     hangup: bool = False
 
     def extend(self, segments: list[Segment]) -> "Reply":

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.orm import Session as DbSession
 
 from ivr_flows import prompts
-from ivr_flows.reply import Gather, Record, Reply, Segment
+from ivr_flows.reply import Conference, Gather, Record, Reply, Segment
 from tests import factories as f
 from tests.phone import Phone
 from voice import twiml
@@ -69,7 +69,8 @@ def segment(rng: random.Random) -> Segment:
 
 def reply(rng: random.Random) -> Reply:
     speech = [segment(rng) for _ in range(rng.choice([0, 1, 1, 2, 3, 6]))]
-    kind = rng.choice(["gather", "gather", "gather", "dial", "record", "hangup", "redirect"])
+    kind = rng.choice(["gather", "gather", "gather", "dial", "record", "hangup", "redirect",
+                       "conference"])
     if kind == "gather":
         hints = tuple(text(rng, 3) for _ in range(rng.choice([0, 1, 3, 5])))
         hints += hints[:rng.randint(0, len(hints))]  # duplicates are dropped, order kept
@@ -77,6 +78,10 @@ def reply(rng: random.Random) -> Reply:
             hints=hints, num_digits=rng.choice([None, 0, 1, 1, 4]),
             finish_on_key=rng.choice(["", "", "#", "*"]), timeout=rng.choice([6, 7, 10, 15]),
             speech=rng.choice([True, False])))
+    if kind == "conference":
+        return Reply(speech, conference=Conference(
+            session_id=rng.randint(1, 10**6), host=rng.choice([True, False]),
+            end_on_exit=rng.choice([True, False]), record=rng.choice([True, False])))
     if kind == "dial":
         return Reply(speech, dial=rng.choice(["+358901234567", "", "+358 40 & <x>", "ä"]))
     if kind == "record":
@@ -137,6 +142,29 @@ def test_exact_bytes_of_a_typical_menu() -> None:
         '<Say language="fi-FI" voice="Polly.Suvi-Neural"><prosody rate="90%">'
         'Sähkö &amp; "vesi" &lt;nyt&gt;</prosody></Say></Gather>'
         '<Redirect method="POST">/voice/turn?event=timeout</Redirect></Response>')
+
+
+def test_exact_bytes_of_a_listener_in_a_room() -> None:
+    """A listener: muted, no beep, waiting audio until the host starts, ``*`` to the menu."""
+    class Urls:
+        def turn(self, event: str | None = None) -> str:
+            return "/voice/turn" + (f"?event={event}&s=x" if event else "")
+
+        def absolute(self, path: str) -> str:
+            return "https://x.test" + path
+
+    r = Reply([], conference=Conference(session_id=7, record=True))
+    assert twiml.render(r, "fi", None, Urls()) == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="/voice/turn?event=room'
+        '&amp;s=x" hangupOnStar="true" method="POST"><Conference beep="false" '
+        'endConferenceOnExit="false" muted="true" record="record-from-start" '
+        'recordingStatusCallback="https://x.test/voice/room/recorded?session=7" '
+        'recordingStatusCallbackMethod="POST" startConferenceOnEnter="false" '
+        'statusCallback="https://x.test/voice/room/events?session=7" '
+        'statusCallbackEvent="start end join leave" statusCallbackMethod="POST" '
+        'waitMethod="POST" waitUrl="https://x.test/voice/room/wait">lampio-session-7'
+        '</Conference></Dial></Response>')
+    assert twiml.render(r, "fi", None, Urls()) == str(twiml.render_builder(r, "fi", None, Urls()))
 
 
 def test_real_calls_render_identically(phone: Phone, db: DbSession, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
 
     from . import simulator_cli
     from .blueprint import bp
+    from .room_control import RoomControl
     from .visits import VisitBuffer
 
     app.register_blueprint(bp)
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
         recheck=float(app.config.get("PROGRAMME_RECHECK_SECONDS", 1.0)))
     app.extensions["lampio_visits"] = VisitBuffer(
         get_sessionmaker(app), flush_every=float(app.config.get("VISITS_FLUSH_SECONDS", 2.0)))
+    app.extensions["lampio_rooms"] = RoomControl(app)  # the live console's actions
     simulator_cli.init_app(app)
     if app.config.get("TWILIO_SKIP_SIGNATURE"):
         log.warning("!!! TWILIO_SKIP_SIGNATURE is on: webhooks accept unsigned requests. "

@@ -13,3 +13,13 @@ bp.add_url_rule("/status", view_func=views.status, methods=["POST"])
 bp.add_url_rule("/fallback", view_func=views.fallback, methods=["POST"])
 bp.add_url_rule("/room/recorded", view_func=room_recorded.room_recorded, methods=["POST"])
 bp.register_error_handler(Exception, views.on_error)
+
+# Live rooms (voice/rooms.py); /voice/room/recorded belongs to the recordings on demand.
+from . import rooms  # noqa: E402
+
+bp.add_url_rule("/room/wait", "room_wait", view_func=rooms.wait, methods=["POST"])
+bp.add_url_rule("/room/waiting.wav", "room_waiting_sound", view_func=rooms.waiting_sound_file,
+                methods=["GET", "HEAD"])
+bp.add_url_rule("/room/events", "room_events", view_func=rooms.events, methods=["POST"])
+bp.add_url_rule("/room/announce", "room_announce", view_func=rooms.announce,
+                methods=["POST"])

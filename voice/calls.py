@@ -34,11 +34,13 @@ def services() -> Services:
 def _flow_world() -> tuple[ivr_flows.Settings, Services]:
     """Built once per app (again only if a test changes the settings), not on every turn."""
     ext, cfg = current_app.extensions, current_app.config
-    key = (cfg.get("STAFF_PHONE_NUMBER") or None, cfg["OFFICE_HOURS"])
+    key = (cfg.get("STAFF_PHONE_NUMBER") or None, cfg["OFFICE_HOURS"],
+           int(cfg.get("ROOM_JOIN_MINUTES", 15)), bool(cfg.get("ROOM_HOST_ENDS", True)))
     cached = ext.get("lampio_flow_world")
     if cached is None or cached[0] != key:
         flow_settings = ivr_flows.Settings(staff_number=key[0],
-                                           office_hours=OfficeHours.parse(key[1]))
+                                           office_hours=OfficeHours.parse(key[1]),
+                                           join_minutes=key[2], host_ends_room=key[3])
         programme: ProgrammeCache = ext["lampio_programme"]
         svc = ext.get("lampio_audio")
         flow_services = Services(programme=programme) if svc is None else Services(

@@ -1,7 +1,8 @@
 """A simulated phone that speaks to the webhooks exactly as Twilio does.
 
 It signs form posts with the account's auth token, parses the TwiML it gets back and follows
-``<Gather>``, ``<Redirect>``, ``<Dial>``, ``<Record>`` and ``<Hangup>``. The transport is
+``<Gather>``, ``<Redirect>``, ``<Dial>``, ``<Record>`` and ``<Hangup>``, and takes part in live
+rooms (``<Dial><Conference>``: see ``simulator_rooms``). The transport is
 pluggable: the tests use Flask's test client, ``lampio call`` and the benchmark use HTTP.
 """
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from twilio.request_validator import RequestValidator
+
+from . import simulator_rooms as sim_rooms
 
 # (path with query, form, headers) -> (status code, body)
 Transport = Callable[[str, dict[str, str], dict[str, str]], tuple[int, str]]
@@ -73,7 +76,8 @@ def spoken(el: ET.Element, play_text: PlayText | None = None) -> list[str]:
 class SimulatedCall:
     def __init__(self, transport: Transport, auth_token: str, base_url: str, *,
                  from_number: str = "+358912345678", to_number: str = "+358942000000",
-                 play_text: PlayText | None = None, direction: str = "inbound") -> None:
+                 play_text: PlayText | None = None, direction: str = "inbound",
+                 rooms: sim_rooms.SimRooms | None = None) -> None:
         self.transport = transport
         self.validator = RequestValidator(auth_token)
         self.base_url = base_url.rstrip("/")
@@ -86,19 +90,32 @@ class SimulatedCall:
         self.next_action: str | None = None  # the <Gather> action waiting for input
         self.timeout_action: str | None = None  # where silence leads
         self.sign = True
+        self.rooms = rooms if rooms is not None else sim_rooms.SimRooms()
+        self.room: sim_rooms.RoomLeg | None = None  # the live room the call is in
+        self.after_room: Turn | None = None  # what the flow answered when the room ended
 
     # -- transport ---------------------------------------------------------------------------
+    def _signed(self, url: str, form: dict[str, str]) -> tuple[int, str]:
+        full = url if url.startswith("http") else urljoin(self.base_url + "/", url.lstrip("/"))
+        headers = {"X-Twilio-Signature": self.validator.compute_signature(full, form)} if self.sign else {}
+        parts = urlsplit(full)
+        return self.transport(parts.path + (f"?{parts.query}" if parts.query else ""), form, headers)
+
+    def callback(self, url: str, extra: dict[str, str]) -> int:
+        """A status callback Twilio would send (its answer is not TwiML for the call)."""
+        form = {"AccountSid": "AC" + "0" * 32, "ApiVersion": "2010-04-01", **extra}
+        return self._signed(url, form)[0]
+
     def post(self, url: str, extra: dict[str, str] | None = None) -> Turn:
         full = url if url.startswith("http") else urljoin(self.base_url + "/", url.lstrip("/"))
         form = {"CallSid": self.call_sid, "AccountSid": "AC" + "0" * 32, "From": self.from_number,
                 "To": self.to_number, "CallStatus": "in-progress", "Direction": self.direction,
                 "ApiVersion": "2010-04-01"}
         form.update(extra or {})
-        headers = {"X-Twilio-Signature": self.validator.compute_signature(full, form)} if self.sign else {}
-        parts = urlsplit(full)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        status, body = self.transport(path, form, headers)
-        return self._parse(status, body)
+        status, body = self._signed(full, form)
+        turn = self._parse(status, body)
+        self.room = sim_rooms.enter(self, turn, self.rooms)
+        return turn
 
     def _parse(self, status: int, body: str) -> Turn:
         try:
@@ -144,5 +161,35 @@ class SimulatedCall:
                  "RecordingSid": "RE" + uuid.uuid4().hex} if url else {}
         return self.post(rec.get("action") or "", extra)
 
+    # -- in a live room ------------------------------------------------------------------------
+    def star(self) -> Turn:
+        """``*`` in the room: Twilio takes the call out of it and posts the ``<Dial>`` action."""
+        leg = self.room
+        assert leg is not None and leg.star_leaves, "not in a room that * leaves"
+        self.room = None
+        sim_rooms.leave(self, leg)
+        return self.post(leg.action, {"DialCallStatus": "completed"})
+
+    def room_ended(self) -> Turn:
+        """The room ended around the call (the host left, staff ended it, or it was removed)."""
+        leg = self.room
+        assert leg is not None, "not in a room"
+        self.room = None
+        leg.conf.members.pop(self.call_sid, None)
+        self.after_room = self.post(leg.action, {"DialCallStatus": "completed"})
+        return self.after_room
+
+    def end_room(self) -> Turn:
+        """The room ends (as when its host leaves): status callbacks, then every call in it
+        goes back to the flow; this call's answer is returned."""
+        leg = self.room
+        assert leg is not None, "not in a room"
+        sim_rooms.end(self, leg)
+        assert self.after_room is not None
+        return self.after_room
+
     def hang_up(self, duration: int = 30) -> Turn:
+        if self.room is not None:
+            leg, self.room = self.room, None
+            sim_rooms.leave(self, leg)
         return self.post("/voice/status", {"CallStatus": "completed", "CallDuration": str(duration)})

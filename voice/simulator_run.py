@@ -128,6 +128,18 @@ def run_call(call: SimulatedCall, inputs: InputSource, *, lang: str | None = Non
                 else:
                     hang_up("caller")
                     return result
+            elif call.room is not None:
+                action = inputs.gather(turn, "[in the room · * opens the menu · Enter = the "
+                                             "performance ends · h = hang up]")
+                if action.kind == "keys" and action.value == "*" and call.room.star_leaves:
+                    out(f"{PRESSED} *")
+                    turn = post(call.star)
+                elif action.kind == "hangup":
+                    hang_up("caller")
+                    return result
+                else:
+                    out("[the performance ends]")
+                    turn = post(call.end_room)
             elif turn.dial is not None:
                 number = "".join(turn.dial.itertext()).strip() or "?"
                 result.transfers += 1

@@ -17,11 +17,17 @@ from typing import Protocol
 from twilio.twiml.voice_response import Gather as TwilioGather
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr_flows.reply import Reply, Segment
+from ivr_flows.reply import Conference, Reply, Segment
 
 SPEECH_LANG = {"fi": "fi-FI", "sv": "sv-SE", "en": "en-GB"}
 SAY_VOICE = {"fi": "Polly.Suvi-Neural", "sv": "Polly.Elin-Neural", "en": "Polly.Amy-Neural"}
 SAY_RATE = "90%"  # about 150 words a minute (DESIGN rule 4)
+
+# The live rooms' webhooks (voice/rooms.py; the recording callback is Part H's).
+ROOM_WAIT = "/voice/room/wait"
+ROOM_EVENTS = "/voice/room/events?session={id}"
+ROOM_RECORDED = "/voice/room/recorded?session={id}"
+ROOM_EVENT_NAMES = "start end join leave"
 
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 
@@ -108,6 +114,41 @@ def _speech_xml(out: list[str], segments: list[Segment], audio: AudioLookup | No
         out.append(f"{opening}{_text(text)}</prosody></Say>" if text else f"{empty}</Say>")
 
 
+def room_name(session_id: int) -> str:
+    """The conference's friendly name: one room per session."""
+    return f"lampio-session-{session_id}"
+
+
+def _conference_attrs(c: Conference, urls: Urls) -> dict[str, object]:
+    """The ``<Conference>`` attributes, in the builder's snake_case names."""
+    attrs: dict[str, object] = {
+        "beep": False, "muted": not c.host, "start_conference_on_enter": c.host,
+        "end_conference_on_exit": c.host and c.end_on_exit,
+        "status_callback": urls.absolute(ROOM_EVENTS.format(id=c.session_id)),
+        "status_callback_event": ROOM_EVENT_NAMES, "status_callback_method": "POST",
+    }
+    if not c.host:
+        attrs.update(wait_url=urls.absolute(ROOM_WAIT), wait_method="POST")
+    if c.record:
+        attrs.update(record="record-from-start", recording_status_callback_method="POST",
+                     recording_status_callback=urls.absolute(ROOM_RECORDED.format(id=c.session_id)))
+    return attrs
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _conference_xml(out: list[str], c: Conference, urls: Urls) -> None:
+    dial = [("action", urls.turn("room")), ("hangupOnStar", None if c.host else True),
+            ("method", "POST")]
+    out.append("<Dial" + "".join(f' {k}="{_attr(v)}"' for k, v in dial if v is not None) + ">")
+    attrs = tuple(sorted((_camel(k), v) for k, v in _conference_attrs(c, urls).items()))
+    _element(out, "Conference", attrs, room_name(c.session_id))
+    out.append("</Dial>")
+
+
 def render(reply: Reply, lang: str, audio: AudioLookup | None, urls: Urls) -> str:
     """The reply as a TwiML document, byte for byte what ``str(render_builder(...))`` gives."""
     out = [_DECLARATION, "<Response>"]
@@ -135,7 +176,9 @@ def render(reply: Reply, lang: str, audio: AudioLookup | None, urls: Urls) -> st
         _element(out, "Redirect", (("method", "POST"),), urls.turn("timeout"))
     else:
         _speech_xml(out, reply.speech, audio, urls)
-        if reply.dial:
+        if reply.conference is not None:
+            _conference_xml(out, reply.conference, urls)
+        elif reply.dial:
             _element(out, "Dial", (("action", urls.turn("dial")), ("method", "POST"),
                                    ("timeout", 25)), reply.dial)
         elif reply.record is not None:
@@ -199,7 +242,12 @@ def render_builder(reply: Reply, lang: str, audio: AudioLookup | None,
         vr.redirect(urls.turn("timeout"), method="POST")
         return vr
     add_speech(vr, reply.speech, audio, urls)
-    if reply.dial:
+    if reply.conference is not None:
+        c = reply.conference
+        dial = vr.dial(action=urls.turn("room"), method="POST",
+                       hangup_on_star=None if c.host else True)
+        dial.conference(room_name(c.session_id), **_conference_attrs(c, urls))
+    elif reply.dial:
         vr.dial(reply.dial, action=urls.turn("dial"), method="POST", timeout=25)
     elif reply.record is not None:
         r = reply.record

@@ -19,10 +19,12 @@ from .programme import (
     SessionKind,
     SessionStatus,
 )
+from .rooms import LiveRoom, RoomParticipant
 from .records import AudioDescription, CallbackRequest, CallLog, MenuVisit, User, UserRole
 from .listening import ListeningPosition, SessionAudio
 from .. import changes  # noqa: E402,F401  (the programme's change counter and its flush hooks)
 
 __all__ = ["ACTIVE", "LANGUAGES", "AudioDescription", "CallLog", "CallbackRequest", "Caller", "City",
-           "Event", "ListeningPosition", "MenuVisit", "Provider", "Registration", "RegistrationStatus", "Session",
-           "SessionAudio", "SessionKind", "SessionStatus", "User", "UserRole"]
+           "Event", "ListeningPosition", "LiveRoom", "MenuVisit", "Provider", "Registration",
+           "RegistrationStatus", "RoomParticipant", "Session", "SessionAudio", "SessionKind",
+           "SessionStatus", "User", "UserRole"]

@@ -144,6 +144,8 @@ class Session(Base):
     registration_closes_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     # When moved, the session it was moved to (the old row keeps its registrations' history).
     moved_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("session.id"))
+    # A phone session's room is recorded (for listening later) only when this is set.
+    may_be_recorded: Mapped[bool] = mapped_column(Boolean, default=False)
 
     event: Mapped[Event] = relationship(back_populates="sessions")
     registrations: WriteOnlyMapped["Registration"] = relationship(back_populates="session")
