@@ -19,9 +19,11 @@ from .programme import (
     SessionKind,
     SessionStatus,
 )
+from .outbound import CallKind, CallStatus, OutboundCall, OutboundPace
 from .records import AudioDescription, CallbackRequest, CallLog, MenuVisit, User, UserRole
 from .. import changes  # noqa: E402,F401  (the programme's change counter and its flush hooks)
 
 __all__ = ["ACTIVE", "LANGUAGES", "AudioDescription", "CallLog", "CallbackRequest", "Caller", "City",
            "Event", "MenuVisit", "Provider", "Registration", "RegistrationStatus", "Session",
            "SessionKind", "SessionStatus", "User", "UserRole"]
+__all__ += ["CallKind", "CallStatus", "OutboundCall", "OutboundPace"]
