@@ -74,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(app, "secret_key")
     if not app.config["TWILIO_AUTH_TOKEN"]:
         app.config["TWILIO_AUTH_TOKEN"] = _instance_secret(app, "dev_twilio_auth_token")
+    _check_settings(app)
 
     import admin
     import audio
@@ -86,6 +87,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     voice.init_app(app)
     admin.init_app(app, csrf_exempt=[voice_bp])  # the webhooks are checked by Twilio's signature
     return app
+
+
+def _check_settings(app: Flask) -> None:
+    """Settings checked at start-up: a bad value stops the app with one line naming it."""
+    from voice import outbound_settings
+
+    for name, default in outbound_settings.DEFAULTS.items():
+        if name not in app.config:
+            app.config[name] = _from_env(name, default)
+    try:
+        outbound_settings.check(app.config)
+    except ValueError as exc:
+        raise SystemExit(f"lampio: bad setting {exc}") from None
 
 
 @click.group(cls=FlaskGroup, create_app=create_app)
