@@ -282,3 +282,26 @@ def test_a_claimed_call_that_never_went_out_goes_to_staff_not_twice(app, db, twi
     db.commit()
     run(app, NOON_BEFORE + timedelta(minutes=6))
     assert twilio.calls == [] and _rows(db)[0].needs_staff
+
+
+def test_staff_see_the_unanswered_calls_and_mark_them_done(app, client, db, twilio):
+    from tests.admin_support import login, post, provider_user, staff
+
+    s = _session(db)
+    _register(db, s, "+358912345678")
+    outbound.plan(db, NOON_BEFORE, outbound.CallRules())
+    row = _rows(db)[0]
+    row.status, row.needs_staff, row.attempts, row.last_result = CallStatus.STAFF, True, 3, "busy"
+    staff(db)
+    provider_user(db, f.provider(db, "Teatteri"))
+    db.commit()
+    login(client, "prov@example.test")
+    assert client.get("/admin/calls").status_code == 403  # numbers are for staff only
+    fresh = app.test_client()
+    login(fresh, "staff@example.test")
+    page = fresh.get("/admin/calls").get_data(as_text=True)
+    assert "+358912345678" in page and "Runotuokio" in page and "busy" in page
+    resp = post(fresh, f"/admin/calls/{row.id}/done", {}, page="/admin/calls")
+    assert resp.status_code == 302
+    assert not _rows(db)[0].needs_staff
+    assert "+358912345678" not in fresh.get("/admin/calls").get_data(as_text=True)
