@@ -130,18 +130,21 @@ def plan(db: DbSession, now: datetime, rules: CallRules,
     Commits."""
     _stale_claims(db, now)
     rows = [row for row in _rows(db, now, rules) if row["kind"] in kinds]
-    created = 0
+    if rows:  # only what is not there yet; the constraint settles a race with another runner
+        have = set(db.execute(select(OutboundCall.registration_id, OutboundCall.kind,
+                                     OutboundCall.session_id)
+                              .where(OutboundCall.registration_id.in_(
+                                  {r["registration_id"] for r in rows}))).all())
+        rows = [r for r in rows if (r["registration_id"], r["kind"], r["session_id"]) not in have]
     if rows:
-        dialect = db.get_bind().dialect.name
-        if dialect == "postgresql":
+        if db.get_bind().dialect.name == "postgresql":
             stmt: Any = postgresql.insert(OutboundCall).on_conflict_do_nothing(
                 constraint="outbound_call_once")
         else:
             stmt = sqlite.insert(OutboundCall).on_conflict_do_nothing()
-        for row in rows:  # one by one: the rowcount says which were new
-            created += db.execute(stmt.values(**row)).rowcount  # type: ignore[attr-defined]  # CursorResult
+        db.execute(stmt, rows)
     db.commit()
-    return created
+    return len(rows)
 
 
 def _stale_claims(db: DbSession, now: datetime) -> None:
