@@ -2,7 +2,7 @@
 
 The voice channel places the call and, when a person answers, enters the node for its kind with
 ``{"call": <outbound call id>}``. Every script reads back the session, offers at most three keys
-(plus ``*`` and ``0`` as everywhere) and 9 for "don't call me"; an answer to its question counts
+(plus ``*`` and ``0`` as everywhere) and 3 for "don't call me" (the same key in every call); an answer to its question counts
 as heard (``catalogue.outbound.heard``), which clears the news the call was made for.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ from .engine import Ctx, Finish, Goto, Menu, Option, Outcome, node
 from .registration import next_steps, spoken_number
 from .reply import Reply, Segment
 
+STOP_KEY = "3"  # "don't call me", the same key in every call we make
 NODE_FOR = {CallKind.DAY_BEFORE: "call_day_before", CallKind.STARTING: "call_starting",
             CallKind.PROMOTED: "call_promoted", CallKind.CANCELLED: "call_cancelled",
             CallKind.MOVED: "call_moved"}
@@ -52,13 +53,13 @@ def machine_message(lang: str, title: str, service_number: str | None) -> list[S
 
 
 class CallMenu(Menu):
-    """A script of a call we made: the intro, the session read back, the keys, and 9."""
+    """A script of a call we made: the intro, the session read back, the keys, and 3."""
 
     writes = True
     intro_key = ""
     short = "call.short"
 
-    def keys(self, ctx: Ctx, call: OutboundCall) -> list[Option]:
+    def keys(self, ctx: Ctx) -> list[Option]:
         raise NotImplementedError
 
     def body(self, ctx: Ctx, call: OutboundCall) -> list[Segment]:
@@ -71,12 +72,9 @@ class CallMenu(Menu):
         return self.body(ctx, call) + self.option_segments(ctx)
 
     def options(self, ctx: Ctx) -> list[Option]:
-        call = the_call(ctx)
-        if call is None:
-            return []
-        stop = Option("9", "call.no_calls", "call.no_calls",
-                      lambda c: Goto("call_no_calls", {"call": call.id, "back": self.name}))
-        return self.keys(ctx, call) + [stop]
+        stop = Option(STOP_KEY, "call.no_calls", "call.no_calls",
+                      lambda c: Goto("call_no_calls", {"call": c.data.get("call"), "back": self.name}))
+        return self.keys(ctx) + [stop]
 
     def heard(self, ctx: Ctx) -> OutboundCall | None:
         call = the_call(ctx)
@@ -92,10 +90,10 @@ class DayBefore(CallMenu):
     name = "call_day_before"
     intro_key = "call.day_before"
 
-    def keys(self, ctx: Ctx, call: OutboundCall) -> list[Option]:
+    def keys(self, ctx: Ctx) -> list[Option]:
         return [Option("1", "call.coming", "call.coming", self._coming),
                 Option("2", "call.cannot", "call.cannot",
-                       lambda c: Goto("call_cancel", {"call": call.id}))]
+                       lambda c: Goto("call_cancel", {"call": c.data.get("call")}))]
 
     def _coming(self, ctx: Ctx) -> Outcome:
         self.heard(ctx)
@@ -109,7 +107,7 @@ class Starting(CallMenu):
     name = "call_starting"
     intro_key = "call.starting"
 
-    def keys(self, ctx: Ctx, call: OutboundCall) -> list[Option]:
+    def keys(self, ctx: Ctx) -> list[Option]:
         return [Option("1", "call.take_part", "take_part", self._take_part)]
 
     def _take_part(self, ctx: Ctx) -> Outcome:
@@ -126,10 +124,10 @@ class Promoted(CallMenu):
     name = "call_promoted"
     intro_key = "call.promoted"
 
-    def keys(self, ctx: Ctx, call: OutboundCall) -> list[Option]:
+    def keys(self, ctx: Ctx) -> list[Option]:
         return [Option("1", "call.keep", "registration.keep", self._keep),
                 Option("2", "call.give_up", "call.give_up",
-                       lambda c: Goto("call_cancel", {"call": call.id}))]
+                       lambda c: Goto("call_cancel", {"call": c.data.get("call")}))]
 
     def _keep(self, ctx: Ctx) -> Outcome:
         call = self.heard(ctx)
@@ -145,7 +143,7 @@ class Cancelled(CallMenu):
     name = "call_cancelled"
     intro_key = "call.cancelled"
 
-    def keys(self, ctx: Ctx, call: OutboundCall) -> list[Option]:
+    def keys(self, ctx: Ctx) -> list[Option]:
         return [Option("1", "call.understood", "yes", self._understood)]
 
     def _understood(self, ctx: Ctx) -> Outcome:
@@ -163,10 +161,10 @@ class Moved(CallMenu):
     def body(self, ctx: Ctx, call: OutboundCall) -> list[Segment]:
         return super().body(ctx, call) + ctx.say("call.moved_kept")
 
-    def keys(self, ctx: Ctx, call: OutboundCall) -> list[Option]:
+    def keys(self, ctx: Ctx) -> list[Option]:
         return [Option("1", "call.can_come", "call.coming", self._coming),
                 Option("2", "call.cannot", "call.cannot",
-                       lambda c: Goto("call_cancel", {"call": call.id}))]
+                       lambda c: Goto("call_cancel", {"call": c.data.get("call")}))]
 
     def _coming(self, ctx: Ctx) -> Outcome:
         self.heard(ctx)
@@ -212,7 +210,7 @@ class CallCancel(Menu):
 
 @node
 class NoCalls(Menu):
-    """9 in any call we make: confirmed, then the person is never called again."""
+    """3 in any call we make: confirmed, then the person is never called again."""
 
     name = "call_no_calls"
     writes = True

@@ -56,7 +56,7 @@ def test_day_before_call_still_coming(app, client, db, twilio):
     assert "/voice/outbound?call=" in sent.data["Url"] and sent.data["StatusCallback"]
     phone, t = answer(client, sent)
     assert "Muistutus" in t.text and "Runotuokio" in t.text
-    assert "Jos olet edelleen tulossa, paina 1." in t.text and "paina 9" in t.text
+    assert "Jos olet edelleen tulossa, paina 1." in t.text and "paina 3" in t.text
     assert int(t.gather.get("timeout")) >= 6
     t = phone.press("1")
     assert "Tervetuloa huomenna" in t.text and t.hangs_up
@@ -221,8 +221,10 @@ def test_dont_call_me(app, client, db, twilio):
     _register(db, other, "+358912345678")
     run(app, NOON_BEFORE, limit=1)
     phone, t = answer(client, twilio.calls[0])
-    t = phone.press("9")
+    t = phone.press("3")
     assert "Pyysit, ettemme soita sinulle enää." in t.text and "Vahvistaaksesi, paina 1." in t.text
+    assert "Muistutus" in phone.press("2").text  # back to the call's own question
+    phone.press("3")
     t = phone.press("1")
     assert "Emme soita sinulle enää" in t.text and t.hangs_up
     db.rollback()
