@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from catalogue import outbound, registration, schedule
+from catalogue import registration, schedule
 from catalogue.models import (CallKind, Caller, CallStatus, OutboundCall, Registration,
                               RegistrationStatus, SessionKind)
 from tests import factories as f
@@ -249,61 +249,3 @@ def test_next_own_call_says_the_news_first_and_no_call_is_placed(app, db, make_p
     assert CallKind.PROMOTED not in {r.kind for r in _rows(db)}  # told already: no call for it
     again = make_phone("+358401234567").call()
     assert "paikka vapautui" not in again.text  # told once
-
-
-def test_one_call_per_second_pacing(app, db):
-    fake = use_fake_twilio(app, per_second=5.0)  # 0.2 s apart, so the test stays short
-    s = _session(db)
-    for n in range(4):
-        _register(db, s, f"+35840123456{n}")
-    assert run(app, NOON_BEFORE).placed == 4
-    times = [c.at for c in fake.calls]
-    gaps = [b - a for a, b in zip(times, times[1:])]
-    assert min(gaps) >= 0.18, gaps
-
-
-def test_http_429_backs_off_and_the_call_is_placed_once(app, db):
-    fake = use_fake_twilio(app)
-    fake.responses = [429]
-    s = _session(db)
-    _register(db, s, "+358912345678")
-    waits: list[float] = []
-    report = run(app, NOON_BEFORE, sleep=waits.append)
-    assert report.throttled == 1 and report.placed == 1
-    assert len(fake.calls) == 2 and max(waits) >= 0.5  # pushed back about a second
-    row = _rows(db)[0]
-    assert row.status == CallStatus.PLACED and row.attempts == 1
-
-
-def test_a_claimed_call_that_never_went_out_goes_to_staff_not_twice(app, db, twilio):
-    s = _session(db)
-    _register(db, s, "+358912345678")
-    outbound.plan(db, NOON_BEFORE, outbound.CallRules())
-    row = _rows(db)[0]
-    row.status, row.claimed_at = CallStatus.PLACING, NOON_BEFORE
-    db.commit()
-    run(app, NOON_BEFORE + timedelta(minutes=6))
-    assert twilio.calls == [] and _rows(db)[0].needs_staff
-
-
-def test_staff_see_the_unanswered_calls_and_mark_them_done(app, client, db, twilio):
-    from tests.admin_support import login, post, provider_user, staff
-
-    s = _session(db)
-    _register(db, s, "+358912345678")
-    outbound.plan(db, NOON_BEFORE, outbound.CallRules())
-    row = _rows(db)[0]
-    row.status, row.needs_staff, row.attempts, row.last_result = CallStatus.STAFF, True, 3, "busy"
-    staff(db)
-    provider_user(db, f.provider(db, "Teatteri"))
-    db.commit()
-    login(client, "prov@example.test")
-    assert client.get("/admin/calls").status_code == 403  # numbers are for staff only
-    fresh = app.test_client()
-    login(fresh, "staff@example.test")
-    page = fresh.get("/admin/calls").get_data(as_text=True)
-    assert "+358912345678" in page and "Runotuokio" in page and "busy" in page
-    resp = post(fresh, f"/admin/calls/{row.id}/done", {}, page="/admin/calls")
-    assert resp.status_code == 302
-    assert not _rows(db)[0].needs_staff
-    assert "+358912345678" not in fresh.get("/admin/calls").get_data(as_text=True)
