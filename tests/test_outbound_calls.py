@@ -1,6 +1,6 @@
 """The calls the service makes, through the signed webhooks and a fake REST transport that
 records every request (never the network): each kind answered, machines, busy and retries,
-quiet hours, don't-call-me, the next-own-call preface, pacing and 429."""
+quiet hours, don't-call-me and the next-own-call preface."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
