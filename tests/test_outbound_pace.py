@@ -26,7 +26,8 @@ def test_one_call_per_second_pacing(app, db):
     assert run(app, NOON_BEFORE).placed == 4
     times = [c.at for c in fake.calls]
     gaps = [b - a for a, b in zip(times, times[1:])]
-    assert min(gaps) >= 0.18, gaps
+    assert min(gaps) >= 0.15, gaps  # 0.2 s apart, less what a busy machine adds to one send
+    assert times[-1] - times[0] >= 0.57, gaps
 
 
 def test_http_429_backs_off_and_the_call_is_placed_once(app, db):

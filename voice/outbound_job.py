@@ -75,7 +75,7 @@ def run_calls(app: Flask, now: Callable[[], datetime] = utcnow, limit: int | Non
     if not number:
         log.error("SERVICE_PHONE_NUMBER is not set: no calls can be placed")
         return report
-    client = rest_client(app)
+    calls_api = rest_client(app).calls  # loaded now (about 0.1 s of imports), not on the clock
     interval = 1.0 / float(app.config["CALLS_PER_SECOND"])
     base = base_url(app)
     backoff = 1.0
@@ -90,7 +90,7 @@ def run_calls(app: Flask, now: Callable[[], datetime] = utcnow, limit: int | Non
             if wait > 0:
                 sleep(wait)
             try:
-                created = client.calls.create(
+                created = calls_api.create(
                     to=call.caller.phone, from_=number,
                     url=f"{base}/voice/outbound?call={call.id}", method="POST",
                     status_callback=f"{base}/voice/outbound/status?call={call.id}",
