@@ -75,3 +75,19 @@ def test_staff_see_the_unanswered_calls_and_mark_them_done(app, client, db, twil
     assert resp.status_code == 302
     assert not _rows(db)[0].needs_staff
     assert "+358912345678" not in fresh.get("/admin/calls").get_data(as_text=True)
+
+
+def test_the_privacy_purge_removes_a_called_person_and_their_calls(app, db, twilio):
+    from sqlalchemy import select
+
+    from catalogue.models import Caller, OutboundCall
+    from catalogue.privacy import purge
+
+    s = _session(db)
+    _register(db, s, "+358912345678")
+    run(app, NOON_BEFORE)
+    assert len(_rows(db)) == 1
+    report = purge(db, now=s.ends_at + timedelta(days=400), days=30)
+    db.commit()
+    assert report.callers_removed == 1
+    assert db.scalars(select(Caller)).all() == [] and db.scalars(select(OutboundCall)).all() == []

@@ -52,7 +52,8 @@ class OutboundCall(Base):
     kind: Mapped[CallKind] = mapped_column(enum_column(CallKind, "outbound_call_kind"))
     registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
     session_id: Mapped[int] = mapped_column(ForeignKey("session.id"))
-    caller_id: Mapped[int] = mapped_column(ForeignKey("caller.id"), index=True)
+    # CASCADE: the privacy purge deletes a caller left with nothing, and their calls with them.
+    caller_id: Mapped[int] = mapped_column(ForeignKey("caller.id", ondelete="CASCADE"), index=True)
     status: Mapped[CallStatus] = mapped_column(enum_column(CallStatus, "outbound_call_status"),
                                                default=CallStatus.DUE, index=True)
     due_at: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -42,7 +42,7 @@ def upgrade() -> None:
     sa.Column('needs_staff', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('done_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['caller_id'], ['caller.id'], name=op.f('fk_outbound_call_caller_id_caller')),
+    sa.ForeignKeyConstraint(['caller_id'], ['caller.id'], name=op.f('fk_outbound_call_caller_id_caller'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['registration_id'], ['registration.id'], name=op.f('fk_outbound_call_registration_id_registration'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['session_id'], ['session.id'], name=op.f('fk_outbound_call_session_id_session')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbound_call')),
