@@ -175,3 +175,12 @@ def test_a_bad_setting_stops_the_app_with_one_line(tmp_path: Path, name: str, va
         create_app({**base_config(f"sqlite:///{tmp_path / 'x.sqlite3'}", tmp_path), name: value})
     message = str(stopped.value)
     assert name in message and "\n" not in message
+
+
+def test_a_real_account_needs_the_service_number(tmp_path: Path):
+    config = {**base_config(f"sqlite:///{tmp_path / 'x.sqlite3'}", tmp_path), "TESTING": False}
+    with pytest.raises(SystemExit, match="SERVICE_PHONE_NUMBER"):
+        create_app(config)
+    app = create_app({**config, "SERVICE_PHONE_NUMBER": "09 4200 0000"})
+    assert app.config["SERVICE_PHONE_NUMBER"] == "+358942000000"
+    app.extensions["lampio_engine"].dispose()

@@ -44,6 +44,10 @@ def check(config: MutableMapping[str, Any]) -> None:
     except ValueError as exc:
         raise ValueError(f"CALL_QUIET_HOURS: {exc}") from None
     number = str(config["SERVICE_PHONE_NUMBER"] or "").strip()
+    if not number and config.get("TWILIO_ACCOUNT_SID") and not config.get("TESTING"):
+        # The prompts promise calls; with a real account they need a number to come from.
+        raise ValueError("SERVICE_PHONE_NUMBER: required with a Twilio account "
+                         "(the calls the service makes come from it)")
     if number:
         e164 = normalise(number)
         if e164 is None:
