@@ -91,3 +91,27 @@ def test_the_privacy_purge_removes_a_called_person_and_their_calls(app, db, twil
     db.commit()
     assert report.callers_removed == 1
     assert db.scalars(select(Caller)).all() == [] and db.scalars(select(OutboundCall)).all() == []
+
+
+def test_the_scheduler_thread_places_due_calls(app, db, twilio):
+    import time as clock
+
+    from catalogue import registration
+    from catalogue.timeutil import to_local, utcnow
+    from voice.outbound_job import CallWorker
+
+    hour = (to_local(utcnow()).hour + 12) % 24  # quiet hours far from now, whenever this runs
+    app.config["CALL_QUIET_HOURS"] = f"{hour:02d}:00-{hour:02d}:30"
+    s = f.session(db, f.event(db, title="Runotuokio"), starts_in=timedelta(days=3), capacity=1)
+    first = _register(db, s, "+358912345678", at=utcnow())
+    _register(db, s, "+358401234567", at=utcnow())
+    registration.cancel(db, first.registration.id, now=utcnow())  # a place comes free
+    worker = CallWorker(app, interval=5)
+    worker.start()
+    try:
+        deadline = clock.time() + 30
+        while not twilio.calls and clock.time() < deadline:
+            clock.sleep(0.05)
+    finally:
+        worker.stop()
+    assert [c.data["To"] for c in twilio.calls] == ["+358401234567"]

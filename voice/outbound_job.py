@@ -135,8 +135,10 @@ class CallWorker:
             self._thread = threading.Thread(target=self._loop, name="lampio-calls", daemon=True)
             self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
