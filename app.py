@@ -132,6 +132,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(app, "secret_key")
     if not app.config["TWILIO_AUTH_TOKEN"]:
         app.config["TWILIO_AUTH_TOKEN"] = _instance_secret(app, "dev_twilio_auth_token")
+    _check_settings(app)
 
     import admin
     import audio
@@ -144,6 +145,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     voice.init_app(app)
     admin.init_app(app, csrf_exempt=[voice_bp])  # the webhooks are checked by Twilio's signature
     return app
+
+
+def _check_settings(app: Flask) -> None:
+    """Settings checked at start-up: a bad value stops the app with one line naming it."""
+    from voice import outbound_settings
+
+    for name, default in outbound_settings.DEFAULTS.items():
+        if name not in app.config:
+            app.config[name] = _from_env(name, default)
+    try:
+        outbound_settings.check(app.config)
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
 
 
 def _app_for_cli() -> Flask:

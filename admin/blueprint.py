@@ -70,3 +70,10 @@ bp.add_url_rule("/sessions/<int:session_id>/live/host", "live_call_host", view_f
 bp.register_error_handler(403, errors.forbidden)
 bp.register_error_handler(404, errors.not_found)
 bp.register_error_handler(409, errors.conflict)
+
+# Calls nobody answered: staff call these people themselves (admin/outbound.py).
+from . import outbound  # noqa: E402
+
+bp.add_url_rule("/calls", "calls_for_staff", view_func=outbound.calls_for_staff)
+bp.add_url_rule("/calls/<int:call_id>/done", "call_done", view_func=outbound.call_done,
+                methods=["POST"])

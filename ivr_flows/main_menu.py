@@ -6,6 +6,7 @@ from typing import Callable
 from . import prompts
 from .engine import Ctx, Goto, Input, Menu, NoMatch, Node, Option, Outcome, goto, has_node, node
 from .matching import chosen_key
+from .news import news_preface
 from .reply import Gather, Segment
 
 LANG_KEYS = {"1": "fi", "2": "sv", "3": "en"}
@@ -48,7 +49,7 @@ class Language(Node):
         ctx.state["lang"] = lang
         if ctx.caller is not None:
             ctx.caller.language = lang
-        return Goto("main_menu", preface=ctx.say("greeting.welcome"))
+        return Goto("main_menu", preface=ctx.say("greeting.welcome") + news_preface(ctx))
 
 
 @node
@@ -62,7 +63,7 @@ class Greeting(Node):
             hello = ctx.say("greeting.known", name=ctx.caller.name)
         else:
             hello = ctx.say("greeting.welcome")
-        return Goto("main_menu", preface=hello)
+        return Goto("main_menu", preface=hello + news_preface(ctx))
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:  # never waits
         return Goto("main_menu")

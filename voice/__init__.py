@@ -33,6 +33,12 @@ def init_app(app: Flask) -> None:
         get_sessionmaker(app), flush_every=float(app.config.get("VISITS_FLUSH_SECONDS", 2.0)))
     app.extensions["lampio_rooms"] = RoomControl(app)  # the live console's actions
     simulator_cli.init_app(app)
+    from .outbound_cli import calls_cli
+    from .outbound_job import start_on_first_request
+
+    app.cli.add_command(calls_cli)
+    if app.config.get("SCHEDULER", True) and not app.config.get("TESTING"):
+        start_on_first_request(app)  # the calls we make, every CALLS_JOB_INTERVAL seconds
     if app.config.get("TWILIO_SKIP_SIGNATURE"):
         log.warning("!!! TWILIO_SKIP_SIGNATURE is on: webhooks accept unsigned requests. "
                     "Development only. !!!")

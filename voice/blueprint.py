@@ -23,3 +23,11 @@ bp.add_url_rule("/room/waiting.wav", "room_waiting_sound", view_func=rooms.waiti
 bp.add_url_rule("/room/events", "room_events", view_func=rooms.events, methods=["POST"])
 bp.add_url_rule("/room/announce", "room_announce", view_func=rooms.announce,
                 methods=["POST"])
+
+# The calls the service makes (voice/outbound_views.py).
+from . import outbound_views  # noqa: E402
+
+bp.add_url_rule("/outbound", "outbound_answered", view_func=outbound_views.answered,
+                methods=["POST"])
+bp.add_url_rule("/outbound/status", "outbound_ended", view_func=outbound_views.ended,
+                methods=["POST"])

@@ -47,9 +47,13 @@ __all__ = [
 @click.option("--script-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Inputs to play, one per line.")
 @click.option("--provider", is_flag=True, help="Call the provider recording line.")
+@click.option("--answer", is_flag=True,
+              help="Answer the next call the service placed to the --from number instead.")
+@click.option("--machine", is_flag=True, help="With --answer: an answering machine picks up.")
 @with_appcontext
 def call_command(from_number: str, to_number: str | None, lang: str | None, base_url: str | None,
-                 script: str | None, script_file: Path | None, provider: bool) -> None:
+                 script: str | None, script_file: Path | None, provider: bool, answer: bool = False,
+                 machine: bool = False) -> None:
     """Call the running service from the terminal, exactly as Twilio would.
 
     Type keys (digits, * and #), an empty line for silence, words for speech, h to hang up.
@@ -63,14 +67,41 @@ def call_command(from_number: str, to_number: str | None, lang: str | None, base
                    parse_script(script_file.read_text(), one_per_line=True) if script_file else None)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    inputs: InputSource = ScriptInputs(actions) if actions is not None else KeyboardInputs()
+    if answer:
+        _answer(base, from_number, inputs, machine)
+        return
     to = to_number or (cfg.get("TWILIO_PROVIDER_NUMBER") if provider else "") or DEFAULT_TO
     call = http_call(base, cfg["TWILIO_AUTH_TOKEN"], public_base=cfg.get("PUBLIC_BASE_URL") or "",
                      from_number=from_number, to_number=to)
-    inputs: InputSource = ScriptInputs(actions) if actions is not None else KeyboardInputs()
     click.echo(f"📞 calling {base} from {from_number}" + (" (provider line)" if provider else ""))
     result = run_call(call, inputs, lang=lang, echo=click.echo,
                       entry="/voice/provider/incoming" if provider else "/voice/incoming")
     click.echo(f"📴 call ended: {result.turns} requests, {result.transfers} transfer(s)")
+    if result.error:
+        raise click.exceptions.Exit(1)
+
+
+def _answer(base: str, number: str, inputs: InputSource, machine: bool) -> None:
+    """Pick up the next call placed to ``number`` (by the simulated Twilio client)."""
+    from catalogue.callers import normalise
+
+    from .simulator_answer import AnsweredCall
+    from .twilio_sim import SimulatedTwilio
+
+    cfg = current_app.config
+    placed = SimulatedTwilio.for_app(current_app).store.take_next(normalise(number) or number)
+    if placed is None:
+        raise click.ClickException(
+            f"No call is waiting for {number}. The service places calls with `lampio calls run` "
+            "(or its scheduler, every minute) when one is due, outside quiet hours.")
+    sign_base = (cfg.get("PUBLIC_BASE_URL") or base).rstrip("/")
+    call = AnsweredCall(http_transport(base), cfg["TWILIO_AUTH_TOKEN"], sign_base, placed,
+                        answered_by="machine_end_beep" if machine else "human",
+                        play_text=sidecar_reader(base, sign_base))
+    click.echo(f"📞 {placed['from']} is calling {placed['to']}: answering")
+    result = run_call(call, inputs, echo=click.echo)
+    click.echo(f"📴 call ended: {result.turns} requests")
     if result.error:
         raise click.exceptions.Exit(1)
 

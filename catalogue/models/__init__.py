@@ -19,6 +19,7 @@ from .programme import (
     SessionKind,
     SessionStatus,
 )
+from .outbound import CallKind, CallStatus, OutboundCall, OutboundPace
 from .rooms import LiveRoom, RoomParticipant
 from .records import AudioDescription, CallbackRequest, CallLog, MenuVisit, User, UserRole
 from .listening import ListeningPosition, SessionAudio
@@ -28,3 +29,4 @@ __all__ = ["ACTIVE", "LANGUAGES", "AudioDescription", "CallLog", "CallbackReques
            "Event", "ListeningPosition", "LiveRoom", "MenuVisit", "Provider", "Registration",
            "RegistrationStatus", "RoomParticipant", "Session", "SessionAudio", "SessionKind",
            "SessionStatus", "User", "UserRole"]
+__all__ += ["CallKind", "CallStatus", "OutboundCall", "OutboundPace"]

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
@@ -169,6 +170,8 @@ class Caller(Base):
     city_id: Mapped[Optional[int]] = mapped_column(ForeignKey("city.id"))
     name: Mapped[Optional[str]] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # "Don't call me": the person pressed it in a call we made; the service never calls again.
+    no_calls: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     city: Mapped[Optional[City]] = relationship()
 

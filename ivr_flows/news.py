@@ -1,0 +1,27 @@
+"""What is still to be told, said at the start of the person's own next call: a place that came
+free, a session cancelled or moved. The same news the service calls about; whichever reaches the
+person first tells it, and then it is cleared (no call is placed for news already told)."""
+from __future__ import annotations
+
+from catalogue import outbound as calls
+
+from .engine import Ctx
+from .reply import Segment
+
+_SAID = {"promoted": "news.promoted", "cancelled": "news.cancelled", "moved": "news.moved"}
+
+
+def news_preface(ctx: Ctx) -> list[Segment]:
+    """Each piece of news with its session, before the main menu; empty for most calls."""
+    if ctx.caller is None:
+        return []
+    from .outbound import session_brief
+
+    regs = calls.news_for(ctx.db, ctx.caller, ctx.now)
+    said: list[Segment] = []
+    for reg in regs:
+        said += ctx.say(_SAID[reg.notify_pending or ""]) + session_brief(ctx, reg.session)
+        if reg.notify_pending == "moved":
+            said += ctx.say("call.moved_kept")
+    calls.told(ctx.db, regs, ctx.now)
+    return said
