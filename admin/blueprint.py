@@ -75,5 +75,7 @@ bp.register_error_handler(409, errors.conflict)
 from . import outbound  # noqa: E402
 
 bp.add_url_rule("/calls", "calls_for_staff", view_func=outbound.calls_for_staff)
+bp.add_url_rule("/callbacks/<int:request_id>/done", "callback_done",
+                view_func=outbound.callback_done, methods=["POST"])
 bp.add_url_rule("/calls/<int:call_id>/done", "call_done", view_func=outbound.call_done,
                 methods=["POST"])

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
 
 from .database import begin_write
-from .models import CallStatus, OutboundCall, OutboundPace
+from .models import CallKind, CallStatus, OutboundCall, OutboundPace
 from .outbound import QuietHours, still_wanted
 
 PACE_ROW = 1
@@ -42,15 +42,18 @@ def _pace_row(db: DbSession) -> OutboundPace:
 def claim(db: DbSession, now: datetime, quiet: QuietHours, interval: float,
           wall: float | None = None) -> tuple[OutboundCall, float] | None:
     """The next due call, now ours, and the wall-clock time (epoch seconds) to place it at;
-    None when nothing is due (or it is quiet hours). Calls no longer wanted are skipped here."""
-    if quiet.quiet(now):
-        return None
+    None when nothing is due. Calls no longer wanted are skipped here. In quiet hours only the
+    call a few minutes before a phone performance goes out: the person chose that hour by
+    registering, and was told "we will call you a few minutes before it starts"."""
+    quiet_now = quiet.quiet(now)
     while True:
         begin_write(db)
         stmt = (select(OutboundCall)
                 .where(OutboundCall.status == CallStatus.DUE, OutboundCall.due_at <= now)
                 .order_by(OutboundCall.due_at, OutboundCall.id).limit(1)
                 .execution_options(populate_existing=True))
+        if quiet_now:
+            stmt = stmt.where(OutboundCall.kind == CallKind.STARTING)
         if _pg(db):
             stmt = stmt.with_for_update(skip_locked=True, of=OutboundCall)
         call = db.scalar(stmt)
