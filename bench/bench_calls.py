@@ -12,7 +12,7 @@ URL`` a private database on that server), each printing its figures:
 No part flag runs all three. Ratios are ours / minimal, measured in the same run. Loopback only;
 every server started here is stopped. Never part of the test suite.
 
-    PYTHONPATH=. .venv/bin/python bench/bench_calls.py                  # everything (~20 min)
+    PYTHONPATH=. .venv/bin/python bench/bench_calls.py                  # everything (~30 min on 2 CPUs)
     PYTHONPATH=. .venv/bin/python bench/bench_calls.py --inproc
     PYTHONPATH=. .venv/bin/python bench/bench_calls.py --load --quick
     PYTHONPATH=. .venv/bin/python bench/bench_calls.py --memory --calls 2000 \\

@@ -8,8 +8,10 @@ the call's state in its query string (``/voice/turn?s=…``) works as well as a 
 from __future__ import annotations
 
 import math
+import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,21 +60,26 @@ class Recorder:
         self.latencies: dict[str, list[float]] = {}
         self.turns = 0
         self.errors = 0
+        self.reasons: Counter[str] = Counter()  # why turns failed
 
     def __call__(self, path: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
         started = time.perf_counter()
         try:
             status, body = self.transport(path, form, headers)
-        except Exception:
-            self._note(time.perf_counter() - started, failed=True)
+        except Exception as exc:
+            self._note(time.perf_counter() - started, f"{type(exc).__name__} in the client")
             raise
-        self._note(time.perf_counter() - started, failed=status >= 400 or FALLBACK_MARK in body)
+        failed = (f"HTTP {status}" if status >= 400 else
+                  "apology TwiML" if FALLBACK_MARK in body else None)
+        self._note(time.perf_counter() - started, failed)
         return status, body
 
-    def _note(self, seconds: float, failed: bool) -> None:
+    def _note(self, seconds: float, failed: str | None) -> None:
         self.latencies.setdefault(self.label, []).append(seconds)
         self.turns += 1
-        self.errors += int(failed)
+        if failed:
+            self.errors += 1
+            self.reasons[f"{failed} ({self.label})"] += 1
 
 
 def walk(call: SimulatedCall, steps: Walk, rec: Recorder | None = None,
@@ -158,6 +165,16 @@ def pct(values: list[float], p: float) -> float:
 
 def ratio(a: float, b: float) -> float:
     return a / b if b and not math.isnan(b) else math.nan
+
+
+def error_lines(log: Path, limit: int = 6) -> list[str]:
+    """The distinct exception lines of a server log, most frequent first (printed before the
+    temp dir with the log is removed)."""
+    seen: Counter[str] = Counter()
+    for line in log.read_text(errors="replace").splitlines():
+        if re.match(r"[A-Za-z_][\w.]*[A-Z][\w.]*: ", line):  # a traceback's last line
+            seen[line.strip()[:160]] += 1
+    return [f"  {n:>5} × {line}" for line, n in seen.most_common(limit)]
 
 
 def rss_kib(pid: int | str = "self") -> int:

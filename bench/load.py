@@ -18,14 +18,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
 
 from common import (BENCH, CONFIRM_KEY, PROGRAMME_KEY, PROGRAMME_WALK, ROOT, TOKEN, Recorder,
-                    Walk, find_registration_walk, kind, pct, phone_number, prepare_database,
-                    ratio, walk)
+                    Walk, error_lines, find_registration_walk, kind, pct, phone_number,
+                    prepare_database, ratio, walk)
 from voice.simulator import SimulatedCall
 from voice.simulator_cli import http_transport
 
@@ -37,18 +38,15 @@ class Figures:
     calls: int = 0
     seconds: float = 0.0
     latencies: dict[str, list[float]] = field(default_factory=dict)
+    reasons: Counter[str] = field(default_factory=Counter)
 
-    def add(self, rec: Recorder) -> None:
-        self.turns += rec.turns
-        self.errors += rec.errors
-        for label, values in rec.latencies.items():
-            self.latencies.setdefault(label, []).extend(values)
-
-    def merge(self, other: Figures) -> None:
+    def merge(self, other: Figures | Recorder) -> None:
         self.turns += other.turns
         self.errors += other.errors
-        self.calls += other.calls
-        self.seconds = max(self.seconds, other.seconds)
+        self.reasons.update(other.reasons)
+        if isinstance(other, Figures):
+            self.calls += other.calls
+            self.seconds = max(self.seconds, other.seconds)
         for label, values in other.latencies.items():
             self.latencies.setdefault(label, []).extend(values)
 
@@ -67,19 +65,15 @@ class Figures:
 
 # -- servers ---------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Server:
     """One gunicorn on loopback, started and stopped by this script only."""
 
     def __init__(self, name: str, target: str, env: dict[str, str], workers: int, threads: int,
                  chdir: Path, log: Path) -> None:
         self.name = name
-        self.port = free_port()
+        with socket.socket() as sock:  # a free port on loopback
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log.open("w")
         cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread",
@@ -141,7 +135,7 @@ def _caller(base: str, rnd: Round, index: int, start_at: float, stop_at: float,
         except Exception:  # noqa: BLE001 - counted by the recorder; go on with the next call
             pass
         out.calls += 1
-    out.add(rec)
+    out.merge(rec)
     http.close()
 
 
@@ -291,10 +285,16 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
               "'confirm' = the 1 after the registration read-back")
         for line in confirm_vs_programme(rows):
             print(line)
+        for server, i in (("lampio", 3), ("minimal", 4)):
+            why = sum((r[i].reasons for r in rows), Counter())
+            if why:
+                print(f"failed turns on {server}: " + ", ".join(f"{n} {w}" for w, n in why.items()))
         errors = sum(o.errors for *_, o, _ in rows)
         if errors:
             print(f"\n{errors} failed turns on lampio; server log: {ours.log.name}"
                   + ("" if args.keep else " (removed; rerun with --keep to inspect)"))
+            ours.log.flush()
+            print("\n".join(error_lines(Path(ours.log.name))) or "  (no error lines in the log)")
     finally:
         for s in servers:
             s.stop()
