@@ -1,13 +1,15 @@
 """A worker's memory over many calls: one process plays the programme walk through Flask's test
 client (the same app a gunicorn worker holds) and reads its own VmRSS from /proc at fixed
-points, so "flat over 10,000 calls" can be read. Python objects tracked by the garbage collector
-are counted beside it (after a collection), which separates a leak in Python from the
-allocator's and SQLite's own caches.
+points, so "flat over 10,000 calls" can be read. Beside it, after a collection: the blocks
+Python's allocator holds (``sys.getallocatedblocks``: every Python object, strings included) and
+the container objects the garbage collector tracks. RSS growing while both stay flat is memory
+outside Python objects (SQLite's or the driver's caches, the C allocator).
 """
 from __future__ import annotations
 
 import argparse
 import gc
+import sys
 import time
 from pathlib import Path
 
@@ -27,7 +29,8 @@ def _row(calls: int | str, started: float, base_kib: int | None) -> str:
     gc.collect()
     rss = rss_kib()
     growth = f"{(rss - base_kib) / 1024:>+9.1f}" if base_kib is not None else f"{'':>9}"
-    return (f"  {calls!s:>8} {rss / 1024:>9.1f} {growth} {len(gc.get_objects()):>10} "
+    return (f"  {calls!s:>8} {rss / 1024:>9.1f} {growth} {sys.getallocatedblocks():>10} "
+            f"{len(gc.get_objects()):>10} "
             f"{time.perf_counter() - started:>8.0f}")
 
 
@@ -45,7 +48,7 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
     caller.n = 0
     points = sorted({p for p in CHECKPOINTS if p < args.calls} | {args.calls})
     print(f"programme walk, {args.calls} calls in one process; RSS = VmRSS after gc.collect()")
-    print(f"  {'calls':>8} {'RSS MiB':>9} {'growth':>9} {'gc objs':>10} {'s':>8}")
+    print(f"  {'calls':>8} {'RSS MiB':>9} {'growth':>9} {'py blocks':>10} {'gc objs':>10} {'s':>8}")
     started = time.perf_counter()
     gc.collect()
     base = rss_kib()
