@@ -122,8 +122,9 @@ def _caller(base: str, rnd: Round, index: int, start_at: float, stop_at: float,
     rng = random.Random(rnd.no * 1000 + index)
     rec = Recorder(http_transport(base, http, timeout=60))
 
-    def pause() -> None:
+    def pause() -> None:  # then a new connection: gunicorn drops idle ones after 2 s (keep-alive)
         time.sleep(rnd.pause * rng.uniform(0.5, 1.5))
+        http.close()
 
     time.sleep(max(0.0, start_at + rng.uniform(0, rnd.pause) - time.time()))
     for n in range(rnd.max_calls):
@@ -224,8 +225,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     g.add_argument("--callers", default="50,200", help="concurrent callers per round (50,200)")
     g.add_argument("--pause", default="0,2", help="seconds between keys, one round each (0,2)")
     g.add_argument("--seconds", type=float, default=20.0, help="round length at pause 0 (20)")
-    g.add_argument("--pause-seconds", type=float, default=30.0,
-                   help="round length when callers pause (30)")
+    g.add_argument("--pause-seconds", type=float, default=30.0, help="round length, pausing (30)")
     g.add_argument("--walks", default="programme,registration", help="programme,registration")
     g.add_argument("--max-calls", type=int, default=50, help="calls per caller per round (≤ 100)")
     g.add_argument("--workers", type=int, default=4)
