@@ -1,0 +1,300 @@
+"""HTTP load: our service under gunicorn beside the minimal endpoint (``minimal_app.py``, same
+gunicorn settings, same client, same concurrency) in the same run.
+
+N concurrent simulated callers (``SimulatedCall`` over HTTP, requests signed as Twilio signs
+them) each make calls for the length of a round, flat out (pause 0) or pausing between keys
+like people do (``--pause 2``: 2 s ± 50 % before every key). Two walks, each in rounds of its
+own: the programme walk and the registration walk (``common``). Loopback only; every server
+started here is stopped.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from common import (BENCH, CONFIRM_KEY, PROGRAMME_KEY, PROGRAMME_WALK, ROOT, TOKEN, Recorder,
+                    Walk, error_lines, find_registration_walk, kind, pct, phone_number,
+                    prepare_database, ratio, walk)
+from voice.simulator import SimulatedCall
+from voice.simulator_cli import http_transport
+
+
+@dataclass
+class Figures:
+    turns: int = 0
+    errors: int = 0
+    calls: int = 0
+    seconds: float = 0.0
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: Figures | Recorder) -> None:
+        self.turns += other.turns
+        self.errors += other.errors
+        self.reasons.update(other.reasons)
+        if isinstance(other, Figures):
+            self.calls += other.calls
+            self.seconds = max(self.seconds, other.seconds)
+        for label, values in other.latencies.items():
+            self.latencies.setdefault(label, []).extend(values)
+
+    def all(self) -> list[float]:
+        return [v for values in self.latencies.values() for v in values]
+
+    @property
+    def rate(self) -> float:
+        return self.turns / self.seconds if self.seconds else 0.0
+
+    @property
+    def ok_rate(self) -> float:
+        """Turns a second that did not fail (a failed turn is cheap and ends the walk early)."""
+        return (self.turns - self.errors) / self.seconds if self.seconds else 0.0
+
+
+# -- servers ---------------------------------------------------------------------------------
+
+class Server:
+    """One gunicorn on loopback, started and stopped by this script only."""
+
+    def __init__(self, name: str, target: str, env: dict[str, str], workers: int, threads: int,
+                 chdir: Path, log: Path) -> None:
+        self.name = name
+        with socket.socket() as sock:  # a free port on loopback
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log.open("w")
+        cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread",
+               "--threads", str(threads), "-b", f"127.0.0.1:{self.port}", "--chdir", str(chdir),
+               "--log-level", "warning", "--graceful-timeout", "5", target]
+        self.proc = subprocess.Popen(cmd, env={**os.environ, **env, "PORT": str(self.port)},
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} server exited; see {self.log.name}")
+            try:
+                requests.get(self.base + "/", timeout=5)
+                return
+            except requests.RequestException:  # not listening yet, or workers still booting
+                time.sleep(0.2)
+        raise RuntimeError(f"{self.name} server did not start in {timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()  # the gunicorn master stops its own workers
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.log.close()
+
+
+# -- callers ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Round:
+    no: int  # numbers the callers' phones (common.phone_number)
+    steps: Walk
+    pause: float
+    seconds: float
+    max_calls: int
+
+
+def _caller(base: str, rnd: Round, index: int, start_at: float, stop_at: float,
+            out: Figures) -> None:
+    http = requests.Session()
+    rng = random.Random(rnd.no * 1000 + index)
+    rec = Recorder(http_transport(base, http, timeout=60))
+
+    def pause() -> None:  # then a new connection: gunicorn drops idle ones after 2 s (keep-alive)
+        time.sleep(rnd.pause * rng.uniform(0.5, 1.5))
+        http.close()
+
+    time.sleep(max(0.0, start_at + rng.uniform(0, rnd.pause) - time.time()))
+    for n in range(rnd.max_calls):
+        if time.time() >= stop_at:
+            break
+        call = SimulatedCall(rec, TOKEN, base, from_number=phone_number(rnd.no, index, n))
+        try:
+            walk(call, rnd.steps, rec, pause if rnd.pause else None)
+        except Exception:  # noqa: BLE001 - counted by the recorder; go on with the next call
+            pass
+        out.calls += 1
+    out.merge(rec)
+    http.close()
+
+
+def _client_process(base: str, rnd: Round, first: int, count: int, start_at: float) -> Figures:
+    """``count`` concurrent callers in threads; the figures of all of them."""
+    stop_at = start_at + rnd.seconds
+    parts = [Figures() for _ in range(count)]
+    threads = [threading.Thread(target=_caller, args=(base, rnd, first + i, start_at, stop_at,
+                                                      parts[i]), daemon=True)
+               for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    total = Figures()
+    for p in parts:
+        total.merge(p)
+    total.seconds = time.time() - start_at  # until this process's last caller hung up
+    return total
+
+
+def drive(base: str, rnd: Round, callers: int, processes: int) -> Figures:
+    """``callers`` concurrent phones for at most ``rnd.seconds`` (each finishes the call it is
+    in), spread over ``processes`` client processes so that the client's GIL is not the
+    bottleneck."""
+    start_at = time.time() + 1.0
+    share = [callers // processes + (1 if i < callers % processes else 0) for i in range(processes)]
+    firsts = [sum(share[:i]) for i in range(processes)]
+    with mp.get_context("fork").Pool(processes) as pool:
+        results = pool.starmap(_client_process, [(base, rnd, f, c, start_at)
+                                                 for f, c in zip(firsts, share) if c])
+    total = Figures()
+    for r in results:
+        total.merge(r)
+    return total
+
+
+# -- report ----------------------------------------------------------------------------------
+
+KEY_TURN = {"programme": PROGRAMME_KEY, "registration": CONFIRM_KEY}
+Row = tuple[int, float, str, Figures, Figures]  # callers, pause, walk, ours, minimal
+
+
+def table(rows: list[Row]) -> str:
+    head = (f"{'callers':>7} {'pause':>5} {'walk':<12} {'server':<8} {'calls':>6} {'turns':>7} "
+            f"{'failed':>6} {'turns/s':>8} {'ok/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+            f"{'key':<7} {'key p50':>8} {'key p99':>8}")
+    lines = [head, "-" * len(head)]
+    for n, pause, name, ours, base in rows:
+        key = KEY_TURN[name]
+        lead = f"{n:>7} {pause:>5.1f} {name:<12}"
+        for server, f in (("lampio", ours), ("minimal", base)):
+            lat, k = f.all(), f.latencies.get(key, [])
+            lines.append(f"{lead} {server:<8} {f.calls:>6} {f.turns:>7} {f.errors:>6} "
+                         f"{f.rate:>8.1f} {f.ok_rate:>8.1f} {pct(lat, 50):>8.1f} "
+                         f"{pct(lat, 99):>8.1f} {pct(lat, 100):>8.1f} {key:<7} "
+                         f"{pct(k, 50):>8.1f} {pct(k, 99):>8.1f}")
+        a, b, ka, kb = ours.all(), base.all(), ours.latencies.get(key, []), base.latencies.get(key, [])
+        lines.append(f"{lead} {'ratio':<8} {'':>6} {'':>7} {'':>6} "
+                     f"{ratio(ours.rate, base.rate):>8.2f} {ratio(ours.ok_rate, base.ok_rate):>8.2f} "
+                     f"{ratio(pct(a, 50), pct(b, 50)):>8.2f} {ratio(pct(a, 99), pct(b, 99)):>8.2f} "
+                     f"{ratio(pct(a, 100), pct(b, 100)):>8.2f} {key:<7} "
+                     f"{ratio(pct(ka, 50), pct(kb, 50)):>8.2f} {ratio(pct(ka, 99), pct(kb, 99)):>8.2f}")
+    return "\n".join(lines)
+
+
+def confirm_vs_programme(rows: list[Row]) -> list[str]:
+    """Registration confirm against a programme turn, on our server, per load."""
+    by = {(n, p, name): ours for n, p, name, ours, _ in rows}
+    out = []
+    for (n, p, name), ours in by.items():
+        prog = by.get((n, p, "programme"))
+        if name != "registration" or prog is None:
+            continue
+        c, t = ours.latencies.get(CONFIRM_KEY, []), prog.latencies.get(PROGRAMME_KEY, [])
+        out.append(f"{n:>4} callers, pause {p:.0f} s: confirm / programme turn  "
+                   f"p50 {pct(c, 50):.1f} / {pct(t, 50):.1f} = {ratio(pct(c, 50), pct(t, 50)):.2f}x   "
+                   f"p99 {pct(c, 99):.1f} / {pct(t, 99):.1f} = {ratio(pct(c, 99), pct(t, 99)):.2f}x")
+    return out
+
+
+# -- the part --------------------------------------------------------------------------------
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    g = ap.add_argument_group("HTTP load (--load)")
+    g.add_argument("--callers", default="50,200", help="concurrent callers per round (50,200)")
+    g.add_argument("--pause", default="0,2", help="seconds between keys, one round each (0,2)")
+    g.add_argument("--seconds", type=float, default=20.0, help="round length at pause 0 (20)")
+    g.add_argument("--pause-seconds", type=float, default=30.0, help="round length, pausing (30)")
+    g.add_argument("--walks", default="programme,registration", help="programme,registration")
+    g.add_argument("--max-calls", type=int, default=50, help="calls per caller per round (≤ 100)")
+    g.add_argument("--workers", type=int, default=4)
+    g.add_argument("--threads", type=int, default=8)
+    g.add_argument("--client-processes", type=int, default=2)
+    g.add_argument("--quick", action="store_true", help="short rounds (4 s / 8 s, 3 calls each)")
+    g.add_argument("--app", default="app:create_app()", help="gunicorn target of our service")
+
+
+def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
+    if args.quick:
+        args.seconds, args.pause_seconds, args.max_calls = 4.0, 8.0, 3
+    counts = [int(x) for x in args.callers.split(",") if x.strip()]
+    pauses = [float(x) for x in args.pause.split(",") if x.strip()]
+    walks = [w.strip() for w in args.walks.split(",") if w.strip()]
+    print(f"== HTTP load on {kind(url)}: preparing the demo programme …", flush=True)
+    prepare_database(tmp, url)
+    env = {"DATABASE_URL": url, "SCHEDULER": "0", "TWILIO_AUTH_TOKEN": TOKEN,
+           "TWILIO_SKIP_SIGNATURE": "0", "PUBLIC_BASE_URL": "", "DEMO_DATA": "0",
+           "AUDIO_DIR": str(tmp / "audio"), "SECRET_KEY": "bench-secret-key"}
+    servers: list[Server] = []
+    try:
+        servers.append(Server("lampio", args.app, env, args.workers, args.threads,
+                              ROOT, tmp / "lampio.log"))
+        servers.append(Server("minimal", "minimal_app:app", {}, args.workers, args.threads,
+                              BENCH, tmp / "minimal.log"))
+        for s in servers:
+            s.wait_ready()
+        ours, base = servers
+        with requests.Session() as http:
+            reg = find_registration_walk(lambda number: SimulatedCall(
+                http_transport(ours.base, http, timeout=60), TOKEN, ours.base, from_number=number))
+        steps = {"programme": PROGRAMME_WALK, "registration": reg}
+        for s in servers:  # warm up: import paths, connections, the first queries
+            drive(s.base, Round(99, PROGRAMME_WALK, 0.0, 1.0, 1), 4, 1)
+        print(f"gunicorn -w {args.workers} -k gthread --threads {args.threads}; "
+              f"client in {args.client_processes} processes; rounds of "
+              f"{args.seconds:.0f} s (pause 0) / {args.pause_seconds:.0f} s (pausing); "
+              f"turn = one webhook request", flush=True)
+        for name in walks:
+            print(f"  {name} walk: call → " + " → ".join(k for k, _ in steps[name]) + " → hang up")
+        rows: list[Row] = []
+        no = 0
+        for pause in pauses:
+            for n in counts:
+                for name in walks:
+                    no += 1
+                    rnd = Round(no, steps[name], pause, args.pause_seconds if pause else args.seconds,
+                                min(args.max_calls, 100))
+                    print(f"… {n} callers, pause {pause:g} s, {name} walk", flush=True)
+                    f_ours = drive(ours.base, rnd, n, args.client_processes)
+                    f_base = drive(base.base, rnd, n, args.client_processes)
+                    rows.append((n, pause, name, f_ours, f_base))
+        print()
+        print(table(rows))
+        print("key = the turn that matters in the walk: 'next' = the 3 inside the programme, "
+              "'confirm' = the 1 after the registration read-back")
+        for line in confirm_vs_programme(rows):
+            print(line)
+        for server, i in (("lampio", 3), ("minimal", 4)):
+            why = sum((r[i].reasons for r in rows), Counter())
+            if why:
+                print(f"failed turns on {server}: " + ", ".join(f"{n} {w}" for w, n in why.items()))
+        errors = sum(o.errors for *_, o, _ in rows)
+        if errors:
+            print(f"\n{errors} failed turns on lampio; server log: {ours.log.name}"
+                  + ("" if args.keep else " (removed; rerun with --keep to inspect)"))
+            ours.log.flush()
+            print("\n".join(error_lines(Path(ours.log.name))) or "  (no error lines in the log)")
+    finally:
+        for s in servers:
+            s.stop()
