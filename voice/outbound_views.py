@@ -58,7 +58,7 @@ def answered() -> Response:
     ctx = calls.open_call(db, request.form, "outbound")
     ctx.state["lang"] = lang
     reply = ivr_flows.engine.enter(ctx, NODE_FOR[call.kind], {"call": call.id})
-    return _finish(ctx, reply, True)
+    return _finish(ctx, reply)
 
 
 @twilio_signed

@@ -44,7 +44,7 @@ def _twiml(reply: Reply, lang: str, token: str | None = None) -> Response:
     return Response(render(reply, lang, audio, _Urls(token)), mimetype="text/xml")
 
 
-def _finish(ctx: ivr_flows.Ctx, reply: Reply, writer: bool) -> Response:
+def _finish(ctx: ivr_flows.Ctx, reply: Reply) -> Response:
     """Put the state where the next webhook finds it, commit here, inside the view (what the
     caller is about to hear is stored; a failed commit becomes the spoken apology, not a 500),
     then render the TwiML outside any lock. The first turn keeps the state in the call's record
@@ -83,7 +83,7 @@ def _start(line: str) -> Response:
         g.lang = ctx.lang
         first = "provider_pin" if line == "provider" and ivr_flows.engine.has_node("provider_pin") \
             else ivr_flows.first_node(ctx)
-        return _finish(ctx, ivr_flows.start(ctx, first), True)
+        return _finish(ctx, ivr_flows.start(ctx, first))
 
     return run(True)
 
@@ -122,7 +122,7 @@ def turn() -> Response:
             reply = ivr_flows.engine.enter(ctx, "main_menu")
         else:
             reply = ivr_flows.turn(ctx, inp)
-        return _finish(ctx, reply, writer)
+        return _finish(ctx, reply)
 
     # Nodes that write (registration, a person, the provider line) begin as writers at once,
     # and so does a state kept in the database (it is read, then written back).
