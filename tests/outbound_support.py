@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import Flask
+from flask.testing import FlaskClient
 
 from catalogue.timeutil import to_local, to_utc, utcnow
 from ivr_flows import engine
@@ -17,6 +18,7 @@ from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.fake_twilio import RecordingTwilio, Sent
 from tests.phone import Phone
 from voice.outbound_job import Report, run_calls
+from voice.simulator import Turn
 
 SERVICE_NUMBER = "+358942000000"
 
@@ -43,7 +45,7 @@ def run(app: Flask, at: datetime, **kwargs: Any) -> Report:
     return run_calls(app, now=lambda: at, **kwargs)
 
 
-def answer(client: Any, sent: Sent, answered_by: str = "human") -> tuple[Phone, Any]:
+def answer(client: FlaskClient, sent: Sent, answered_by: str = "human") -> tuple[Phone, Turn]:
     """Pick up a placed call: Twilio posts to its URL with ``AnsweredBy``."""
     phone = Phone(client, AUTH_TOKEN, PUBLIC_BASE_URL, from_number=sent.data["From"],
                   to_number=sent.data["To"], direction="outbound-api")
@@ -51,7 +53,7 @@ def answer(client: Any, sent: Sent, answered_by: str = "human") -> tuple[Phone, 
     return phone, phone.post(sent.data["Url"], {"AnsweredBy": answered_by})
 
 
-def ended(client: Any, sent: Sent, status: str = "completed") -> None:
+def ended(client: FlaskClient, sent: Sent, status: str = "completed") -> None:
     """Twilio's status callback for the placed call."""
     phone = Phone(client, AUTH_TOKEN, PUBLIC_BASE_URL, from_number=sent.data["From"],
                   to_number=sent.data["To"], direction="outbound-api")

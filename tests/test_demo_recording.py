@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
 
 from audio import service as service_of
 from audio.demo_audio import ensure_demo_audio
@@ -13,9 +15,11 @@ from catalogue import listening
 from catalogue.demo import load_demo
 from catalogue.models import Event, SessionAudio, SessionKind
 from catalogue.timeutil import utcnow
+from tests.phone import Phone, played
 
 
-def test_demo_recording_is_read_aloud_approved_and_plays(app, db, phone) -> None:  # type: ignore[no-untyped-def]
+def test_demo_recording_is_read_aloud_approved_and_plays(app: Flask, db: DbSession,
+                                                         phone: Phone) -> None:
     load_demo(db, utcnow())
     db.commit()
     event = db.scalars(select(Event).where(Event.code == "301")).one()
@@ -38,7 +42,7 @@ def test_demo_recording_is_read_aloud_approved_and_plays(app, db, phone) -> None
     assert "Hei Aino" in t.text  # a demo caller: Finnish, known
     t = phone.press("4")
     t = phone.press("301#")
-    plays = [el.text or "" for el in t.root.iter("Play")]
+    plays = played(t)
     assert len(plays) == 1 and "/audio/recordings/" in plays[0]
     assert "Runoja kotiin" in t.text
     t = phone.press("3")  # one part at the default length: on to the main menu

@@ -6,45 +6,53 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
 
 from catalogue import registration, schedule
+from catalogue.models import Session
 from catalogue.models import (CallKind, Caller, CallStatus, OutboundCall, Registration,
                               RegistrationStatus, SessionKind)
 from tests import factories as f
+from tests.fake_twilio import RecordingTwilio
 from tests.outbound_support import (SERVICE_NUMBER, answer, days_ahead, ended, local, room_stub,
                                     run, use_fake_twilio)
+from tests.phone import MakePhone, gather_of
 
 DAY = days_ahead(3)  # the session's day; the day-before call is at 12:00 on DAY - 1
 NOON_BEFORE = local(DAY - timedelta(days=1), 12, 5)
 
 
 @pytest.fixture
-def twilio(app):  # type: ignore[no-untyped-def]
+def twilio(app: Flask) -> RecordingTwilio:
     return use_fake_twilio(app)
 
 
-def _session(db, *, hour: int = 14, capacity: int | None = 10, kind=SessionKind.PHONE,
-             title: str = "Runotuokio"):  # type: ignore[no-untyped-def]
+def _session(db: DbSession, *, hour: int = 14, capacity: int | None = 10,
+             kind: SessionKind = SessionKind.PHONE, title: str = "Runotuokio") -> Session:
     ev = f.event(db, title=title, code=None)
     start = local(DAY, hour)
     return f.session(db, ev, starts_in=start - local(DAY, 0), now=local(DAY, 0), kind=kind,
                      capacity=capacity)
 
 
-def _register(db, session, phone: str, at=None):  # type: ignore[no-untyped-def]
+def _register(db: DbSession, session: Session, phone: str,
+              at: datetime | None = None) -> registration.Result:
     caller = db.scalar(select(Caller).where(Caller.phone == phone)) or f.caller(db, phone)
     db.commit()
     return registration.register(db, session.id, caller, now=at or local(DAY, 0) - timedelta(days=3))
 
 
-def _rows(db) -> list[OutboundCall]:  # type: ignore[no-untyped-def]
+def _rows(db: DbSession) -> list[OutboundCall]:
     db.rollback()
     db.expire_all()
     return list(db.scalars(select(OutboundCall).order_by(OutboundCall.id)))
 
 
-def test_day_before_call_still_coming(app, client, db, twilio):
+def test_day_before_call_still_coming(app: Flask, client: FlaskClient, db: DbSession,
+                                      twilio: RecordingTwilio) -> None:
     s = _session(db)
     _register(db, s, "+358912345678")
     assert run(app, NOON_BEFORE - timedelta(hours=1)).placed == 0  # 11:05: not yet
@@ -57,7 +65,7 @@ def test_day_before_call_still_coming(app, client, db, twilio):
     phone, t = answer(client, sent)
     assert "Muistutus" in t.text and "Runotuokio" in t.text
     assert "Jos olet edelleen tulossa, paina 1." in t.text and "paina 3" in t.text
-    assert int(t.gather.get("timeout")) >= 6
+    assert int(gather_of(t).get("timeout") or 0) >= 6
     t = phone.press("1")
     assert "Tervetuloa huomenna" in t.text and t.hangs_up
     ended(client, sent)
@@ -65,7 +73,9 @@ def test_day_before_call_still_coming(app, client, db, twilio):
     assert run(app, NOON_BEFORE + timedelta(minutes=1)).placed == 0  # exactly once
 
 
-def test_cannot_come_cancels_and_the_promoted_person_is_called(app, client, db, twilio):
+def test_cannot_come_cancels_and_the_promoted_person_is_called(app: Flask, client: FlaskClient,
+                                                               db: DbSession,
+                                                               twilio: RecordingTwilio) -> None:
     s = _session(db, capacity=1, kind=SessionKind.IN_PERSON)
     first = _register(db, s, "+358912345678")
     waiting = _register(db, s, "+358401234567")
@@ -79,8 +89,8 @@ def test_cannot_come_cancels_and_the_promoted_person_is_called(app, client, db, 
     assert "Paikkasi on peruttu" in t.text and t.hangs_up
     db.rollback()
     db.expire_all()
-    assert db.get(Registration, first.registration.id).status == RegistrationStatus.CANCELLED
-    promoted = db.get(Registration, waiting.registration.id)
+    assert db.get_one(Registration, f.registered(first).id).status == RegistrationStatus.CANCELLED
+    promoted = db.get_one(Registration, f.registered(waiting).id)
     assert promoted.status == RegistrationStatus.CONFIRMED and promoted.notify_pending == "promoted"
     run(app, NOON_BEFORE + timedelta(minutes=2))
     sent = twilio.calls[1]
@@ -91,15 +101,17 @@ def test_cannot_come_cancels_and_the_promoted_person_is_called(app, client, db, 
     assert "Paikkasi säilyy" in t.text and t.hangs_up
     db.rollback()
     db.expire_all()
-    assert db.get(Registration, waiting.registration.id).notify_pending is None
+    assert db.get_one(Registration, f.registered(waiting).id).notify_pending is None
 
 
-def test_promoted_can_give_the_place_up_after_a_read_back(app, client, db, twilio):
+def test_promoted_can_give_the_place_up_after_a_read_back(app: Flask, client: FlaskClient,
+                                                          db: DbSession,
+                                                          twilio: RecordingTwilio) -> None:
     s = _session(db, capacity=1)
     first = _register(db, s, "+358912345678")
     waiting = _register(db, s, "+358401234567")
     third = _register(db, s, "+358401111111")
-    registration.cancel(db, first.registration.id, now=NOON_BEFORE)
+    registration.cancel(db, f.registered(first).id, now=NOON_BEFORE)
     run(app, NOON_BEFORE)
     promoted_call = next(c for c in twilio.calls if c.data["To"] == "+358401234567")
     phone, _ = answer(client, promoted_call)
@@ -107,11 +119,12 @@ def test_promoted_can_give_the_place_up_after_a_read_back(app, client, db, twili
     assert "Paikkasi on peruttu" in phone.press("1").text
     db.rollback()
     db.expire_all()
-    assert db.get(Registration, third.registration.id).notify_pending == "promoted"
-    assert db.get(Registration, waiting.registration.id).status == RegistrationStatus.CANCELLED
+    assert db.get_one(Registration, f.registered(third).id).notify_pending == "promoted"
+    assert db.get_one(Registration, f.registered(waiting).id).status == RegistrationStatus.CANCELLED
 
 
-def test_starting_call_one_key_takes_part(app, client, db, twilio):
+def test_starting_call_one_key_takes_part(app: Flask, client: FlaskClient, db: DbSession,
+                                          twilio: RecordingTwilio) -> None:
     s = _session(db, hour=15)
     _register(db, s, "+358912345678")
     with room_stub() as stubbed:
@@ -130,7 +143,8 @@ def test_starting_call_one_key_takes_part(app, client, db, twilio):
             assert f"ROOM {s.id}" in t.text  # Goto("join_room", {"session_id": id})
 
 
-def test_no_starting_calls_without_a_room(app, db, twilio, monkeypatch):
+def test_no_starting_calls_without_a_room(app: Flask, db: DbSession, twilio: RecordingTwilio,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from ivr_flows import engine
 
     s = _session(db, hour=15)
@@ -139,7 +153,9 @@ def test_no_starting_calls_without_a_room(app, db, twilio, monkeypatch):
     assert run(app, local(DAY, 14, 55)).planned == 0 and twilio.calls == []
 
 
-def test_staff_cancel_and_move_call_everyone_registered(app, client, db, twilio):
+def test_staff_cancel_and_move_call_everyone_registered(app: Flask, client: FlaskClient,
+                                                        db: DbSession,
+                                                        twilio: RecordingTwilio) -> None:
     gone = _session(db, title="Lauluilta")
     moved = _session(db, hour=16, title="Museokierros")
     _register(db, gone, "+358912345678")
@@ -161,11 +177,14 @@ def test_staff_cancel_and_move_call_everyone_registered(app, client, db, twilio)
     assert "Tervetuloa" in phone.press("1").text
     db.rollback()
     db.expire_all()
-    pending = {r.caller.phone: r.notify_pending for r in db.scalars(select(Registration))}
+    pending = {(r.caller.phone if r.caller else None): r.notify_pending
+               for r in db.scalars(select(Registration))}
     assert pending == {"+358912345678": None, "+358401234567": "cancelled", "+358401111111": None}
 
 
-def test_answering_machine_gets_a_short_message_with_the_number(app, client, db, twilio):
+def test_answering_machine_gets_a_short_message_with_the_number(app: Flask, client: FlaskClient,
+                                                                db: DbSession,
+                                                                twilio: RecordingTwilio) -> None:
     s = _session(db)
     _register(db, s, "+358912345678")
     schedule.cancel_session(db, s)
@@ -181,7 +200,9 @@ def test_answering_machine_gets_a_short_message_with_the_number(app, client, db,
     assert run(app, NOON_BEFORE + timedelta(hours=1)).placed == 0  # a machine is not retried
 
 
-def test_busy_and_no_answer_retry_twice_then_staff(app, client, db, twilio, monkeypatch):
+def test_busy_and_no_answer_retry_twice_then_staff(app: Flask, client: FlaskClient, db: DbSession,
+                                                   twilio: RecordingTwilio,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     s = _session(db)
     _register(db, s, "+358912345678")
     at = NOON_BEFORE
@@ -202,19 +223,21 @@ def test_busy_and_no_answer_retry_twice_then_staff(app, client, db, twilio, monk
     assert len(twilio.calls) == 3
 
 
-def test_quiet_hours_nothing_at_21_placed_at_9(app, client, db, twilio):
+def test_quiet_hours_nothing_at_21_placed_at_9(app: Flask, client: FlaskClient, db: DbSession,
+                                               twilio: RecordingTwilio) -> None:
     s = _session(db, capacity=1)
     first = _register(db, s, "+358912345678")
     _register(db, s, "+358401234567")
     evening = local(DAY - timedelta(days=2), 21, 0)
-    registration.cancel(db, first.registration.id, now=evening)
+    registration.cancel(db, f.registered(first).id, now=evening)
     assert run(app, evening).placed == 0 and twilio.calls == []
     assert run(app, local(DAY - timedelta(days=1), 8, 59)).placed == 0
     assert run(app, local(DAY - timedelta(days=1), 9, 0)).placed == 1
     assert twilio.calls[0].data["To"] == "+358401234567"
 
 
-def test_dont_call_me(app, client, db, twilio):
+def test_dont_call_me(app: Flask, client: FlaskClient, db: DbSession,
+                      twilio: RecordingTwilio) -> None:
     s = _session(db)
     _register(db, s, "+358912345678")
     other = _session(db, hour=17, title="Toinen")
@@ -236,11 +259,13 @@ def test_dont_call_me(app, client, db, twilio):
     assert len(twilio.calls) == 1
 
 
-def test_next_own_call_says_the_news_first_and_no_call_is_placed(app, db, make_phone, twilio):
+def test_next_own_call_says_the_news_first_and_no_call_is_placed(app: Flask, db: DbSession,
+                                                                 make_phone: MakePhone,
+                                                                 twilio: RecordingTwilio) -> None:
     s = _session(db, capacity=1)
     first = _register(db, s, "+358912345678")
     _register(db, s, "+358401234567")
-    registration.cancel(db, first.registration.id, now=NOON_BEFORE)
+    registration.cancel(db, f.registered(first).id, now=NOON_BEFORE)
     t = make_phone("+358401234567").call()
     head = t.text.split("Päävalikko")[0]
     assert "Hyviä uutisia: paikka vapautui" in head and "Runotuokio" in head

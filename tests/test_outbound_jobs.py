@@ -15,20 +15,23 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
 from werkzeug.serving import make_server
 
 from app import create_app
 from catalogue import registration, schedule
-from catalogue.models import CallKind, CallLog, CallStatus, OutboundCall, Registration
+from catalogue.models import CallKind, CallLog, CallStatus, OutboundCall, Registration, Session
 from tests import factories as f
 from tests.conftest import base_config
 from tests.outbound_support import days_ahead, local, room_stub, run, use_fake_twilio
+from tests.phone import Phone
+from voice.simulator import Turn
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = days_ahead(2)
 
 
-def _phone_session(db, capacity: int | None = 10, code: str = "321"):  # type: ignore[no-untyped-def]
+def _phone_session(db: DbSession, capacity: int | None = 10, code: str = "321") -> Session:
     ev = f.event(db, title="Runotuokio", code=code)
     s = f.session(db, ev, starts_in=local(DAY, 14) - local(DAY, 0), now=local(DAY, 0),
                   capacity=capacity)
@@ -36,7 +39,7 @@ def _phone_session(db, capacity: int | None = 10, code: str = "321"):  # type: i
     return s
 
 
-def _register_by_phone(phone, db, code: str = "321"):  # type: ignore[no-untyped-def]
+def _register_by_phone(phone: Phone, db: DbSession, code: str = "321") -> Turn:
     f.caller(db, "+358912345678", language="fi")  # the phone fixture's number, known
     db.commit()
     phone.call()
@@ -46,7 +49,8 @@ def _register_by_phone(phone, db, code: str = "321"):  # type: ignore[no-untyped
     return phone.press("1")
 
 
-def test_we_will_call_you_before_it_starts_has_its_call(app, db, phone):
+def test_we_will_call_you_before_it_starts_has_its_call(app: Flask, db: DbSession,
+                                                        phone: Phone) -> None:
     fake = use_fake_twilio(app)
     s = _phone_session(db)
     t = _register_by_phone(phone, db)
@@ -60,7 +64,7 @@ def test_we_will_call_you_before_it_starts_has_its_call(app, db, phone):
     assert [c.data["To"] for c in fake.calls] == ["+358912345678"]
 
 
-def test_we_will_let_you_know_has_its_call(app, db, phone):
+def test_we_will_let_you_know_has_its_call(app: Flask, db: DbSession, phone: Phone) -> None:
     fake = use_fake_twilio(app)
     s = _phone_session(db, capacity=1)
     holder = f.caller(db, "+358401234567")
@@ -68,7 +72,7 @@ def test_we_will_let_you_know_has_its_call(app, db, phone):
     held = registration.register(db, s.id, holder, now=local(DAY, 0) - timedelta(days=5))
     t = _register_by_phone(phone, db)
     assert "olet varasijalla" in t.text and "kerromme sinulle" in t.text
-    registration.cancel(db, held.registration.id, now=local(DAY, 0) - timedelta(days=1))
+    registration.cancel(db, f.registered(held).id, now=local(DAY, 0) - timedelta(days=1))
     run(app, local(DAY - timedelta(days=1), 10, 0))
     row = db.scalars(select(OutboundCall)).one()
     assert row.kind == CallKind.PROMOTED and row.status == CallStatus.PLACED
@@ -98,7 +102,8 @@ print(run_calls(app, now=lambda: at).placed)
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
                     reason="three job runners at once need PostgreSQL (FOR UPDATE SKIP LOCKED); "
                            "set TEST_DATABASE_URL")
-def test_three_runners_at_once_place_every_call_exactly_once(app: Flask, db, tmp_path: Path):
+def test_three_runners_at_once_place_every_call_exactly_once(app: Flask, db: DbSession,
+                                                             tmp_path: Path) -> None:
     s = _phone_session(db)
     for n in range(40):
         registration.register(db, s.id, f.caller(db, f"+3584012{n:05d}"),
@@ -133,8 +138,8 @@ def server(app: Flask) -> Iterator[str]:
     srv.server_close()
 
 
-def test_lampio_call_answer_picks_up_the_simulated_call(app: Flask, db, server: str,
-                                                        tmp_path: Path):
+def test_lampio_call_answer_picks_up_the_simulated_call(app: Flask, db: DbSession, server: str,
+                                                        tmp_path: Path) -> None:
     app.instance_path = str(tmp_path)  # the simulated Twilio keeps its calls here
     app.config.update(TWILIO_ACCOUNT_SID="", SERVICE_PHONE_NUMBER="", CALLS_PER_SECOND=1000)
     s = _phone_session(db)
@@ -160,7 +165,7 @@ def test_lampio_call_answer_picks_up_the_simulated_call(app: Flask, db, server: 
     assert again.exit_code != 0 and "No call is waiting" in again.output
 
 
-def test_lampio_calls_run_command(app: Flask, db):
+def test_lampio_calls_run_command(app: Flask, db: DbSession) -> None:
     fake = use_fake_twilio(app)
     result = app.test_cli_runner().invoke(args=["calls", "run"], catch_exceptions=False)
     assert result.exit_code == 0 and "0 placed" in result.output and fake.calls == []
@@ -170,14 +175,14 @@ def test_lampio_calls_run_command(app: Flask, db):
                                         ("CALLS_PER_SECOND", "fast"),
                                         ("CALL_REMINDER_MINUTES", "60"),
                                         ("SERVICE_PHONE_NUMBER", "12")])
-def test_a_bad_setting_stops_the_app_with_one_line(tmp_path: Path, name: str, value: str):
+def test_a_bad_setting_stops_the_app_with_one_line(tmp_path: Path, name: str, value: str) -> None:
     with pytest.raises(SystemExit) as stopped:
         create_app({**base_config(f"sqlite:///{tmp_path / 'x.sqlite3'}", tmp_path), name: value})
     message = str(stopped.value)
     assert name in message and "\n" not in message
 
 
-def test_a_real_account_needs_the_service_number(tmp_path: Path):
+def test_a_real_account_needs_the_service_number(tmp_path: Path) -> None:
     config = {**base_config(f"sqlite:///{tmp_path / 'x.sqlite3'}", tmp_path), "TESTING": False}
     with pytest.raises(SystemExit, match="SERVICE_PHONE_NUMBER"):
         create_app(config)

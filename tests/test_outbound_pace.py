@@ -5,20 +5,24 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session as DbSession
 
 from catalogue import outbound
 from catalogue.models import CallStatus
 from tests import factories as f
+from tests.fake_twilio import RecordingTwilio
 from tests.outbound_support import run, use_fake_twilio
 from tests.test_outbound_calls import NOON_BEFORE, _register, _rows, _session
 
 
 @pytest.fixture
-def twilio(app):  # type: ignore[no-untyped-def]
+def twilio(app: Flask) -> RecordingTwilio:
     return use_fake_twilio(app)
 
 
-def test_one_call_per_second_pacing(app, db):
+def test_one_call_per_second_pacing(app: Flask, db: DbSession) -> None:
     fake = use_fake_twilio(app, per_second=5.0)  # 0.2 s apart, so the test stays short
     s = _session(db)
     for n in range(4):
@@ -30,7 +34,7 @@ def test_one_call_per_second_pacing(app, db):
     assert times[-1] - times[0] >= 0.57, gaps
 
 
-def test_http_429_backs_off_and_the_call_is_placed_once(app, db):
+def test_http_429_backs_off_and_the_call_is_placed_once(app: Flask, db: DbSession) -> None:
     fake = use_fake_twilio(app)
     fake.responses = [429]
     s = _session(db)
@@ -43,7 +47,8 @@ def test_http_429_backs_off_and_the_call_is_placed_once(app, db):
     assert row.status == CallStatus.PLACED and row.attempts == 1
 
 
-def test_a_claimed_call_that_never_went_out_goes_to_staff_not_twice(app, db, twilio):
+def test_a_claimed_call_that_never_went_out_goes_to_staff_not_twice(
+        app: Flask, db: DbSession, twilio: RecordingTwilio) -> None:
     s = _session(db)
     _register(db, s, "+358912345678")
     outbound.plan(db, NOON_BEFORE, outbound.CallRules())
@@ -54,7 +59,8 @@ def test_a_claimed_call_that_never_went_out_goes_to_staff_not_twice(app, db, twi
     assert twilio.calls == [] and _rows(db)[0].needs_staff
 
 
-def test_staff_see_the_unanswered_calls_and_mark_them_done(app, client, db, twilio):
+def test_staff_see_the_unanswered_calls_and_mark_them_done(
+        app: Flask, client: FlaskClient, db: DbSession, twilio: RecordingTwilio) -> None:
     from tests.admin_support import login, post, provider_user, staff
 
     s = _session(db)
@@ -77,7 +83,8 @@ def test_staff_see_the_unanswered_calls_and_mark_them_done(app, client, db, twil
     assert "+358912345678" not in fresh.get("/admin/calls").get_data(as_text=True)
 
 
-def test_the_privacy_purge_removes_a_called_person_and_their_calls(app, db, twilio):
+def test_the_privacy_purge_removes_a_called_person_and_their_calls(
+        app: Flask, db: DbSession, twilio: RecordingTwilio) -> None:
     from sqlalchemy import select
 
     from catalogue.models import Caller, OutboundCall
@@ -93,7 +100,8 @@ def test_the_privacy_purge_removes_a_called_person_and_their_calls(app, db, twil
     assert db.scalars(select(Caller)).all() == [] and db.scalars(select(OutboundCall)).all() == []
 
 
-def test_the_scheduler_thread_places_due_calls(app, db, twilio):
+def test_the_scheduler_thread_places_due_calls(app: Flask, db: DbSession,
+                                               twilio: RecordingTwilio) -> None:
     import time as clock
 
     from catalogue import registration
@@ -105,7 +113,7 @@ def test_the_scheduler_thread_places_due_calls(app, db, twilio):
     s = f.session(db, f.event(db, title="Runotuokio"), starts_in=timedelta(days=3), capacity=1)
     first = _register(db, s, "+358912345678", at=utcnow())
     _register(db, s, "+358401234567", at=utcnow())
-    registration.cancel(db, first.registration.id, now=utcnow())  # a place comes free
+    registration.cancel(db, f.registered(first).id, now=utcnow())  # a place comes free
     worker = CallWorker(app, interval=5)
     worker.start()
     try:

@@ -7,13 +7,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
 
 from audio import service as service_of
 from audio.session_audio import part_spans, store_upload
 from catalogue import listening
 from catalogue.models import ListeningPosition, Session, SessionAudio, SessionKind
 from tests import factories as f
+from tests.phone import MakePhone, Phone, played
 from tests.test_audio_support import tone
 
 Source = SessionAudio.Source
@@ -24,14 +28,14 @@ def tone_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tone(tmp_path_factory.mktemp("tone") / "tone.wav", 50)
 
 
-def recording(db, title: str = "Runoja kotiin", *, days_open: float = 6,  # type: ignore[no-untyped-def]
+def recording(db: DbSession, title: str = "Runoja kotiin", *, days_open: float = 6,
               starts_in: timedelta = timedelta(days=-1), code: str | None = None) -> Session:
     ev = f.event(db, title=title, code=code)
     return f.session(db, ev, starts_in=starts_in, minutes=int(days_open * 24 * 60),
                      kind=SessionKind.RECORDING, capacity=None)
 
 
-def with_audio(app, db, session: Session, wav: Path, *, approve: bool = True,  # type: ignore[no-untyped-def]
+def with_audio(app: Flask, db: DbSession, session: Session, wav: Path, *, approve: bool = True,
                part_seconds: int = 20) -> SessionAudio:
     stored = store_upload(service_of(app).storage, wav, part_seconds)
     audio = listening.create_audio(db, session, stored.whole, stored.parts, stored.part_seconds,
@@ -42,17 +46,14 @@ def with_audio(app, db, session: Session, wav: Path, *, approve: bool = True,  #
     return audio
 
 
-def played(turn) -> list[str]:  # type: ignore[no-untyped-def]
-    return [el.text or "" for el in turn.root.iter("Play")]
-
-
 def test_parts_are_equal_and_have_no_short_tail() -> None:
     assert part_spans(50, 20) == [(0, 50 / 3), (50 / 3, 50 / 3), (100 / 3, 50 / 3)]
     assert len(part_spans(44, 20)) == 2  # 4 s left over would be a tiny part: not one of its own
     assert part_spans(60, 180) == [(0, 60)]
 
 
-def test_upload_is_split_into_separately_served_parts(app, client, db, tone_wav) -> None:  # type: ignore[no-untyped-def]
+def test_upload_is_split_into_separately_served_parts(app: Flask, client: FlaskClient,
+                                                      db: DbSession, tone_wav: Path) -> None:
     audio = with_audio(app, db, recording(db), tone_wav)
     assert len(audio.parts) == 3 and audio.duration_seconds == 50
     storage = service_of(app).storage
@@ -66,7 +67,9 @@ def test_upload_is_split_into_separately_served_parts(app, client, db, tone_wav)
     assert ranged.status_code == 206 and len(ranged.data) == 100
 
 
-def test_take_part_now_lists_recordings_and_plays_them_in_parts(app, db, phone, tone_wav) -> None:  # type: ignore[no-untyped-def]
+def test_take_part_now_lists_recordings_and_plays_them_in_parts(app: Flask, db: DbSession,
+                                                                phone: Phone,
+                                                                tone_wav: Path) -> None:
     f.caller(db, "+358912345678", language="fi")
     rec = recording(db, "Runoja kotiin")
     audio = with_audio(app, db, rec, tone_wav)
@@ -88,7 +91,8 @@ def test_take_part_now_lists_recordings_and_plays_them_in_parts(app, db, phone, 
     assert "Tallenteessa on kolme osaa" in t.text and "Osa yksi" in t.text
     urls = [service_of(app).recording_url(p) for p in audio.parts]
     assert played(t) == ["https://phone.example.test" + urls[0]]
-    assert t.gather is not None and t.root.find("Gather/Play") is not None  # keys work while it plays
+    assert t.root is not None and t.gather is not None
+    assert t.root.find("Gather/Play") is not None  # keys work while it plays
     assert "Seuraavaan osaan, paina 3" in t.text and "Edelliseen osaan" not in t.text
     t = phone.press("3")
     assert played(t) == ["https://phone.example.test" + urls[1]] and "Osa kaksi" in t.text
@@ -110,7 +114,9 @@ def test_take_part_now_lists_recordings_and_plays_them_in_parts(app, db, phone, 
     assert db.scalars(select(ListeningPosition)).all() == []  # heard to the end: start over
 
 
-def test_a_later_call_continues_where_the_caller_stopped(app, db, make_phone, tone_wav) -> None:  # type: ignore[no-untyped-def]
+def test_a_later_call_continues_where_the_caller_stopped(app: Flask, db: DbSession,
+                                                         make_phone: MakePhone,
+                                                         tone_wav: Path) -> None:
     f.caller(db, "+358912345678", language="fi")
     rec = recording(db, code="301")
     audio = with_audio(app, db, rec, tone_wav)
@@ -139,7 +145,8 @@ def test_a_later_call_continues_where_the_caller_stopped(app, db, make_phone, to
     assert played(t)[0].endswith(service_of(app).recording_url(audio.parts[0]))
 
 
-def test_unapproved_audio_never_plays(app, db, phone, tone_wav) -> None:  # type: ignore[no-untyped-def]
+def test_unapproved_audio_never_plays(app: Flask, db: DbSession, phone: Phone,
+                                      tone_wav: Path) -> None:
     f.caller(db, "+358912345678", language="fi")
     pending = recording(db, "Odottaa", code="401")
     with_audio(app, db, pending, tone_wav, approve=False)
@@ -163,7 +170,9 @@ def test_unapproved_audio_never_plays(app, db, phone, tone_wav) -> None:  # type
 @pytest.mark.parametrize("name,value", [("RECORDING_PART_SECONDS", "three"),
                                         ("RECORDING_PART_SECONDS", "5"),
                                         ("RECORDING_LISTEN_DAYS", "0")])
-def test_a_bad_recording_setting_stops_the_app_naming_it(monkeypatch, tmp_path, name, value) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_recording_setting_stops_the_app_naming_it(monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path, name: str,
+                                                         value: str) -> None:
     from app import SettingError, create_app
 
     monkeypatch.setenv(name, value)
@@ -173,7 +182,8 @@ def test_a_bad_recording_setting_stops_the_app_naming_it(monkeypatch, tmp_path, 
     assert name in message and "\n" not in message
 
 
-def test_recording_settings_default_and_are_read_from_the_environment(app, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_recording_settings_default_and_are_read_from_the_environment(
+        app: Flask, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from app import create_app
 
     assert (app.config["RECORDING_PART_SECONDS"], app.config["RECORDING_LISTEN_DAYS"]) == (180, 14)
@@ -184,7 +194,9 @@ def test_recording_settings_default_and_are_read_from_the_environment(app, monke
     other.extensions["lampio_engine"].dispose()
 
 
-def test_a_recording_still_to_open_is_announced_without_a_listen_key(app, db, phone, tone_wav) -> None:  # type: ignore[no-untyped-def]
+def test_a_recording_still_to_open_is_announced_without_a_listen_key(app: Flask, db: DbSession,
+                                                                     phone: Phone,
+                                                                     tone_wav: Path) -> None:
     f.caller(db, "+358912345678", language="fi")
     later = recording(db, "Ensi viikon runot", starts_in=timedelta(days=2), code="501")
     with_audio(app, db, later, tone_wav)

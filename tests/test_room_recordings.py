@@ -10,16 +10,22 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
 
 from audio import service as service_of
 from catalogue.models import Session, SessionAudio, SessionKind
 from catalogue.timeutil import to_local
 from tests import factories as f
 from tests.admin_support import login, post, provider_user, staff
+from tests.phone import MakePhone, Phone, played
 from tests.test_audio_support import FakeTwilioHttp, MediaServer, espeak_wav, ffmpeg, tone
+from voice.simulator import Turn
 
 Status = SessionAudio.Status
+Twilio = tuple[MediaServer, FakeTwilioHttp]  # the ``twilio`` fixture: media server, REST client
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +37,7 @@ def room_wav(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 
 @pytest.fixture
-def twilio(app) -> Iterator[tuple[MediaServer, FakeTwilioHttp]]:  # type: ignore[no-untyped-def]
+def twilio(app: Flask) -> Iterator[Twilio]:
     svc = service_of(app)
     fake_rest = FakeTwilioHttp()
     svc.recordings.allowed_hosts = frozenset({"127.0.0.1"})
@@ -41,7 +47,7 @@ def twilio(app) -> Iterator[tuple[MediaServer, FakeTwilioHttp]]:  # type: ignore
 
 
 @pytest.fixture
-def live(db) -> Session:  # type: ignore[no-untyped-def]
+def live(db: DbSession) -> Session:
     f.caller(db, "+358912345678", language="fi")
     ev = f.event(db, title="Runoilta puhelimessa", code="777")
     s = f.session(db, ev, starts_in=timedelta(hours=-2), minutes=60, kind=SessionKind.PHONE)
@@ -49,21 +55,23 @@ def live(db) -> Session:  # type: ignore[no-untyped-def]
     return s
 
 
-def callback(phone, session_id: int, url: str, sid: str, status: str = "completed"):  # type: ignore[no-untyped-def]
+def callback(phone: Phone, session_id: int, url: str, sid: str, status: str = "completed") -> Turn:
     return phone.post(f"/voice/room/recorded?session={session_id}",
                       {"RecordingUrl": url, "RecordingSid": sid, "RecordingStatus": status,
                        "RecordingDuration": "9", "RecordingSource": "Conference"})
 
 
-def serve(app, media: MediaServer, body: bytes) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def serve(app: Flask, media: MediaServer, body: bytes) -> tuple[str, str]:
     sid = "RE" + uuid.uuid4().hex
     path = f"/2010-04-01/Accounts/{app.config['TWILIO_ACCOUNT_SID']}/Recordings/{sid}"
     media.files[path + ".mp3"] = body
     return media.base + path, sid
 
 
-def test_room_recording_awaits_approval_then_plays(app, db, client, phone, make_phone, live,  # type: ignore[no-untyped-def]
-                                                   twilio, room_wav) -> None:
+def test_room_recording_awaits_approval_then_plays(app: Flask, db: DbSession, client: FlaskClient,
+                                                   phone: Phone, make_phone: MakePhone,
+                                                   live: Session, twilio: Twilio,
+                                                   room_wav: bytes) -> None:
     app.config["RECORDING_PART_SECONDS"] = 30
     media, rest = twilio
     url, sid = serve(app, media, room_wav)
@@ -119,11 +127,12 @@ def test_room_recording_awaits_approval_then_plays(app, db, client, phone, make_
     t = caller.press("2")
     assert "Runoilta puhelimessa" in t.text
     t = caller.press("1")
-    plays = [el.text or "" for el in t.root.iter("Play")]
+    plays = played(t)
     assert plays == ["https://phone.example.test" + service_of(app).recording_url(audio.parts[0])]
 
 
-def test_a_forged_recording_host_collects_nothing(app, db, phone, live, twilio) -> None:  # type: ignore[no-untyped-def]
+def test_a_forged_recording_host_collects_nothing(app: Flask, db: DbSession, phone: Phone,
+                                                  live: Session, twilio: Twilio) -> None:
     media, rest = twilio
     t = callback(phone, live.id, "https://evil.example.com/2010-04-01/Recordings/RE1", "RE" + "1" * 32)
     assert t.status == 204 and media.requests == [] and rest.requests == []
@@ -132,7 +141,9 @@ def test_a_forged_recording_host_collects_nothing(app, db, phone, live, twilio) 
     assert db.scalars(select(Session).where(Session.kind == SessionKind.RECORDING)).all() == []
 
 
-def test_provider_uploads_audio_for_own_recording_session(app, db, client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_provider_uploads_audio_for_own_recording_session(app: Flask, db: DbSession,
+                                                          client: FlaskClient,
+                                                          tmp_path: Path) -> None:
     mine = f.provider(db, "Runoilija")
     theirs = f.provider(db, "Muu")
     own = f.session(db, f.event(db, title="Omat runot", prov=mine), starts_in=timedelta(days=-1),
