@@ -12,12 +12,8 @@ from catalogue.models import Session
 
 from .engine import Ctx, Finish, Goto, Input, Menu, Node, Option, Outcome, node
 from .live import call_sid
+from .provider_line import signed_in
 from .reply import Conference, Reply, Segment
-
-
-def _provider(ctx: Ctx) -> int | None:
-    pid = ctx.state.get("provider_id")
-    return int(pid) if pid else None
 
 
 @node
@@ -28,7 +24,7 @@ class ProviderHome(Menu):
     def _ids(self, ctx: Ctx) -> list[int]:
         if "ids" not in ctx.data:
             live = rooms.live_sessions(ctx.db, ctx.now, ctx.settings.join_minutes,
-                                       provider_id=_provider(ctx) or 0)
+                                       provider_id=signed_in(ctx) or 0)
             ctx.data["ids"] = [s.id for s in live]
         return [int(i) for i in ctx.data["ids"]]
 
@@ -45,7 +41,7 @@ class ProviderHome(Menu):
         return opts
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
-        if _provider(ctx) is None:
+        if signed_in(ctx) is None:
             return Goto("provider_pin")
         if not self._ids(ctx):
             return Goto("provider_event")
@@ -64,7 +60,7 @@ class HostRoom(Node):
     writes = True
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
-        pid = _provider(ctx)
+        pid = signed_in(ctx)
         if pid is None:
             return Goto("provider_pin")
         session = ctx.db.get(Session, int(ctx.data.get("session_id") or 0))

@@ -34,7 +34,8 @@ Status = AudioDescription.Status
 log = logging.getLogger("lampio.provider_line")
 
 
-def _signed_in(ctx: Ctx) -> int | None:
+def signed_in(ctx: Ctx) -> int | None:
+    """The provider this call has signed in as (after the PIN), or None."""
     pid = ctx.state.get("provider_id")
     return int(pid) if pid else None
 
@@ -115,7 +116,7 @@ class ProviderEvent(Node):
     allows_person_key = False
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
-        if _signed_in(ctx) is None:
+        if signed_in(ctx) is None:
             return Goto("provider_pin")
         return ctx.say("provider.ask_code")
 
@@ -123,7 +124,7 @@ class ProviderEvent(Node):
         return number_gather(ctx.lang)
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
-        pid = _signed_in(ctx)
+        pid = signed_in(ctx)
         if pid is None:
             return Goto("provider_pin")
         code = typed_number(inp.digits, inp.speech, ctx.lang)
@@ -176,7 +177,7 @@ class ProviderRecord(Node):
     writes = True
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
-        if _signed_in(ctx) is None:
+        if signed_in(ctx) is None:
             return Goto("provider_pin")
         return _record_reply(ctx, [])
 
@@ -184,7 +185,7 @@ class ProviderRecord(Node):
         return ctx.say("provider.record")
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
-        pid = _signed_in(ctx)
+        pid = signed_in(ctx)
         if pid is None:
             return Goto("provider_pin")
         if inp.event != "record":  # keys after a reprompt: record again
@@ -227,7 +228,7 @@ class ProviderReview(Node):
 
     def _desc(self, ctx: Ctx) -> AudioDescription | None:
         desc = ctx.db.get(AudioDescription, int(ctx.data.get("desc_id", 0)))
-        if desc is None or desc.provider_id != _signed_in(ctx):
+        if desc is None or desc.provider_id != signed_in(ctx):
             return None
         return desc
 
