@@ -18,10 +18,10 @@ from sqlalchemy import event
 from common import (BASE, CONFIRM_KEY, PROGRAMME_KEY, PROGRAMME_WALK, TOKEN, Recorder, Walk,
                     app_config, find_registration_walk, kind, pct, phone_number,
                     prepare_database, ratio, walk)
-from voice.simulator import SimulatedCall
+from voice.simulator import SimulatedCall, Transport
 
 
-def client_transport(client: Any, base_url: str = BASE):
+def client_transport(client: Any, base_url: str = BASE) -> Transport:
     def transport(path: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
         resp = client.post(path, data=form, headers=headers, base_url=base_url)
         return resp.status_code, resp.get_data(as_text=True)
@@ -41,7 +41,7 @@ class StatementCounter:
     def _seen(self, *_: Any) -> None:
         self.current += 1
 
-    def wrap(self, transport: Any):
+    def wrap(self, transport: Transport) -> Transport:
         def counted(path: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
             self.current = 0
             try:

@@ -285,8 +285,8 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
               "'confirm' = the 1 after the registration read-back")
         for line in confirm_vs_programme(rows):
             print(line)
-        for server, i in (("lampio", 3), ("minimal", 4)):
-            why = sum((r[i].reasons for r in rows), Counter())
+        for server, pick in (("lampio", lambda r: r[3]), ("minimal", lambda r: r[4])):
+            why = sum((pick(r).reasons for r in rows), Counter[str]())
             if why:
                 print(f"failed turns on {server}: " + ", ".join(f"{n} {w}" for w, n in why.items()))
         errors = sum(o.errors for *_, o, _ in rows)
