@@ -55,7 +55,8 @@ class RenderOnPath:
 def config(tmp: Path, engines: str) -> dict[str, Any]:
     return {"TESTING": True, "SCHEDULER": False, "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
             "AUDIO_DIR": str(tmp / "audio"), "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": BASE,
-            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TTS_ENGINES": engines, "DEMO_DATA": True}
+            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "SERVICE_PHONE_NUMBER": "+358942000000",
+            "TTS_ENGINES": engines, "DEMO_DATA": True}
 
 
 def item_turn(app: Any) -> tuple[float, int, str]:

@@ -135,7 +135,8 @@ def app_config(tmp: Path, url: str) -> dict[str, Any]:
     """An app as the bench runs it in-process: no scheduler, signature checks on."""
     return {"DATABASE_URL": url, "DEMO_DATA": True, "SCHEDULER": False, "TWILIO_AUTH_TOKEN": TOKEN,
             "TWILIO_SKIP_SIGNATURE": False, "PUBLIC_BASE_URL": BASE,
-            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "AUDIO_DIR": str(tmp / "audio"),
+            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "SERVICE_PHONE_NUMBER": "+358942000000",
+            "AUDIO_DIR": str(tmp / "audio"),
             "SECRET_KEY": "bench-secret-key", "TTS_ENGINES": "espeak"}
 
 
