@@ -20,7 +20,8 @@ def db_upgrade() -> None:
 
 @db_cli.command("check")
 def db_check() -> None:
-    """Fail when the models and the migrations differ (run migrations/regenerate.sh)."""
+    """Fail when the models and the migrations differ: a model change needs a new file in
+    migrations/versions/ (Alembic autogenerate, then read it), after the newest one."""
     from alembic.util.exc import CommandError
 
     from .migrate import check
