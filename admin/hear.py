@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from flask import current_app, render_template, request
 from sqlalchemy.orm import Session as DbSession
 
-from ivr_flows import prompts
 from ivr_flows.programme import description_segments, item_segments
 from ivr_flows.reply import Segment
 

@@ -4,7 +4,6 @@ callers (``catalogue.listening``). Providers upload audio for their own recordin
 see the decision; the page style is the description review's."""
 from __future__ import annotations
 
-from typing import Any, TypeVar
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
@@ -27,7 +26,6 @@ from .forms import REQUIRED, ReviewForm, choices
 from .i18n import current_lang, t
 
 Status = SessionAudio.Status
-S = TypeVar("S", bound=Select[Any])
 
 
 class SessionUploadForm(FlaskForm):
@@ -35,14 +33,8 @@ class SessionUploadForm(FlaskForm):
     audio = FileField("rec.file", validators=[FileRequired(REQUIRED)])
 
 
-def _own(stmt: S) -> S:
-    """Only the user's own events' rows (the statement joins ``Event``); staff see all."""
-    own = access.own_provider_id()
-    return stmt if own is None else stmt.where(Event.provider_id == own)
-
-
 def _query() -> Select[SessionAudio]:
-    return _own(select(SessionAudio).join(SessionAudio.session).join(Session.event)
+    return access.own_only(select(SessionAudio).join(SessionAudio.session).join(Session.event)
                 .options(joinedload(SessionAudio.session).joinedload(Session.event)))
 
 
@@ -93,7 +85,7 @@ def review_session_audio(audio_id: int) -> str | Response:
 
 def upload_session_audio() -> str | Response:
     db = get_db()
-    sessions = db.scalars(_own(
+    sessions = db.scalars(access.own_only(
         select(Session).join(Session.event)
         .where(Session.kind == SessionKind.RECORDING, Session.ends_at > utcnow())
         .options(joinedload(Session.event)).order_by(Event.title_fi, Session.starts_at))).all()

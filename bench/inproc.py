@@ -125,8 +125,8 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
     floor = statistics.fmean(minimal.turn_times()) * 1000
     print(f"{args.inproc_calls} calls of each walk after {args.warmup} warm-up calls; "
           f"turn = one webhook through the test client (signature, flow, database, TwiML)")
-    print(f"  programme walk:    call → " + " → ".join(k for k, _ in PROGRAMME_WALK) + " → hang up")
-    print(f"  registration walk: call → " + " → ".join(k for k, _ in reg) + " → hang up")
+    print("  programme walk:    call → " + " → ".join(k for k, _ in PROGRAMME_WALK) + " → hang up")
+    print("  registration walk: call → " + " → ".join(k for k, _ in reg) + " → hang up")
     print(f"  {'turn':<28} {'n':>6} {'mean ms':>8} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'/minimal':>8} {'SQL':>7}")
     print(_line("minimal endpoint (floor)", minimal.turn_times(), floor))

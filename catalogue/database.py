@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 import os
+import sqlite3
 import uuid
 from typing import Any
 
@@ -43,12 +44,17 @@ def make_engine(url: str) -> Engine:
             # semantics (see catalogue.registration); WAL lets readers proceed during a write.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA journal_mode=WAL")
+            try:
+                cur.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError:
+                # Another connection holds the new file's lock while it switches it to WAL, which
+                # is kept in the file: this connection finds it so once that one is done.
+                pass
             # WAL with NORMAL is durable across application crashes; only a power cut can lose
             # the last commits. No fsync per commit keeps write transactions short.
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
         writers = FairLock()  # this process's writers queue here first (catalogue.writelock)

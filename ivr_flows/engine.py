@@ -151,8 +151,9 @@ def _last(ctx: Ctx) -> list[Segment]:
     return [Segment(t, lang, pause, path) for t, lang, pause, path in ctx.state.get("last", [])]
 
 
-def _waiting(ctx: Ctx, current: Node, segments: list[Segment]) -> Reply:
-    _remember(ctx, segments)
+def _waiting(ctx: Ctx, current: Node, segments: list[Segment], remember: bool = True) -> Reply:
+    if remember:
+        _remember(ctx, segments)
     return Reply(speech=segments, gather=current.gather(ctx))
 
 
@@ -191,7 +192,8 @@ def _failure(ctx: Ctx, current: Node, kind: str, explain: list[Segment]) -> Repl
     lead = explain or ctx.say(f"errors.{kind}")
     if count >= 2:
         lead = lead + ctx.say("errors.help")
-    return _waiting(ctx, current, lead + current.reprompt(ctx))
+    # ``*`` keeps repeating the content the caller needed, never an error line (rule 2).
+    return _waiting(ctx, current, lead + current.reprompt(ctx), remember="last" not in ctx.state)
 
 
 def start(ctx: Ctx, first: str) -> Reply:

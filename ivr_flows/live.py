@@ -14,7 +14,8 @@ from catalogue.models import CallLog, Session
 from catalogue.timeutil import to_local
 
 from . import speak
-from .engine import Ctx, Finish, Goto, Input, Menu, Node, Option, Outcome, has_node, node
+from .engine import Ctx, Finish, Goto, Input, Menu, Node, Option, Outcome, node
+from .nodes import current_id, on_last, stepped
 from .reply import Conference, Reply, Segment
 
 
@@ -67,19 +68,15 @@ class LiveItem(Menu):
     name = "live_item"
 
     def current(self, ctx: Ctx) -> Session | None:
-        ids = ctx.data.get("ids") or []
-        i = int(ctx.data.get("i", 0))
-        return ctx.db.get(Session, int(ids[i])) if 0 <= i < len(ids) else None
-
-    def _last(self, ctx: Ctx) -> bool:
-        return int(ctx.data.get("i", 0)) + 1 >= len(ctx.data.get("ids") or [])
+        sid = current_id(ctx)
+        return ctx.db.get(Session, sid) if sid is not None else None
 
     def options(self, ctx: Ctx) -> list[Option]:
-        session_id = int((ctx.data.get("ids") or [0])[int(ctx.data.get("i", 0))])
+        session_id = current_id(ctx) or 0
         return [
             Option("1", "live.take_part", "take_part",
                    lambda c: Goto("join_room", {"session_id": session_id})),
-            Option("3", "live.to_recordings" if self._last(ctx) else "live.next", "next",
+            Option("3", "live.to_recordings" if on_last(ctx) else "live.next", "next",
                    self._next),
         ]
 
@@ -98,9 +95,8 @@ class LiveItem(Menu):
         return ctx.say("live.short")
 
     def _next(self, ctx: Ctx) -> Outcome:
-        if self._last(ctx):
-            return Goto("recordings_now")
-        return Goto("live_item", {"ids": ctx.data["ids"], "i": int(ctx.data.get("i", 0)) + 1})
+        following = stepped(ctx, +1)
+        return Goto("live_item", following) if following else Goto("recordings_now")
 
 
 @node

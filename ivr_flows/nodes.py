@@ -145,3 +145,26 @@ class Menu(Node):
         if inp.digits and inp.digits in hidden:
             return hidden[inp.digits](ctx)
         return NoMatch()
+
+
+# ---- a list walked one item at a time (the programme, live sessions, recordings) -----------
+
+def cursor(ctx: Ctx) -> tuple[list[int], int]:
+    """The node's data holds the walked ids and the index of the one being heard."""
+    return [int(x) for x in ctx.data.get("ids") or []], int(ctx.data.get("i", 0))
+
+
+def current_id(ctx: Ctx) -> int | None:
+    ids, i = cursor(ctx)
+    return ids[i] if 0 <= i < len(ids) else None
+
+
+def on_last(ctx: Ctx) -> bool:
+    ids, i = cursor(ctx)
+    return i + 1 >= len(ids)
+
+
+def stepped(ctx: Ctx, step: int) -> dict[str, Any] | None:
+    """The data for the item ``step`` away, or None past either end."""
+    ids, i = cursor(ctx)
+    return {"ids": ids, "i": i + step} if 0 <= i + step < len(ids) else None

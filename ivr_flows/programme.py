@@ -14,6 +14,7 @@ from catalogue.programme import ProgrammeItem, item_of
 from catalogue.rooms import window_open
 
 from . import speak
+from .nodes import current_id, stepped
 from .engine import Ctx, DigitEntry, Goto, Input, Menu, NoMatch, Node, Option, Outcome, Speak, node
 from .ports import Describe
 from .recordings import listen_by_code, offered_later
@@ -114,11 +115,8 @@ class Item(Menu):
     short = None
 
     def current(self, ctx: Ctx) -> ProgrammeItem | None:
-        ids = ctx.data.get("ids") or []
-        i = int(ctx.data.get("i", 0))
-        if not 0 <= i < len(ids):
-            return None
-        return ctx.services.programme.item(ctx.db, int(ids[i]), ctx.now)
+        sid = current_id(ctx)
+        return ctx.services.programme.item(ctx.db, sid, ctx.now) if sid is not None else None
 
     def options(self, ctx: Ctx) -> list[Option]:
         item = self.current(ctx)
@@ -161,13 +159,12 @@ class Item(Menu):
         return Goto("register", {"session_id": session.session_id, "back": dict(ctx.data)})
 
     def _move(self, ctx: Ctx, step: int) -> Outcome:
-        ids = ctx.data.get("ids") or []
-        i = int(ctx.data.get("i", 0)) + step
-        if i < 0:
+        following = stepped(ctx, step)
+        if following is not None:
+            return Goto("item", following)
+        if step < 0:
             return Speak(ctx.say("programme.first") + self.option_segments(ctx))
-        if i >= len(ids):
-            return Goto("main_menu", preface=ctx.say("programme.end"))
-        return Goto("item", {"ids": ids, "i": i})
+        return Goto("main_menu", preface=ctx.say("programme.end"))
 
 
 @node

@@ -13,6 +13,7 @@ from catalogue.models import Session, SessionAudio, SessionKind
 
 from . import speak
 from .engine import Ctx, Goto, Menu, Option, Outcome, Speak, node
+from .nodes import current_id, on_last, stepped
 from .reply import Segment
 
 
@@ -44,11 +45,10 @@ class RecordingsNow(Menu):
     name = "recordings_now"
 
     def reprompt(self, ctx: Ctx) -> list[Segment]:
-        last = int(ctx.data.get("i", 0)) + 1 >= len(ctx.data.get("ids") or [])
-        return ctx.say("recordings.short_last" if last else "recordings.short")
+        return ctx.say("recordings.short_last" if on_last(ctx) else "recordings.short")
 
     def options(self, ctx: Ctx) -> list[Option]:
-        last = int(ctx.data.get("i", 0)) + 1 >= len(ctx.data.get("ids") or [])
+        last = on_last(ctx)
         return [Option("1", "recordings.listen", "recordings.listen", self._listen),
                 Option("3", "recording.main" if last else "recordings.next", "next", self._next)]
 
@@ -69,10 +69,8 @@ class RecordingsNow(Menu):
             + self.option_segments(ctx)
 
     def _current(self, ctx: Ctx) -> Session | None:
-        ids, i = ctx.data.get("ids") or [], int(ctx.data.get("i", 0))
-        if not 0 <= i < len(ids):
-            return None
-        found = listening.playable(ctx.db, int(ids[i]), ctx.now)
+        sid = current_id(ctx)
+        found = listening.playable(ctx.db, sid, ctx.now) if sid is not None else None
         return found[0] if found else None
 
     def _listen(self, ctx: Ctx) -> Outcome:
@@ -82,10 +80,10 @@ class RecordingsNow(Menu):
         return Goto("recording_play", {"session_id": session.id})
 
     def _next(self, ctx: Ctx) -> Outcome:
-        ids, i = ctx.data.get("ids") or [], int(ctx.data.get("i", 0)) + 1
-        if i >= len(ids):
+        following = stepped(ctx, +1)
+        if following is None:
             return Goto("main_menu", preface=ctx.say("recordings.end"))
-        return Goto("recordings_now", {"ids": ids, "i": i})
+        return Goto("recordings_now", following)
 
 
 @node

@@ -1,0 +1,82 @@
+"""Silence and wrong keys on the paths this round added — the calls the service makes, the
+take-part list, the hand menu and the recordings list — get the shared rules through the signed
+webhooks: a simpler reprompt, help and a person after the second failure, never a hang-up."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session as DbSession
+
+from catalogue import registration
+from catalogue.models import SessionKind
+from tests import factories as f
+from tests.outbound_support import answer, days_ahead, local, run, use_fake_twilio
+from tests.phone import Phone, gather_of
+from voice.simulator import Turn
+
+NOINPUT, NOMATCH = "En kuullut valintaa.", "Tuota valintaa ei ole."
+HELP = "Voit painaa numeroa tai sanoa valinnan ääneen."
+
+
+def _twice_wrong_then_silent(phone: Phone, wrong: str) -> list[Turn]:
+    """A wrong key, then silence twice (failures are counted per kind, as VoiceXML does): the
+    answers to the wrong key and to the second silence."""
+    turns = [phone.press(wrong), phone.silence()]
+    assert HELP not in turns[1].text  # the first silence: only a simpler reprompt
+    turns[1] = phone.silence()
+    for t in turns:
+        gather_of(t)
+        assert not t.hangs_up
+    return turns
+
+
+def test_a_call_we_make_survives_silence_and_wrong_keys(app: Flask, client: FlaskClient,
+                                                          db: DbSession) -> None:
+    twilio = use_fake_twilio(app)
+    day = days_ahead(3)
+    s = f.session(db, f.event(db, title="Runotuokio"), starts_in=local(day, 14) - local(day, 0),
+                  now=local(day, 0), kind=SessionKind.PHONE, capacity=10)
+    caller = f.caller(db, "+358912345678")
+    db.commit()
+    registration.register(db, s.id, caller, now=local(day, 0) - timedelta(days=3))
+    assert run(app, local(day - timedelta(days=1), 12, 5)).placed == 1
+    phone, first = answer(client, twilio.calls[0])
+    assert "Muistutus" in first.text
+    wrong, silent = _twice_wrong_then_silent(phone, "7")
+    assert NOMATCH in wrong.text and HELP not in wrong.text
+    assert NOINPUT in silent.text and HELP in silent.text  # the second failure: help
+    t = phone.press("*")  # repeats the call's question, not an error line
+    assert NOINPUT not in t.text and "paina 1" in t.text
+    assert "Tervetuloa huomenna" in phone.press("1").text
+
+
+def test_take_part_and_the_hand_menu_survive_silence_and_wrong_keys(phone: Phone,
+                                                                      db: DbSession) -> None:
+    s = f.session(db, f.event(db, title="Laulutuokio"), starts_in=timedelta(minutes=5))
+    f.caller(db, "+358912345678", language="fi")
+    db.commit()
+    assert s.kind == SessionKind.PHONE
+    phone.call()
+    listed = phone.press("2")
+    assert "Laulutuokio" in listed.text
+    wrong, silent = _twice_wrong_then_silent(phone, "8")
+    assert NOMATCH in wrong.text and NOINPUT in silent.text and HELP in silent.text
+    phone.press("1")  # into the room
+    menu = phone.star()
+    assert "Nostaaksesi käden, paina 1." in menu.text
+    wrong, silent = _twice_wrong_then_silent(phone, "9")
+    assert NOMATCH in wrong.text and NOINPUT in silent.text and HELP in silent.text
+
+
+def test_the_recordings_list_survives_silence(phone: Phone, db: DbSession) -> None:
+    f.caller(db, "+358912345678", language="fi")
+    db.commit()
+    phone.call()
+    t = phone.press("2")  # nothing live, no recordings: said so, back in the main menu
+    gather_of(t)
+    assert "Nyt ei ole kuunneltavia tallenteita." in t.text and "Päävalikko" in t.text
+    t = phone.silence()
+    gather_of(t)
+    assert NOINPUT in t.text and not t.hangs_up
