@@ -14,7 +14,7 @@ from ivr_flows.reply import Segment
 
 from catalogue import listening
 from catalogue.db import get_db
-from catalogue.models import LANGUAGES, SessionKind
+from catalogue.models import LANGUAGES
 from catalogue.programme import ProgrammeItem, items_between
 from catalogue.timeutil import LOCAL_TZ, to_local, to_utc, utcnow
 from . import access
@@ -77,8 +77,8 @@ def week() -> str:
     now = utcnow()  # something under way is read as "on now", as the phone says it
     with_audio = listening.with_approved_audio(db)
     for it in week_items(db, monday):
-        if it.kind == SessionKind.RECORDING and it.session_id not in with_audio:
-            continue  # not offered by phone until its audio is approved (catalogue.listening)
+        if not listening.offered(it.kind, it.session_id, with_audio):
+            continue  # as the phone: a recording waits for its audio's approval
         more: list[Line] = []
         if it.event_id not in described:
             more = _lines(description_segments(db, it, spoken, describe))

@@ -65,6 +65,11 @@ def with_approved_audio(db: DbSession) -> frozenset[int]:
                                 .where(SessionAudio.status == Status.APPROVED)))
 
 
+def offered(kind: SessionKind, session_id: int, with_audio: frozenset[int]) -> bool:
+    """A recording is offered by phone only once its audio is approved; anything else is."""
+    return kind != SessionKind.RECORDING or session_id in with_audio
+
+
 def _window_open(session: Session, now: datetime) -> bool:
     return (session.kind == SessionKind.RECORDING and session.status == SessionStatus.SCHEDULED
             and session.starts_at <= now < session.ends_at)

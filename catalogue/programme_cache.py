@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session as DbSession
 
 from . import changes
-from .listening import with_approved_audio
-from .models import Session, SessionKind
+from .listening import offered, with_approved_audio
+from .models import Session
 from .programme import WEEK, ProgrammeItem, in_programme, item_of, items_between
 
 SPAN = timedelta(days=8)  # a week ahead of any "now" until the next slide
@@ -65,7 +65,7 @@ class ProgrammeCache:
         """The phone's programme from ``now``: the same rule as ``programme.programme_for``,
         less the recordings that have no approved audio (they cannot be heard yet)."""
         return [i for i in self._items_for(db, now) if in_programme(i, city_id, now, horizon)
-                and (i.kind != SessionKind.RECORDING or i.session_id in self._with_audio)]
+                and offered(i.kind, i.session_id, self._with_audio)]
 
     def item(self, db: DbSession, session_id: int, now: datetime) -> ProgrammeItem | None:
         """One item; beyond the cached days (an event code for next month) from the database."""
