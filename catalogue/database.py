@@ -89,6 +89,13 @@ def begin_write(db: Session) -> None:
         db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
+def commit_pending(db: Session) -> None:
+    """Commit only when there is something to end: a begun transaction or objects waiting. A
+    turn that read nothing (most of the programme walk) then costs no commit at all."""
+    if db.in_transaction() or db.new or db.dirty or db.deleted:
+        db.commit()
+
+
 @contextmanager
 def private_database(url: str) -> Iterator[str]:
     """On PostgreSQL, a fresh database of this run's own on the same server (dropped after), so

@@ -16,9 +16,9 @@ from flask import Flask, Response, current_app, g
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from .database import Base, begin_write, make_engine, private_database
+from .database import Base, begin_write, commit_pending, make_engine, private_database
 
-__all__ = ["Base", "begin_write", "get_db", "get_engine", "get_sessionmaker", "init_app",
+__all__ = ["Base", "begin_write", "commit_pending", "get_db", "get_engine", "get_sessionmaker", "init_app",
            "make_engine", "private_database", "session_scope"]
 
 
@@ -56,7 +56,7 @@ def _commit(response: Response) -> Response:
     failed commit raises here and becomes the error page instead of a false "saved"."""
     db: Session | None = g.get("db")
     if db is not None and response.status_code < 400:
-        db.commit()
+        commit_pending(db)
     return response
 
 

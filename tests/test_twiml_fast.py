@@ -11,6 +11,7 @@ import random
 from datetime import timedelta
 
 import pytest
+from flask import Flask
 from sqlalchemy.orm import Session as DbSession
 
 from ivr_flows import prompts
@@ -193,3 +194,18 @@ def test_real_calls_render_identically(phone: Phone, db: DbSession, monkeypatch:
     phone.press("101")
     phone.say("seuraava")
     assert len(rendered) >= 10
+
+
+@pytest.mark.parametrize("token", [None, "db", "eJyrVkrOz0nNTVayUlAqS8wpTVWqBQBJAAa-"])
+@pytest.mark.parametrize("event", [None, "timeout", "dial", "record", "room", "restart"])
+def test_turn_urls_are_what_url_for_builds(app: Flask, token: str | None, event: str | None) -> None:
+    """The views write turn URLs by hand for speed; they must be exactly ``url_for``'s, also
+    when the app is mounted under a prefix."""
+    from flask import url_for
+
+    import voice.views
+
+    for root in ("", "/lampio"):
+        with app.test_request_context("/voice/turn", base_url=f"https://x.test{root}"):
+            args = {**({"event": event} if event else {}), **({"s": token} if token else {})}
+            assert voice.views._Urls(token).turn(event) == url_for("voice.turn", **args)

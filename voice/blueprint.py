@@ -8,7 +8,7 @@ from . import room_recorded, views
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.add_url_rule("/incoming", view_func=views.incoming, methods=["POST"])
 bp.add_url_rule("/provider/incoming", view_func=views.provider_incoming, methods=["POST"])
-bp.add_url_rule("/turn", view_func=views.turn, methods=["POST"])
+bp.add_url_rule(views.TURN_PATH.removeprefix("/voice"), view_func=views.turn, methods=["POST"])
 bp.add_url_rule("/status", view_func=views.status, methods=["POST"])
 bp.add_url_rule("/fallback", view_func=views.fallback, methods=["POST"])
 bp.add_url_rule("/room/recorded", view_func=room_recorded.room_recorded, methods=["POST"])
