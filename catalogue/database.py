@@ -15,7 +15,7 @@ from sqlalchemy import MetaData, create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
-from .writelock import FairLock
+from .writelock import ProcessWriters
 
 
 class Base(DeclarativeBase):
@@ -57,7 +57,10 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
-        writers = FairLock()  # this process's writers queue here first (catalogue.writelock)
+        database = make_url(url).database
+        # Writers queue here first, in this process and then across processes (writelock).
+        writers = ProcessWriters(f"{database}-writelock"
+                                 if database and database != ":memory:" else None)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:

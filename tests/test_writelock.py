@@ -69,3 +69,31 @@ def test_write_transactions_release_the_turn_on_commit_and_rollback(tmp_path: Pa
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM t")) == 10
     engine.dispose()
+
+
+def test_writers_of_two_processes_take_turns(tmp_path: Path) -> None:
+    """The second stage: a lock file that one writer of all processes holds at a time."""
+    import multiprocessing
+
+    from catalogue.writelock import ProcessWriters
+
+    path = str(tmp_path / "db-writelock")
+    mine = ProcessWriters(path)
+    assert mine.acquire()
+    ctx = multiprocessing.get_context("fork")
+    got = ctx.Queue()
+
+    def other() -> None:
+        theirs = ProcessWriters(path)
+        got.put(theirs.acquire(timeout=0.3))  # held by the parent: times out, holds nothing
+        got.put(theirs.acquire(timeout=10))  # the parent lets go: it gets its turn
+        theirs.release()
+
+    child = ctx.Process(target=other)
+    child.start()
+    assert got.get(timeout=10) is False
+    mine.release()
+    assert got.get(timeout=10) is True
+    child.join(10)
+    assert mine.acquire(timeout=5)  # given back when the other process released it
+    mine.release()
