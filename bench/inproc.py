@@ -80,6 +80,42 @@ class Caller:
         return [v for values in (self.sql.counts.values() if self.sql else ()) for v in values]
 
 
+class RoomCallbacks:
+    """The conference status callbacks of one listener (join, then leave) for a live phone
+    session of the demo programme, signed as Twilio signs them: issue 9 asks what one costs
+    next to a programme turn."""
+
+    def __init__(self, app: Any, client: Any) -> None:
+        from sqlalchemy import select
+
+        from catalogue.db import get_sessionmaker
+        from catalogue.models import Session, SessionKind
+
+        with get_sessionmaker(app)() as db:
+            self.session_id = db.scalar(select(Session.id).where(Session.kind == SessionKind.PHONE)
+                                        .order_by(Session.starts_at).limit(1))
+        self.rec = Recorder(client_transport(client))
+        self.rec.label = "room status callback"
+        self.n = 0
+
+    def call(self) -> None:
+        self.n += 1
+        sim = SimulatedCall(self.rec, TOKEN, BASE)
+        url = f"/voice/room/events?session={self.session_id}"
+        for name in ("participant-join", "participant-leave"):
+            sim.callback(url, {"ConferenceSid": "CF" + f"{self.n:032x}",
+                               "FriendlyName": f"lampio-session-{self.session_id}",
+                               "StatusCallbackEvent": name, "CallSid": sim.call_sid,
+                               "Muted": "true", "Hold": "false"})
+
+    def reset(self) -> None:
+        self.rec.latencies.clear()
+        self.rec.turns = self.rec.errors = 0
+
+    def times(self) -> list[float]:
+        return self.rec.latencies.get("room status callback", [])
+
+
 def _line(name: str, values: list[float], floor: float, sql: list[int] | None = None) -> str:
     mean = statistics.fmean(values) * 1000 if values else float("nan")
     sql_text = f"{statistics.fmean(sql):>7.1f}" if sql else f"{'':>7}"
@@ -110,15 +146,17 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
                Caller("programme", client, PROGRAMME_WALK, 2, engine),
                Caller("registration", client, reg, 3, engine)]
     minimal, prog, regc = callers
-    for c in callers:
+    room = RoomCallbacks(app, client)
+    everyone: list[Caller | RoomCallbacks] = [*callers, room]
+    for c in everyone:
         c.call()  # the first call of each: imports, connections, caches
     for _ in range(max(0, args.warmup - 1)):
-        for c in callers:
+        for c in everyone:
             c.call()
-    for c in callers:
+    for c in everyone:
         c.reset()
     for _ in range(args.inproc_calls):
-        for c in callers:
+        for c in everyone:
             c.call()
     engine.dispose()
 
@@ -134,6 +172,7 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
                 floor, prog.sql.counts.get(PROGRAMME_KEY) if prog.sql else None))
     print(_line(f"registration {CONFIRM_KEY} (1)", regc.rec.latencies.get(CONFIRM_KEY, []), floor,
                 regc.sql.counts.get(CONFIRM_KEY) if regc.sql else None))
+    print(_line("room status callback", room.times(), floor))
     print(_line("programme walk, every turn", prog.turn_times(), floor, prog.statements()))
     print(_line("registration walk, every turn", regc.turn_times(), floor, regc.statements()))
     for c in (prog, regc):
@@ -143,10 +182,13 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
             print(_line(f"  {label}", values, floor, sql))
     p50c = pct(regc.rec.latencies.get(CONFIRM_KEY, []), 50)
     p50p = pct(prog.rec.latencies.get(PROGRAMME_KEY, []), 50)
+    p50r = pct(room.times(), 50)
+    print(f"  room status callback / programme turn (p50): {p50r:.2f} / {p50p:.2f} ms = "
+          f"{ratio(p50r, p50p):.2f}x")
     print(f"  registration confirm / programme turn (p50): {p50c:.2f} / {p50p:.2f} ms = "
           f"{ratio(p50c, p50p):.2f}x")
     print(f"  statements per turn (mean): programme walk {statistics.fmean(prog.statements()):.1f}, "
           f"registration walk {statistics.fmean(regc.statements()):.1f}")
-    failed = prog.rec.errors + regc.rec.errors + minimal.rec.errors
+    failed = prog.rec.errors + regc.rec.errors + minimal.rec.errors + room.rec.errors
     if failed:
         print(f"  {failed} failed turns (≥ 400 or the apology TwiML)")
