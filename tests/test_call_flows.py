@@ -69,6 +69,19 @@ def test_first_call_chooses_language_and_it_is_remembered(phone: Phone, make_pho
     assert "Huvudmeny" in again.text and "tryck 2" not in again.text.split("Huvudmeny")[0]
 
 
+def test_a_retried_first_webhook_starts_over_on_the_same_record(phone: Phone,
+                                                               db: DbSession) -> None:
+    """Twilio posts the first webhook again when our answer was late: the same CallSid gets the
+    same record, back at the start (the language menu), not a second record or an apology."""
+    phone.call()
+    phone.press("2")  # Swedish: the state has moved on
+    again = phone.call()
+    gather_ok(again)
+    assert "Välkommen" in again.text or "Huvudmeny" in again.text
+    assert db.scalar(select(func.count()).select_from(CallLog)) == 1
+    gather_ok(phone.press("1"))
+
+
 def test_landline_area_code_suggests_home_city(make_phone: MakePhone, db: DbSession) -> None:
     make_phone("+35814123456").call()
     make_phone("+358401234567").call()

@@ -5,7 +5,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
@@ -78,11 +78,9 @@ def _from_record(db: DbSession, call: CallLog) -> ivr_flows.Ctx:
 
 
 def open_call(db: DbSession, form: Mapping[str, str], line: str) -> ivr_flows.Ctx:
+    """The call's record, made on its first webhook. The unique CallSid finds a retried first
+    webhook (Twilio's, after a timeout): it starts over on the same record."""
     sid = form.get("CallSid", "")
-    existing = db.scalar(select(CallLog).where(CallLog.call_sid == sid))
-    if existing is not None:  # Twilio retried the first webhook: start over, same record
-        existing.state = {}
-        return _from_record(db, existing)
     direction = "outbound" if form.get("Direction", "").startswith("outbound") else "inbound"
     caller = _caller(db, form, direction)
     call = CallLog(call_sid=sid, caller_id=caller.id if caller else None, direction=direction,
@@ -92,6 +90,8 @@ def open_call(db: DbSession, form: Mapping[str, str], line: str) -> ivr_flows.Ct
             db.add(call)
     except IntegrityError:
         call = db.scalars(select(CallLog).where(CallLog.call_sid == sid)).one()
+        call.state = {}
+    g.lampio_call = call  # held for ``save``: the session only keeps clean objects weakly
     return _from_record(db, call)
 
 
@@ -112,7 +112,9 @@ def load_call(db: DbSession, form: Mapping[str, str],
 
 def save(ctx: ivr_flows.Ctx) -> None:
     """Keep the state in the call's record (personal data, a long state, or a writing turn)."""
-    call = ctx.db.get(CallLog, int(ctx.state["call_id"]))
+    held: CallLog | None = g.get("lampio_call")
+    call_id = int(ctx.state["call_id"])
+    call = held if held is not None and held.id == call_id else ctx.db.get(CallLog, call_id)
     if call is not None:
         call.state = copy.deepcopy(ctx.state)  # a new value so the JSON column sees the change
 
