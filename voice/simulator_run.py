@@ -62,6 +62,25 @@ def expected_keys(turn: Turn) -> str:
     return "[" + " · ".join(parts) + "]"
 
 
+def room_news(call: SimulatedCall, out: Callable[[str], None]) -> bool:
+    """One look at the call's room: print what it said; True when the call is out of it."""
+    left = call.poll_room()
+    for said in call.heard:
+        if said.startswith("["):
+            out(said)  # what happens, not what is said: [in the room], [you can speak] …
+            continue
+        for sentence in sentences(said):
+            out(f"{SAID} {sentence}")
+    call.heard.clear()
+    return left
+
+
+def taken_out(call: SimulatedCall) -> Turn:
+    """The flow's answer once the room let the call go (already posted by ``poll_room``)."""
+    assert call.after_room is not None
+    return call.after_room
+
+
 def run_call(call: SimulatedCall, inputs: InputSource, *, lang: str | None = None,
              entry: str = "/voice/incoming", echo: Callable[[str], None] | None = None,
              max_turns: int = 300) -> CallResult:
@@ -129,12 +148,15 @@ def run_call(call: SimulatedCall, inputs: InputSource, *, lang: str | None = Non
                     hang_up("caller")
                     return result
             elif call.room is not None:
-                action = inputs.gather(turn, "[in the room · * opens the menu · Enter = the "
-                                             "performance ends · h = hang up]")
-                if action.kind == "keys" and action.value == "*" and call.room.star_leaves:
+                star = " · * opens the menu" if call.room.star_leaves else ""
+                room_action = inputs.room(f"[in the room{star} · Enter = the performance ends"
+                                          " · h = hang up]", lambda: room_news(call, out))
+                if room_action is None:  # removed, or the room ended: back in the flow
+                    turn = post(lambda: taken_out(call))
+                elif room_action.kind == "keys" and room_action.value == "*" and call.room.star_leaves:
                     out(f"{PRESSED} *")
                     turn = post(call.star)
-                elif action.kind == "hangup":
+                elif room_action.kind == "hangup":
                     hang_up("caller")
                     return result
                 else:
