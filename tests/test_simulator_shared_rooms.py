@@ -274,3 +274,18 @@ def _session_id(db: DbSession) -> int:
     found = db.scalar(select(Session.id))
     assert found is not None
     return found
+
+
+def test_keyboard_in_a_room_keeps_looking_until_a_key_is_typed(capsys: Any) -> None:
+    from voice.simulator_inputs import Action, KeyboardInputs, RoomLook, parse_script
+
+    typed = iter([None, None, "*"])  # nothing for two half-seconds, then * and Enter
+    looks = iter([RoomLook(False, False), RoomLook(False, True), RoomLook(False, False)])
+    inputs = KeyboardInputs(read=lambda _: "", wait_line=lambda _: next(typed))
+    assert inputs.room("[hint]", lambda: next(looks)) == Action("keys", "*")
+    assert capsys.readouterr().out == "[hint]\n[hint]\n"  # again after what the room said
+    gone = KeyboardInputs(read=lambda _: "", wait_line=lambda _: None)
+    assert gone.room("[hint]", lambda: RoomLook(True, True)) is None  # taken out: no key read
+    assert parse_script("wait, wait:2.5") == [Action("wait"), Action("wait", "2.5")]
+    with pytest.raises(ValueError):
+        parse_script("wait:soon")

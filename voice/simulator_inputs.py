@@ -12,7 +12,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from .simulator import Turn
 
@@ -21,8 +21,16 @@ _KEYS = re.compile(r"^[0-9*#]+$")
 ActionKind = Literal["keys", "silence", "speech", "hangup", "record", "skip", "continue", "wait"]
 ROOM_POLL_SECONDS = 0.5  # how often a call in a room looks at what the room did
 WAIT_SECONDS = 60.0  # a script's bare ``wait``
-# Looks at the call's room, prints what it said; True when the call has been taken out of it.
-RoomPoll = Callable[[], bool]
+
+
+class RoomLook(NamedTuple):
+    """One look at the call's room: taken out of it (removed, or it ended); something said."""
+
+    left: bool
+    news: bool
+
+
+RoomPoll = Callable[[], RoomLook]  # looks at the room and prints what it said
 
 
 @dataclass(frozen=True)
@@ -105,10 +113,10 @@ class ScriptInputs:
         if self.actions and self.actions[0].kind == "wait":
             deadline = time.monotonic() + float(self.actions.popleft().value or WAIT_SECONDS)
             while time.monotonic() < deadline:
-                if poll():
+                if poll().left:
                     return None
                 time.sleep(ROOM_POLL_SECONDS / 2)
-        return None if poll() else self.gather(None, hint)
+        return None if poll().left else self.gather(None, hint)
 
     def transfer(self, number: str) -> Action:
         if self.actions and self.actions[0].kind == "hangup":
@@ -141,11 +149,11 @@ class KeyboardInputs:
         return self._parse(self._line(f"{hint}\n> "))
 
     def room(self, hint: str, poll: RoomPoll) -> Action | None:
-        if poll():
+        if poll().left:
             return None
         if self.wait_line is None:
             return self.gather(None, hint)
-        print(f"{hint}\n> ", end="", flush=True)
+        print(hint, flush=True)  # no "> ": what the room says comes in on lines of its own
         while True:
             try:
                 line = self.wait_line(ROOM_POLL_SECONDS)
@@ -153,8 +161,11 @@ class KeyboardInputs:
                 return Action("hangup")
             if line is not None:
                 return self._parse(line)
-            if poll():
+            look = poll()
+            if look.left:
                 return None
+            if look.news:  # after what the room said, what the keys do again
+                print(hint, flush=True)
 
     @staticmethod
     def _parse(line: str | None) -> Action:

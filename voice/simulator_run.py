@@ -14,7 +14,7 @@ from ivr_flows import prompts
 
 from .simulator import SimulatedCall, Turn
 from .simulator_http import RecordingServer
-from .simulator_inputs import InputSource
+from .simulator_inputs import InputSource, RoomLook
 
 LANG_KEYS = {"fi": "1", "sv": "2", "en": "3"}
 SAID, PRESSED, SPOKE = "🔊", "⌨ ", "🗣 "
@@ -62,9 +62,10 @@ def expected_keys(turn: Turn) -> str:
     return "[" + " · ".join(parts) + "]"
 
 
-def room_news(call: SimulatedCall, out: Callable[[str], None]) -> bool:
-    """One look at the call's room: print what it said; True when the call is out of it."""
+def room_news(call: SimulatedCall, out: Callable[[str], None]) -> RoomLook:
+    """One look at the call's room: print what it said; whether the call is out of it."""
     left = call.poll_room()
+    look = RoomLook(left=left, news=bool(call.heard))
     for said in call.heard:
         if said.startswith("["):
             out(said)  # what happens, not what is said: [in the room], [you can speak] …
@@ -72,7 +73,7 @@ def room_news(call: SimulatedCall, out: Callable[[str], None]) -> bool:
         for sentence in sentences(said):
             out(f"{SAID} {sentence}")
     call.heard.clear()
-    return left
+    return look
 
 
 def taken_out(call: SimulatedCall) -> Turn:
