@@ -289,3 +289,17 @@ def test_keyboard_in_a_room_keeps_looking_until_a_key_is_typed(capsys: Any) -> N
     assert parse_script("wait, wait:2.5") == [Action("wait"), Action("wait", "2.5")]
     with pytest.raises(ValueError):
         parse_script("wait:soon")
+
+
+def test_loopback_media_hosts_only_without_an_account(app: Flask, _schema: tuple[str, Path],
+                                                      tmp_path: Path) -> None:
+    """The simulator's recordings come from loopback; with a real account they never may."""
+    from audio import service
+
+    assert "127.0.0.1" in service(app).recordings.allowed_hosts
+    real = create_app(base_config(_schema[0], tmp_path / "real"))
+    try:
+        assert "127.0.0.1" not in service(real).recordings.allowed_hosts
+        assert service(real).recordings.http_client is None
+    finally:
+        real.extensions["lampio_engine"].dispose()
