@@ -225,6 +225,7 @@ def test_the_console_calls_a_staff_host_in(app: Flask, client: Any, db: DbSessio
     assert host_row is not None and host_row.host and host_row.left_at is None
     staff_host.room_ended()  # hangs up: the room ends with the host
     assert staff_host.after_room is not None and staff_host.after_room.hangs_up
+    assert staff_host.hang_up().status == 204  # its status callback, as for any placed call
     assert listener.poll_room() is True and "Esitys päättyi" in listener.after_room.text  # type: ignore[union-attr]
 
 
