@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     from . import simulator_cli
     from .blueprint import bp
     from .room_control import RoomControl
+    from .twilio_rest import simulated
     from .visits import VisitBuffer
 
     app.register_blueprint(bp)
@@ -27,6 +28,10 @@ def init_app(app: Flask) -> None:
     if audio is not None:  # the audio worker renders what the flows can say
         hours = OfficeHours.parse(app.config["OFFICE_HOURS"])
         audio.sentences = lambda db, now, ids: spoken.sentences(db, now, ids, hours=hours)
+    if audio is not None and simulated(app):  # the simulator's recordings: from loopback
+        from .twilio_sim import simulate_media
+
+        simulate_media(app, audio.recordings)
     app.extensions["lampio_programme"] = ProgrammeCache(
         recheck=float(app.config.get("PROGRAMME_RECHECK_SECONDS", 1.0)))
     app.extensions["lampio_visits"] = VisitBuffer(

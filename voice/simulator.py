@@ -2,8 +2,8 @@
 
 It signs form posts with the account's auth token, parses the TwiML it gets back and follows
 ``<Gather>``, ``<Redirect>``, ``<Dial>``, ``<Record>`` and ``<Hangup>``, and takes part in live
-rooms (``<Dial><Conference>``: see ``simulator_rooms``). The transport is
-pluggable: the tests use Flask's test client, ``lampio call`` and the benchmark use HTTP.
+rooms (``<Dial><Conference>``: see ``simulator_rooms``; the rooms are shared through
+``voice.sim_store``). The transport is pluggable: the tests use Flask's test client, ``lampio call`` and the benchmark use HTTP.
 """
 from __future__ import annotations
 
@@ -93,6 +93,7 @@ class SimulatedCall:
         self.rooms = rooms if rooms is not None else sim_rooms.SimRooms()
         self.room: sim_rooms.RoomLeg | None = None  # the live room the call is in
         self.after_room: Turn | None = None  # what the flow answered when the room ended
+        self.heard: list[str] = []  # what the room said meanwhile (announcements, [muted] …)
 
     # -- transport ---------------------------------------------------------------------------
     def _signed(self, url: str, form: dict[str, str]) -> tuple[int, str]:
@@ -113,9 +114,24 @@ class SimulatedCall:
                 "ApiVersion": "2010-04-01"}
         form.update(extra or {})
         status, body = self._signed(full, form)
-        turn = self._parse(status, body)
+        return self.land(self._parse(status, body))
+
+    def land(self, turn: Turn) -> Turn:
+        """A turn has been answered: if it puts the call into a room, the call is there now."""
         self.room = sim_rooms.enter(self, turn, self.rooms)
         return turn
+
+    def announcement(self, url: str, conference_sid: str) -> list[str]:
+        """What an ``AnnounceUrl`` says to this call (fetched signed, as Twilio fetches it; its
+        TwiML does not move the call)."""
+        form = {"CallSid": self.call_sid, "AccountSid": "AC" + "0" * 32,
+                "ConferenceSid": conference_sid, "ApiVersion": "2010-04-01"}
+        status, body = self._signed(url, form)
+        try:
+            root = ET.fromstring(body) if status < 300 and body.strip() else None
+        except ET.ParseError:
+            root = None
+        return spoken(root, self.play_text) if root is not None else [f"[announcement: HTTP {status}]"]
 
     def _parse(self, status: int, body: str) -> Turn:
         try:
@@ -170,13 +186,22 @@ class SimulatedCall:
         sim_rooms.leave(self, leg)
         return self.post(leg.action, {"DialCallStatus": "completed"})
 
+    def poll_room(self) -> bool:
+        """Look at the room: what it said is in ``heard``; True when the call has been taken
+        out of it (removed, or the room ended) and ``after_room`` is the flow's answer."""
+        return sim_rooms.deliver(self)
+
     def room_ended(self) -> Turn:
-        """The room ended around the call (the host left, staff ended it, or it was removed)."""
+        """The call is taken out of the room (removed, or the room ended): Twilio posts its
+        leave and then the ``<Dial>`` action (a call the participants API placed just ends)."""
         leg = self.room
         assert leg is not None, "not in a room"
         self.room = None
-        leg.conf.members.pop(self.call_sid, None)
-        self.after_room = self.post(leg.action, {"DialCallStatus": "completed"})
+        sim_rooms.leave(self, leg)
+        if leg.action:
+            self.after_room = self.post(leg.action, {"DialCallStatus": "completed"})
+        else:
+            self.after_room = self._parse(200, "<Response><Hangup/></Response>")
         return self.after_room
 
     def end_room(self) -> Turn:

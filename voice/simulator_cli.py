@@ -15,6 +15,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from .sim_store import SimRooms
 from .simulator_http import (DEFAULT_FROM, DEFAULT_TO, RecordingServer, ServiceUnavailable,
                              http_call, http_transport, sidecar_reader)
 from .simulator_inputs import (Action, ActionKind, InputSource, KeyboardInputs, ScriptInputs,
@@ -73,7 +74,7 @@ def call_command(from_number: str, to_number: str | None, lang: str | None, base
         return
     to = to_number or (cfg.get("TWILIO_PROVIDER_NUMBER") if provider else "") or DEFAULT_TO
     call = http_call(base, cfg["TWILIO_AUTH_TOKEN"], public_base=cfg.get("PUBLIC_BASE_URL") or "",
-                     from_number=from_number, to_number=to)
+                     from_number=from_number, to_number=to, rooms=shared_rooms())
     click.echo(f"📞 calling {base} from {from_number}" + (" (provider line)" if provider else ""))
     result = run_call(call, inputs, lang=lang, echo=click.echo,
                       entry="/voice/provider/incoming" if provider else "/voice/incoming")
@@ -98,12 +99,18 @@ def _answer(base: str, number: str, inputs: InputSource, machine: bool) -> None:
     sign_base = (cfg.get("PUBLIC_BASE_URL") or base).rstrip("/")
     call = AnsweredCall(http_transport(base), cfg["TWILIO_AUTH_TOKEN"], sign_base, placed,
                         answered_by="machine_end_beep" if machine else "human",
-                        play_text=sidecar_reader(base, sign_base))
+                        play_text=sidecar_reader(base, sign_base), rooms=shared_rooms())
     click.echo(f"📞 {placed['from']} is calling {placed['to']}: answering")
     result = run_call(call, inputs, echo=click.echo)
     click.echo(f"📴 call ended: {result.turns} requests")
     if result.error:
         raise click.exceptions.Exit(1)
+
+
+def shared_rooms() -> SimRooms:
+    """The rooms every ``lampio call`` and the server's simulated REST client share (a file in
+    the app's instance folder), so two terminals meet in one room."""
+    return SimRooms.in_folder(current_app.instance_path)
 
 
 def init_app(app: Flask) -> None:

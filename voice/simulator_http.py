@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import click
 import requests
 
+from .sim_store import SimRooms
 from .simulator import PlayText, SimulatedCall, Transport
 
 DEFAULT_FROM = "+358912345678"  # a Helsinki landline
@@ -86,14 +87,15 @@ def sidecar_reader(base_url: str, public_base: str, session: requests.Session | 
 def http_call(base_url: str, auth_token: str, *, public_base: str = "",
               from_number: str = DEFAULT_FROM, to_number: str = DEFAULT_TO,
               session: requests.Session | None = None, play_text: bool = True,
-              timeout: float = 30.0) -> SimulatedCall:
+              timeout: float = 30.0, rooms: SimRooms | None = None) -> SimulatedCall:
     """A ``SimulatedCall`` over HTTP to ``base_url``, signed for ``public_base`` (the URL Twilio
     would use; defaults to ``base_url``)."""
     http = session or requests.Session()
     sign_base = (public_base or base_url).rstrip("/")
     reader = sidecar_reader(base_url, sign_base, http) if play_text else None
     return SimulatedCall(http_transport(base_url, http, timeout), auth_token, sign_base,
-                         from_number=from_number, to_number=to_number, play_text=reader)
+                         from_number=from_number, to_number=to_number, play_text=reader,
+                         rooms=rooms)
 
 
 def _wav_seconds(path: Path) -> int:
@@ -108,7 +110,7 @@ class RecordingServer:
     """Serves one local file on loopback for the duration of a call, as Twilio serves a
     ``RecordingUrl`` (the service must allow 127.0.0.1 as a recording host to fetch it)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, ext: str | None = None) -> None:
         data = path.read_bytes()
 
         class Handler(BaseHTTPRequestHandler):
@@ -129,7 +131,7 @@ class RecordingServer:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
-        ext = path.suffix or ".wav"
+        ext = (path.suffix or ".wav") if ext is None else ext  # "": as Twilio's RecordingUrl
         self.url = (f"http://127.0.0.1:{self.server.server_port}/2010-04-01/Accounts/AC{'0' * 32}"
                     f"/Recordings/RE{uuid.uuid4().hex}{ext}")
         self.seconds = _wav_seconds(path)

@@ -14,7 +14,7 @@ from ivr_flows import prompts
 
 from .simulator import SimulatedCall, Turn
 from .simulator_http import RecordingServer
-from .simulator_inputs import InputSource
+from .simulator_inputs import InputSource, RoomLook
 
 LANG_KEYS = {"fi": "1", "sv": "2", "en": "3"}
 SAID, PRESSED, SPOKE = "🔊", "⌨ ", "🗣 "
@@ -60,6 +60,26 @@ def expected_keys(turn: Turn) -> str:
         parts.append("or type words")
     parts.append(f"Enter = silence ({g.get('timeout', '5')} s) · h = hang up")
     return "[" + " · ".join(parts) + "]"
+
+
+def room_news(call: SimulatedCall, out: Callable[[str], None]) -> RoomLook:
+    """One look at the call's room: print what it said; whether the call is out of it."""
+    left = call.poll_room()
+    look = RoomLook(left=left, news=bool(call.heard))
+    for said in call.heard:
+        if said.startswith("["):
+            out(said)  # what happens, not what is said: [in the room], [you can speak] …
+            continue
+        for sentence in sentences(said):
+            out(f"{SAID} {sentence}")
+    call.heard.clear()
+    return look
+
+
+def taken_out(call: SimulatedCall) -> Turn:
+    """The flow's answer once the room let the call go (already posted by ``poll_room``)."""
+    assert call.after_room is not None
+    return call.after_room
 
 
 def run_call(call: SimulatedCall, inputs: InputSource, *, lang: str | None = None,
@@ -129,12 +149,15 @@ def run_call(call: SimulatedCall, inputs: InputSource, *, lang: str | None = Non
                     hang_up("caller")
                     return result
             elif call.room is not None:
-                action = inputs.gather(turn, "[in the room · * opens the menu · Enter = the "
-                                             "performance ends · h = hang up]")
-                if action.kind == "keys" and action.value == "*" and call.room.star_leaves:
+                star = " · * opens the menu" if call.room.star_leaves else ""
+                room_action = inputs.room(f"[in the room{star} · Enter = the performance ends"
+                                          " · h = hang up]", lambda: room_news(call, out))
+                if room_action is None:  # removed, or the room ended: back in the flow
+                    turn = post(lambda: taken_out(call))
+                elif room_action.kind == "keys" and room_action.value == "*" and call.room.star_leaves:
                     out(f"{PRESSED} *")
                     turn = post(call.star)
-                elif action.kind == "hangup":
+                elif room_action.kind == "hangup":
                     hang_up("caller")
                     return result
                 else:

@@ -4,13 +4,17 @@
 ``instance/simulated_calls.jsonl``, one JSON object a line, with the webhook URLs the service
 gave. ``lampio call --answer`` takes the next call placed to its number from here and plays it
 through the same signed webhooks a real phone would reach (``voice.simulator_answer``).
-Other requests (a room's participants API, say) are accepted with an empty resource.
+A room's participants API (``voice.room_control``) acts on the simulator's shared rooms
+(``voice.sim_store``, ``instance/simulated_rooms.json``), so a listener's ``lampio call`` hears
+the console's unmute, removal and end; a participant created by the API is a placed call that
+``lampio call --answer`` picks up straight into the room. Other requests get an empty resource.
 """
 from __future__ import annotations
 
 import fcntl
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,7 +26,10 @@ from flask import Flask
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
+from .sim_store import SimRooms
+
 FILE_NAME = "simulated_calls.jsonl"
+_ACCOUNT = "AC" + "0" * 32
 
 
 class CallStore:
@@ -67,27 +74,111 @@ class CallStore:
             return found
 
 
+_ROOM = re.compile(r"/Conferences/(?P<conf>[^/]+?)"
+                   r"(?P<list>/Participants(?:/(?P<call>[^/]+?))?)?\.json$")
+_NOT_FOUND = json.dumps({"code": 20404, "message": "The requested resource was not found",
+                         "more_info": "https://www.twilio.com/docs/errors/20404", "status": 404})
+# participants.create's form fields -> the <Conference> attribute the simulated phone reads
+_JOIN_FIELDS = {"StartConferenceOnEnter": "startConferenceOnEnter",
+                "EndConferenceOnExit": "endConferenceOnExit", "Muted": "muted", "Beep": "beep",
+                "ConferenceStatusCallback": "statusCallback", "ConferenceRecord": "record",
+                "ConferenceRecordingStatusCallback": "recordingStatusCallback"}
+
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def simulate_media(app: Flask, recordings: Any) -> None:
+    """On the embedded default recordings come from the simulator's loopback server
+    (``RecordingServer``) and are "deleted at Twilio" here: with no account there are no
+    credentials that a loopback URL could collect."""
+    from .twilio_rest import SIMULATED_ACCOUNT
+
+    recordings.allowed_hosts = frozenset(recordings.allowed_hosts | LOOPBACK)
+    recordings.account_sid = recordings.account_sid or SIMULATED_ACCOUNT
+    recordings.http_client = SimulatedTwilio.for_app(app)
+
+
+def _one(value: Any) -> Any:
+    return value[0] if isinstance(value, list) and value else value
+
+
 class SimulatedTwilio(HttpClient):
-    def __init__(self, store: CallStore) -> None:
+    def __init__(self, store: CallStore, rooms: SimRooms | None = None) -> None:
         super().__init__(logging.getLogger("lampio.twilio_sim"), is_async=False)
         self.store = store
+        self.rooms = rooms or SimRooms()
 
     @classmethod
     def for_app(cls, app: Flask) -> "SimulatedTwilio":
-        return cls(CallStore(Path(app.instance_path) / FILE_NAME))
+        return cls(CallStore(Path(app.instance_path) / FILE_NAME),
+                   SimRooms.in_folder(app.instance_path))
 
     def request(self, method: str, uri: str, params: Any = None, data: Any = None,
                 headers: Any = None, auth: Any = None, timeout: Any = None,
                 allow_redirects: bool = False) -> Response:
-        form = dict(data or {})
-        if method.upper() == "POST" and uri.endswith("/Calls.json"):
-            sid = "CA" + uuid.uuid4().hex
-            self.store.add({"sid": sid, "to": form.get("To"), "from": form.get("From"),
-                            "url": form.get("Url"), "status_callback": form.get("StatusCallback"),
-                            "machine_detection": form.get("MachineDetection"),
-                            "created": time.time(), "answered": False})
+        form = {k: _one(v) for k, v in dict(data or {}).items()}
+        method = method.upper()
+        if method == "POST" and uri.endswith("/Calls.json"):
+            sid = self._place(form)
             return Response(201, json.dumps({"sid": sid, "status": "queued", "to": form.get("To"),
                                              "from": form.get("From"), "direction": "outbound-api"}))
-        if method.upper() == "DELETE":
+        room = _ROOM.search(uri)
+        if room is not None:
+            if room.group("list") and not room.group("call"):
+                return self._join(method, room.group("conf"), form)
+            return self._room(method, room.group("conf"), room.group("call"), form)
+        if method == "DELETE":
             return Response(204, "")
         return Response(200, json.dumps({"sid": "SIM" + uuid.uuid4().hex[:29]}))
+
+    def _place(self, form: dict[str, Any], conference: dict[str, str] | None = None) -> str:
+        sid = "CA" + uuid.uuid4().hex
+        self.store.add({"sid": sid, "to": form.get("To"), "from": form.get("From"),
+                        "url": form.get("Url"), "status_callback": form.get("StatusCallback"),
+                        "machine_detection": form.get("MachineDetection"),
+                        "conference": conference, "created": time.time(), "answered": False})
+        return sid
+
+    def _join(self, method: str, ref: str, form: dict[str, Any]) -> Response:
+        """``participants.create``: Twilio calls ``To`` and puts the answered call into the
+        room; here the call waits for ``lampio call --answer`` like any placed call."""
+        if method != "POST":
+            return Response(200, json.dumps({"participants": [], "meta": {"key": "participants"}}))
+        conference = {attr: str(form[name]) for name, attr in _JOIN_FIELDS.items()
+                      if form.get(name) not in (None, "")}
+        conference["name"] = ref
+        placed = self._place(form, conference)
+        return Response(201, json.dumps(self._participant(self.rooms.conference(ref), placed,
+                                                          form, "queued")))
+
+    def _room(self, method: str, ref: str, call_sid: str | None,
+              form: dict[str, Any]) -> Response:
+        """The conference and participants resources, as Twilio answers them."""
+        conf = self.rooms.conference(ref)
+        if conf is None:
+            return Response(404, _NOT_FOUND)
+        if call_sid is None:  # the conference itself: Status=completed ends it
+            if form.get("Status") == "completed":
+                self.rooms.end(conf["sid"], claim=False)
+            return Response(200, json.dumps({
+                "sid": conf["sid"], "friendly_name": conf["name"], "account_sid": _ACCOUNT,
+                "status": "completed" if form.get("Status") == "completed" else "in-progress"}))
+        if method == "DELETE":
+            return Response(204, "") if self.rooms.remove(ref, call_sid) else \
+                Response(404, _NOT_FOUND)
+        if "Muted" in form and not self.rooms.set_muted(ref, call_sid, form["Muted"] == "true",
+                                                        str(form.get("AnnounceUrl") or "")):
+            return Response(404, _NOT_FOUND)
+        return Response(200, json.dumps(self._participant(conf, call_sid, form, "connected")))
+
+    @staticmethod
+    def _participant(conf: dict[str, Any] | None, call_sid: str, form: dict[str, Any],
+                     status: str) -> dict[str, Any]:
+        member = (conf or {}).get("members", {}).get(call_sid, {})
+        return {"account_sid": _ACCOUNT, "call_sid": call_sid, "label": form.get("Label"),
+                "conference_sid": conf["sid"] if conf else None, "status": status,
+                "muted": form.get("Muted", str(member.get("muted", False)).lower()) == "true",
+                "hold": False, "coaching": False, "start_conference_on_enter":
+                    form.get("StartConferenceOnEnter") == "true",
+                "end_conference_on_exit": form.get("EndConferenceOnExit") == "true"}
