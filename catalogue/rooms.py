@@ -33,13 +33,19 @@ def _phone_sessions() -> Select[Any]:
 
 def live_sessions(db: DbSession, now: datetime, minutes_before: int,
                   provider_id: int | None = None) -> list[Session]:
-    """Phone sessions whose join window is open, soonest first (a provider's own only)."""
+    """Phone sessions whose join window is open, soonest first. For callers, a room that has
+    ended (the host left, staff ended it) is over even while its scheduled time lasts: nobody is
+    put into a room that will not start again. A provider's own (``provider_id``) include it,
+    so a host whose call dropped can start it again."""
     stmt = _phone_sessions().where(
         Session.starts_at <= now + timedelta(minutes=minutes_before), Session.ends_at > now)
     if provider_id is not None:
         from .models import Event
 
         stmt = stmt.join(Session.event).where(Event.provider_id == provider_id)
+    else:
+        stmt = stmt.where(~select(LiveRoom.id).where(LiveRoom.session_id == Session.id,
+                                                     LiveRoom.ended_at.is_not(None)).exists())
     return list(db.scalars(stmt.order_by(Session.starts_at, Session.id)))
 
 

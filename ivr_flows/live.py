@@ -113,6 +113,8 @@ class JoinRoom(Node):
             return self._closed(ctx, session)
         sid = call_sid(ctx)
         caller_id = ctx.caller.id if ctx.caller is not None else None
+        if rooms.ended(ctx.db, session.id):  # over, though its scheduled time lasts
+            return Goto("main_menu", preface=ctx.say("live.ended"))
         if rooms.removed(ctx.db, session.id, sid):
             return Goto("main_menu", preface=ctx.say("live.removed"))
         if not rooms.may_enter(ctx.db, session, caller_id, sid):

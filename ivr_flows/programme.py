@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session as DbSession
 from catalogue import programme as catalogue_programme
 from catalogue.models import Session, SessionKind, SessionStatus
 from catalogue.programme import ProgrammeItem, item_of
-from catalogue.rooms import window_open
+from catalogue.rooms import ended, window_open
 
 from . import speak
 from .nodes import current_id, stepped
@@ -195,7 +195,8 @@ class EventCode(DigitEntry):
         if not sessions:
             return Goto("main_menu", preface=ctx.say("code.no_sessions",
                                                      title=event.text("title", ctx.lang)))
-        live = [s for s in sessions if window_open(s, ctx.now, ctx.settings.join_minutes)]
+        live = [s for s in sessions if window_open(s, ctx.now, ctx.settings.join_minutes)
+                and not ended(ctx.db, s.id)]
         if live:  # a phone performance that can be taken part in now: straight to its room
             return Goto("join_room", {"session_id": live[0].id})
         return Goto("item", {"ids": [s.id for s in sessions], "i": 0})

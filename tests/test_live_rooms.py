@@ -223,6 +223,35 @@ def test_the_room_ends_when_the_host_leaves_and_callers_return_to_the_main_menu(
     assert all(r.left_at is not None for r in db.scalars(select(RoomParticipant)))
 
 
+def test_a_room_that_ended_is_not_offered_again_while_its_time_lasts(caller_phone: Any,
+                                                                      db: Any) -> None:
+    """After the host left, nobody is put into a room that will not start again: take part now,
+    the event code and a stale item say it has ended; the provider may host it again."""
+    prov, ev, s = live_event(db, pin="4321", starts_in=timedelta(minutes=-5))
+    db.commit()
+    host = caller_phone("+358401112223", to="+358942000099")
+    host.call("/voice/provider/incoming")
+    host.press(f"{prov.id}#")
+    host.press("4321#")
+    conference(host.press("1"))
+    host.hang_up()
+    late = caller_phone("+358922222333")
+    late.call()
+    late.press("1")
+    turn = late.press("2")
+    assert turn.find("Dial") is None and "Laulutuokio" not in turn.text
+    by_code = caller_phone("+358922222444")
+    by_code.call()
+    by_code.press("1")
+    by_code.press("4")
+    turn = by_code.press(f"{ev.code}#")
+    assert turn.find("Dial") is None
+    again = caller_phone("+358401112223", to="+358942000099")
+    again.call("/voice/provider/incoming")
+    again.press(f"{prov.id}#")
+    assert "voi alkaa nyt" in again.press("4321#").text  # the host may start it again
+
+
 def test_host_does_not_end_the_room_when_configured(caller_phone: Any, db: Any, app: Any) -> None:
     app.config["ROOM_HOST_ENDS"] = False
     prov, _, _ = live_event(db, pin="4321")
