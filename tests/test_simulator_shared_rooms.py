@@ -304,3 +304,21 @@ def test_loopback_media_hosts_only_without_an_account(app: Flask, _schema: tuple
         assert service(real).recordings.http_client is None
     finally:
         real.extensions["lampio_engine"].dispose()
+
+
+def test_enter_in_a_hosted_room_leaves_the_end_to_the_host(db: DbSession, phone_in: Any,
+                                                           events: list[str]) -> None:
+    """Alone in a room, Enter stands in for its end; with a host in another terminal it does
+    not end the performance for everyone."""
+    from voice.simulator_inputs import ScriptInputs, parse_script
+    from voice.simulator_run import run_call
+
+    prov, _, _ = live_event(db, pin="4321")
+    db.commit()
+    host = host_in(phone_in, prov)
+    listener = phone_in(LISTENER)
+    result = run_call(listener, ScriptInputs(parse_script("1,2,1,silence,hangup")))
+    assert "[the host ends the performance; * opens the menu, h hangs up]" in result.transcript
+    assert "[the performance ends]" not in result.transcript
+    assert "conference-end" not in events
+    assert host.poll_room() is False  # the host is still in a live room

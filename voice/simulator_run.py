@@ -98,6 +98,11 @@ def run_call(call: SimulatedCall, inputs: InputSource, *, lang: str | None = Non
         if echo:
             echo(line)
 
+    def other_host_in(c: SimulatedCall) -> bool:
+        conf = c.rooms.conference(c.room.sid) if c.room is not None else None
+        return conf is not None and any(m.get("host") for sid, m in conf["members"].items()
+                                        if sid != c.call_sid)
+
     def post(fn: Callable[[], Turn]) -> Turn:
         result.turns += 1
         turn = fn()
@@ -150,8 +155,12 @@ def run_call(call: SimulatedCall, inputs: InputSource, *, lang: str | None = Non
                     return result
             elif call.room is not None:
                 star = " · * opens the menu" if call.room.star_leaves else ""
-                room_action = inputs.room(f"[in the room{star} · Enter = the performance ends"
-                                          " · h = hang up]", lambda: room_news(call, out))
+                # With a host in (another terminal, or the console's call), the host ends it;
+                # alone, Enter stands in for the end of the performance.
+                hosted = other_host_in(call)
+                ends = "" if hosted else " · Enter = the performance ends"
+                room_action = inputs.room(f"[in the room{star}{ends} · h = hang up]",
+                                          lambda: room_news(call, out))
                 if room_action is None:  # removed, or the room ended: back in the flow
                     turn = post(lambda: taken_out(call))
                 elif room_action.kind == "keys" and room_action.value == "*" and call.room.star_leaves:
@@ -160,6 +169,8 @@ def run_call(call: SimulatedCall, inputs: InputSource, *, lang: str | None = Non
                 elif room_action.kind == "hangup":
                     hang_up("caller")
                     return result
+                elif hosted:
+                    out("[the host ends the performance; * opens the menu, h hangs up]")
                 else:
                     out("[the performance ends]")
                     turn = post(call.end_room)
