@@ -8,6 +8,7 @@ control characters, a lone surrogate).
 from __future__ import annotations
 
 import random
+from typing import Any
 from datetime import timedelta
 
 import pytest
@@ -207,5 +208,6 @@ def test_turn_urls_are_what_url_for_builds(app: Flask, token: str | None, event:
 
     for root in ("", "/lampio"):
         with app.test_request_context("/voice/turn", base_url=f"https://x.test{root}"):
-            args = {**({"event": event} if event else {}), **({"s": token} if token else {})}
+            args: dict[str, Any] = {**({"event": event} if event else {}),
+                                    **({"s": token} if token else {})}
             assert voice.views._Urls(token).turn(event) == url_for("voice.turn", **args)
