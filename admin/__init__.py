@@ -3,7 +3,8 @@
 ``init_app`` wires login (Flask-Login), CSRF for every form in the whole app (Flask-WTF; only the
 blueprints the app passes as ``csrf_exempt`` are exempt: the Twilio webhooks, protected by
 signatures), secure session cookies with an idle
-timeout, the ``/admin`` blueprint and ``lampio users``.
+timeout, login throttling (``throttle``), security headers and the body size limit
+(``hardening``), the ``/admin`` blueprint and ``lampio users``.
 """
 from __future__ import annotations
 
@@ -62,11 +63,13 @@ def init_app(app: Flask, csrf_exempt: Iterable[Blueprint] = ()) -> None:
     by signature); the app passes them, so the admin need not know the other channels."""
     from catalogue.setup import add_demo_loader
 
-    from . import auth, cli, templating
+    from . import auth, cli, hardening, templating, throttle
     from .blueprint import bp
     from .users import load_demo_users
 
     configure_sessions(app)
+    hardening.init_app(app)  # before CSRF: it sets the upload limit before the form is read
+    throttle.init_app(app)
     csrf.init_app(app)
     for exempt in csrf_exempt:
         csrf.exempt(exempt)
