@@ -159,6 +159,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if hops:  # behind that many proxies: the client's address, scheme and host are theirs to say
         from werkzeug.middleware.proxy_fix import ProxyFix
 
+        # Flask's documented way to add WSGI middleware; mypy sees wsgi_app only as a method.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
                                 x_host=hops, x_port=hops)
     return app

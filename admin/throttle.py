@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 DB_STORAGE = "lampio+db://"
 ACCOUNT_LIMIT = "5 per 15 minutes"
 ADDRESS_LIMIT = "20 per 15 minutes"
-_TABLE = LoginThrottle.__table__
+_T = LoginThrottle
 
 
 class DatabaseStorage(Storage):
@@ -58,39 +58,39 @@ class DatabaseStorage(Storage):
         now = time.time()
         engine = get_engine()
         insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-        stale = _TABLE.c.expires_at <= now
-        stmt = insert(_TABLE).values(key=key, hits=amount, expires_at=now + expiry)
-        stmt = stmt.on_conflict_do_update(index_elements=[_TABLE.c.key], set_={
-            "hits": case((stale, amount), else_=_TABLE.c.hits + amount),
-            "expires_at": case((stale, now + expiry), else_=_TABLE.c.expires_at),
-        }).returning(_TABLE.c.hits)
+        stale = _T.expires_at <= now
+        new = insert(_T).values(key=key, hits=amount, expires_at=now + expiry)
+        upsert = new.on_conflict_do_update(index_elements=[_T.key], set_={
+            "hits": case((stale, amount), else_=_T.hits + amount),
+            "expires_at": case((stale, now + expiry), else_=_T.expires_at),
+        }).returning(_T.hits)
         with engine.begin() as conn:
-            conn.execute(delete(_TABLE).where(stale, _TABLE.c.key != key))  # old windows
-            return int(conn.execute(stmt).scalar_one())
+            conn.execute(delete(_T).where(stale, _T.key != key))  # old windows
+            return int(conn.execute(upsert).scalar_one())
 
     def get(self, key: str) -> int:
         with get_engine().connect() as conn:
-            hits = conn.scalar(select(_TABLE.c.hits).where(
-                _TABLE.c.key == key, _TABLE.c.expires_at > time.time()))
+            hits = conn.scalar(select(_T.hits).where(
+                _T.key == key, _T.expires_at > time.time()))
         return int(hits or 0)
 
     def get_expiry(self, key: str) -> float:
         with get_engine().connect() as conn:
-            expires = conn.scalar(select(_TABLE.c.expires_at).where(_TABLE.c.key == key))
+            expires = conn.scalar(select(_T.expires_at).where(_T.key == key))
         return float(expires) if expires is not None else time.time()
 
     def check(self) -> bool:
         with get_engine().connect() as conn:
-            conn.scalar(select(func.count()).select_from(_TABLE))
+            conn.scalar(select(func.count()).select_from(_T))
         return True
 
     def reset(self) -> int | None:
         with get_engine().begin() as conn:
-            return conn.execute(delete(_TABLE)).rowcount
+            return conn.execute(delete(_T)).rowcount
 
     def clear(self, key: str) -> None:
         with get_engine().begin() as conn:
-            conn.execute(delete(_TABLE).where(_TABLE.c.key == key))
+            conn.execute(delete(_T).where(_T.key == key))
 
 
 def address_key() -> str:
