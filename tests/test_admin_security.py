@@ -259,3 +259,27 @@ def test_bad_admin_security_settings_stop_the_app(name: str, value: str,
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingError, match=f"^{name}: "):
         create_app({"TESTING": True, "DATABASE_URL": "sqlite://"})
+
+
+def test_the_database_counter_is_atomic_under_parallel_failures(app: Flask) -> None:
+    """Each increment is one upsert: 16 at once from many threads count 16, none lost."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from admin.throttle import DatabaseStorage
+
+    store = DatabaseStorage()
+
+    def hit(_n: int) -> int:
+        with app.app_context():
+            return store.incr("LIMITER/acct:test", 900)
+
+    with ThreadPoolExecutor(8) as pool:
+        counts = sorted(pool.map(hit, range(16)))
+    assert counts == list(range(1, 17))
+    with app.app_context():
+        assert store.get("LIMITER/acct:test") == 16
+        store.clear("LIMITER/acct:test")
+        assert store.get("LIMITER/acct:test") == 0
+        # A window that has ended starts again from one.
+        assert store.incr("LIMITER/acct:old", 0) == 1
+        assert store.incr("LIMITER/acct:old", 0) == 1
