@@ -42,12 +42,17 @@ DEFAULTS: dict[str, Any] = {
     "ROOM_JOIN_MINUTES": 15,  # a live room opens this many minutes before the start
     "ROOM_HOST_ENDS": True,  # the room ends when its host leaves
     "ROOM_HOST_CALLER_ID": "",  # our Twilio number the live console calls a staff host from
+    "PROXY_FIX_HOPS": 0,  # proxies in front whose X-Forwarded-For/-Proto/-Host are believed
+    "MAX_UPLOAD_MB": 25,  # request body limit (the session-audio upload has its own, larger)
+    "RATELIMIT_STORAGE_URI": "",  # login throttling counters: "" = the database; redis://…
 }
 # Whole-number settings checked at start-up: name -> (lowest, highest).
 _RANGES: dict[str, tuple[int, int]] = {
     "RECORDING_PART_SECONDS": (30, 1800),
     "RECORDING_LISTEN_DAYS": (1, 365),
     "ROOM_JOIN_MINUTES": (0, 120),
+    "PROXY_FIX_HOPS": (0, 5),
+    "MAX_UPLOAD_MB": (21, 1024),  # above audio.upload's 20 MB, or a good upload gets a 413
 }
 _BOOL = {"TWILIO_SKIP_SIGNATURE", "SCHEDULER", "DEMO_DATA", "GTTS_SLOW", "ROOM_HOST_ENDS"}
 _INT = {"PORT", "TTS_COOLDOWN", "AUDIO_JOBS_INTERVAL"}
@@ -100,6 +105,12 @@ def _check(app: Flask) -> None:
             raise SettingError(f"{name}: expected a whole number from {low} to {high}, "
                                f"not {raw!r}")
         app.config[name] = value
+    from admin.throttle import check_storage_uri
+
+    try:
+        check_storage_uri(str(app.config["RATELIMIT_STORAGE_URI"] or ""))
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
     caller_id = str(app.config["ROOM_HOST_CALLER_ID"] or "")
     if caller_id and not (caller_id.startswith("+") and caller_id[1:].isdigit()
                           and 8 <= len(caller_id) <= 16):
@@ -144,6 +155,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     audio.init_app(app)
     voice.init_app(app)
     admin.init_app(app, csrf_exempt=[voice_bp])  # the webhooks are checked by Twilio's signature
+    hops = app.config["PROXY_FIX_HOPS"]
+    if hops:  # behind that many proxies: the client's address, scheme and host are theirs to say
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Flask's documented way to add WSGI middleware; mypy sees wsgi_app only as a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
+                                x_host=hops, x_port=hops)
     return app
 
 

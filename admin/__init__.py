@@ -3,7 +3,8 @@
 ``init_app`` wires login (Flask-Login), CSRF for every form in the whole app (Flask-WTF; only the
 blueprints the app passes as ``csrf_exempt`` are exempt: the Twilio webhooks, protected by
 signatures, which also get no cookie session), secure session cookies with an idle
-timeout, the ``/admin`` blueprint and ``lampio users``.
+timeout, login throttling (``throttle``), security headers and the body size limit
+(``hardening``), the ``/admin`` blueprint and ``lampio users``.
 """
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import Blueprint, Flask, Request, render_template, request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from .hardening import HttpsAwareSessionInterface
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -49,7 +52,7 @@ def configure_sessions(app: Flask) -> None:
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
 
-class _NoCookieFor(SecureCookieSessionInterface):
+class _NoCookieFor(HttpsAwareSessionInterface):
     """The admin's cookie session, left unopened for the channels that sign their requests
     another way (the Twilio webhooks): they never use it, and opening and saving it cost a
     tenth of a phone turn."""
@@ -77,11 +80,14 @@ def init_app(app: Flask, csrf_exempt: Iterable[Blueprint] = ()) -> None:
     by signature); the app passes them, so the admin need not know the other channels."""
     from catalogue.setup import add_demo_loader
 
-    from . import auth, cli, templating
+    from . import auth, cli, hardening, templating, throttle
     from .blueprint import bp
     from .users import load_demo_users
 
     configure_sessions(app)
+    hardening.init_app(app)  # before CSRF: it sets the upload limit before the form is read
+    # (its https-aware session interface is replaced below by the same without the webhooks)
+    throttle.init_app(app)
     csrf.init_app(app)
     exempt_list = list(csrf_exempt)
     for exempt in exempt_list:

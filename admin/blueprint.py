@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from . import (auth, errors, events, hear, live, overview, recordings, registrations,
-               session_audio, sessions, templating)
+               session_audio, sessions, templating, throttle)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -12,7 +12,8 @@ bp.before_request(auth.require_login)
 bp.context_processor(templating.admin_context)
 
 bp.add_url_rule("/", "index", view_func=overview.index)
-bp.add_url_rule("/login", "login", view_func=auth.login, methods=["GET", "POST"])
+bp.add_url_rule("/login", "login", view_func=throttle.login_limits(auth.login),
+                methods=["GET", "POST"])
 bp.add_url_rule("/logout", "logout", view_func=auth.logout, methods=["POST"])
 bp.add_url_rule("/language", "set_language", view_func=auth.set_language, methods=["POST"])
 
@@ -70,6 +71,7 @@ bp.add_url_rule("/sessions/<int:session_id>/live/host", "live_call_host", view_f
 bp.register_error_handler(403, errors.forbidden)
 bp.register_error_handler(404, errors.not_found)
 bp.register_error_handler(409, errors.conflict)
+bp.register_error_handler(429, throttle.throttled)
 
 # Calls nobody answered: staff call these people themselves (admin/outbound.py).
 from . import outbound  # noqa: E402

@@ -105,10 +105,13 @@ def load_demo_users(db: DbSession, secret: str | None = None) -> list[DemoLogin]
         wanted.append((DEMO_PROVIDER_EMAIL, UserRole.PROVIDER, prov.id))
     for email, role, provider_id in wanted:
         u = db.scalar(select(User).where(User.email == email))
+        password = demo_password(key, email)
         if u is None:
             u = User(email=email, role=role, provider_id=provider_id, active=True, password_hash="")
             db.add(u)
-        u.password_hash = generate_password_hash(demo_password(key, email))
+        elif not check_password_hash(u.password_hash, password):
+            u.session_version += 1  # a new password (a new secret key) ends the old sessions
+        u.password_hash = generate_password_hash(password)
     db.flush()
     return demo_logins(db, key)
 

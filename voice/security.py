@@ -14,11 +14,14 @@ log = logging.getLogger(__name__)
 
 def public_url() -> str:
     """The URL Twilio signed: PUBLIC_BASE_URL + path, or the forwarded scheme and host behind a
-    proxy, or the URL as this server saw it."""
+    proxy (as ProxyFix read them when ``PROXY_FIX_HOPS`` is set, else the first
+    X-Forwarded-Proto/-Host, as ``admin.hardening`` reads https), or the URL as this server saw it."""
     base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
     path = request.full_path.rstrip("?") if request.query_string else request.path
     if base:
         return base + path
+    if current_app.config.get("PROXY_FIX_HOPS"):  # ProxyFix applied the trusted hop's headers
+        return f"{request.scheme}://{request.host}{path}"
     proto = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
     host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
     return f"{proto}://{host}{path}"

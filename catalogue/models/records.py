@@ -124,6 +124,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    # Stored in the session at login and checked on every request; logging out (or a new
+    # password) bumps it, so a session cookie copied before that opens nothing any more.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     provider: Mapped[Optional[Provider]] = relationship()
 
