@@ -42,12 +42,22 @@ DEFAULTS: dict[str, Any] = {
     "ROOM_JOIN_MINUTES": 15,  # a live room opens this many minutes before the start
     "ROOM_HOST_ENDS": True,  # the room ends when its host leaves
     "ROOM_HOST_CALLER_ID": "",  # our Twilio number the live console calls a staff host from
+    "DB_CONNECT_TIMEOUT": 3,  # seconds to connect to PostgreSQL (and to wait for a pooled one)
+    "DB_STATEMENT_TIMEOUT": 5,  # seconds a webhook's statement or SQLite lock wait may take
+    "DB_JOB_TIMEOUT": 120,  # the same for the lampio commands
+    "PURGE_DAYS": 30,  # personal data is purged this many days after its use
+    "CALL_STALE_HOURS": 4,  # a call still open after this long never got its status callback
 }
 # Whole-number settings checked at start-up: name -> (lowest, highest).
 _RANGES: dict[str, tuple[int, int]] = {
     "RECORDING_PART_SECONDS": (30, 1800),
     "RECORDING_LISTEN_DAYS": (1, 365),
     "ROOM_JOIN_MINUTES": (0, 120),
+    "DB_CONNECT_TIMEOUT": (1, 60),
+    "DB_STATEMENT_TIMEOUT": (1, 14),  # a turn must answer within Twilio's 15 s
+    "DB_JOB_TIMEOUT": (1, 3600),
+    "PURGE_DAYS": (1, 3650),
+    "CALL_STALE_HOURS": (1, 168),
 }
 _BOOL = {"TWILIO_SKIP_SIGNATURE", "SCHEDULER", "DEMO_DATA", "GTTS_SLOW", "ROOM_HOST_ENDS"}
 _INT = {"PORT", "TTS_COOLDOWN", "AUDIO_JOBS_INTERVAL"}
@@ -118,6 +128,9 @@ def _instance_secret(app: Flask, name: str) -> str:
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    from catalogue import logmask
+
+    logmask.install()  # every process passes here: no phone number in any log line
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     for name, default in DEFAULTS.items():
@@ -162,7 +175,7 @@ def _check_settings(app: Flask) -> None:
 
 def _app_for_cli() -> Flask:
     try:
-        return create_app()
+        return create_app({"LAMPIO_CLI": True})  # jobs may wait longer for the database
     except SettingError as exc:
         raise SystemExit(f"lampio: bad setting: {exc}") from None
 

@@ -23,13 +23,16 @@ log = logging.getLogger(__name__)
 class _Urls:
     """Turn URLs for one reply; ``token`` is the call's state for the next webhook."""
 
-    def __init__(self, token: str | None = None) -> None:
+    def __init__(self, token: str | None = None, lang: str | None = None) -> None:
         self.token = token
+        self.lang = lang
 
     def turn(self, event: str | None = None) -> str:
         args: dict[str, Any] = {"event": event} if event else {}
         if self.token:
             args["s"] = self.token
+            if self.token == callstate.IN_DATABASE and self.lang:
+                args["l"] = self.lang  # for the fallback, which must not need the database
         return url_for("voice.turn", **args)
 
     def absolute(self, path: str) -> str:
@@ -41,7 +44,7 @@ class _Urls:
 
 def _twiml(reply: Reply, lang: str, token: str | None = None) -> Response:
     audio = current_app.extensions.get("lampio_audio")
-    return Response(render(reply, lang, audio, _Urls(token)), mimetype="text/xml")
+    return Response(render(reply, lang, audio, _Urls(token, lang)), mimetype="text/xml")
 
 
 def _finish(ctx: ivr_flows.Ctx, reply: Reply) -> Response:
@@ -154,9 +157,11 @@ class _FallbackUrls(_Urls):
         return url_for("voice.fallback", choice=1) if event is None else url_for("voice.fallback")
 
 
-def _apology(lang: str, key: str) -> Response:
-    """Static TwiML that needs no database: sorry, 0 for a person, 1 back to the main menu."""
-    lang = lang if lang in prompts.LANGUAGES else "fi"
+def _apology(lang: str | None, key: str) -> Response:
+    """Static TwiML that needs no database: sorry, 0 for a person, 1 back to the main menu.
+    Without a known language it is said briefly in all three."""
+    langs = [lang] if lang in prompts.LANGUAGES else list(prompts.LANGUAGES)
+    lang = langs[0]
     choice = request.form.get("Digits", "") if request.args.get("choice") else ""
     staff = current_app.config.get("STAFF_PHONE_NUMBER")
     if choice == "0" and staff:
@@ -164,8 +169,11 @@ def _apology(lang: str, key: str) -> Response:
     elif choice:
         reply = Reply()
     else:
-        lines = prompts.segments(lang, key)
-        lines += prompts.segments(lang, "errors.fallback_person" if staff else "errors.fallback_closed")
+        lines = []
+        for each in langs:
+            lines += prompts.segments(each, key)
+            lines += prompts.segments(each, "errors.fallback_person" if staff
+                                      else "errors.fallback_closed")
         reply = Reply(speech=lines, gather=Gather(num_digits=1, timeout=7, speech=False))
     return Response(render(reply, lang, None, _FallbackUrls(restart=bool(choice))),
                     mimetype="text/xml")
