@@ -120,6 +120,13 @@ def save(ctx: ivr_flows.Ctx) -> None:
         call.state = copy.deepcopy(ctx.state)  # a new value so the JSON column sees the change
 
 
+def holds_private(ctx: ivr_flows.Ctx) -> bool:
+    """Whether the call's record still holds personal data (a typed number). The record was
+    loaded this turn, so this reads the session's copy, not the database."""
+    call = ctx.db.get(CallLog, int(ctx.state["call_id"]))
+    return call is not None and callstate.private(call.state or {})
+
+
 def note_visits(ctx: ivr_flows.Ctx) -> None:
     if ctx.visits:
         visit_buffer().add(int(ctx.state["call_id"]), ctx.visits)

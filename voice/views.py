@@ -47,15 +47,17 @@ def _twiml(reply: Reply, lang: str, token: str | None = None) -> Response:
     return Response(render(reply, lang, audio, _Urls(token, lang)), mimetype="text/xml")
 
 
-def _finish(ctx: ivr_flows.Ctx, reply: Reply) -> Response:
+def _finish(ctx: ivr_flows.Ctx, reply: Reply, stored: bool = False) -> Response:
     """Put the state where the next webhook finds it, commit here, inside the view (what the
     caller is about to hear is stored; a failed commit becomes the spoken apology, not a 500),
     then render the TwiML outside any lock. The first turn keeps the state in the call's record
-    too, as a starting point should a URL's state ever be unreadable."""
+    too, as a starting point should a URL's state ever be unreadable. A turn whose state came
+    from the record (``stored``) and now travels in the URL writes it back when the record held
+    a typed number: the number is kept no longer than the turns that need it."""
     first = "started" not in ctx.state
     ctx.state["started"] = 1
     token = callstate.pack(ctx.state)
-    if token is None or first:
+    if token is None or first or (stored and calls.holds_private(ctx)):
         calls.save(ctx)
     calls.note_visits(ctx)
     ctx.db.commit()
@@ -125,7 +127,7 @@ def turn() -> Response:
             reply = ivr_flows.engine.enter(ctx, "main_menu")
         else:
             reply = ivr_flows.turn(ctx, inp)
-        return _finish(ctx, reply)
+        return _finish(ctx, reply, stored=state is None)
 
     # Nodes that write (registration, a person, the provider line) begin as writers at once,
     # and so does a state kept in the database (it is read, then written back).
