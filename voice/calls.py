@@ -150,5 +150,5 @@ def language_hint(form: Mapping[str, str]) -> str | None:
     the state token, or beside ``s=db`` as ``l``. None when nothing says (all three are used)."""
     query = parse_qs(urlsplit(form.get("ErrorUrl", "")).query)
     state = callstate.unpack((query.get("s") or [""])[0])
-    lang = (state or {}).get("lang") or (query.get("l") or [None])[0]
-    return lang if lang in prompts.LANGUAGES else None
+    lang = (state or {}).get("lang") or (query.get("l") or [""])[0]
+    return str(lang) if lang in prompts.LANGUAGES else None
