@@ -26,7 +26,7 @@ _MARK = "_lampio_masked"
 
 def mask(text: str) -> str:
     """``text`` with every phone-number-like run replaced by ``…`` and its last three digits."""
-    if not text or not any(c.isdigit() for c in text):
+    if not text:
         return text
     return _NUMBER.sub(lambda m: "…" + re.sub(r"\D", "", m.group())[-3:], text)
 
@@ -75,6 +75,8 @@ def install() -> None:
         logging.setLogRecordFactory(masked_factory)
 
         def thread_hook(hook_args: threading.ExceptHookArgs) -> None:
+            if hook_args.exc_type is SystemExit:
+                return  # as the default hook: a thread that exits says nothing
             text = "".join(traceback.format_exception(
                 hook_args.exc_type, hook_args.exc_value, hook_args.exc_traceback))
             name = hook_args.thread.name if hook_args.thread else "?"
