@@ -45,6 +45,11 @@ DEFAULTS: dict[str, Any] = {
     "PROXY_FIX_HOPS": 0,  # proxies in front whose X-Forwarded-For/-Proto/-Host are believed
     "MAX_UPLOAD_MB": 25,  # request body limit (the session-audio upload has its own, larger)
     "RATELIMIT_STORAGE_URI": "",  # login throttling counters: "" = the database; redis://…
+    "DB_CONNECT_TIMEOUT": 3,  # seconds to connect to PostgreSQL (and to wait for a pooled one)
+    "DB_STATEMENT_TIMEOUT": 5,  # seconds a webhook's statement or SQLite lock wait may take
+    "DB_JOB_TIMEOUT": 120,  # the same for the lampio commands
+    "PURGE_DAYS": 30,  # personal data is purged this many days after its use
+    "CALL_STALE_HOURS": 4,  # a call still open after this long never got its status callback
 }
 # Whole-number settings checked at start-up: name -> (lowest, highest).
 _RANGES: dict[str, tuple[int, int]] = {
@@ -53,6 +58,11 @@ _RANGES: dict[str, tuple[int, int]] = {
     "ROOM_JOIN_MINUTES": (0, 120),
     "PROXY_FIX_HOPS": (0, 5),
     "MAX_UPLOAD_MB": (21, 1024),  # above audio.upload's 20 MB, or a good upload gets a 413
+    "DB_CONNECT_TIMEOUT": (1, 60),
+    "DB_STATEMENT_TIMEOUT": (1, 14),  # a turn must answer within Twilio's 15 s
+    "DB_JOB_TIMEOUT": (1, 3600),
+    "PURGE_DAYS": (1, 3650),
+    "CALL_STALE_HOURS": (1, 168),
 }
 _BOOL = {"TWILIO_SKIP_SIGNATURE", "SCHEDULER", "DEMO_DATA", "GTTS_SLOW", "ROOM_HOST_ENDS"}
 _INT = {"PORT", "TTS_COOLDOWN", "AUDIO_JOBS_INTERVAL"}
@@ -129,6 +139,9 @@ def _instance_secret(app: Flask, name: str) -> str:
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    from catalogue import logmask
+
+    logmask.install()  # every process passes here: no phone number in any log line
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     for name, default in DEFAULTS.items():
@@ -180,7 +193,7 @@ def _check_settings(app: Flask) -> None:
 
 def _app_for_cli() -> Flask:
     try:
-        return create_app()
+        return create_app({"LAMPIO_CLI": True})  # jobs may wait longer for the database
     except SettingError as exc:
         raise SystemExit(f"lampio: bad setting: {exc}") from None
 

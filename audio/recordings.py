@@ -2,7 +2,11 @@
 
 The media URL gets the account's credentials, so it is only ever fetched from an allowed host
 (Twilio's API; the tests add their loopback server) — a forged ``RecordingUrl`` must not collect
-our auth token. Deleting at Twilio keeps no copy of the provider's voice outside our storage.
+our auth token. The URL is read by the library that connects (requests prepares it, urllib3's
+``parse_url`` gives the host it will connect to), so that a URL ``urlsplit`` reads differently
+(``https://127.0.0.1:5651\\@api.twilio.com/``) cannot pass; redirects are followed by hand and
+each hop is checked the same way, so the credentials never leave the allowed hosts.
+Deleting at Twilio keeps no copy of the provider's voice outside our storage.
 """
 from __future__ import annotations
 
@@ -12,9 +16,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin
 
 import requests
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from . import storage as st
 
@@ -23,6 +29,8 @@ log = logging.getLogger("lampio.audio.recordings")
 MAX_DOWNLOAD = 60 * 1024 * 1024  # 3 minutes of Twilio's 8 kHz WAV is about 3 MB
 DEFAULT_HOSTS = frozenset({"api.twilio.com"})  # and any https://*.twilio.com (regional edges)
 MIN_SECONDS = 2.0
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})  # http only here, and only if allowed
+MAX_REDIRECTS = 3
 
 
 class RecordingError(RuntimeError):
@@ -54,23 +62,53 @@ class TwilioRecordings:
         self.timeout = timeout
         self.retries = retries
 
+    def _allowed(self, scheme: str, host: str) -> bool:
+        if scheme == "https":
+            return host == "twilio.com" or host.endswith(".twilio.com") or host in self.allowed_hosts
+        # Plain http only for a loopback host that was allowed explicitly (the simulator, tests).
+        return scheme == "http" and host in LOOPBACK and host in self.allowed_hosts
+
+    def _checked(self, url: str) -> str:
+        """The URL exactly as requests will send it, if it goes to an allowed host."""
+        if "\\" in url or any(ord(c) <= 32 or ord(c) == 127 for c in url):
+            raise RecordingError("recording URL not allowed")
+        prepared = requests.PreparedRequest()
+        try:
+            prepared.prepare_url(url, None)
+            parts = parse_url(prepared.url or "")
+        except (requests.RequestException, LocationParseError, ValueError):
+            raise RecordingError("recording URL not readable") from None
+        host = (parts.host or "").strip("[]").lower().rstrip(".")
+        if parts.auth or not self._allowed(parts.scheme or "", host):
+            raise RecordingError(f"recording host not allowed: {host or '?'}")
+        return str(prepared.url)
+
     def _media_url(self, url: str) -> str:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        twilio = parts.scheme == "https" and (host == "twilio.com" or host.endswith(".twilio.com"))
-        if not twilio and (parts.scheme not in {"https", "http"} or host not in self.allowed_hosts):
-            raise RecordingError(f"recording host not allowed: {host}")
-        if parts.scheme == "http" and parts.hostname not in {"127.0.0.1", "localhost", "::1"}:
-            raise RecordingError("recording URL must use https")
-        last = parts.path.rsplit("/", 1)[-1]
-        return url if "." in last else url + ".wav"
+        checked = self._checked(url)
+        parts = parse_url(checked)
+        path = parts.path or ""
+        if "." in path.rsplit("/", 1)[-1]:
+            return checked
+        return parts._replace(path=path + ".wav").url
+
+    def _get(self, url: str) -> requests.Response:
+        """GET with the credentials, following at most a few redirects by hand: each hop is
+        checked like the first URL, so nothing is sent to a host that is not allowed."""
+        for _ in range(MAX_REDIRECTS + 1):
+            resp = self.session.get(url, auth=(self.account_sid, self.auth_token),
+                                    timeout=self.timeout, stream=True, allow_redirects=False)
+            if not resp.is_redirect:
+                return resp
+            location = resp.headers.get("location", "")
+            resp.close()
+            url = self._checked(urljoin(url, location))
+        raise RecordingError("too many redirects")
 
     def _download(self, url: str, dest: Path) -> None:
         # Twilio may answer 404 for a moment right after the recording ends.
         for attempt in range(self.retries):
             try:
-                with self.session.get(url, auth=(self.account_sid, self.auth_token),
-                                      timeout=self.timeout, stream=True) as resp:
+                with self._get(url) as resp:
                     if resp.status_code == 404 and attempt + 1 < self.retries:
                         time.sleep(0.5 * (attempt + 1))
                         continue

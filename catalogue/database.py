@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from .writelock import ProcessWriters
@@ -29,13 +30,25 @@ class Base(DeclarativeBase):
     })
 
 
-def make_engine(url: str) -> Engine:
-    kwargs: dict[str, Any] = {"future": True}
+def make_engine(url: str, *, connect_timeout: float = 10.0,
+                statement_timeout: float | None = None, busy_timeout: float = 60.0) -> Engine:
+    """The engine, with bounds on every wait, so that a database that hangs gives an error
+    (the caller's spoken apology) instead of a call Twilio drops after 15 s: on PostgreSQL the
+    connect timeout, the pool's checkout and a server-side ``statement_timeout``; on SQLite the
+    busy timeout (and this process's writer queue) for the write lock. The defaults suit the
+    ``lampio`` jobs and migrations; ``catalogue.db`` gives the web app shorter ones.
+    ``hide_parameters``: an error's text never carries a statement's values (phone numbers)."""
+    kwargs: dict[str, Any] = {"future": True, "hide_parameters": True}
     if url.startswith("sqlite"):
-        # Several request threads share the file; wait on the lock instead of failing at once.
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        # Several request threads share the file; wait on the lock a bounded while.
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
     else:
         kwargs["pool_pre_ping"] = True
+        kwargs["pool_timeout"] = connect_timeout
+        connect_args: dict[str, Any] = {"connect_timeout": max(1, round(connect_timeout))}
+        if statement_timeout:
+            connect_args["options"] = f"-c statement_timeout={round(statement_timeout * 1000)}"
+        kwargs["connect_args"] = connect_args
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         @event.listens_for(engine, "connect")
@@ -44,7 +57,7 @@ def make_engine(url: str) -> Engine:
             # semantics (see catalogue.registration); WAL lets readers proceed during a write.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
             cur.execute("PRAGMA foreign_keys=ON")
             try:
                 cur.execute("PRAGMA journal_mode=WAL")
@@ -65,7 +78,13 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-            if mode == "IMMEDIATE" and writers.acquire():
+            if mode == "IMMEDIATE":
+                if not writers.acquire(busy_timeout):
+                    # A writer (of this process, or through the lock file of another) has
+                    # held the lock all along: SQLite's wait would only double the time
+                    # before the same answer.
+                    raise OperationalError("BEGIN IMMEDIATE", None,
+                                           sqlite3.OperationalError("database is locked"))
                 conn.info["lampio_writer"] = True
             try:
                 conn.exec_driver_sql(f"BEGIN {mode}")

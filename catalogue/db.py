@@ -68,7 +68,13 @@ def _teardown(exc: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    """The engine with the app's bounds: a webhook or admin page waits at most
+    ``DB_STATEMENT_TIMEOUT`` for a statement or SQLite's write lock (a turn must answer within
+    Twilio's 15 s); the ``lampio`` commands may wait ``DB_JOB_TIMEOUT``."""
+    cfg = app.config
+    wait = float(cfg["DB_JOB_TIMEOUT"] if cfg.get("LAMPIO_CLI") else cfg["DB_STATEMENT_TIMEOUT"])
+    engine = make_engine(cfg["DATABASE_URL"], connect_timeout=float(cfg["DB_CONNECT_TIMEOUT"]),
+                         statement_timeout=wait, busy_timeout=wait)
     app.extensions["lampio_engine"] = engine
     app.extensions["lampio_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.after_request(_commit)

@@ -206,8 +206,9 @@ def test_turn_urls_are_what_url_for_builds(app: Flask, token: str | None, event:
 
     import voice.views
 
-    for root in ("", "/lampio"):
+    for root, lang in (("", None), ("/lampio", None), ("", "sv")):
         with app.test_request_context("/voice/turn", base_url=f"https://x.test{root}"):
             args: dict[str, Any] = {**({"event": event} if event else {}),
-                                    **({"s": token} if token else {})}
-            assert voice.views._Urls(token).turn(event) == url_for("voice.turn", **args)
+                                    **({"s": token} if token else {}),
+                                    **({"l": lang} if lang and token == "db" else {})}
+            assert voice.views._Urls(token, lang).turn(event) == url_for("voice.turn", **args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app, g
 from sqlalchemy import select
@@ -15,9 +16,11 @@ from catalogue import callers
 from catalogue.models import Caller, CallLog
 from catalogue.programme_cache import ProgrammeCache
 from catalogue.timeutil import utcnow
+from ivr_flows import prompts
 from ivr_flows.office_hours import OfficeHours
 from ivr_flows.ports import Services
 
+from . import callstate
 from .visits import VisitBuffer
 
 
@@ -119,6 +122,13 @@ def save(ctx: ivr_flows.Ctx) -> None:
         call.state = copy.deepcopy(ctx.state)  # a new value so the JSON column sees the change
 
 
+def holds_private(ctx: ivr_flows.Ctx) -> bool:
+    """Whether the call's record still holds personal data (a typed number). The record was
+    loaded this turn, so this reads the session's copy, not the database."""
+    call = ctx.db.get(CallLog, int(ctx.state["call_id"]))
+    return call is not None and callstate.private(call.state or {})
+
+
 def note_visits(ctx: ivr_flows.Ctx) -> None:
     if ctx.visits:
         visit_buffer().add(int(ctx.state["call_id"]), ctx.visits)
@@ -136,18 +146,11 @@ def close_call(db: DbSession, form: Mapping[str, str]) -> None:
     call.state = {"lang": (call.state or {}).get("lang")} if call.state else {}
 
 
-def language_hint(form: Mapping[str, str]) -> str:
-    """The call's language for the fallback, read defensively (the database may be down)."""
-    try:
-        from catalogue.db import get_db
-
-        db = get_db()
-        call = db.scalar(select(CallLog).where(CallLog.call_sid == form.get("CallSid", "")))
-        if call is None:
-            return "fi"
-        caller = db.get(Caller, call.caller_id) if call.caller_id else None
-        # The caller's chosen language is kept on the caller; the state may be in a URL.
-        return (caller.language if caller and caller.language else None) \
-            or str((call.state or {}).get("lang") or "fi")
-    except Exception:  # noqa: BLE001 - the fallback must answer whatever is broken
-        return "fi"
+def language_hint(form: Mapping[str, str]) -> str | None:
+    """The call's language for the fallback, without the database (it may be what is down):
+    Twilio posts the URL that failed as ``ErrorUrl``, and our turn URLs carry the language in
+    the state token, or beside ``s=db`` as ``l``. None when nothing says (all three are used)."""
+    query = parse_qs(urlsplit(form.get("ErrorUrl", "")).query)
+    state = callstate.unpack((query.get("s") or [""])[0])
+    lang = (state or {}).get("lang") or (query.get("l") or [""])[0]
+    return str(lang) if lang in prompts.LANGUAGES else None

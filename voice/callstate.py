@@ -25,7 +25,8 @@ MAX_TOKEN = 1800  # characters; Twilio's URLs stay well below its limits
 _WBITS, _LEVEL, _MEMLEVEL = -12, 6, 1
 
 
-def _private(state: dict[str, Any]) -> bool:
+def private(state: dict[str, Any]) -> bool:
+    """Whether the state holds personal data (``PRIVATE_DATA``), so it must stay on the server."""
     data: Any = state.get("data") or {}
     back = data.get("back") if isinstance(data.get("back"), dict) else {}
     return any(k in data or k in back for k in PRIVATE_DATA)
@@ -33,7 +34,7 @@ def _private(state: dict[str, Any]) -> bool:
 
 def pack(state: dict[str, Any]) -> str | None:
     """The state as a URL-safe token, or None when it must stay on the server."""
-    if _private(state):
+    if private(state):
         return None
     raw = json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode()
     packer = zlib.compressobj(_LEVEL, zlib.DEFLATED, _WBITS, _MEMLEVEL)

@@ -1,4 +1,4 @@
-"""``lampio calls run`` (cron on every host, or by hand) and ``lampio calls staff``."""
+"""``lampio calls run`` (cron on every host, or by hand), ``close-stale`` and ``staff``."""
 from __future__ import annotations
 
 import click
@@ -15,6 +15,19 @@ def calls_run(limit: int | None) -> None:
     from .outbound_job import run_calls
 
     click.echo(str(run_calls(current_app, limit=limit)))
+
+
+@calls_cli.command("close-stale")
+def calls_close_stale() -> None:
+    """End calls open longer than CALL_STALE_HOURS (no status callback came) and clear their
+    state; ``calls run`` and the scheduler do this too."""
+    from catalogue.db import session_scope
+    from catalogue.privacy import close_stale_calls
+    from catalogue.timeutil import utcnow
+
+    with session_scope(current_app) as db:
+        closed = close_stale_calls(db, now=utcnow(), hours=int(current_app.config["CALL_STALE_HOURS"]))
+    click.echo(f"{closed} stale calls closed.")
 
 
 @calls_cli.command("staff")

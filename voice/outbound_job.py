@@ -18,7 +18,7 @@ from flask import Flask
 from twilio.base.exceptions import TwilioRestException
 
 import ivr_flows
-from catalogue import outbound, outbound_claim
+from catalogue import outbound, outbound_claim, privacy
 from catalogue.db import get_sessionmaker, session_scope
 from catalogue.models import CallKind
 from catalogue.timeutil import utcnow
@@ -37,10 +37,12 @@ class Report:
     placed: int = 0
     failed: int = 0
     throttled: int = 0
+    stale_closed: int = 0
 
     def __str__(self) -> str:
-        return (f"{self.planned} calls planned, {self.placed} placed, {self.failed} failed, "
+        text = (f"{self.planned} calls planned, {self.placed} placed, {self.failed} failed, "
                 f"{self.throttled} refused with 429")
+        return text + (f", {self.stale_closed} stale calls closed" if self.stale_closed else "")
 
 
 def base_url(app: Flask) -> str:
@@ -70,6 +72,9 @@ def run_calls(app: Flask, now: Callable[[], datetime] = utcnow, limit: int | Non
     # "1, take part now" needs the live room; without it, no call would keep its promise.
     kinds = set(CallKind) - (set() if ivr_flows.engine.has_node("join_room") else {CallKind.STARTING})
     with session_scope(app) as db:
+        # Calls whose status callback never came, by the real clock (``now`` may be a test's).
+        report.stale_closed = privacy.close_stale_calls(
+            db, now=utcnow(), hours=int(app.config.get("CALL_STALE_HOURS", 4)))
         report.planned = outbound.plan(db, now(), rules, kinds=frozenset(kinds))
     number = caller_id(app)
     if not number:

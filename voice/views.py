@@ -26,11 +26,13 @@ class _Urls:
 
     Written by hand rather than with ``url_for`` (a fifth of a programme turn went to building
     these): the event names are fixed words and the token is URL-safe base64 or ``db``, so
-    nothing needs quoting; ``tests/test_twiml_fast.py`` checks the result equals ``url_for``'s.
+    nothing needs quoting, nor does ``lang`` (fi, sv, en); ``tests/test_twiml_fast.py`` checks
+    the result equals ``url_for``'s.
     """
 
-    def __init__(self, token: str | None = None) -> None:
+    def __init__(self, token: str | None = None, lang: str | None = None) -> None:
         self.token = token
+        self.lang = lang
         self.path = request.script_root + TURN_PATH
         self._base: str | None = None
 
@@ -38,6 +40,8 @@ class _Urls:
         query = f"event={event}" if event else ""
         if self.token:
             query = f"{query}&s={self.token}" if query else f"s={self.token}"
+            if self.token == callstate.IN_DATABASE and self.lang:
+                query += f"&l={self.lang}"  # for the fallback, which must not need the database
         return f"{self.path}?{query}" if query else self.path
 
     def absolute(self, path: str) -> str:
@@ -51,18 +55,20 @@ class _Urls:
 
 def _twiml(reply: Reply, lang: str, token: str | None = None) -> Response:
     audio = current_app.extensions.get("lampio_audio")
-    return Response(render(reply, lang, audio, _Urls(token)), mimetype="text/xml")
+    return Response(render(reply, lang, audio, _Urls(token, lang)), mimetype="text/xml")
 
 
-def _finish(ctx: ivr_flows.Ctx, reply: Reply) -> Response:
+def _finish(ctx: ivr_flows.Ctx, reply: Reply, stored: bool = False) -> Response:
     """Put the state where the next webhook finds it, commit here, inside the view (what the
     caller is about to hear is stored; a failed commit becomes the spoken apology, not a 500),
     then render the TwiML outside any lock. The first turn keeps the state in the call's record
-    too, as a starting point should a URL's state ever be unreadable."""
+    too, as a starting point should a URL's state ever be unreadable. A turn whose state came
+    from the record (``stored``) and now travels in the URL writes it back when the record held
+    a typed number: the number is kept no longer than the turns that need it."""
     first = "started" not in ctx.state
     ctx.state["started"] = 1
     token = callstate.pack(ctx.state)
-    if token is None or first:
+    if token is None or first or (stored and calls.holds_private(ctx)):
         calls.save(ctx)
     calls.note_visits(ctx)
     commit_pending(ctx.db)
@@ -132,7 +138,7 @@ def turn() -> Response:
             reply = ivr_flows.engine.enter(ctx, "main_menu")
         else:
             reply = ivr_flows.turn(ctx, inp)
-        return _finish(ctx, reply)
+        return _finish(ctx, reply, stored=state is None)
 
     # Nodes that write (registration, a person, the provider line) begin as writers at once,
     # and so does a state kept in the database (it is read, then written back).
@@ -164,9 +170,11 @@ class _FallbackUrls(_Urls):
         return url_for("voice.fallback", choice=1) if event is None else url_for("voice.fallback")
 
 
-def _apology(lang: str, key: str) -> Response:
-    """Static TwiML that needs no database: sorry, 0 for a person, 1 back to the main menu."""
-    lang = lang if lang in prompts.LANGUAGES else "fi"
+def _apology(lang: str | None, key: str) -> Response:
+    """Static TwiML that needs no database: sorry, 0 for a person, 1 back to the main menu.
+    Without a known language it is said briefly in all three."""
+    langs = [lang] if lang in prompts.LANGUAGES else list(prompts.LANGUAGES)
+    lang = langs[0]
     choice = request.form.get("Digits", "") if request.args.get("choice") else ""
     staff = current_app.config.get("STAFF_PHONE_NUMBER")
     if choice == "0" and staff:
@@ -174,8 +182,11 @@ def _apology(lang: str, key: str) -> Response:
     elif choice:
         reply = Reply()
     else:
-        lines = prompts.segments(lang, key)
-        lines += prompts.segments(lang, "errors.fallback_person" if staff else "errors.fallback_closed")
+        lines = []
+        for each in langs:
+            lines += prompts.segments(each, key)
+            lines += prompts.segments(each, "errors.fallback_person" if staff
+                                      else "errors.fallback_closed")
         reply = Reply(speech=lines, gather=Gather(num_digits=1, timeout=7, speech=False))
     return Response(render(reply, lang, None, _FallbackUrls(restart=bool(choice))),
                     mimetype="text/xml")
