@@ -79,7 +79,9 @@ def make_engine(url: str, *, connect_timeout: float = 10.0,
         def _sqlite_begin(conn: Any) -> None:
             mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
             if mode == "IMMEDIATE":
-                if not writers.acquire(busy_timeout):
+                # A connection may carry a longer bound of its own (migrating at start-up).
+                if not writers.acquire(float(conn.get_execution_options().get(
+                        "lampio_wait", busy_timeout))):
                     # A writer (of this process, or through the lock file of another) has
                     # held the lock all along: SQLite's wait would only double the time
                     # before the same answer.

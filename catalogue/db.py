@@ -76,6 +76,7 @@ def init_app(app: Flask) -> None:
     engine = make_engine(cfg["DATABASE_URL"], connect_timeout=float(cfg["DB_CONNECT_TIMEOUT"]),
                          statement_timeout=wait, busy_timeout=wait)
     app.extensions["lampio_engine"] = engine
+    app.extensions["lampio_engine_wait"] = wait  # what a connection's waits go back to
     app.extensions["lampio_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.after_request(_commit)
     app.teardown_appcontext(_teardown)

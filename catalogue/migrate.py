@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from pathlib import Path
 
 # Alembic 1.17+ logs one INFO line per internal plugin when loaded; keep the start-up quiet.
@@ -37,13 +38,31 @@ def locked_connection(app: Flask) -> Iterator[Connection]:
     """One transaction holding a database-wide write lock, so that several workers starting at
     once migrate and seed one after another instead of racing (the later ones find it done)."""
     engine = get_engine(app)
+    # Waiting for another worker's migration is a job's wait, not a webhook's: the app's engine
+    # has the webhooks' short bounds (DB_STATEMENT_TIMEOUT), so this transaction takes the jobs'.
+    wait = float(app.config.get("DB_JOB_TIMEOUT", 120))
     with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.execution_options(sqlite_begin="IMMEDIATE")  # see catalogue.database
-        with conn.begin():
-            if engine.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-            yield conn
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            conn.execution_options(sqlite_begin="IMMEDIATE", lampio_wait=wait)  # catalogue.database
+            _busy_timeout(conn, wait)
+        try:
+            with conn.begin():
+                if not sqlite:
+                    conn.execute(text(f"SET LOCAL statement_timeout = {round(wait * 1000)}"))
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+                yield conn
+        finally:
+            if sqlite:  # the pooled connection goes back with the engine's own bound
+                usual = float(app.extensions.get("lampio_engine_wait", wait))
+                _busy_timeout(conn, usual)
+
+
+def _busy_timeout(conn: Connection, seconds: float) -> None:
+    """SQLite's wait for the write lock on this connection, set on the driver's connection
+    (through SQLAlchemy the PRAGMA would begin a transaction)."""
+    raw: Any = conn.connection.driver_connection
+    raw.execute(f"PRAGMA busy_timeout={round(seconds * 1000)}")
 
 
 def upgrade_on(conn: Connection, app: Flask, revision: str = "head") -> None:
