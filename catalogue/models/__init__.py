@@ -23,10 +23,12 @@ from .outbound import CallKind, CallStatus, OutboundCall, OutboundPace
 from .rooms import LiveRoom, RoomParticipant
 from .records import AudioDescription, CallbackRequest, CallLog, MenuVisit, User, UserRole
 from .listening import ListeningPosition, SessionAudio
+from .imports import ImportSource, SourceKind
 from .. import changes  # noqa: E402,F401  (the programme's change counter and its flush hooks)
 
 __all__ = ["ACTIVE", "LANGUAGES", "AudioDescription", "CallLog", "CallbackRequest", "Caller", "City",
            "Event", "ListeningPosition", "LiveRoom", "MenuVisit", "Provider", "Registration",
            "RegistrationStatus", "RoomParticipant", "Session", "SessionAudio", "SessionKind",
            "SessionStatus", "User", "UserRole"]
+__all__ += ["ImportSource", "SourceKind"]
 __all__ += ["CallKind", "CallStatus", "OutboundCall", "OutboundPace"]
