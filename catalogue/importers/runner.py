@@ -13,6 +13,7 @@ from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
+from ..database import begin_write
 from ..models import ImportSource, SourceKind
 from ..timeutil import LOCAL_TZ, to_local, to_utc, utcnow
 from . import ical, linkedevents, upsert
@@ -66,6 +67,7 @@ def run(make_session: sessionmaker[DbSession], source_id: int, *, now: datetime 
     try:
         items = read(source, start, end, progress)
         with make_session() as db:
+            begin_write(db)  # reads, then writes: on SQLite a writer from the start
             fresh = db.get(ImportSource, source_id)
             assert fresh is not None
             outcome = upsert.apply(db, fresh, items, utc_window(start, end))
@@ -74,6 +76,7 @@ def run(make_session: sessionmaker[DbSession], source_id: int, *, now: datetime 
         return outcome
     except Exception as exc:
         with make_session() as db:
+            begin_write(db)
             _note(db, source_id, now, f"{now:%Y-%m-%d %H:%M} UTC: failed: {exc}")
             db.commit()
         raise
@@ -88,6 +91,7 @@ def claim(db: DbSession, source: ImportSource, now: datetime) -> bool:
     """Take this source's run if it is due and no live runner has it; commits at once so the
     claim is seen by the other hosts."""
     seen = source.last_run_at
+    begin_write(db)
     done = db.execute(
         update(ImportSource)
         .where(ImportSource.id == source.id, ImportSource.enabled.is_(True),
