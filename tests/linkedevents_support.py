@@ -73,8 +73,8 @@ class Site:
 
 
 @contextmanager
-def serve(site: Site | None = None) -> Iterator[Site]:
-    site = site or Site()
+def serve(given: Site | None = None) -> Iterator[Site]:
+    site = given or Site()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the standard library's name

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from catalogue import jobs
@@ -34,7 +34,7 @@ def test_each_source_runs_once_per_interval_and_a_claim_is_exclusive(app: Flask,
             assert runner.claim(one, a, now) is True
             assert runner.claim(two, b, now) is False
         with make() as reset:
-            reset.execute(ImportSource.__table__.update().values(claimed_at=None))
+            reset.execute(update(ImportSource).values(claimed_at=None))
             reset.commit()
         jobs.run_all(app)  # what the scheduler thread runs after each calls pass
         assert len(site.requests) == 1
@@ -46,7 +46,7 @@ def test_each_source_runs_once_per_interval_and_a_claim_is_exclusive(app: Flask,
         assert later == {"hki": "0 new, 0 updated, 1 unchanged, 0 sessions cancelled"}
         # A runner that died holding a claim holds it only for STALE.
         with make() as dead:
-            dead.execute(ImportSource.__table__.update().values(
+            dead.execute(update(ImportSource).values(
                 claimed_at=now + timedelta(minutes=130), last_run_at=now))
             dead.commit()
         assert runner.run_due(make, now + timedelta(minutes=140)) == {}

@@ -3,7 +3,7 @@ places, prices, speakable texts, cancelled / postponed / date-only / recurring e
 that keep registrations, idempotence, and failures that keep nothing."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -59,7 +59,7 @@ def run(app: Flask, source_id: int) -> runner.upsert.Outcome:
     return runner.run(get_sessionmaker(app), source_id, start=START, end=END)
 
 
-def writes(app: Flask) -> tuple[list[str], object]:
+def writes(app: Flask) -> tuple[list[str], Callable[..., None]]:
     """The INSERT/UPDATE/DELETE statements the app's engine runs from now on."""
     seen: list[str] = []
 
@@ -170,7 +170,7 @@ def test_date_only_and_recurring_events(app: Flask, db: DbSession, site: Site) -
     day = event(20, START + timedelta(days=4), name="Kirjaston päivä")
     site.set_pages([[super_event, subs[0]], [subs[1], subs[2], day]])
     run(app, source(db, site))
-    events = {e.source_key: e for e in db.scalars(select(Event))}
+    events = {e.source_key or "": e for e in db.scalars(select(Event))}
     assert sorted(events) == ["helsinki:test10", "helsinki:test20"]
     gym = events["helsinki:test10"]
     assert gym.title_fi == "Tuolijumppa"

@@ -196,7 +196,7 @@ def parse(raw_events: list[dict[str, Any]]) -> list[ImportedEvent]:
             groups.setdefault(raw["id"], [])
             continue
         parent = _id_of(raw.get("super_event"))
-        key = parent if parent in supers else raw["id"]
+        key: str = parent if parent is not None and parent in supers else raw["id"]
         groups.setdefault(key, []).append(raw)
     out = []
     for key, members in groups.items():
