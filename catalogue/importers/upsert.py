@@ -102,6 +102,7 @@ def apply(db: DbSession, source: ImportSource, items: list[ImportedEvent],
                 outcome.skipped.append(f"{item.key}: no scheduled date")
                 continue
             event = Event(code="000", category="other", source_id=source.id, source_key=item.key,
+                          source_digest=digest,
                           review="approved" if source.auto_approve else "pending", **values)
             schedule.add_event(db, event)
             outcome.created += 1
@@ -109,9 +110,9 @@ def apply(db: DbSession, source: ImportSource, items: list[ImportedEvent],
             for name, value in values.items():
                 if getattr(event, name) != value:
                     setattr(event, name, value)
+            event.source_digest = digest
             outcome.updated += 1
             changed.append(event.id)
-        event.source_digest = digest
         outcome.cancelled += _sessions(db, event, item, window)
     db.flush()
     if changed:
