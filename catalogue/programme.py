@@ -127,7 +127,8 @@ def programme_for(db: DbSession, *, city_id: int | None, now: datetime,
 
 
 def event_by_code(db: DbSession, code: str) -> Event | None:
-    return db.scalar(select(Event).where(Event.code == code.strip()))
+    """A caller's typed code; an imported event staff have not approved is not there yet."""
+    return db.scalar(select(Event).where(Event.code == code.strip(), Event.review == "approved"))
 
 
 def next_session_of(db: DbSession, event: Event, now: datetime) -> Session | None:

@@ -250,3 +250,18 @@ def test_the_cli_imports_from_a_url(app: Flask, db: DbSession, site: Site) -> No
         "import", "linkedevents", "--url", f"{site.base}/v1/",
         "--start", START.isoformat(), "--end", END.isoformat()])
     assert result.exit_code == 1 and "nothing kept" in result.output and "page=2" in result.output
+
+
+def test_an_event_waiting_for_approval_has_no_code_on_the_phone(app: Flask, db: DbSession, site: Site) -> None:
+    from catalogue import schedule
+    from catalogue.programme import event_by_code
+
+    site.set_pages([[event(1, soon(2))]])
+    run(app, source(db, site, auto=False))
+    ev = db.scalar(select(Event))
+    assert ev is not None and ev.review == "pending"
+    assert event_by_code(db, ev.code) is None
+    schedule.review_event(db, ev, approved=True)
+    db.commit()
+    assert event_by_code(db, ev.code) is not None
+    assert len(sessions_between(db, utcnow(), utcnow() + timedelta(days=30), all_cities=True)) == 1
