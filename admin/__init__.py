@@ -99,6 +99,9 @@ def init_app(app: Flask, csrf_exempt: Iterable[Blueprint] = ()) -> None:
     auth.configure_login(login_manager)
     templating.init_app(app)
     app.register_blueprint(bp)
+    from .feeds import bp as feeds_bp  # the public calendar feeds: no login, nothing to post
+
+    app.register_blueprint(feeds_bp)
     cli.init_app(app)
     # The demo logins come with the demo programme (``catalogue.setup.prepare_database``).
     add_demo_loader(app, lambda db, app_: load_demo_users(db, str(app_.config["SECRET_KEY"])))

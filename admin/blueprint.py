@@ -81,3 +81,17 @@ bp.add_url_rule("/callbacks/<int:request_id>/done", "callback_done",
                 view_func=outbound.callback_done, methods=["POST"])
 bp.add_url_rule("/calls/<int:call_id>/done", "call_done", view_func=outbound.call_done,
                 methods=["POST"])
+
+# Imports (admin/imports.py) and the large-print paper programme (admin/printing.py).
+from . import imports, printing  # noqa: E402
+
+bp.add_url_rule("/imports", "list_sources", view_func=imports.list_sources)
+bp.add_url_rule("/imports/new", "new_source", view_func=imports.edit_source, methods=["GET", "POST"])
+bp.add_url_rule("/imports/<int:source_id>", "edit_source", view_func=imports.edit_source,
+                methods=["GET", "POST"])
+bp.add_url_rule("/imports/<int:source_id>/run", "run_source", view_func=imports.run_source,
+                methods=["POST"])
+bp.add_url_rule("/imports/worklist", "import_worklist", view_func=imports.worklist)
+bp.add_url_rule("/imports/worklist/<int:event_id>", "decide_event", view_func=imports.decide,
+                methods=["POST"])
+bp.add_url_rule("/print", "print_programme", view_func=printing.page)

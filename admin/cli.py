@@ -35,5 +35,34 @@ def create_command(email: str, role: str, provider_id: int | None, password: str
         raise click.ClickException(str(exc)) from exc
 
 
+@click.command("print")
+@click.option("--week", default=None, help="ISO week, e.g. 2026-W49 (default: this week).")
+@click.option("--city", default=None, help="City slug, e.g. turku (default: all cities).")
+@click.option("--lang", type=click.Choice(["fi", "sv", "en"]), default="fi", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True)
+@click.option("--out", "out_dir", default=None, help="Folder (default: instance/print).")
+@with_appcontext
+def print_command(week: str | None, city: str | None, lang: str, fmt: str,
+                  out_dir: str | None) -> None:
+    """Write the large-print weekly programme and print the path of the file."""
+    from pathlib import Path
+
+    from . import printing
+    from .week_programme import parse_week
+
+    try:
+        monday = parse_week(week) if week else printing.this_monday()
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--week") from None
+    folder = Path(out_dir) if out_dir else Path(current_app.instance_path) / "print"
+    with current_app.test_request_context(), session_scope(current_app) as db:
+        try:
+            path = printing.write(current_app, db, monday, city, lang, folder, fmt)
+        except LookupError as exc:
+            raise click.BadParameter(str(exc), param_hint="--city") from None
+    click.echo(str(path))
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_group)
+    app.cli.add_command(print_command)

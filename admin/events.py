@@ -7,7 +7,8 @@ from werkzeug.wrappers import Response
 
 from catalogue import schedule
 from catalogue.db import get_db
-from catalogue.models import City, Event, Provider, Session, SessionKind, SessionStatus
+from catalogue.importers.upsert import OWNED_FIELDS
+from catalogue.models import City, Event, ImportSource, Provider, Session, SessionKind, SessionStatus
 from catalogue.timeutil import to_local, utcnow
 from . import access
 from .forms import EventForm, NewSessionForm, choices, validated
@@ -30,6 +31,10 @@ def _event_form(event: Event | None = None) -> EventForm:
     form.city_id.choices = choices([(0, t("event.by_phone"))] + [(c.id, c.name(lang)) for c in cities])
     if event is not None and not form.is_submitted():
         form.city_id.data = event.city_id or 0
+    if event is not None and event.imported and form.is_submitted():
+        # The source owns these: whatever was posted, they stay as imported.
+        for name in OWNED_FIELDS:
+            getattr(form, name).data = getattr(event, name) or (0 if name == "city_id" else None)
     return form
 
 
@@ -67,10 +72,15 @@ def edit_event(event_id: int) -> str | Response:
     event = access.event_or_404(event_id)
     form = _event_form(event)
     if form.validate_on_submit():
-        schedule.edit_event(get_db(), event, _values(form))
+        values = _values(form)
+        if event.imported:
+            values = {k: v for k, v in values.items() if k not in OWNED_FIELDS}
+        schedule.edit_event(get_db(), event, values)
         flash(t("event.saved"), "success")
         return redirect(url_for("admin.show_event", event_id=event.id))
-    return render_template("admin/event_form.html", form=form, event=event)
+    source = get_db().get(ImportSource, event.source_id) if event.source_id else None
+    return render_template("admin/event_form.html", form=form, event=event,
+                           event_source=source.name if source else "")
 
 
 def show_event(event_id: int) -> str:

@@ -5,6 +5,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from .db import get_sessionmaker
+
 db_cli = AppGroup("db", help="The database schema (Alembic migrations in migrations/).")
 demo_cli = AppGroup("demo", help="The demo programme.")
 
@@ -87,3 +89,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(providers_cli)
     from .privacy import init_app as init_privacy  # lampio registrations purge
     init_privacy(app)
+    from .importers.cli import import_cli  # lampio import linkedevents|ical|run|sources
+    app.cli.add_command(import_cli)
+    from . import jobs
+    from .importers.runner import run_due
+
+    jobs.register(app, "imports", lambda app_: run_due(get_sessionmaker(app_)))

@@ -27,12 +27,14 @@ def sessions_between(db: DbSession, start: datetime, end: datetime, *,
 
     ``running``: sessions that started before ``start`` but have not ended count too (the phone's
     "from now"); otherwise only those starting in the span (the admin's week). Moved sessions are
-    left out (their new session is listed); cancelled ones stay so that a caller who remembers
+    left out (their new session is listed), and so are imported events that staff have not yet
+    approved (``Event.review``); cancelled ones stay so that a caller who remembers
     them hears they are cancelled. Phone events are everyone's; ``city_id`` adds that city's
     in-person events, ``all_cities`` every city's.
     """
     stmt = (select(Session).join(Session.event)
-            .where(Session.starts_at < end, Session.status != SessionStatus.MOVED)
+            .where(Session.starts_at < end, Session.status != SessionStatus.MOVED,
+                   Event.review == "approved")
             .options(joinedload(Session.event).joinedload(Event.provider),
                      joinedload(Session.event).joinedload(Event.city))
             .order_by(Session.starts_at, Session.id))
@@ -67,6 +69,9 @@ class ProgrammeItem:
     price: Texts
     short: Texts
     description: Texts
+    postponed: bool = False  # cancelled because its source postponed it, no new date yet
+    all_day: bool = False  # the source gave a date only
+
 
     @property
     def length_minutes(self) -> int:
@@ -96,7 +101,8 @@ def item_of(session: Session) -> ProgrammeItem:
         city=tuple(city.name(lang) if city else "" for lang in LANGUAGES),
         price=tuple(event.text("price_text", lang) for lang in LANGUAGES),
         short=tuple(event.text("short", lang) for lang in LANGUAGES),
-        description=tuple(event.text("description", lang) for lang in LANGUAGES))
+        description=tuple(event.text("description", lang) for lang in LANGUAGES),
+        postponed=session.postponed, all_day=session.all_day)
 
 
 def items_between(db: DbSession, start: datetime, end: datetime, *, city_id: int | None = None,
@@ -121,7 +127,8 @@ def programme_for(db: DbSession, *, city_id: int | None, now: datetime,
 
 
 def event_by_code(db: DbSession, code: str) -> Event | None:
-    return db.scalar(select(Event).where(Event.code == code.strip()))
+    """A caller's typed code; an imported event staff have not approved is not there yet."""
+    return db.scalar(select(Event).where(Event.code == code.strip(), Event.review == "approved"))
 
 
 def next_session_of(db: DbSession, event: Event, now: datetime) -> Session | None:

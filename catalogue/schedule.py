@@ -79,6 +79,14 @@ def edit_event(db: DbSession, event: Event, values: Mapping[str, Any]) -> None:
     _changed(db, event.id)
 
 
+def review_event(db: DbSession, event: Event, *, approved: bool) -> None:
+    """Staff's decision on an imported event: into the programme, or kept out of it for good
+    (later imports update it but never change the decision)."""
+    event.review = "approved" if approved else "rejected"
+    db.flush()
+    _changed(db, event.id)
+
+
 def weekly_starts(first_local: datetime, weeks: int) -> list[datetime]:
     """UTC starts for ``weeks`` sessions a week apart at the same Helsinki wall-clock time (so a
     14:00 concert stays at 14:00 across the change to or from summer time)."""

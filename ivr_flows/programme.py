@@ -41,12 +41,14 @@ def _item_segments(item: ProgrammeItem, lang: str, on_now: bool) -> tuple[Segmen
 
     if on_now:
         segs = say("programme.item_now")
+    elif item.all_day:
+        segs = say("programme.item_all_day", day=speak.day(item.starts_at, lang))
     else:
         segs = say("programme.item_when", when=speak.when(item.starts_at, lang))
     segs += say("programme.item_title", title=item.text("title", lang))
     segs += say("programme.item_provider", provider=item.provider)
     if item.cancelled:
-        return tuple(segs + say("programme.cancelled"))
+        return tuple(segs + say("programme.postponed" if item.postponed else "programme.cancelled"))
     price = item.text("price", lang)
     priced = say("programme.price", price=price) if price else []
     if item.kind == SessionKind.IN_PERSON:
@@ -58,7 +60,8 @@ def _item_segments(item: ProgrammeItem, lang: str, on_now: bool) -> tuple[Segmen
             "programme.available_until", when=speak.when(item.ends_at, lang)))
     else:
         segs += say("programme.kind_phone")
-    segs += say("programme.length", minutes=speak.number(item.length_minutes, lang))
+    if not item.all_day:
+        segs += say("programme.length", minutes=speak.number(item.length_minutes, lang))
     return tuple(segs + priced)
 
 

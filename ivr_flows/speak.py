@@ -55,6 +55,12 @@ def clock(dt: datetime, lang: str) -> str:
     return f"{word} {number(h, lang)}{mins}"
 
 
+def day(dt_utc: datetime, lang: str) -> str:
+    """The Helsinki day of a stored UTC time, without a clock time (an all-day event)."""
+    local = to_local(dt_utc)
+    return f"{weekday(local, lang)}{',' if lang == 'en' else ''} {day_and_month(local, lang)}"
+
+
 def when(dt_utc: datetime, lang: str) -> str:
     """A stored UTC time spoken in Helsinki time: weekday, date and clock time."""
     local = to_local(dt_utc)

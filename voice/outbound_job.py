@@ -18,7 +18,7 @@ from flask import Flask
 from twilio.base.exceptions import TwilioRestException
 
 import ivr_flows
-from catalogue import outbound, outbound_claim, privacy
+from catalogue import jobs, outbound, outbound_claim, privacy
 from catalogue.db import get_sessionmaker, session_scope
 from catalogue.models import CallKind
 from catalogue.timeutil import utcnow
@@ -127,7 +127,8 @@ def run_calls(app: Flask, now: Callable[[], datetime] = utcnow, limit: int | Non
 
 
 class CallWorker:
-    """The scheduler thread of the embedded default: ``run_calls`` every interval."""
+    """The scheduler thread of the embedded default: ``run_calls`` every interval, then the
+    other registered jobs (``catalogue.jobs``: the scheduled imports)."""
 
     def __init__(self, app: Flask, interval: float) -> None:
         self.app = app
@@ -153,6 +154,7 @@ class CallWorker:
                     log.info("calls: %s", report)
             except Exception:  # noqa: BLE001 - the next pass tries again
                 log.exception("calls pass failed")
+            jobs.run_all(self.app)  # the catalogue's own passes (scheduled imports)
             self._stop.wait(self.interval)
 
 

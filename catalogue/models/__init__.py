@@ -23,6 +23,7 @@ from .outbound import CallKind, CallStatus, OutboundCall, OutboundPace
 from .rooms import LiveRoom, RoomParticipant
 from .records import AudioDescription, CallbackRequest, CallLog, MenuVisit, User, UserRole
 from .listening import ListeningPosition, SessionAudio
+from .imports import ImportSource, SourceKind
 from .throttle import LoginThrottle
 from .. import changes  # noqa: E402,F401  (the programme's change counter and its flush hooks)
 
@@ -30,5 +31,6 @@ __all__ = ["ACTIVE", "LANGUAGES", "AudioDescription", "CallLog", "CallbackReques
            "Event", "ListeningPosition", "LiveRoom", "MenuVisit", "Provider", "Registration",
            "RegistrationStatus", "RoomParticipant", "Session", "SessionAudio", "SessionKind",
            "SessionStatus", "User", "UserRole"]
+__all__ += ["ImportSource", "SourceKind"]
 __all__ += ["CallKind", "CallStatus", "OutboundCall", "OutboundPace"]
 __all__ += ["LoginThrottle"]

@@ -107,6 +107,13 @@ class Event(Base):
     venue: Mapped[str] = mapped_column(String(200), default="")
     address: Mapped[str] = mapped_column(String(200), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Imported events: their source, the source's id, and a digest of what it last said (an
+    # unchanged event is then not written at all). The source owns the texts, place and price.
+    source_id: Mapped[Optional[int]] = mapped_column(ForeignKey("import_source.id"), index=True)
+    source_key: Mapped[Optional[str]] = mapped_column(String(200))
+    source_digest: Mapped[Optional[str]] = mapped_column(String(64))
+    # Only approved events are in the programme; an import may leave new ones pending for staff.
+    review: Mapped[str] = mapped_column(String(10), default="approved", server_default="approved")
 
     provider: Mapped[Provider] = relationship(back_populates="events")
     city: Mapped[Optional[City]] = relationship()
@@ -114,7 +121,12 @@ class Event(Base):
         back_populates="event", order_by="Session.starts_at", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (CheckConstraint("length(code) between 3 and 4", name="event_code_len"),)
+    __table_args__ = (CheckConstraint("length(code) between 3 and 4", name="event_code_len"),
+                      UniqueConstraint("source_id", "source_key", name="event_source_key"))
+
+    @property
+    def imported(self) -> bool:
+        return self.source_id is not None
 
     def text(self, field: str, lang: str) -> str:
         """A translated field, falling back to Finnish when a translation is missing."""
@@ -147,6 +159,12 @@ class Session(Base):
     moved_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("session.id"))
     # A phone session's room is recorded (for listening later) only when this is set.
     may_be_recorded: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An imported occurrence's id in its source (a sub-event's id, an iCal recurrence's start).
+    source_key: Mapped[Optional[str]] = mapped_column(String(200))
+    # Cancelled because the source postponed it (no new date yet): said as postponed.
+    postponed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The source gave a date only: shown and spoken as "all day", not as midnight.
+    all_day: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     event: Mapped[Event] = relationship(back_populates="sessions")
     registrations: WriteOnlyMapped["Registration"] = relationship(back_populates="session")
