@@ -90,6 +90,13 @@ def claim(db: DbSession, count: Count, now: datetime) -> datetime | None:
     return locked or now + LOCK_TIME
 
 
+def locked_until(db: DbSession, count: Count, now: datetime) -> datetime | None:
+    """When this count's lock lifts, or None when it is not locked (after a wrong PIN: the
+    try that reached the limit is told at once)."""
+    until = db.scalar(select(count.locked_until).where(count.model.id == count.row_id))
+    return until if until is not None and until > now else None
+
+
 def keep_claims(db: DbSession) -> None:
     """Commit the counted tries at once: a guess that fails later in its turn (or whose turn is
     rolled back) still counts, and the row lock is not held while the hash is compared."""

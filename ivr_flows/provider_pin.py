@@ -74,6 +74,12 @@ def _check(ctx: Ctx, number: str, pin: str) -> Outcome:
         return Goto("provider_locked", {"until": locked.isoformat()})
     # No provider: a dummy hash is compared, so the answer takes as long as a wrong PIN's.
     if not pins.compare(provider.pin_hash if provider else None, pin) or provider is None:
+        locked = _in_call_lock(ctx) if caller is None else None
+        for count in counts:
+            locked = locked or pins.locked_until(ctx.db, count, ctx.now)
+        if locked is not None:  # this try reached the limit: said now, not on the next one
+            return Goto("provider_locked", {"until": locked.isoformat()},
+                        preface=ctx.say("provider.no_match"))
         return NoMatch(ctx.say("provider.no_match"))
     for count in counts:
         pins.clear(ctx.db, count)
@@ -98,6 +104,11 @@ def _claim_in_call(ctx: Ctx) -> datetime | None:
     if tries >= MAX_PIN_FAILURES:
         ctx.state["pin_lock"] = (ctx.now + LOCK_TIME).isoformat()
     return None
+
+
+def _in_call_lock(ctx: Ctx) -> datetime | None:
+    lock = ctx.state.get("pin_lock")
+    return datetime.fromisoformat(lock) if lock else None
 
 
 def _try_again_at(ctx: Ctx) -> str:
