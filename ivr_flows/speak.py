@@ -87,5 +87,7 @@ def spoken_digits(speech: str, lang: str) -> str:
 def clock_short(hour: int, minute: int, lang: str) -> str:
     """A time of day without "kello", for spans such as office hours."""
     if lang == "en":
+        if hour >= 24:  # office hours "to 24:00"
+            return "midnight"
         return clock(datetime(2000, 1, 1, hour, minute), lang).removeprefix("at ")
     return number(hour, lang) + ("" if minute == 0 else " " + number(minute, lang))

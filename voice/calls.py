@@ -94,6 +94,9 @@ def _direction(form: Mapping[str, str]) -> str:
     return "outbound" if form.get("Direction", "").startswith("outbound") else "inbound"
 
 
+_LETTERS = str.maketrans("0123456789", "ghijklmnop")
+
+
 def _fingerprint(form: Mapping[str, str]) -> str:
     """Which call and which person a state belongs to: a keyed digest of the CallSid and the
     person's number (no number in the URL), checked on every turn so that a CallSid reused by
@@ -101,7 +104,8 @@ def _fingerprint(form: Mapping[str, str]) -> str:
     person = form.get("To" if _direction(form) == "outbound" else "From", "")
     key = str(current_app.config["SECRET_KEY"]).encode()
     msg = f"{form.get('CallSid', '')}|{person}".encode()
-    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:16]
+    # Letters only: a state (or a log line) never holds anything that looks like a number.
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:16].translate(_LETTERS)
 
 
 def open_call(db: DbSession, form: Mapping[str, str], line: str) -> ivr_flows.Ctx:
