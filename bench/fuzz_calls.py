@@ -51,11 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fuzz on {kind(url)}: {counts.posts} posts in {seconds:.1f} s (seed {args.seed})")
     print("  per webhook: " + ", ".join(f"{p} {n}" for p, n in sorted(counts.endpoints.items())))
     print("  status codes: " + ", ".join(f"{s}: {n}" for s, n in sorted(counts.status.items())))
-    print(f"  apologies: {counts.apologies}")
+    print(f"  apologies: {counts.apologies} (for odd input on a real turn: "
+          f"{len(counts.flow_apologies)})")
     print(f"  hang-ups: {counts.hangups} (of callers still on the line: {len(counts.bad_hangups)})")
     print(f"  invalid XML: {len(counts.invalid_xml)}")
     print(f"  5xx: {len(counts.server_errors)}")
-    for line in (counts.server_errors + counts.invalid_xml + counts.bad_hangups)[:10]:
+    for line in (counts.server_errors + counts.invalid_xml + counts.bad_hangups
+                 + counts.flow_apologies)[:10]:
         print("   ", line)
     if not args.keep:
         import shutil

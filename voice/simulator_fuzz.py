@@ -10,6 +10,7 @@ What must hold for every one: no 5xx, the body is TwiML (or empty for a status c
 from __future__ import annotations
 
 import random
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -27,8 +28,12 @@ ODD_SIDS = ["CA" + "a" * 63, "CA" + "0" * 31 + "\x00", "", "CA1", "ca" + "f" * 3
             "CA" + "g" * 32, "x" * 2000, "CA" + "٣" * 32]
 ODD_FROM = ["+358912345678", "+358401234567", "anonymous", "", "+358" + "9" * 30, "\x00",
             "²²²", "not a number", "+1 (202) 555-0100", "+358942000099"]
+PROVIDER_KEYS = ["1", "1#", "2468#", "1111#", "0000#", "987654#", "²#", "1"]  # number, PIN guesses
 ODD_EVENTS = ["", "timeout", "record", "dial", "restart", "nonsense", "\x00", "²"]
 ODD_STATUS = ["completed", "busy", "failed", "no-answer", "canceled", "", "x" * 100, "\x00"]
+
+
+_CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
 
 
 def is_twiml(body: str) -> bool:
@@ -44,6 +49,8 @@ class Counts:
     status: Counter[int] = field(default_factory=Counter)
     endpoints: Counter[str] = field(default_factory=Counter)
     apologies: int = 0
+    # Apologies for odd keys or words on a real action URL of a real call: none may happen.
+    flow_apologies: list[str] = field(default_factory=list)
     hangups: int = 0
     bad_hangups: list[str] = field(default_factory=list)
     invalid_xml: list[str] = field(default_factory=list)
@@ -51,7 +58,8 @@ class Counts:
 
     @property
     def ok(self) -> bool:
-        return not (self.bad_hangups or self.invalid_xml or self.server_errors)
+        return not (self.bad_hangups or self.invalid_xml or self.server_errors
+                    or self.flow_apologies)
 
 
 class Fuzzer:
@@ -82,10 +90,12 @@ class Fuzzer:
             self.calls.pop(0)
         return call
 
-    def _odd_input(self) -> dict[str, str]:
+    def _odd_input(self, call: SimulatedCall | None = None) -> dict[str, str]:
         r = self.rng
         form: dict[str, str] = {}
-        if r.random() < 0.8:
+        if call is not None and call.to_number == self.provider_number and r.random() < 0.6:
+            form["Digits"] = r.choice(PROVIDER_KEYS)
+        elif r.random() < 0.8:
             form["Digits"] = r.choice(ODD_KEYS)
         if r.random() < 0.4:
             form["SpeechResult"] = r.choice(ODD_SPEECH)
@@ -124,8 +134,8 @@ class Fuzzer:
         elif roll < 0.70:
             call = r.choice(live)
             url = call.next_action or call.timeout_action or "/voice/turn"
-            extra = self._odd_input() if call.next_action else {}
-            self._post(call, url, extra)
+            extra = self._odd_input(call) if call.next_action else {}
+            self._post(call, url, extra, real=True)
         elif roll < 0.82:
             call = r.choice(live)
             self._post(call, self._mangled(call.next_action or call.timeout_action or ""),
@@ -147,9 +157,13 @@ class Fuzzer:
         self._note("/voice/status", status, "", empty_ok=True)
         self.hung_up.add(id(call))
 
-    def _post(self, call: SimulatedCall, url: str, extra: dict[str, str]) -> None:
+    def _post(self, call: SimulatedCall, url: str, extra: dict[str, str],
+              real: bool = False) -> None:
         turn = call.post(url, extra)
         self._note(urlsplit(url).path, turn.status, turn.body)
+        if real and "/voice/fallback" in turn.body and _CALL_SID.fullmatch(call.call_sid) \
+                and "event=restart" not in url and "/voice/fallback" not in url:
+            self.counts.flow_apologies.append(f"{url[:60]} {extra!r:.80}")
         if turn.hangs_up:
             self.counts.hangups += 1
             if id(call) not in self.hung_up:
