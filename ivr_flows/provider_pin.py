@@ -16,7 +16,7 @@ from catalogue import pins
 from catalogue.models import Provider
 from catalogue.timeutil import to_local
 
-from . import speak
+from . import prompts, speak
 from .engine import Ctx, Goto, Input, Node, NoMatch, Outcome, Speak, node
 from .matching import chosen_key, typed_number
 from .nodes import number_gather
@@ -131,8 +131,6 @@ class ProviderLocked(Node):
         return ctx.say("provider.locked_options")
 
     def gather(self, ctx: Ctx) -> Gather:
-        from . import prompts
-
         return Gather(hints=prompts.words(ctx.lang, "provider.main_menu"))
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:

@@ -4,10 +4,8 @@ lifts by itself and never hangs up, and an unknown provider number sounds like a
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from flask import Flask
