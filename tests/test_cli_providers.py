@@ -29,3 +29,21 @@ def test_set_pin_hashes_it_and_lifts_a_lock(app: Flask, db: DbSession) -> None:
     assert check_password_hash(stored.pin_hash, "97531")
     assert stored.pin_failures == 0 and stored.pin_locked_until is None
     assert runner.invoke(args=["providers", "set-pin", "9999", "--pin", "1234"]).exit_code != 0
+
+
+def test_set_phone_registers_the_providers_own_number(app: Flask, db: DbSession) -> None:
+    """The number whose PIN tries are the provider's own count (issue 11, finding 1)."""
+    p = f.provider(db, "Oulun kaupunginkirjasto")
+    p.own_pin_failures, p.own_pin_locked_until = 5, utcnow() + timedelta(minutes=10)
+    db.commit()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["providers", "set-phone", str(p.id), "call me"]).exit_code != 0
+    out = runner.invoke(args=["providers", "set-phone", str(p.id), "040 111 2233"])
+    assert out.exit_code == 0, out.output
+    db.expire_all()
+    stored = db.get_one(Provider, p.id)
+    assert stored.phone == "+358401112233"
+    assert stored.own_pin_failures == 0 and stored.own_pin_locked_until is None
+    assert runner.invoke(args=["providers", "set-phone", str(p.id)]).exit_code == 0
+    db.expire_all()
+    assert db.get_one(Provider, p.id).phone is None
