@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -101,10 +102,17 @@ def _check(app: Flask) -> None:
     """Settings read by parts of the app that would otherwise fail only on a call."""
     from ivr_flows.office_hours import OfficeHours
 
+    from ivr_flows.person import hours_text
+    from ivr_flows.prompts import LANGUAGES
+
     try:
-        OfficeHours.parse(app.config["OFFICE_HOURS"])
+        hours = OfficeHours.parse(app.config["OFFICE_HOURS"])
+        for lang in LANGUAGES:  # what the closed line says, so it cannot fail on a call
+            hours_text(lang, hours)
     except ValueError as exc:
-        raise SettingError(str(exc)) from None
+        message = str(exc)
+        raise SettingError(message if message.startswith("OFFICE_HOURS")
+                           else f"OFFICE_HOURS: {message}") from None
     for name, (low, high) in _RANGES.items():
         raw = app.config.get(name)
         try:
@@ -121,11 +129,50 @@ def _check(app: Flask) -> None:
         check_storage_uri(str(app.config["RATELIMIT_STORAGE_URI"] or ""))
     except ValueError as exc:
         raise SettingError(str(exc)) from None
+    for name in _PHONE_NUMBERS:
+        app.config[name] = _phone_number(name, app.config.get(name))
+    _check_audio(app)
     caller_id = str(app.config["ROOM_HOST_CALLER_ID"] or "")
     if caller_id and not (caller_id.startswith("+") and caller_id[1:].isdigit()
                           and 8 <= len(caller_id) <= 16):
         raise SettingError(f"ROOM_HOST_CALLER_ID: expected an E.164 number such as "
                            f"+358942000000, or nothing, not {caller_id!r}")
+
+
+_PHONE_NUMBERS = ("STAFF_PHONE_NUMBER", "TWILIO_PROVIDER_NUMBER")
+
+
+def _phone_number(name: str, raw: Any) -> str:
+    """A phone number setting as E.164 (the 0 key dials it; a bad one would fail each call)."""
+    from catalogue.callers import normalise
+
+    text = str(raw or "").strip()
+    if not text:
+        return ""
+    compact = re.sub(r"[\s().-]", "", text)
+    # A number the phone library knows, or one written in E.164 (a new range it does not).
+    e164 = normalise(text) or (compact if re.fullmatch(r"\+[1-9][0-9]{7,14}", compact) else None)
+    if e164 is None:
+        raise SettingError(f"{name}: expected a phone number such as +358942000000, or nothing, "
+                           f"not {text!r}")
+    return e164
+
+
+def _check_audio(app: Flask) -> None:
+    """The speech engines and transcript models are read once at start: named here, so a typo
+    is one line, not a traceback from the audio package."""
+    from audio.transcribe import parse_models
+    from audio.tts import ENGINE_FACTORIES
+
+    engines = [n.strip().lower() for n in str(app.config["TTS_ENGINES"] or "").split(",")]
+    unknown = [n for n in engines if n and n not in ENGINE_FACTORIES]
+    if unknown:
+        raise SettingError(f"TTS_ENGINES: unknown engine {unknown[0]!r} "
+                           f"(known: {', '.join(sorted(ENGINE_FACTORIES))})")
+    try:
+        parse_models(str(app.config["VOSK_MODELS"] or ""))
+    except ValueError as exc:
+        raise SettingError(f"VOSK_MODELS: {exc}") from None
 
 
 def _instance_secret(app: Flask, name: str) -> str:

@@ -71,16 +71,38 @@ def providers_set_pin(provider_id: int, pin: str) -> None:
     from .db import session_scope
     from .models import Provider
 
-    if not (pin.isdigit() and 4 <= len(pin) <= 8):
+    if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
         raise click.BadParameter("a PIN is 4 to 8 digits", param_hint="--pin")
     with session_scope(current_app) as db:
         provider = db.get(Provider, provider_id)
         if provider is None:
             raise click.ClickException(f"no provider {provider_id} (see `lampio providers list`)")
         provider.pin_hash = generate_password_hash(pin)
-        provider.pin_failures = 0
-        provider.pin_locked_until = None
+        provider.pin_failures = provider.own_pin_failures = 0
+        provider.pin_locked_until = provider.own_pin_locked_until = None
     click.echo(f"PIN set for provider {provider_id}.")
+
+
+@providers_cli.command("set-phone")
+@click.argument("provider_id", type=int)
+@click.argument("number", required=False, default="")
+def providers_set_phone(provider_id: int, number: str) -> None:
+    """The provider's own phone (E.164, or nothing to remove it): PIN tries from it have a count
+    of their own, so wrong PINs typed by others cannot lock the provider out."""
+    from .callers import normalise
+    from .db import session_scope
+    from .models import Provider
+
+    e164 = normalise(number) if number else None
+    if number and e164 is None:
+        raise click.BadParameter("not a valid phone number", param_hint="NUMBER")
+    with session_scope(current_app) as db:
+        provider = db.get(Provider, provider_id)
+        if provider is None:
+            raise click.ClickException(f"no provider {provider_id} (see `lampio providers list`)")
+        provider.phone = e164
+        provider.own_pin_failures, provider.own_pin_locked_until = 0, None
+    click.echo(f"Own phone {'set' if e164 else 'removed'} for provider {provider_id}.")
 
 
 def init_app(app: Flask) -> None:

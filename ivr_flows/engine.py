@@ -201,7 +201,9 @@ def start(ctx: Ctx, first: str) -> Reply:
 
 
 def current_node(state: dict[str, Any]) -> Node:
-    return get_node(state.get("node") or "main_menu")
+    """The node the state names; an unknown name (a damaged state) is the main menu."""
+    name = state.get("node")
+    return get_node(name if isinstance(name, str) and name in _NODES else "main_menu")
 
 
 def turn(ctx: Ctx, inp: Input) -> Reply:

@@ -13,6 +13,11 @@ from functools import lru_cache
 from . import prompts
 
 
+def ascii_digits(text: str) -> bool:
+    """Only 0-9: ``str.isdigit`` also accepts "²" or "٣", which ``int`` then refuses."""
+    return bool(text) and text.isascii() and text.isdigit()
+
+
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFC", text.lower())
     return re.sub(r"[^\w\s]", " ", text).strip()
@@ -21,7 +26,7 @@ def normalise(text: str) -> str:
 @lru_cache(maxsize=4096)
 def _candidates(lang: str, key: str, words_key: str) -> tuple[str, ...]:
     found = [normalise(w) for w in prompts.words(lang, words_key)]
-    if key.isdigit():
+    if ascii_digits(key):
         found += [normalise(prompts.raw(lang, "words.digits")[int(key)]), key]
     return tuple(found)
 
@@ -56,4 +61,4 @@ def typed_number(digits: str, speech: str, lang: str) -> str | None:
     from .speak import spoken_digits
 
     typed = digits.rstrip("#") if digits else spoken_digits(speech, lang)
-    return typed if typed.isdigit() else None
+    return typed if ascii_digits(typed) else None

@@ -8,6 +8,7 @@ from datetime import datetime, time
 from catalogue.timeutil import to_local
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+END_OF_DAY = time.max  # "24:00": open to the end of the day
 _PART = re.compile(r"^(\w{3})(?:-(\w{3}))?\s+(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
@@ -28,12 +29,18 @@ class OfficeHours:
                 raise ValueError(f"OFFICE_HOURS: cannot read {part!r} (like 'mon-fri 09:00-15:00')")
             first = DAYS.index(m.group(1))
             last = DAYS.index(m.group(2)) if m.group(2) else first
-            opens = time(int(m.group(3)), int(m.group(4)))
-            closes = time(int(m.group(5)), int(m.group(6)))
+            opens, closes = _clock(m.group(3), m.group(4), part), _clock(m.group(5), m.group(6), part)
+            if opens == END_OF_DAY:
+                raise ValueError(f"OFFICE_HOURS: {part!r} opens at the end of the day")
             if closes <= opens:
                 raise ValueError(f"OFFICE_HOURS: {part!r} closes before it opens")
             windows += [(d, opens, closes) for d in range(first, last + 1)]
         return cls(tuple(windows), spec)
+
+    @staticmethod
+    def said(t: time) -> tuple[int, int]:
+        """(hour, minute) to say: the end of the day is 24:00."""
+        return (24, 0) if t == END_OF_DAY else (t.hour, t.minute)
 
     def is_open(self, now_utc: datetime) -> bool:
         local = to_local(now_utc)
@@ -50,3 +57,12 @@ class OfficeHours:
             if d == last + 1 and (o2, c2) == (o, c):
                 last = d
         return d0, last, o, c
+
+
+def _clock(hour: str, minute: str, part: str) -> time:
+    h, m = int(hour), int(minute)
+    if (h, m) == (24, 0):
+        return END_OF_DAY
+    if h > 23 or m > 59:
+        raise ValueError(f"OFFICE_HOURS: {part!r} has no such time {hour}:{minute}")
+    return time(h, m)

@@ -25,8 +25,8 @@ def hours_text(lang: str, hours: OfficeHours) -> str:
     days = get_day_names("wide", context="stand-alone", locale=lang)
     span = days[first] if first == last else f"{days[first]} – {days[last]}"
     return prompts.segments(lang, "person.hours", days=span,
-                            opens=speak.clock_short(opens.hour, opens.minute, lang),
-                            closes=speak.clock_short(closes.hour, closes.minute, lang))[0].text
+                            opens=speak.clock_short(*OfficeHours.said(opens), lang),
+                            closes=speak.clock_short(*OfficeHours.said(closes), lang))[0].text
 
 
 def closed_sentences(lang: str, hours: OfficeHours) -> list[Segment]:

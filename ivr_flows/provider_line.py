@@ -1,32 +1,28 @@
 """The provider recording line: sign in, pick one of your events, record its description.
 
 Its own number starts here (``provider_pin``), and the main menu's hidden key 9 leads here too.
-The provider is identified by their provider number and a PIN stored hashed; five wrong PINs
-lock the provider for 15 minutes (DESIGN §6). The recording is fetched from Twilio into our
+The provider is identified by their provider number and a PIN stored hashed; the tries are
+counted and locked in ``provider_pin`` (DESIGN §6). The recording is fetched from Twilio into our
 storage by the audio package (given to us as a plain callable so the flows stay free of Flask
 and HTTP), played back, and kept only when the provider presses 1 — then it awaits review.
 """
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from catalogue.pins import pin_matches
-from catalogue.models import AudioDescription, Event, Provider
+from catalogue.models import AudioDescription, Event
 from catalogue import descriptions
 
 from . import prompts, speak
-from .engine import Ctx, Finish, Goto, Input, Node, NoMatch, Outcome, Speak, node
+from .engine import Ctx, Finish, Goto, Input, Node, NoMatch, Outcome, node
 from .matching import chosen_key, typed_number
 from .nodes import number_gather
 from .ports import Fetched
 from .main_menu import chosen_language
 from .reply import Gather, Record, Reply, Segment
 
-MAX_PIN_FAILURES = 5
-LOCK_TIME = timedelta(minutes=15)
 MAX_EMPTY_TAKES = 3
 RECORD = Record(max_length=180, finish_on_key="#")
 REVIEW_WORDS = {"1": "provider.keep", "2": "provider.again", "3": "provider.cancel"}
@@ -40,72 +36,7 @@ def signed_in(ctx: Ctx) -> int | None:
     return int(pid) if pid else None
 
 
-# ---- 1. provider number and PIN ----------------------------------------------------------
-
-@node
-class ProviderPin(Node):
-    name = "provider_pin"
-    writes = True
-    allows_person_key = False
-
-    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
-        ctx.state.pop("provider_id", None)
-        return ctx.say("provider.welcome") + ctx.say("provider.ask_number")
-
-    def reprompt(self, ctx: Ctx) -> list[Segment]:
-        return ctx.say("provider.ask_pin" if "provider_id" in ctx.data else "provider.ask_number")
-
-    def gather(self, ctx: Ctx) -> Gather:
-        return number_gather(ctx.lang, speech=False)  # a PIN is never sent to speech recognition
-
-    def handle(self, ctx: Ctx, inp: Input) -> Outcome:
-        # Keys only: a provider number or PIN is never taken from speech.
-        digits = typed_number(inp.digits.lstrip("#"), "", ctx.lang)
-        if digits is None:
-            return NoMatch()
-        if "provider_id" not in ctx.data:
-            provider = ctx.db.get(Provider, int(digits)) if len(digits) <= 9 else None
-            if provider is None or not provider.pin_hash:
-                return NoMatch(ctx.say("provider.unknown_number"))
-            ctx.data["provider_id"] = provider.id
-            if _locked(ctx, provider):
-                return _locked_out(ctx)
-            return Speak(ctx.say("provider.ask_pin"))
-        provider = ctx.db.get(Provider, int(ctx.data["provider_id"]))
-        assert provider is not None
-        if _locked(ctx, provider):
-            return _locked_out(ctx)
-        if pin_matches(provider.pin_hash, digits):
-            provider.pin_failures = 0
-            provider.pin_locked_until = None
-            ctx.state["provider_id"] = provider.id
-            # A performance of theirs that can start now is offered first (ivr_flows/hosting.py).
-            return Goto("provider_home", preface=ctx.say("provider.signed_in"))
-        failures = _count_failure(ctx, provider)
-        if failures >= MAX_PIN_FAILURES:
-            provider.pin_locked_until = ctx.now + LOCK_TIME
-            provider.pin_failures = 0
-            return _locked_out(ctx)
-        return NoMatch(ctx.say("provider.wrong_pin"))
-
-
-def _locked(ctx: Ctx, provider: Provider) -> bool:
-    return provider.pin_locked_until is not None and provider.pin_locked_until > ctx.now
-
-
-def _count_failure(ctx: Ctx, provider: Provider) -> int:
-    """Atomic increment: two calls guessing at once still count every guess."""
-    ctx.db.execute(update(Provider).where(Provider.id == provider.id)
-                   .values(pin_failures=Provider.pin_failures + 1))
-    ctx.db.refresh(provider, ["pin_failures"])
-    return provider.pin_failures
-
-
-def _locked_out(ctx: Ctx) -> Outcome:
-    ctx.state.pop("provider_id", None)
-    said = ctx.say("provider.locked")
-    return Finish(Reply(speech=said, hangup=True))
-
+# ---- 1. provider number and PIN: ivr_flows/provider_pin.py ---------------------------------
 
 # ---- 2. which event ----------------------------------------------------------------------
 

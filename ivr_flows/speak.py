@@ -13,6 +13,8 @@ from num2words import num2words
 
 from catalogue.timeutil import to_local
 
+from .matching import ascii_digits
+
 
 def number(n: int, lang: str) -> str:
     return num2words(n, lang=lang)
@@ -24,7 +26,7 @@ def ordinal(n: int, lang: str) -> str:
 
 def digits(value: str, lang: str) -> str:
     """A code or phone number read digit by digit ("1 2 3" → "yksi, kaksi, kolme")."""
-    return ", ".join(number(int(c), lang) for c in value if c.isdigit())
+    return ", ".join(number(int(c), lang) for c in value if ascii_digits(c))
 
 
 def weekday(dt: datetime, lang: str) -> str:
@@ -81,7 +83,7 @@ def spoken_digits(speech: str, lang: str) -> str:
     table = _NUMBER_WORDS.get(lang, {})
     out: list[str] = []
     for token in re.findall(r"\w+", speech.lower()):
-        if token.isdigit():
+        if ascii_digits(token):
             out.append(token)
         elif token in table:
             out.append(table[token])
@@ -91,5 +93,7 @@ def spoken_digits(speech: str, lang: str) -> str:
 def clock_short(hour: int, minute: int, lang: str) -> str:
     """A time of day without "kello", for spans such as office hours."""
     if lang == "en":
+        if hour >= 24:  # office hours "to 24:00"
+            return "midnight"
         return clock(datetime(2000, 1, 1, hour, minute), lang).removeprefix("at ")
     return number(hour, lang) + ("" if minute == 0 else " " + number(minute, lang))

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -17,6 +20,7 @@ from catalogue.models import Caller, CallLog
 from catalogue.programme_cache import ProgrammeCache
 from catalogue.timeutil import utcnow
 from ivr_flows import prompts
+from ivr_flows.matching import ascii_digits
 from ivr_flows.office_hours import OfficeHours
 from ivr_flows.ports import Services
 
@@ -80,12 +84,50 @@ def _from_record(db: DbSession, call: CallLog) -> ivr_flows.Ctx:
     return ctx
 
 
+_CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
+
+
+def valid_sid(form: Mapping[str, str]) -> bool:
+    """Twilio's CallSids are "CA" and 32 hex digits; anything else (too long for the column,
+    a NUL byte) is not a call of ours and must not reach the database."""
+    return _CALL_SID.fullmatch(form.get("CallSid", "")) is not None
+
+
+def _direction(form: Mapping[str, str]) -> str:
+    return "outbound" if form.get("Direction", "").startswith("outbound") else "inbound"
+
+
+_LETTERS = str.maketrans("0123456789", "ghijklmnop")
+
+
+def _fingerprint(form: Mapping[str, str]) -> str:
+    """Which call and which person a state belongs to: a keyed digest of the CallSid and the
+    person's number (no number in the URL), checked on every turn so that a CallSid reused by
+    another number never carries the first caller's state."""
+    person = form.get("To" if _direction(form) == "outbound" else "From", "")
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    msg = f"{form.get('CallSid', '')}|{person}".encode()
+    # Letters only: a state (or a log line) never holds anything that looks like a number.
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:16].translate(_LETTERS)
+
+
 def open_call(db: DbSession, form: Mapping[str, str], line: str) -> ivr_flows.Ctx:
-    """The call's record, made on its first webhook. The unique CallSid finds a retried first
-    webhook (Twilio's, after a timeout): it starts over on the same record."""
+    """The call's record, made on its first webhook; a retried first webhook (Twilio's, after a
+    timeout) starts over on the same record."""
     sid = form.get("CallSid", "")
-    direction = "outbound" if form.get("Direction", "").startswith("outbound") else "inbound"
+    direction = _direction(form)
     caller = _caller(db, form, direction)
+    existing = db.scalar(select(CallLog).where(CallLog.call_sid == sid))
+    if existing is not None and existing.caller_id == (caller.id if caller else None):
+        existing.state = {}  # Twilio retried the first webhook: start over, same record
+        g.lampio_call = existing
+        return _stamped(_from_record(db, existing), form)
+    if existing is not None:
+        # The CallSid is reused by another number: the first call's record keeps its history
+        # under another name, and this is a new call that knows nothing of the first caller.
+        existing.call_sid = f"{sid}~{existing.id}"[:64]
+        existing.state = {}
+        db.flush()
     call = CallLog(call_sid=sid, caller_id=caller.id if caller else None, direction=direction,
                    line=line, started_at=utcnow(), state={})
     try:
@@ -95,16 +137,25 @@ def open_call(db: DbSession, form: Mapping[str, str], line: str) -> ivr_flows.Ct
         call = db.scalars(select(CallLog).where(CallLog.call_sid == sid)).one()
         call.state = {}
     g.lampio_call = call  # held for ``save``: the session only keeps clean objects weakly
-    return _from_record(db, call)
+    return _stamped(_from_record(db, call), form)
+
+
+def _stamped(ctx: ivr_flows.Ctx, form: Mapping[str, str]) -> ivr_flows.Ctx:
+    ctx.state["fp"] = _fingerprint(form)
+    return ctx
 
 
 def load_call(db: DbSession, form: Mapping[str, str],
               state: dict[str, Any] | None) -> ivr_flows.Ctx:
-    """The turn's context: from the state the URL carried, else from the call's record."""
-    if state is not None:
+    """The turn's context: from the state the URL carried, else from the call's record; a
+    state of another call or another number is never used (the call starts anew)."""
+    fingerprint = _fingerprint(form)
+    if state is not None and state.get("fp") == fingerprint:
         return context(db, state)
-    call = db.scalar(select(CallLog).where(CallLog.call_sid == form.get("CallSid", "")))
-    if call is None:  # state lost (e.g. a restore): carry on from the main menu
+    call = None if state is not None else db.scalar(
+        select(CallLog).where(CallLog.call_sid == form.get("CallSid", "")))
+    if call is None or (call.state or {}).get("fp") != fingerprint:
+        # State lost (e.g. a restore) or not this caller's: carry on from the main menu.
         ctx = open_call(db, form, "main")
         ctx.state["node"] = "main_menu"
         if ctx.caller is not None and ctx.caller.language:
@@ -142,7 +193,7 @@ def close_call(db: DbSession, form: Mapping[str, str]) -> None:
     call.status = form.get("CallStatus", "completed")[:20]
     call.ended_at = utcnow()
     duration = form.get("CallDuration", "")
-    call.duration_seconds = int(duration) if duration.isdigit() else None
+    call.duration_seconds = int(duration) if ascii_digits(duration) and len(duration) < 9 else None
     call.state = {"lang": (call.state or {}).get("lang")} if call.state else {}
 
 

@@ -20,6 +20,8 @@ from catalogue import listening
 from catalogue.db import begin_write, get_db
 from catalogue.models import Session, SessionAudio, SessionKind
 
+from ivr_flows.matching import ascii_digits
+
 from .security import twilio_signed
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,7 @@ _DONE = Response("", status=204)
 @twilio_signed
 def room_recorded() -> Response:
     raw_id = request.args.get("session", "")
-    if not raw_id.isdigit():
+    if not ascii_digits(raw_id):
         abort(400)
     form = request.form
     url, sid = form.get("RecordingUrl", ""), form.get("RecordingSid", "")

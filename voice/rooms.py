@@ -22,6 +22,8 @@ from catalogue.models import CallLog, Session
 from catalogue.timeutil import utcnow
 from ivr_flows import prompts
 
+from ivr_flows.matching import ascii_digits
+
 from .security import twilio_signed
 from .twiml import add_speech
 
@@ -106,7 +108,7 @@ def announce() -> Response:
 def events() -> Response:
     """The conference's status callbacks: start, end, a participant came or left."""
     session_id = request.args.get("session", "")
-    if not session_id.isdigit():
+    if not ascii_digits(session_id):
         abort(400)
     db = get_db()
     begin_write(db)

@@ -91,7 +91,21 @@ def _with_retry(run: Callable[[bool], Response], writer: bool) -> Response:
         return run(True)
 
 
+def _odd_call() -> Response | None:
+    """A CallSid that cannot be Twilio's: a spoken apology with a way on (0 a person), and not
+    a single database read or write (PostgreSQL would refuse a NUL byte or 65 characters on
+    every turn)."""
+    if calls.valid_sid(request.form):
+        return None
+    log.warning("webhook %s with a CallSid that is not Twilio's: apology only", request.path)
+    return _apology("fi", "errors.apology")
+
+
 def _start(line: str) -> Response:
+    odd = _odd_call()
+    if odd is not None:
+        return odd
+
     def run(writer: bool) -> Response:
         db = get_db()
         begin_write(db)
@@ -116,6 +130,9 @@ def provider_incoming() -> Response:
 
 @twilio_signed
 def turn() -> Response:
+    odd = _odd_call()
+    if odd is not None:
+        return odd
     token = request.args.get("s", "")
     carried = callstate.unpack(token)
     event = request.args.get("event", "input")
@@ -148,6 +165,8 @@ def turn() -> Response:
 
 @twilio_signed
 def status() -> Response:
+    if not calls.valid_sid(request.form):
+        return Response("", status=204)
     db = get_db()
     begin_write(db)
     calls.close_call(db, request.form)

@@ -72,10 +72,16 @@ class Provider(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     city_id: Mapped[Optional[int]] = mapped_column(ForeignKey("city.id"))
-    # The recording line's PIN, hashed (werkzeug); locked after repeated failures.
+    # The recording line's PIN, hashed (werkzeug); locked after repeated failures
+    # (catalogue.pins). ``pin_*`` counts the tries of everyone but the provider's own phone.
     pin_hash: Mapped[Optional[str]] = mapped_column(String(255))
     pin_failures: Mapped[int] = mapped_column(Integer, default=0)
     pin_locked_until: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    # The number staff registered for the provider (E.164): its tries have a count of their own,
+    # so strangers guessing cannot lock the provider out.
+    phone: Mapped[Optional[str]] = mapped_column(String(20))
+    own_pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    own_pin_locked_until: Mapped[Optional[datetime]] = mapped_column(DateTime)
 
     city: Mapped[Optional[City]] = relationship()
     events: WriteOnlyMapped["Event"] = relationship(back_populates="provider")
@@ -190,6 +196,9 @@ class Caller(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # "Don't call me": the person pressed it in a call we made; the service never calls again.
     no_calls: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Provider-line PIN tries from this number, over all provider numbers (catalogue.pins).
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pin_locked_until: Mapped[Optional[datetime]] = mapped_column(DateTime)
 
     city: Mapped[Optional[City]] = relationship()
 
