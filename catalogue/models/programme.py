@@ -70,7 +70,10 @@ class Provider(Base):
     __tablename__ = "provider"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))  # Finnish, and the proper name
+    # Said in Swedish and English calls ("Åbo filharmoniska orkester"); empty: the name above.
+    name_sv: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    name_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
     city_id: Mapped[Optional[int]] = mapped_column(ForeignKey("city.id"))
     # The recording line's PIN, hashed (werkzeug); locked after repeated failures.
     pin_hash: Mapped[Optional[str]] = mapped_column(String(255))
@@ -79,6 +82,10 @@ class Provider(Base):
 
     city: Mapped[Optional[City]] = relationship()
     events: WriteOnlyMapped["Event"] = relationship(back_populates="provider")
+
+    def own_name(self, lang: str) -> str:
+        """The name in ``lang`` only ("" when it has none); Finnish is ``name``."""
+        return self.name if lang == "fi" else str(getattr(self, f"name_{lang}", "") or "")
 
 
 class Event(Base):
@@ -104,8 +111,12 @@ class Event(Base):
     description_fi: Mapped[str] = mapped_column(Text, default="")
     description_sv: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
-    venue: Mapped[str] = mapped_column(String(200), default="")
+    venue: Mapped[str] = mapped_column(String(200), default="")  # Finnish (the proper name)
+    venue_sv: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    venue_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
     address: Mapped[str] = mapped_column(String(200), default="")
+    address_sv: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    address_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     provider: Mapped[Provider] = relationship(back_populates="events")
@@ -118,7 +129,14 @@ class Event(Base):
 
     def text(self, field: str, lang: str) -> str:
         """A translated field, falling back to Finnish when a translation is missing."""
-        return getattr(self, f"{field}_{lang}", "") or getattr(self, f"{field}_fi")
+        return self.own_text(field, lang) or self.own_text(field, "fi")
+
+    def own_text(self, field: str, lang: str) -> str:
+        """The field's text in ``lang`` only ("" when it has none). ``venue`` and ``address``
+        keep Finnish in the plain column."""
+        if field in ("venue", "address") and lang == "fi":
+            return str(getattr(self, field) or "")
+        return str(getattr(self, f"{field}_{lang}", "") or "")
 
     @property
     def by_phone(self) -> bool:
@@ -172,6 +190,8 @@ class Caller(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # "Don't call me": the person pressed it in a call we made; the service never calls again.
     no_calls: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # "Slower, please": said once, kept for the person's next calls (slower audio and <Say>).
+    slow_speech: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     city: Mapped[Optional[City]] = relationship()
 
