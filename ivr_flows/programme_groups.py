@@ -8,6 +8,8 @@ learns them once. With one group only, the walk starts at once.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from catalogue.models import SessionKind
 from catalogue.programme import ProgrammeItem
 
@@ -46,6 +48,10 @@ def start(ctx: Ctx, group: str, preface: list[Segment] | None = None) -> Outcome
                 preface=preface or [])
 
 
+def _starter(group: str) -> Callable[[Ctx], Outcome]:
+    return lambda ctx: start(ctx, group)
+
+
 def _programme(ctx: Ctx) -> list[ProgrammeItem]:
     return ctx.services.programme.programme(ctx.db, ctx.home_city, ctx.now)
 
@@ -57,8 +63,7 @@ class Groups(Menu):
     name = "programme_groups"
 
     def options(self, ctx: Ctx) -> list[Option]:
-        return [Option(KEYS[g], f"groups.{g}_choice", f"groups.{g}",
-                       lambda c, g=g: start(c, g))
+        return [Option(KEYS[g], f"groups.{g}_choice", f"groups.{g}", _starter(g))
                 for g in offered_groups(_programme(ctx))]
 
     def option_segments(self, ctx: Ctx) -> list[Segment]:
