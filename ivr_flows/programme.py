@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from sqlalchemy.orm import Session as DbSession
 
@@ -97,6 +98,12 @@ class Item(Menu):
             Option("3", "programme.next", "next", lambda c: self._move(c, +1)),
             Option("4", "programme.previous", "previous", lambda c: self._move(c, -1)),
         ]
+
+    def hidden(self, ctx: Ctx) -> dict[str, Callable[[Ctx], Outcome]]:
+        # 2 on a cancelled item is not offered, but is answered: the registration explains
+        # that a cancelled session takes no registrations.
+        item = self.current(ctx)
+        return {"2": self._register} if item is not None and item.cancelled else {}
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
         session = self.current(ctx)

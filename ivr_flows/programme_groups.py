@@ -36,7 +36,7 @@ def count_sentence(lang: str, group: str, n: int) -> list[Segment]:
 def offered_groups(items: list[ProgrammeItem]) -> list[str]:
     """The groups that have something, and "all" when more than one has."""
     found = [g for g in GROUPS if in_group(items, g)]
-    return found + ["all"] if len(found) > 1 else found
+    return found + ["all"] if len(found) > 1 else found or ["all"]
 
 
 def start(ctx: Ctx, group: str, preface: list[Segment] | None = None) -> Outcome:
@@ -77,7 +77,7 @@ class Groups(Menu):
         return out
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
-        if not self.options(ctx):
+        if not _programme(ctx):
             return Goto("main_menu", preface=ctx.say("programme.empty"))
         return self.option_segments(ctx)
 
