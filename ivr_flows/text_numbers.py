@@ -15,8 +15,8 @@ from num2words import num2words
 from . import speak
 
 # Finnish case endings of the nouns that follow a number in programme texts.
-_FI_NOUNS = ("minuut", "tunn", "tunt", "euro", "vuo", "päiv", "viiko", "viiko", "henge", "kerra",
-             "kerta", "osa", "paika", "sivu", "kilometri", "metri", "senti", "hengen")
+_FI_NOUNS = ("minuut", "tunn", "tunt", "euro", "vuo", "päiv", "viiko", "henge", "kerra",
+             "kerta", "osa", "paika", "sivu", "kilometri", "metri", "senti")
 _FI_CASE_ENDINGS = (("issa", "inessive"), ("issä", "inessive"), ("ssa", "inessive"),
                     ("ssä", "inessive"), ("sta", "elative"), ("stä", "elative"),
                     ("iksi", "translative"), ("ksi", "translative"), ("lla", "adessive"),
@@ -53,7 +53,7 @@ def _year(n: int, lang: str) -> str:
     if lang == "sv" and 1100 <= n < 2000:
         rest = n % 100
         return num2words(n // 100, lang="sv") + "hundra" + (num2words(rest, lang="sv") if rest else "")
-    return num2words(n, lang=lang)
+    return num2words(n, lang=lang).replace(" ", "")  # a Finnish compound is one word
 
 
 def _decimal(raw: str, lang: str, case: str) -> str:
@@ -80,10 +80,7 @@ def say_numbers(text: str, lang: str) -> str:
         return words[:-1] + "ies" if words.endswith("y") else words + "s"
 
     def clock(m: re.Match[str]) -> str:
-        hour, minute = int(m.group(2)), int(m.group(3))
-        if lang == "en":
-            return m.group(1) + " " + speak.clock_short(hour, minute, lang)
-        return m.group(1) + " " + speak.clock_short(hour, minute, lang)
+        return m.group(1) + " " + speak.clock_short(int(m.group(2)), int(m.group(3)), lang)
 
     def hyphened(m: re.Match[str]) -> str:
         case = fi_case_of(m.group(2)) if lang == "fi" else "nominative"
