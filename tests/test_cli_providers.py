@@ -29,3 +29,19 @@ def test_set_pin_hashes_it_and_lifts_a_lock(app: Flask, db: DbSession) -> None:
     assert check_password_hash(stored.pin_hash, "97531")
     assert stored.pin_failures == 0 and stored.pin_locked_until is None
     assert runner.invoke(args=["providers", "set-pin", "9999", "--pin", "1234"]).exit_code != 0
+
+
+def test_set_names_gives_the_swedish_and_english_names(app: Flask, db: DbSession) -> None:
+    p = f.provider(db, "Turun filharmoninen orkesteri")
+    db.commit()
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["providers", "set-names", str(p.id), "--sv",
+                              "Åbo filharmoniska orkester", "--en", "Turku Philharmonic Orchestra"])
+    assert out.exit_code == 0, out.output
+    db.expire_all()
+    stored = db.get_one(Provider, p.id)
+    assert (stored.own_name("sv"), stored.own_name("en")) == (
+        "Åbo filharmoniska orkester", "Turku Philharmonic Orchestra")
+    listed = runner.invoke(args=["providers", "list"]).output
+    assert "Åbo filharmoniska orkester / Turku Philharmonic Orchestra" in listed
+    assert runner.invoke(args=["providers", "set-names", "9999", "--sv", "x"]).exit_code != 0

@@ -74,7 +74,8 @@ def digits_said(turn: Turn) -> list[str]:
 def walk_group(phone: Phone, first: Turn, lang: str) -> tuple[list[Turn], Turn]:
     """3 (next) until the group's end; the items heard and the end."""
     ends = {prompts.text(lang, f"groups.end_{g}") for g in ("phone", "city", "recordings", "all")}
-    items, t = [], first
+    items: list[Turn] = []
+    t = first
     for _ in range(40):
         if t.said and t.said[0] in ends:
             return items, t

@@ -90,8 +90,12 @@ def test_slow_variant_is_made_from_the_rendered_file_and_played(
 
     # A renderer that synthesises again would be called: count the engine's work.
     calls: list[str] = []
-    monkeypatch.setattr(svc.cache.chain, "synthesize",
-                        lambda *args: calls.append(str(args[1])) or False)
+
+    def synthesize(*args: object) -> bool:
+        calls.append(str(args[1]))
+        return False
+
+    monkeypatch.setattr(svc.cache.chain, "synthesize", synthesize)
     svc.storage.path(audio_name(key + SLOW)).unlink()
     assert svc.cache.render(sentences[0].text, "fi") is not None
     assert calls == [] and slow.is_file()  # made again from the rendered file, not synthesised
