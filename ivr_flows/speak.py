@@ -120,6 +120,14 @@ def until(dt_utc: datetime, lang: str) -> str:
     return f"{word} {when(dt_utc, lang)}"
 
 
+def since(dt_utc: datetime, lang: str) -> str:
+    """A start after "alkaen" / "från" / "from": Finnish takes the elative ("alkaen torstaista
+    kolmannesta joulukuuta kello kahdestatoista"), the others the plain date and time."""
+    if lang != "fi":
+        return when(dt_utc, lang)
+    return f"{date(dt_utc, lang, 'elative')} {clock(to_local(dt_utc), lang, 'elative')}"
+
+
 def duration(minutes: int, lang: str) -> str:
     """A length as said: "tunti", "puolitoista tuntia", "neljäkymmentäviisi minuuttia",
     "en och en halv timme", "an hour and a half"."""

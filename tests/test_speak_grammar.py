@@ -104,3 +104,9 @@ def test_finnish_case_from_the_next_word() -> None:
     assert fi_case_of("euroa") == "nominative"
     assert fi_case_of("tunnissa") == "inessive"
     assert fi_case_of("B") == "nominative"
+
+
+def test_since_takes_the_elative_in_finnish() -> None:
+    noon = local(3, 12)
+    assert speak.since(noon, "fi") == "torstaista kolmannesta joulukuuta kello kahdestatoista"
+    assert speak.since(noon, "sv") == speak.when(noon, "sv")
