@@ -99,10 +99,16 @@ class EventForm(FlaskForm):
     price_text_en = StringField("event.price_en", validators=[Length(max=120, message="err.too_long")])
     venue = StringField("event.venue", validators=[Length(max=200, message="err.too_long")])
     address = StringField("event.address", validators=[Length(max=200, message="err.too_long")])
+    # Said to Swedish and English callers; empty: the Finnish name (a proper name) is said.
+    venue_sv = StringField("event.venue", validators=[Length(max=200, message="err.too_long")])
+    venue_en = StringField("event.venue", validators=[Length(max=200, message="err.too_long")])
+    address_sv = StringField("event.address", validators=[Length(max=200, message="err.too_long")])
+    address_en = StringField("event.address", validators=[Length(max=200, message="err.too_long")])
 
     TEXT_FIELDS = ("category", "title_fi", "title_sv", "title_en", "short_fi", "short_sv",
                    "short_en", "description_fi", "description_sv", "description_en",
-                   "price_text_fi", "price_text_sv", "price_text_en", "venue", "address")
+                   "price_text_fi", "price_text_sv", "price_text_en", "venue", "address",
+                   "venue_sv", "venue_en", "address_sv", "address_en")
 
     def validate_venue(self, field: StringField) -> None:
         if self.city_id.data and not (field.data or "").strip():

@@ -9,13 +9,14 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app, render_template, request
 from sqlalchemy.orm import Session as DbSession
 
+from ivr_flows.facts import detail_segments
 from ivr_flows.programme import description_segments, item_segments
 from ivr_flows.reply import Segment
 
 from catalogue import listening
 from catalogue.db import get_db
 from catalogue.models import LANGUAGES
-from catalogue.programme import ProgrammeItem, items_between
+from catalogue.programme import PROPER, ProgrammeItem, items_between
 from catalogue.timeutil import LOCAL_TZ, to_local, to_utc, utcnow
 from . import access
 
@@ -33,6 +34,8 @@ class Item:
     session: ProgrammeItem
     lines: list[Line]
     more: list[Line] = field(default_factory=list)
+    # Texts missing in the language: names said in Finnish, other texts left out (issue 10).
+    fallbacks: list[str] = field(default_factory=list)
 
 
 def _lines(segments: list[Segment]) -> list[Line]:
@@ -79,13 +82,13 @@ def week() -> str:
     for it in week_items(db, monday):
         if not listening.offered(it.kind, it.session_id, with_audio):
             continue  # as the phone: a recording waits for its audio's approval
-        more: list[Line] = []
+        more: list[Line] = _lines(detail_segments(it, spoken))
         if it.event_id not in described:
-            more = _lines(description_segments(db, it, spoken, describe))
+            more += _lines(description_segments(db, it, spoken, describe))
             described.add(it.event_id)
-        items.append(Item(it, _lines(item_segments(it, spoken, now)), more))
+        items.append(Item(it, _lines(item_segments(it, spoken, now)), more, it.fallbacks(spoken)))
     total = sum(len(i.lines) + len(i.more) for i in items)
     rendered = sum(1 for i in items for line in i.lines + i.more if line.url)
-    return render_template("admin/hear.html", items=items, monday=monday, spoken=spoken,
+    return render_template("admin/hear.html", items=items, PROPER=PROPER, monday=monday, spoken=spoken,
                            prev_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7),
                            sunday=monday + timedelta(days=6), total=total, rendered=rendered)

@@ -24,7 +24,9 @@ from .tts import EngineChain, TTSEngine
 
 log = logging.getLogger("lampio.audio.cache")
 
-KEY_RE = re.compile(r"^[0-9a-f]{64}$")
+KEY_RE = re.compile(r"^[0-9a-f]{64}(-slow)?$")
+SLOW = "-slow"  # the slower variant of a rendering: ``<key>-slow.mp3``, made from ``<key>.mp3``
+SLOW_TEMPO = 0.85  # ffmpeg ``atempo``: 15 % slower, pitch kept (issue 10: "slower, please")
 
 
 def cache_key(text: str, lang: str, engine: str, voice: str, rate: str) -> str:
@@ -85,6 +87,19 @@ class PromptCache:
     def key_for(self, text: str, lang: str, engine: TTSEngine) -> str:
         return cache_key(text, lang, engine.name, engine.voice(lang), engine.rate)
 
+    def lookup_slow(self, text: str, lang: str) -> str | None:
+        """The key of the slower variant of the best cached rendering, or None (then the
+        channel's ``<Say>`` speaks slowly). Never renders."""
+        text = text.strip()
+        slow_lang = lang + SLOW
+        known, key = self.memo.get(text, slow_lang)
+        if known:
+            return key
+        base = self.lookup(text, lang)
+        found = base + SLOW if base and self.storage.exists(audio_name(base + SLOW)) else None
+        self.memo.put(text, slow_lang, found)
+        return found
+
     def lookup(self, text: str, lang: str) -> str | None:
         """The key of the best cached rendering (engines in preference order), or None.
 
@@ -109,8 +124,10 @@ class PromptCache:
     def has_preferred(self, text: str, lang: str) -> bool:
         """Cached by the first engine for the language: nothing better could be rendered."""
         engine = next((e for e in self.chain.engines if e.supports(lang)), None)
-        return engine is not None and self.storage.exists(
-            audio_name(self.key_for(text.strip(), lang, engine)))
+        if engine is None:
+            return False
+        key = self.key_for(text.strip(), lang, engine)
+        return self.storage.exists(audio_name(key)) and self.storage.exists(audio_name(key + SLOW))
 
     def render(self, text: str, lang: str) -> Rendered | None:
         """Make sure ``text`` is rendered by the first engine that works; None if none does.
@@ -126,13 +143,40 @@ class PromptCache:
                 continue
             key = self.key_for(text, lang, engine)
             if self.storage.exists(audio_name(key)):
-                return Rendered(key, engine.name, created=False)
+                return Rendered(key, engine.name, created=self._slow_variant(key, text, lang))
             if self.chain.is_down(engine):
                 continue
             if self._synthesize(engine, key, text, lang):
                 self.memo.put(text, lang, None, expired=True)  # a better rendering may now exist
+                self._slow_variant(key, text, lang)
                 return Rendered(key, engine.name, created=True)
         return None
+
+    def _slow_variant(self, key: str, text: str, lang: str) -> bool:
+        """Make ``<key>-slow`` from the rendered file with ffmpeg's ``atempo`` (no second
+        synthesis, so it is the same voice, only slower). True when it was made now."""
+        slow = key + SLOW
+        if self.storage.exists(audio_name(slow)):
+            return False
+        with tempfile.TemporaryDirectory(prefix="lampio-slow-") as tmp:
+            out = Path(tmp) / f"slow.{st.SERVED_EXT}"
+            try:
+                st.to_served(self.storage.path(audio_name(key)), out,
+                             filters=f"atempo={SLOW_TEMPO}")
+            except st.AudioError as exc:
+                log.warning("no slower variant of %s: %s", key, exc)
+                return False
+            try:
+                info = json.loads(self.storage.path(audio_name(key, "json")).read_text())
+            except (OSError, ValueError):
+                info = {}
+            info.update(tempo=SLOW_TEMPO, made_from=key)
+            if isinstance(info.get("duration"), (int, float)):
+                info["duration"] = round(info["duration"] / SLOW_TEMPO, 2)
+            self.storage.put_json(info, audio_name(slow, "json"))
+            self.storage.put_file(out, audio_name(slow))
+        self.memo.put(text, lang + SLOW, None, expired=True)  # asked again on the next turn
+        return True
 
     def _synthesize(self, engine: TTSEngine, key: str, text: str, lang: str) -> bool:
         with tempfile.TemporaryDirectory(prefix="lampio-tts-") as tmp:

@@ -39,11 +39,12 @@ class AudioService:
     worker: Any = None  # audio.jobs.Worker when the scheduler runs in this process
 
     # -- for the TwiML renderer ----------------------------------------------------------
-    def prompt_url(self, segment: Segment) -> str | None:
-        """URL path of the cached rendering of the segment, or None (then ``<Say>``)."""
+    def prompt_url(self, segment: Segment, slow: bool = False) -> str | None:
+        """URL path of the cached rendering of the segment (its slower variant for a caller
+        who asked for slower speech), or None (then ``<Say>``, at the same rate)."""
         if segment.audio_path:
             return self.recording_url(segment.audio_path)
-        key = self.cache.lookup(segment.text, segment.lang)
+        key = (self.cache.lookup_slow if slow else self.cache.lookup)(segment.text, segment.lang)
         return f"{URL_PREFIX}/{key}.{st.SERVED_EXT}" if key else None
 
     def recording_url(self, audio_path: str) -> str:

@@ -28,7 +28,7 @@ from voice import twiml  # noqa: E402
 class Audio:
     """Every other sentence comes from the audio cache, as after a partial pre-render."""
 
-    def prompt_url(self, segment: Segment) -> str | None:
+    def prompt_url(self, segment: Segment, slow: bool = False) -> str | None:
         return f"/audio/p/{hash(segment.text) & 0xffff:x}.mp3" if len(segment.text) % 2 else None
 
     def recording_url(self, audio_path: str) -> str:

@@ -57,7 +57,29 @@ def providers_list() -> None:
 
     with session_scope(current_app) as db:
         for p in db.scalars(select(Provider).order_by(Provider.id)):
-            click.echo(f"{p.id:>4}  {p.name}{'' if p.pin_hash else '  (no PIN yet)'}")
+            names = " / ".join(n for n in (p.name_sv, p.name_en) if n)
+            click.echo(f"{p.id:>4}  {p.name}{f'  ({names})' if names else ''}"
+                       f"{'' if p.pin_hash else '  (no PIN yet)'}")
+
+
+@providers_cli.command("set-names")
+@click.argument("provider_id", type=int)
+@click.option("--sv", "name_sv", default=None, help="The name said to Swedish callers.")
+@click.option("--en", "name_en", default=None, help="The name said to English callers.")
+def providers_set_names(provider_id: int, name_sv: str | None, name_en: str | None) -> None:
+    """A provider's name in Swedish and English ("Åbo filharmoniska orkester"); an empty one
+    makes callers hear the Finnish name."""
+    from .db import session_scope
+    from .models import Provider
+
+    with session_scope(current_app) as db:
+        provider = db.get(Provider, provider_id)
+        if provider is None:
+            raise click.ClickException(f"no provider {provider_id} (see `lampio providers list`)")
+        if name_sv is not None:
+            provider.name_sv = name_sv.strip()[:200]
+        if name_en is not None:
+            provider.name_en = name_en.strip()[:200]
 
 
 @providers_cli.command("set-pin")

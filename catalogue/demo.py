@@ -23,6 +23,7 @@ DEMO_PROVIDER_PIN = "2468"
 DATA_FILE = Path(__file__).with_name("demo_programme.json")
 SOON_MINUTES = 10  # the "take part now" demo session starts this long after ``now``
 JOIN_WINDOW = timedelta(minutes=15)
+_PLACE = ("venue", "venue_sv", "venue_en", "address", "address_sv", "address_en")
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
@@ -59,9 +60,13 @@ def _providers(db: DbSession, specs: list[dict[str, Any]],
         provider = db.scalar(select(Provider).where(Provider.name == spec["name"]))
         if provider is None:
             pin_hash = pin_hash or generate_password_hash(DEMO_PROVIDER_PIN)
-            provider = Provider(name=spec["name"], pin_hash=pin_hash, pin_failures=0)
+            provider = Provider(name=spec["name"], name_sv=spec.get("name_sv", ""),
+                                name_en=spec.get("name_en", ""), pin_hash=pin_hash, pin_failures=0)
             provider.city = cities[spec["city"]] if spec["city"] else None
             db.add(provider)
+        for lang in ("sv", "en"):  # a demo loaded before the names were translated
+            if not getattr(provider, f"name_{lang}") and spec.get(f"name_{lang}"):
+                setattr(provider, f"name_{lang}", spec[f"name_{lang}"])
         found[spec["key"]] = provider
     return found
 
@@ -85,7 +90,7 @@ def _new_event(spec: dict[str, Any], provider: Provider, cities: dict[str, City]
         fields[f"price_text_{lang}"] = value
     return Event(code=spec["code"], provider=provider, category=spec["category"],
                  city=cities[spec["city"]] if spec["city"] else None,
-                 venue=spec.get("venue", ""), address=spec.get("address", ""), **fields)
+                 **{k: spec.get(k, "") for k in _PLACE}, **fields)
 
 
 def _new_session(spec: dict[str, Any], starts: datetime, ends: datetime) -> Session:
@@ -138,6 +143,9 @@ def load_demo(db: DbSession, now: datetime) -> dict[str, int]:
             event = _new_event(spec, providers[spec["provider"]], cities)
             db.add(event)
             counts["events"] += 1
+        for name in _PLACE:  # translations added to the demo after it was loaded
+            if not getattr(event, name) and spec.get(name):
+                setattr(event, name, spec[name])
         counts["sessions"] += _add_sessions(event, spec, monday, now)
     db.flush()
     return counts

@@ -17,6 +17,9 @@ from .models import LANGUAGES, Event, Session, SessionKind, SessionStatus
 
 WEEK = timedelta(days=7)
 Texts = tuple[str, ...]  # one text per language, in the order of ``LANGUAGES``
+# Names said in Finnish when a translation is missing; other texts are then left out.
+PROPER = frozenset({"title", "provider", "venue", "address", "city"})
+TRANSLATED = ("title", "provider", "venue", "address", "city", "price", "short", "description")
 
 
 def sessions_between(db: DbSession, start: datetime, end: datetime, *,
@@ -62,9 +65,9 @@ class ProgrammeItem:
     status: SessionStatus
     city_id: int | None
     title: Texts
-    provider: str
-    venue: str
-    address: str
+    provider: Texts
+    venue: Texts
+    address: Texts
     city: Texts
     price: Texts
     short: Texts
@@ -86,8 +89,21 @@ class ProgrammeItem:
         return not self.cancelled and self.starts_at <= now < self.ends_at
 
     def text(self, field: str, lang: str) -> str:
+        """The field in ``lang``. A missing translation falls back to Finnish only for proper
+        names (``PROPER``): a description is not read in Finnish to a Swedish caller."""
+        own = self.own(field, lang)
+        return own or (self.own(field, "fi") if field in PROPER else "")
+
+    def own(self, field: str, lang: str) -> str:
         texts: Texts = getattr(self, field)
         return texts[LANGUAGES.index(lang)] if lang in LANGUAGES else texts[0]
+
+    def fell_back(self, field: str, lang: str) -> bool:
+        """Said in Finnish, or left out, for want of a translation (marked for staff)."""
+        return lang != "fi" and not self.own(field, lang) and bool(self.own(field, "fi"))
+
+    def fallbacks(self, lang: str) -> list[str]:
+        return [f for f in TRANSLATED if self.fell_back(f, lang)]
 
 
 def item_of(session: Session) -> ProgrammeItem:
@@ -96,13 +112,29 @@ def item_of(session: Session) -> ProgrammeItem:
     return ProgrammeItem(
         session_id=session.id, event_id=event.id, code=event.code, starts_at=session.starts_at,
         ends_at=session.ends_at, kind=session.kind, status=session.status, city_id=event.city_id,
-        title=tuple(event.text("title", lang) for lang in LANGUAGES),
-        provider=event.provider.name, venue=event.venue, address=event.address,
+        title=tuple(event.own_text("title", lang) for lang in LANGUAGES),
+        provider=tuple(event.provider.own_name(lang) for lang in LANGUAGES),
+        venue=tuple(event.own_text("venue", lang) for lang in LANGUAGES),
+        address=tuple(event.own_text("address", lang) for lang in LANGUAGES),
         city=tuple(city.name(lang) if city else "" for lang in LANGUAGES),
-        price=tuple(event.text("price_text", lang) for lang in LANGUAGES),
-        short=tuple(event.text("short", lang) for lang in LANGUAGES),
-        description=tuple(event.text("description", lang) for lang in LANGUAGES),
+        price=tuple(event.own_text("price_text", lang) for lang in LANGUAGES),
+        short=tuple(event.own_text("short", lang) for lang in LANGUAGES),
+        description=tuple(event.own_text("description", lang) for lang in LANGUAGES),
         postponed=session.postponed, all_day=session.all_day)
+
+
+def one_per_window(items: list[ProgrammeItem]) -> list[ProgrammeItem]:
+    """Each recording once: a recording's weekly windows follow each other, so a caller's week
+    holds this window and the next one of the same audio; the first is listed (issue 10)."""
+    seen: set[int] = set()
+    out: list[ProgrammeItem] = []
+    for item in items:
+        if item.kind == SessionKind.RECORDING:
+            if item.event_id in seen:
+                continue
+            seen.add(item.event_id)
+        out.append(item)
+    return out
 
 
 def items_between(db: DbSession, start: datetime, end: datetime, *, city_id: int | None = None,

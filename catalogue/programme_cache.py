@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session as DbSession
 from . import changes
 from .listening import offered, with_approved_audio
 from .models import Session
-from .programme import WEEK, ProgrammeItem, in_programme, item_of, items_between
+from .programme import WEEK, ProgrammeItem, in_programme, item_of, items_between, one_per_window
 
 SPAN = timedelta(days=8)  # a week ahead of any "now" until the next slide
 SLIDE = timedelta(minutes=10)
@@ -63,9 +63,11 @@ class ProgrammeCache:
     def programme(self, db: DbSession, city_id: int | None, now: datetime,
                   horizon: timedelta = WEEK) -> list[ProgrammeItem]:
         """The phone's programme from ``now``: the same rule as ``programme.programme_for``,
-        less the recordings that have no approved audio (they cannot be heard yet)."""
-        return [i for i in self._items_for(db, now) if in_programme(i, city_id, now, horizon)
-                and offered(i.kind, i.session_id, self._with_audio)]
+        less the recordings that have no approved audio (they cannot be heard yet), each
+        recording once."""
+        return one_per_window([i for i in self._items_for(db, now)
+                               if in_programme(i, city_id, now, horizon)
+                               and offered(i.kind, i.session_id, self._with_audio)])
 
     def item(self, db: DbSession, session_id: int, now: datetime) -> ProgrammeItem | None:
         """One item; beyond the cached days (an event code for next month) from the database."""

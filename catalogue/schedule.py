@@ -30,6 +30,7 @@ from .timeutil import LOCAL_TZ, to_utc
 # What ``edit_event`` may set; anything else (the code, the id) is the service's own.
 EVENT_FIELDS = frozenset({
     "provider_id", "city_id", "category", "venue", "address",
+    "venue_sv", "venue_en", "address_sv", "address_en",
     *(f"{name}_{lang}" for name in ("title", "short", "description", "price_text")
       for lang in ("fi", "sv", "en")),
 })

@@ -88,6 +88,8 @@ class Ctx:
         self._caller = caller
         self.state["caller_id"] = caller.id if caller is not None else None
         self.state["city"] = caller.city_id if caller is not None else None
+        if caller is not None and caller.slow_speech:
+            self.state["slow"] = 1
 
     @property
     def home_city(self) -> int | None:
@@ -143,6 +145,33 @@ def _is_person(ctx: Ctx, inp: Input, current: Node) -> bool:
     return match_speech(ctx.lang, inp.speech, {"person": "person"}) == "person"
 
 
+SLOWER_KEY = "8"  # in menus (not where a number is typed); said in the help
+
+
+def _speed(ctx: Ctx, inp: Input, current: Node) -> bool | None:
+    """"Slower" (the word, or 8 in a menu) → True, "faster" → False, else None."""
+    if not current.allows_person_key:
+        return None
+    if inp.digits == SLOWER_KEY:
+        return True
+    if inp.digits or not inp.speech:
+        return None
+    said = match_speech(ctx.lang, inp.speech, {"slower": "speed.slower", "faster": "speed.faster"})
+    return {"slower": True, "faster": False}.get(said or "")
+
+
+def _set_speed(ctx: Ctx, current: Node, slow: bool) -> Reply:
+    """Remembered for the caller's next calls too (issue 10), then what was said, again."""
+    if slow:
+        ctx.state["slow"] = 1
+    else:
+        ctx.state.pop("slow", None)
+    if ctx.caller is not None and ctx.caller.slow_speech != slow:
+        ctx.caller.slow_speech = slow
+    said = ctx.say("speed.slower" if slow else "speed.faster")
+    return _waiting(ctx, current, said + (_last(ctx) or current.reprompt(ctx)), remember=False)
+
+
 def _remember(ctx: Ctx, segments: list[Segment]) -> None:
     ctx.state["last"] = [[s.text, s.lang, s.pause, s.audio_path] for s in segments]
 
@@ -192,6 +221,8 @@ def _failure(ctx: Ctx, current: Node, kind: str, explain: list[Segment]) -> Repl
     lead = explain or ctx.say(f"errors.{kind}")
     if count >= 2:
         lead = lead + ctx.say("errors.help")
+        if current.allows_person_key and not ctx.state.get("slow"):
+            lead = lead + ctx.say("speed.help")
     # ``*`` keeps repeating the content the caller needed, never an error line (rule 2).
     return _waiting(ctx, current, lead + current.reprompt(ctx), remember="last" not in ctx.state)
 
@@ -216,4 +247,7 @@ def turn(ctx: Ctx, inp: Input) -> Reply:
             return _waiting(ctx, current, _last(ctx) or current.reprompt(ctx))
         if _is_person(ctx, inp, current) and ctx.state.get("node") != "person":
             return enter(ctx, "person", {"back": ctx.state.get("node")})
+        speed = _speed(ctx, inp, current)
+        if speed is not None:
+            return _set_speed(ctx, current, speed)
     return _apply(ctx, current, current.handle(ctx, inp), [])

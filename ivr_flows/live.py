@@ -135,7 +135,7 @@ class JoinRoom(Node):
         if ctx.now >= session.ends_at:
             return Goto("main_menu", preface=ctx.say("live.ended"))
         opens = session.starts_at - timedelta(minutes=ctx.settings.join_minutes)
-        return Goto("main_menu", preface=ctx.say("live.not_yet", when=speak.when(opens, ctx.lang)))
+        return Goto("main_menu", preface=ctx.say("live.not_yet", when=speak.since(opens, ctx.lang)))
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
         """Back from the room: ``*`` (the menu), or the room ended."""

@@ -2,67 +2,24 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from functools import lru_cache
-from typing import Any
+from typing import Callable
 
 from sqlalchemy.orm import Session as DbSession
 
 from catalogue import programme as catalogue_programme
 from catalogue.models import Session, SessionKind, SessionStatus
-from catalogue.programme import ProgrammeItem, item_of
+from catalogue.programme import ProgrammeItem
 from catalogue.rooms import ended, window_open
+from catalogue.timeutil import to_local
 
-from . import speak
-from .nodes import current_id, stepped
+from . import programme_groups, speak
+from .facts import detail_segments, item_segments, text
+from .nodes import current_id, cursor, stepped
 from .engine import Ctx, DigitEntry, Goto, Input, Menu, NoMatch, Node, Option, Outcome, Speak, node
 from .ports import Describe
 from .recordings import listen_by_code, offered_later
 from .reply import Segment
 from . import prompts
-
-
-def item_segments(item: ProgrammeItem | Session, lang: str, now: datetime) -> list[Segment]:
-    """What a caller hears for one programme item: day, time, title, who, how, length.
-
-    Something under way at ``now`` (a recording's listening window, a live session) is announced
-    as on now rather than with a start date in the past; the phone, the admin's "what callers
-    hear" and the renderer all call this with the time they speak for."""
-    if isinstance(item, Session):
-        item = item_of(item)
-    return list(_item_segments(item, lang, item.on_now(now)))
-
-
-@lru_cache(maxsize=8192)
-def _item_segments(item: ProgrammeItem, lang: str, on_now: bool) -> tuple[Segment, ...]:
-    """Memoised: Babel and num2words cost more than the rest of a turn."""
-    def say(key: str, **values: Any) -> list[Segment]:
-        return prompts.segments(lang, key, **values)
-
-    if on_now:
-        segs = say("programme.item_now")
-    elif item.all_day:
-        segs = say("programme.item_all_day", day=speak.day(item.starts_at, lang))
-    else:
-        segs = say("programme.item_when", when=speak.when(item.starts_at, lang))
-    segs += say("programme.item_title", title=item.text("title", lang))
-    segs += say("programme.item_provider", provider=item.provider)
-    if item.cancelled:
-        return tuple(segs + say("programme.postponed" if item.postponed else "programme.cancelled"))
-    price = item.text("price", lang)
-    priced = say("programme.price", price=price) if price else []
-    if item.kind == SessionKind.IN_PERSON:
-        segs += say("programme.kind_in_person", venue=item.venue, address=item.address,
-                    city=item.text("city", lang))
-    elif item.kind == SessionKind.RECORDING:
-        # A recording's session is its listening window, not its length.
-        return tuple(segs + say("programme.kind_recording") + priced + say(
-            "programme.available_until", when=speak.when(item.ends_at, lang)))
-    else:
-        segs += say("programme.kind_phone")
-    if not item.all_day:
-        segs += say("programme.length", minutes=speak.number(item.length_minutes, lang))
-    return tuple(segs + priced)
 
 
 def description_segments(db: DbSession, item: ProgrammeItem, lang: str,
@@ -77,10 +34,10 @@ def description_segments(db: DbSession, item: ProgrammeItem, lang: str,
 
 
 def description_text_segments(item: ProgrammeItem, lang: str) -> list[Segment]:
-    text = item.text("description", lang) or item.text("short", lang)
-    if not text:
+    said = text(item, "description", lang) or text(item, "short", lang)
+    if not said:
         return prompts.segments(lang, "programme.no_description")
-    return [Segment(text=t.strip(), lang=lang) for t in _sentences(text)]
+    return [Segment(text=t.strip(), lang=lang) for t in _sentences(said)]
 
 
 def _sentences(text: str) -> list[str]:
@@ -95,7 +52,8 @@ def count_segments(lang: str, n: int) -> list[Segment]:
 
 @node
 class Programme(Node):
-    """Entry to the week's programme: counts the events and moves to the first item."""
+    """Entry to the week's programme: counts the events, then the groups to choose from (the
+    first item at once when the week has one group only)."""
 
     name = "programme"
 
@@ -103,8 +61,11 @@ class Programme(Node):
         sessions = ctx.services.programme.programme(ctx.db, ctx.home_city, ctx.now)
         if not sessions:
             return Goto("main_menu", preface=ctx.say("programme.empty"))
-        return Goto("item", {"ids": [s.session_id for s in sessions], "i": 0},
-                    preface=count_segments(ctx.lang, len(sessions)))
+        preface = count_segments(ctx.lang, len(sessions))
+        groups = programme_groups.offered_groups(sessions)
+        if len(groups) == 1:
+            return programme_groups.start(ctx, groups[0], preface)
+        return Goto("programme_groups", preface=preface)
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
         return Goto("main_menu")
@@ -112,7 +73,8 @@ class Programme(Node):
 
 @node
 class Item(Menu):
-    """One programme item: 1 more, 2 register, 3 next, 4 previous."""
+    """One programme item: 1 more, 2 register (or listen to a recording), 3 next, 4 previous.
+    Within a group the day is said once, when it changes."""
 
     name = "item"
     short = None
@@ -124,7 +86,9 @@ class Item(Menu):
     def options(self, ctx: Ctx) -> list[Option]:
         item = self.current(ctx)
         second = [Option("2", "programme.register", "register", self._register)]
-        if item is not None and item.kind == SessionKind.RECORDING:
+        if item is not None and item.cancelled:
+            second = []  # nothing to register for
+        elif item is not None and item.kind == SessionKind.RECORDING:
             # Nobody registers for a recording: 2 plays it while its window is open.
             second = [Option("2", "recordings.listen_item", "recordings.listen", self._register)
                       ] if item.on_now(ctx.now) else []
@@ -135,24 +99,38 @@ class Item(Menu):
             Option("4", "programme.previous", "previous", lambda c: self._move(c, -1)),
         ]
 
+    def hidden(self, ctx: Ctx) -> dict[str, Callable[[Ctx], Outcome]]:
+        # 2 on a cancelled item is not offered, but is answered: the registration explains
+        # that a cancelled session takes no registrations.
+        item = self.current(ctx)
+        return {"2": self._register} if item is not None and item.cancelled else {}
+
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
         session = self.current(ctx)
         if session is None:  # deleted by staff meanwhile
             return Goto("main_menu", preface=ctx.say("programme.end"))
-        return item_segments(session, ctx.lang, ctx.now) + self.option_segments(ctx)
+        return (item_segments(session, ctx.lang, ctx.now, self._new_day(ctx, session))
+                + self.option_segments(ctx))
+
+    def _new_day(self, ctx: Ctx, item: ProgrammeItem) -> bool:
+        """The day is said unless the item heard just before was on the same day."""
+        ids, _ = cursor(ctx)
+        heard = ctx.data.get("from")
+        if heard is None or not 0 <= int(heard) < len(ids):
+            return True
+        before = ctx.services.programme.item(ctx.db, ids[int(heard)], ctx.now)
+        return (before is None or before.on_now(ctx.now)
+                or to_local(before.starts_at).date() != to_local(item.starts_at).date())
 
     def reprompt(self, ctx: Ctx) -> list[Segment]:
-        item = self.current(ctx)
-        if item is not None and item.kind == SessionKind.RECORDING:
-            return ctx.say("recordings.item_short" if item.on_now(ctx.now)
-                           else "recordings.item_short_later")
-        return ctx.say("programme.short")
+        return self.option_segments(ctx)  # the choices only (issue 10)
 
     def _more(self, ctx: Ctx) -> Outcome:
         session = self.current(ctx)
         if session is None:
             return Goto("main_menu")
-        more = description_segments(ctx.db, session, ctx.lang, ctx.services.describe)
+        more = detail_segments(session, ctx.lang) + description_segments(
+            ctx.db, session, ctx.lang, ctx.services.describe)
         return Speak(more + self.option_segments(ctx))
 
     def _register(self, ctx: Ctx) -> Outcome:
@@ -163,11 +141,18 @@ class Item(Menu):
 
     def _move(self, ctx: Ctx, step: int) -> Outcome:
         following = stepped(ctx, step)
+        group = ctx.data.get("g")
         if following is not None:
+            if group is not None:
+                following["g"] = group
+            following["from"] = cursor(ctx)[1]
             return Goto("item", following)
         if step < 0:
             return Speak(ctx.say("programme.first") + self.option_segments(ctx))
-        return Goto("main_menu", preface=ctx.say("programme.end"))
+        if group is None:  # an event code's sessions: no groups around them
+            return Goto("main_menu", preface=ctx.say("programme.end"))
+        back = {k: v for k, v in ctx.data.items() if k != "from"}
+        return Goto("programme_group_end", {"g": group, "back": back})
 
 
 @node

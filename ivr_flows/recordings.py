@@ -14,11 +14,12 @@ from catalogue.models import Session, SessionAudio, SessionKind
 from . import speak
 from .engine import Ctx, Goto, Menu, Option, Outcome, Speak, node
 from .nodes import current_id, on_last, stepped
+from .text_numbers import say_numbers
 from .reply import Segment
 
 
 def _title(session: Session, lang: str) -> str:
-    return session.event.text("title", lang)
+    return say_numbers(session.event.text("title", lang), lang)
 
 
 def listen_by_code(ctx: Ctx, sessions: list[Session]) -> Outcome | None:
@@ -64,8 +65,8 @@ class RecordingsNow(Menu):
         session = self._current(ctx)
         if session is None:  # closed or withdrawn meanwhile
             return self._next(ctx)
-        return preface + ctx.say("recordings.item", title=_title(session, ctx.lang),
-                                 when=speak.when(session.ends_at, ctx.lang)) \
+        return preface + ctx.say("recordings.item_until", title=_title(session, ctx.lang),
+                                 until=speak.until(session.ends_at, ctx.lang)) \
             + self.option_segments(ctx)
 
     def _current(self, ctx: Ctx) -> Session | None:

@@ -21,7 +21,7 @@ from catalogue import registration as service
 from catalogue.programme import ProgrammeItem, item_of
 from catalogue.models import Caller, Session, SessionKind, SessionStatus
 
-from . import prompts, speak
+from . import facts, prompts, speak
 from .engine import Ctx, Goto, Menu, Option, Outcome, node
 from .reply import Segment
 
@@ -42,7 +42,7 @@ def read_back(lang: str, item: ProgrammeItem) -> list[Segment]:
     def say(key: str, **values: str) -> list[Segment]:
         return prompts.segments(lang, key, **values)
 
-    segs = say("register.title", title=item.text("title", lang))
+    segs = say("register.title", title=facts.text(item, "title", lang))
     segs += say("register.when", when=speak.when(item.starts_at, lang))
     if item.kind == SessionKind.IN_PERSON:
         segs += say("register.how_in_person", **_place(lang, item))
@@ -54,7 +54,7 @@ def read_back(lang: str, item: ProgrammeItem) -> list[Segment]:
 
 
 def _place(lang: str, item: ProgrammeItem) -> dict[str, str]:
-    return {"venue": item.venue, "address": item.address, "city": item.text("city", lang)}
+    return facts.place(item, lang)
 
 
 def what_next(lang: str, item: ProgrammeItem, other: bool = False) -> list[Segment]:

@@ -58,6 +58,7 @@ class Reply:
     dial: str | None = None  # E.164 number to transfer to
     conference: Conference | None = None  # a live room (spoken text is its welcome)
     hangup: bool = False
+    slow: bool = False  # the caller asked for slower speech: slower audio and <Say>
 
     def extend(self, segments: list[Segment]) -> "Reply":
         self.speech.extend(segments)

@@ -1,7 +1,10 @@
-"""Numbers, dates and times as words in the caller's language (DESIGN rule 4).
+"""Numbers, dates, times, lengths and prices as words in the caller's language (DESIGN rule 4).
 
-"tiistaina 3. joulukuuta kello 14" must reach the speech engine as
-"tiistaina kolmas joulukuuta kello neljätoista": engines read digits unreliably and too fast.
+"torstaina 3.12. kello 14" must reach the speech engine as "torstaina kolmantena joulukuuta kello
+neljätoista": engines read digits unreliably and too fast. Finnish inflects numbers, so every
+helper takes the grammatical case the sentence needs (num2words does the numbers' case forms;
+the weekday tables below do the rest). One form of the clock per language: "kello seitsemän nolla
+viisi", "klockan sju noll fem", "at seven oh five in the morning".
 """
 from __future__ import annotations
 
@@ -15,12 +18,30 @@ from catalogue.timeutil import to_local
 
 from .matching import ascii_digits
 
+# Finnish weekdays in the cases a sentence asks for ("maanantaina", "maanantaista
+# perjantaihin"); Babel gives only the nominative and the essive.
+_FI_WEEKDAYS: dict[str, tuple[str, ...]] = {
+    "essive": ("maanantaina", "tiistaina", "keskiviikkona", "torstaina", "perjantaina",
+               "lauantaina", "sunnuntaina"),
+    "illative": ("maanantaihin", "tiistaihin", "keskiviikkoon", "torstaihin", "perjantaihin",
+                 "lauantaihin", "sunnuntaihin"),
+    "elative": ("maanantaista", "tiistaista", "keskiviikosta", "torstaista", "perjantaista",
+                "lauantaista", "sunnuntaista"),
+    "nominative": ("maanantai", "tiistai", "keskiviikko", "torstai", "perjantai", "lauantai",
+                   "sunnuntai"),
+}
 
-def number(n: int, lang: str) -> str:
+
+def number(n: int, lang: str, case: str = "nominative") -> str:
+    """A cardinal; ``case`` matters in Finnish only ("viiteen", "viidestä")."""
+    if lang == "fi" and case != "nominative":
+        return num2words(n, lang="fi", case=case)
     return num2words(n, lang=lang)
 
 
-def ordinal(n: int, lang: str) -> str:
+def ordinal(n: int, lang: str, case: str = "nominative") -> str:
+    if lang == "fi" and case != "nominative":
+        return num2words(n, lang="fi", to="ordinal", case=case)
     return num2words(n, lang=lang, to="ordinal")
 
 
@@ -29,32 +50,61 @@ def digits(value: str, lang: str) -> str:
     return ", ".join(number(int(c), lang) for c in value if ascii_digits(c))
 
 
-def weekday(dt: datetime, lang: str) -> str:
-    # Babel's "format" context gives the Finnish essive ("tiistaina"), as a sentence wants it.
+def weekday(dt: datetime, lang: str, case: str = "essive") -> str:
+    if lang == "fi":
+        return _FI_WEEKDAYS[case][dt.weekday()]
     return get_day_names("wide", context="format", locale=lang)[dt.weekday()]
 
 
-def day_and_month(dt: datetime, lang: str) -> str:
+def day_and_month(dt: datetime, lang: str, case: str = "essive") -> str:
+    """"kolmantena joulukuuta" (a date in Finnish takes the weekday's case), "den tredje
+    december", "the third of December"."""
     month = get_month_names("wide", context="format", locale=lang)[dt.month]
-    day = ordinal(dt.day, lang)
     if lang == "en":
-        return f"the {day} of {month}"
+        return f"the {ordinal(dt.day, lang)} of {month}"
     if lang == "sv":
-        return f"den {day} {month}"
-    return f"{day} {month}"
+        return f"den {ordinal(dt.day, lang)} {month}"
+    return f"{ordinal(dt.day, lang, case)} {month}"
 
 
-def clock(dt: datetime, lang: str) -> str:
-    """24-hour clock as spoken: "kello neljätoista kolmekymmentä", "at two thirty p m"."""
-    h, m = dt.hour, dt.minute
+def clock(dt: datetime, lang: str, case: str = "nominative") -> str:
+    """24-hour clock as spoken: "kello neljätoista kolmekymmentä", "kello seitsemän nolla viisi",
+    "klockan sju noll fem", "at seven oh five in the morning"."""
     if lang == "en":
-        h12 = h % 12 or 12
-        part = "in the morning" if h < 12 else ("in the afternoon" if h < 18 else "in the evening")
-        mins = "" if m == 0 else (" oh " + number(m, lang) if m < 10 else " " + number(m, lang))
-        return f"at {number(h12, lang)}{mins} {part}"
+        return "at " + clock_short(dt.hour, dt.minute, lang)
     word = "kello" if lang == "fi" else "klockan"
-    mins = "" if m == 0 else " " + number(m, lang)
-    return f"{word} {number(h, lang)}{mins}"
+    return f"{word} {clock_short(dt.hour, dt.minute, lang, case)}"
+
+
+def clock_short(hour: int, minute: int, lang: str, case: str = "nominative") -> str:
+    """A time of day without "kello", for spans such as office hours ("yhdeksästä")."""
+    if lang == "en":
+        if hour >= 24:  # office hours "to 24:00"
+            return "midnight"
+        h12 = hour % 12 or 12
+        part = ("in the morning" if hour < 12 else
+                "in the afternoon" if hour < 18 else "in the evening")
+        mins = "" if minute == 0 else (
+            " oh " + number(minute, lang) if minute < 10 else " " + number(minute, lang))
+        return f"{number(h12, lang)}{mins} {part}"
+    out = number(hour, lang, case)
+    if minute:
+        zero = "nolla " if lang == "fi" else "noll "
+        out += " " + (zero if minute < 10 else "") + number(minute, lang, case)
+    return out
+
+
+def date(dt_utc: datetime, lang: str, case: str = "essive") -> str:
+    """A stored UTC time's day in Helsinki time: "torstaina kolmantena joulukuuta"."""
+    local = to_local(dt_utc)
+    if lang == "en":
+        return f"{weekday(local, lang)}, {day_and_month(local, lang)}"
+    return f"{weekday(local, lang, case)} {day_and_month(local, lang, case)}"
+
+
+def time_of_day(dt_utc: datetime, lang: str) -> str:
+    """Only the clock time (the day was already said): "kello neljätoista"."""
+    return clock(to_local(dt_utc), lang)
 
 
 def day(dt_utc: datetime, lang: str) -> str:
@@ -65,10 +115,50 @@ def day(dt_utc: datetime, lang: str) -> str:
 
 def when(dt_utc: datetime, lang: str) -> str:
     """A stored UTC time spoken in Helsinki time: weekday, date and clock time."""
+    sep = ", " if lang == "en" else " "
+    return f"{date(dt_utc, lang)}{sep}{time_of_day(dt_utc, lang)}"
+
+
+def until(dt_utc: datetime, lang: str) -> str:
+    """"Up to then": "sunnuntaihin kuudenteen joulukuuta kello kahdeksaantoista asti", "till
+    söndag den sjätte december klockan arton", "until Sunday, the sixth of December, at six in
+    the evening"."""
     local = to_local(dt_utc)
-    if lang == "en":
-        return f"{weekday(local, lang)}, {day_and_month(local, lang)}, {clock(local, lang)}"
-    return f"{weekday(local, lang)} {day_and_month(local, lang)} {clock(local, lang)}"
+    if lang == "fi":
+        return f"{date(dt_utc, lang, 'illative')} {clock(local, lang, 'illative')} asti"
+    word = "till" if lang == "sv" else "until"
+    return f"{word} {when(dt_utc, lang)}"
+
+
+def since(dt_utc: datetime, lang: str) -> str:
+    """A start after "alkaen" / "från" / "from": Finnish takes the elative ("alkaen torstaista
+    kolmannesta joulukuuta kello kahdestatoista"), the others the plain date and time."""
+    if lang != "fi":
+        return when(dt_utc, lang)
+    return f"{date(dt_utc, lang, 'elative')} {clock(to_local(dt_utc), lang, 'elative')}"
+
+
+def duration(minutes: int, lang: str) -> str:
+    """A length as said: "tunti", "puolitoista tuntia", "neljäkymmentäviisi minuuttia",
+    "en och en halv timme", "an hour and a half"."""
+    hours, mins = divmod(minutes, 60)
+    if lang == "fi":
+        if hours == 1 and mins == 30:
+            return "puolitoista tuntia"
+        h = "" if not hours else "tunti" if hours == 1 else f"{number(hours, lang)} tuntia"
+        m = "" if not mins else "minuutti" if mins == 1 else f"{number(mins, lang)} minuuttia"
+        return " ja ".join(p for p in (h, m) if p)
+    if lang == "sv":
+        if hours == 1 and mins == 30:
+            return "en och en halv timme"
+        h = "" if not hours else "en timme" if hours == 1 else f"{number(hours, lang)} timmar"
+        m = "" if not mins else "en minut" if mins == 1 else f"{number(mins, lang)} minuter"
+        return " och ".join(p for p in (h, m) if p)
+    if hours == 1 and mins == 30:
+        return "an hour and a half"
+    h = "" if not hours else "one hour" if hours == 1 else f"{number(hours, lang)} hours"
+    m = "" if not mins else "one minute" if mins == 1 else f"{number(mins, lang)} minutes"
+    return " and ".join(p for p in (h, m) if p)
 
 
 _NUMBER_WORDS: dict[str, dict[str, str]] = {
@@ -88,12 +178,3 @@ def spoken_digits(speech: str, lang: str) -> str:
         elif token in table:
             out.append(table[token])
     return "".join(out)
-
-
-def clock_short(hour: int, minute: int, lang: str) -> str:
-    """A time of day without "kello", for spans such as office hours."""
-    if lang == "en":
-        if hour >= 24:  # office hours "to 24:00"
-            return "midnight"
-        return clock(datetime(2000, 1, 1, hour, minute), lang).removeprefix("at ")
-    return number(hour, lang) + ("" if minute == 0 else " " + number(minute, lang))

@@ -14,7 +14,12 @@ from sqlalchemy.orm import Session as DbSession
 from catalogue.programme import ProgrammeItem, items_between
 
 from . import prompts
-from .programme import count_segments, description_text_segments, item_segments
+from catalogue.models import SessionKind
+
+from . import speak
+from .facts import all_item_sentences, text
+from .programme import count_segments, description_text_segments
+from .programme_groups import GROUPS, count_sentence
 from .office_hours import OfficeHours
 from .person import closed_sentences
 from .registration import read_back, what_next
@@ -32,9 +37,10 @@ def _texts(segments: Iterable[Segment]) -> list[tuple[str, str]]:
 
 
 def _item_sentences(item: ProgrammeItem, lang: str, described: bool) -> list[Segment]:
-    # Both ways an item can be read: before it starts, and while it is under way.
-    segs = item_segments(item, lang, item.starts_at - timedelta(seconds=1))
-    segs += item_segments(item, lang, item.starts_at)
+    segs = all_item_sentences(item, lang)
+    if item.kind == SessionKind.RECORDING:  # "take part now"'s list of recordings
+        segs += prompts.segments(lang, "recordings.item_until", title=text(item, "title", lang),
+                                 until=speak.until(item.ends_at, lang))
     if not item.cancelled:  # the registration's read-back and what happens next
         segs += read_back(lang, item) + what_next(lang, item) + what_next(lang, item, other=True)
     return segs + ([] if described else description_text_segments(item, lang))
@@ -64,6 +70,8 @@ def sentences(db: DbSession, now: datetime, event_ids: list[int] | None = None,
             # "This week's programme has N events": any count a caller's week can have.
             for n in range(1, len(items) + 1):
                 out += _texts(count_segments(lang, n))
+                for group in GROUPS:
+                    out += _texts(count_sentence(lang, group, n))
             if hours is not None:
                 out += _texts(closed_sentences(lang, hours))
     return out

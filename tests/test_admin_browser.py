@@ -124,6 +124,7 @@ def test_staff_runs_the_programme_in_a_real_browser(app: Flask, db: DbSession, s
     page.goto(f"{server}/admin/hear?week={monday.isoformat()}&lang=fi")
     item = page.locator("li.item", has_text="Kevätkonsertti puhelimessa")
     item.first.wait_for()
+    item.first.locator("summary").click()  # the organiser comes with "more", as on the phone
     assert "Helsingin kaupunginorkesteri" in item.first.inner_text()
     page.get_by_role("link", name="ruotsi").click()
     page.locator("li.item", has_text="Vårkonsert per telefon").first.wait_for()

@@ -50,3 +50,19 @@ def test_set_phone_registers_the_providers_own_number(app: Flask, db: DbSession)
     assert out.exit_code == 0 and "removed" in out.output, out.output
     db.rollback()
     assert db.scalar(select(Provider.phone).where(Provider.id == p.id)) is None
+
+
+def test_set_names_gives_the_swedish_and_english_names(app: Flask, db: DbSession) -> None:
+    p = f.provider(db, "Turun filharmoninen orkesteri")
+    db.commit()
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["providers", "set-names", str(p.id), "--sv",
+                              "Åbo filharmoniska orkester", "--en", "Turku Philharmonic Orchestra"])
+    assert out.exit_code == 0, out.output
+    db.expire_all()
+    stored = db.get_one(Provider, p.id)
+    assert (stored.own_name("sv"), stored.own_name("en")) == (
+        "Åbo filharmoniska orkester", "Turku Philharmonic Orchestra")
+    listed = runner.invoke(args=["providers", "list"]).output
+    assert "Åbo filharmoniska orkester / Turku Philharmonic Orchestra" in listed
+    assert runner.invoke(args=["providers", "set-names", "9999", "--sv", "x"]).exit_code != 0

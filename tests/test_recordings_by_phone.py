@@ -80,7 +80,7 @@ def test_take_part_now_lists_recordings_and_plays_them_in_parts(app: Flask, db: 
     phone.call()
     t = phone.press("2")
     assert "Nyt voit kuunnella kaksi tallennetta" in t.text
-    assert "Runoja kotiin" in t.text and "Kuunneltavissa" in t.text and "asti" in t.text
+    assert "Runoja kotiin" in t.text and "Voit kuunnella sitä" in t.text and "asti" in t.text
     assert "Äänikirjahetki" not in t.text and "Kuunnellaksesi, paina 1" in t.text
     t = phone.press("3")
     assert "Äänikirjahetki" in t.text and "Päävalikkoon, paina 3" in t.text  # the last one
@@ -205,7 +205,7 @@ def test_a_recording_still_to_open_is_announced_without_a_listen_key(app: Flask,
     phone.call()
     phone.press("4")
     t = phone.press("501#")
-    assert "Ensi viikon runot" in t.text and "Kuunneltavissa" in t.text and not played(t)
+    assert "Ensi viikon runot" in t.text and "Voit kuunnella sitä" in t.text and not played(t)
     assert "paina 2" not in t.text and "Seuraavaan tapahtumaan, paina 3" in t.text
     phone.post("/voice/turn?event=restart")
     phone.press("4")

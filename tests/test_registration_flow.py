@@ -116,10 +116,10 @@ def test_in_person_confirmation_gives_place_and_address(phone: Phone, aino: Call
     make_session(db, code="104", title="Konsertti", city_slug="helsinki", venue="Musiikkitalo",
                  address="Mannerheimintie 13")
     t = to_readback(phone, "104")
-    assert "Paikan päällä: Musiikkitalo, Mannerheimintie 13, Helsinki" in t.text
+    assert "Paikan päällä: Musiikkitalo, Mannerheimintie kolmetoista, Helsinki" in t.text
     t = phone.press("1")
     assert "Olet ilmoittautunut" in t.text
-    assert "Paikka on Musiikkitalo, Mannerheimintie 13, Helsinki" in t.text
+    assert "Paikka on Musiikkitalo, Mannerheimintie kolmetoista, Helsinki" in t.text
     assert "Soitamme" not in t.text
 
 

@@ -111,7 +111,7 @@ def test_room_recording_awaits_approval_then_plays(app: Flask, db: DbSession, cl
     page = client.get("/admin/listen").get_data(as_text=True)
     assert "Runoilta puhelimessa" in page and "odottaa tarkistusta" in page
     week = f"/admin/hear?week={to_local(rec.starts_at).date().isoformat()}"
-    assert "Kuunneltavissa" not in client.get(week).get_data(as_text=True)  # not offered yet
+    assert "Voit kuunnella sitä" not in client.get(week).get_data(as_text=True)  # not offered yet
     one = client.get(f"/admin/listen/{audio.id}").get_data(as_text=True)
     assert service_of(app).recording_url(audio.storage_path) in one
     bad = post(client, f"/admin/listen/{audio.id}/review", {"decision": "reject", "reason": ""},
@@ -120,7 +120,7 @@ def test_room_recording_awaits_approval_then_plays(app: Flask, db: DbSession, cl
     ok = post(client, f"/admin/listen/{audio.id}/review", {"decision": "approve", "reason": ""},
               page=f"/admin/listen/{audio.id}")
     assert ok.status_code == 302
-    assert "Kuunneltavissa" in client.get(week).get_data(as_text=True)  # as the phone offers it
+    assert "Voit kuunnella sitä" in client.get(week).get_data(as_text=True)  # as the phone offers it
 
     caller = make_phone()
     caller.call()

@@ -45,8 +45,9 @@ class FakeAudio:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
 
-    def prompt_url(self, segment: Segment) -> str | None:
-        return url(self.rng) if self.rng.random() < 0.4 else None
+    def prompt_url(self, segment: Segment, slow: bool = False) -> str | None:
+        found = url(self.rng) if self.rng.random() < 0.4 else None
+        return found + "-slow" if found and slow else found
 
     def recording_url(self, audio_path: str) -> str:
         return "/audio/rec/" + audio_path + "?v=2&t=1"
@@ -70,6 +71,12 @@ def segment(rng: random.Random) -> Segment:
 
 
 def reply(rng: random.Random) -> Reply:
+    made = _reply(rng)
+    made.slow = rng.random() < 0.3  # a caller who asked for slower speech
+    return made
+
+
+def _reply(rng: random.Random) -> Reply:
     speech = [segment(rng) for _ in range(rng.choice([0, 1, 1, 2, 3, 6]))]
     kind = rng.choice(["gather", "gather", "gather", "dial", "record", "hangup", "redirect",
                        "conference"])

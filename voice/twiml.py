@@ -22,6 +22,8 @@ from ivr_flows.reply import Conference, Reply, Segment
 SPEECH_LANG = {"fi": "fi-FI", "sv": "sv-SE", "en": "en-GB"}
 SAY_VOICE = {"fi": "Polly.Suvi-Neural", "sv": "Polly.Elin-Neural", "en": "Polly.Amy-Neural"}
 SAY_RATE = "90%"  # about 150 words a minute (DESIGN rule 4)
+SLOW_SAY_RATE = "75%"  # a caller who asked for slower speech: as the audio's atempo 0.85 is
+SAY_RATES = {False: SAY_RATE, True: SLOW_SAY_RATE}
 
 # The live rooms' webhooks (voice/rooms.py; the recording callback is Part H's).
 ROOM_WAIT = "/voice/room/wait"
@@ -33,7 +35,7 @@ _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 
 
 class AudioLookup(Protocol):
-    def prompt_url(self, segment: Segment) -> str | None: ...
+    def prompt_url(self, segment: Segment, slow: bool = False) -> str | None: ...
 
     def recording_url(self, audio_path: str) -> str: ...
 
@@ -44,13 +46,13 @@ class Urls(Protocol):
     def absolute(self, path: str) -> str: ...
 
 
-def _speech_url(seg: Segment, audio: AudioLookup | None) -> str | None:
+def _speech_url(seg: Segment, audio: AudioLookup | None, slow: bool = False) -> str | None:
     """A stored recording wins over the cached synthesised prompt; ``None`` means ``<Say>``."""
     if audio is None:
         return None
     if seg.audio_path:
         return audio.recording_url(seg.audio_path)
-    return audio.prompt_url(seg)
+    return audio.prompt_url(seg, slow=True) if slow else audio.prompt_url(seg)
 
 
 # --- the string renderer -------------------------------------------------------------------------
@@ -88,28 +90,29 @@ def _element(out: list[str], name: str, attrs: tuple[tuple[str, object], ...],
     out.append(f">{_text(text)}</{name}>" if text else " />")
 
 
-def _say_open(lang: str) -> tuple[str, str]:
+def _say_open(lang: str, slow: bool = False) -> tuple[str, str]:
     """``<Say …><prosody …>`` for a language, and the same with an empty ``<prosody />``."""
+    rate = _attr(SAY_RATES[slow])
     language = _attr(SPEECH_LANG.get(lang, "fi-FI"))
     voice = SAY_VOICE.get(lang)
     say = f'<Say language="{language}" voice="{_attr(voice)}">' if voice is not None \
         else f'<Say language="{language}">'
-    return f'{say}<prosody rate="{_attr(SAY_RATE)}">', f'{say}<prosody rate="{_attr(SAY_RATE)}" />'
+    return f'{say}<prosody rate="{rate}">', f'{say}<prosody rate="{rate}" />'
 
 
-_SAY_OPEN = {lang: _say_open(lang) for lang in SPEECH_LANG}
+_SAY_OPEN = {(lang, slow): _say_open(lang, slow) for lang in SPEECH_LANG for slow in (False, True)}
 
 
 def _speech_xml(out: list[str], segments: list[Segment], audio: AudioLookup | None,
-                urls: Urls) -> None:
+                urls: Urls, slow: bool = False) -> None:
     for seg in segments:
         if seg.pause:
             out.append(f'<Pause length="{_attr(max(1, round(seg.pause)))}" />')
-        url = _speech_url(seg, audio)
+        url = _speech_url(seg, audio, slow)
         if url:
             _element(out, "Play", (), urls.absolute(url))
             continue
-        opening, empty = _SAY_OPEN.get(seg.lang) or _say_open(seg.lang)
+        opening, empty = _SAY_OPEN.get((seg.lang, slow)) or _say_open(seg.lang, slow)
         text = seg.text
         out.append(f"{opening}{_text(text)}</prosody></Say>" if text else f"{empty}</Say>")
 
@@ -168,14 +171,14 @@ def render(reply: Reply, lang: str, audio: AudioLookup | None, urls: Urls) -> st
             ("timeout", g.timeout),
         ))
         inner = len(out)
-        _speech_xml(out, reply.speech, audio, urls)
+        _speech_xml(out, reply.speech, audio, urls, reply.slow)
         if len(out) > inner:  # not empty after all: reopen the self-closed <Gather ... />
             out[inner - 1] = ">"
             out.append("</Gather>")
         # Silence: Twilio falls through to here and the flow reprompts (never a hang-up).
         _element(out, "Redirect", (("method", "POST"),), urls.turn("timeout"))
     else:
-        _speech_xml(out, reply.speech, audio, urls)
+        _speech_xml(out, reply.speech, audio, urls, reply.slow)
         if reply.conference is not None:
             _conference_xml(out, reply.conference, urls)
         elif reply.dial:
@@ -206,17 +209,17 @@ def render(reply: Reply, lang: str, audio: AudioLookup | None, urls: Urls) -> st
 # --- the twilio builder: the reference ----------------------------------------------------------
 
 def add_speech(target: VoiceResponse | TwilioGather, segments: list[Segment],
-               audio: AudioLookup | None, urls: Urls) -> None:
+               audio: AudioLookup | None, urls: Urls, slow: bool = False) -> None:
     for seg in segments:
         if seg.pause:
             target.pause(length=max(1, round(seg.pause)))
-        url = _speech_url(seg, audio)
+        url = _speech_url(seg, audio, slow)
         if url:
             target.play(urls.absolute(url))
         else:
             say = target.say(language=SPEECH_LANG.get(seg.lang, "fi-FI"),
                              voice=SAY_VOICE.get(seg.lang))
-            say.prosody(seg.text, rate=SAY_RATE)
+            say.prosody(seg.text, rate=SAY_RATES[slow])
 
 
 def render_builder(reply: Reply, lang: str, audio: AudioLookup | None,
@@ -238,10 +241,10 @@ def render_builder(reply: Reply, lang: str, audio: AudioLookup | None,
             if g.hints:
                 kwargs["hints"] = ", ".join(dict.fromkeys(g.hints))
         gather = vr.gather(**kwargs)
-        add_speech(gather, reply.speech, audio, urls)
+        add_speech(gather, reply.speech, audio, urls, reply.slow)
         vr.redirect(urls.turn("timeout"), method="POST")
         return vr
-    add_speech(vr, reply.speech, audio, urls)
+    add_speech(vr, reply.speech, audio, urls, reply.slow)
     if reply.conference is not None:
         c = reply.conference
         dial = vr.dial(action=urls.turn("room"), method="POST",

@@ -75,6 +75,7 @@ def _finish(ctx: ivr_flows.Ctx, reply: Reply, stored: bool = False) -> Response:
     buffer = calls.visit_buffer()
     if buffer.due():
         buffer.flush()
+    reply.slow = bool(ctx.state.get("slow"))
     return _twiml(reply, ctx.lang, token or callstate.IN_DATABASE)
 
 

@@ -70,7 +70,10 @@ class Provider(Base):
     __tablename__ = "provider"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))  # Finnish, and the proper name
+    # Said in Swedish and English calls ("Åbo filharmoniska orkester"); empty: the name above.
+    name_sv: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    name_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
     city_id: Mapped[Optional[int]] = mapped_column(ForeignKey("city.id"))
     # The recording line's PIN, hashed (werkzeug); locked after repeated failures
     # (catalogue.pins). ``pin_*`` counts the tries of everyone but the provider's own phone.
@@ -85,6 +88,10 @@ class Provider(Base):
 
     city: Mapped[Optional[City]] = relationship()
     events: WriteOnlyMapped["Event"] = relationship(back_populates="provider")
+
+    def own_name(self, lang: str) -> str:
+        """The name in ``lang`` only ("" when it has none); Finnish is ``name``."""
+        return self.name if lang == "fi" else str(getattr(self, f"name_{lang}", "") or "")
 
 
 class Event(Base):
@@ -110,8 +117,12 @@ class Event(Base):
     description_fi: Mapped[str] = mapped_column(Text, default="")
     description_sv: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
-    venue: Mapped[str] = mapped_column(String(200), default="")
+    venue: Mapped[str] = mapped_column(String(200), default="")  # Finnish (the proper name)
+    venue_sv: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    venue_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
     address: Mapped[str] = mapped_column(String(200), default="")
+    address_sv: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    address_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     # Imported events: their source, the source's id, and a digest of what it last said (an
     # unchanged event is then not written at all). The source owns the texts, place and price.
@@ -136,7 +147,14 @@ class Event(Base):
 
     def text(self, field: str, lang: str) -> str:
         """A translated field, falling back to Finnish when a translation is missing."""
-        return getattr(self, f"{field}_{lang}", "") or getattr(self, f"{field}_fi")
+        return self.own_text(field, lang) or self.own_text(field, "fi")
+
+    def own_text(self, field: str, lang: str) -> str:
+        """The field's text in ``lang`` only ("" when it has none). ``venue`` and ``address``
+        keep Finnish in the plain column."""
+        if field in ("venue", "address") and lang == "fi":
+            return str(getattr(self, field) or "")
+        return str(getattr(self, f"{field}_{lang}", "") or "")
 
     @property
     def by_phone(self) -> bool:
@@ -199,6 +217,8 @@ class Caller(Base):
     # Provider-line PIN tries from this number, over all provider numbers (catalogue.pins).
     pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     pin_locked_until: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    # "Slower, please": said once, kept for the person's next calls (slower audio and <Say>).
+    slow_speech: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     city: Mapped[Optional[City]] = relationship()
 
