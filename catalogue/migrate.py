@@ -45,24 +45,33 @@ def locked_connection(app: Flask) -> Iterator[Connection]:
         sqlite = engine.dialect.name == "sqlite"
         if sqlite:
             conn.execution_options(sqlite_begin="IMMEDIATE", lampio_wait=wait)  # catalogue.database
-            _busy_timeout(conn, wait)
+            _driver_pragma(conn, f"busy_timeout={round(wait * 1000)}")
+            # A batch migration rebuilds a table: it drops the old one, which with foreign keys
+            # on deletes (and cascades) the rows that refer to it. SQLite's own procedure: keys
+            # off around the transaction (they cannot change inside one), checked before commit.
+            _driver_pragma(conn, "foreign_keys=OFF")
         try:
             with conn.begin():
                 if not sqlite:
                     conn.execute(text(f"SET LOCAL statement_timeout = {round(wait * 1000)}"))
                     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
                 yield conn
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left rows without their parent: {broken[:5]}")
         finally:
-            if sqlite:  # the pooled connection goes back with the engine's own bound
+            if sqlite:  # the pooled connection goes back as the engine made it
                 usual = float(app.extensions.get("lampio_engine_wait", wait))
-                _busy_timeout(conn, usual)
+                _driver_pragma(conn, f"busy_timeout={round(usual * 1000)}")
+                _driver_pragma(conn, "foreign_keys=ON")
 
 
-def _busy_timeout(conn: Connection, seconds: float) -> None:
-    """SQLite's wait for the write lock on this connection, set on the driver's connection
-    (through SQLAlchemy the PRAGMA would begin a transaction)."""
+def _driver_pragma(conn: Connection, pragma: str) -> None:
+    """A PRAGMA on the driver's connection, outside any transaction (through SQLAlchemy it would
+    begin one, inside which ``foreign_keys`` cannot change)."""
     raw: Any = conn.connection.driver_connection
-    raw.execute(f"PRAGMA busy_timeout={round(seconds * 1000)}")
+    raw.execute(f"PRAGMA {pragma}")
 
 
 def upgrade_on(conn: Connection, app: Flask, revision: str = "head") -> None:

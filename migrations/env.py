@@ -18,6 +18,8 @@ target_metadata = Base.metadata
 def _configure(connection: Connection) -> None:
     # Batch mode lets ALTERs run on SQLite (which rebuilds the table); on PostgreSQL batch
     # operations are plain ALTERs, so one migration file serves both databases.
+    # (On SQLite a rebuild drops the old table: ``catalogue.migrate`` turns foreign keys off
+    # around the migration's transaction and checks them all before it commits.)
     context.configure(connection=connection, target_metadata=target_metadata,
                       render_as_batch=True, compare_type=True)
     with context.begin_transaction():
