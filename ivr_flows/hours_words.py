@@ -60,7 +60,7 @@ def _run_text(lang: str, first: int, last: int, opens: time, closes: time) -> st
         days = f"på {names[first]}ar" if first == last else f"{names[first]} till {names[last]}"
         return f"{days} klockan {_plain_time(opens, lang)} till {_plain_time(closes, lang)}"
     days = f"on {names[first]}s" if first == last else f"{names[first]} to {names[last]}"
-    return f"{days}, from {_plain_time(opens, lang)} to {_plain_time(closes, lang)}"
+    return f"{days}, {_plain_time(opens, lang)} to {_plain_time(closes, lang)}"
 
 
 def hours_text(lang: str, hours: OfficeHours) -> str:

@@ -80,7 +80,7 @@ def to_recording(phone: Phone, providers: dict[str, Any]) -> Turn:
     t = sign_in(phone, providers)
     assert "Kirjautuminen onnistui" in t.text and "koodi" in t.text
     t = phone.press("321")
-    assert "Laulamme yhdessä" in t.text and "Suomeksi, paina 1" in t.text
+    assert "Laulamme yhdessä" in t.text and "Suomeksi, paina yksi" in t.text
     t = phone.press("1")
     rec = t.record
     assert rec is not None, t.body

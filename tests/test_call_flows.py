@@ -58,7 +58,7 @@ def test_first_call_chooses_language_and_it_is_remembered(phone: Phone, make_pho
                                                           db: DbSession) -> None:
     t = phone.call()
     gather_ok(t)
-    assert "Suomeksi, paina 1" in t.text and "tryck 2" in t.text and "press 3" in t.text
+    assert "Suomeksi, paina yksi" in t.text and "tryck 2" in t.text and "press 3" in t.text
     t = phone.press("2")
     gather_ok(t)
     assert t.text.startswith("Välkommen")
@@ -95,8 +95,8 @@ def test_known_caller_is_greeted_by_name_and_main_menu_is_final_shape(phone: Pho
     t = phone.call()
     gather_ok(t)
     assert t.text.startswith("Hei Aino")
-    for sentence in ("ohjelman, paina 1", "esitykseen, paina 2", "ilmoittautumisesi, paina 3",
-                     "koodin, paina 4", "painamalla 0"):
+    for sentence in ("ohjelman, paina yksi", "nyt, paina kaksi", "ilmoittautumisesi, paina kolme",
+                     "koodin, paina neljä", "painamalla 0"):
         assert sentence in t.text
     assert gather_of(t).get("numDigits") == "1"
     hints = gather_of(t).get("hints", "")
@@ -121,7 +121,7 @@ def test_every_menu_has_at_most_four_choices_and_says_the_choice_before_the_key(
         for lang in prompts.LANGUAGES:
             for o in options:
                 sentence = prompts.text(lang, o.prompt)
-                # the choice first, the key last: "For this week's programme, press 1."
+                # the choice first, the key last: "To hear this week's programme, press one."
                 assert re.search(rf"(paina|tryck|press) {o.key}\.$", sentence), (lang, sentence)
                 assert prompts.words(lang, o.words)
 
@@ -159,7 +159,7 @@ def test_item_says_day_time_title_provider_how_and_length_in_words(phone: Phone,
     when = t.said[1]
     assert "kello" in when and not re.search(r"\d", when), when
     assert t.find("Gather/Pause") is not None  # a pause before the date and time
-    assert "Kuullaksesi lisää, paina 1" in t.text
+    assert "Jos haluat kuulla lisää, paina yksi" in t.text
 
 
 def test_more_previous_and_star_repeat(phone: Phone, known: None, week: None) -> None:
@@ -168,7 +168,7 @@ def test_more_previous_and_star_repeat(phone: Phone, known: None, week: None) ->
     t = phone.press("4")
     assert "ensimmäinen" in t.text
     t = phone.press("1")
-    assert "Pitkä kuvaus." in t.text and "Ilmoittautuaksesi, paina 2" in t.text
+    assert "Pitkä kuvaus." in t.text and "Jos haluat ilmoittautua, paina kaksi" in t.text
     again = phone.press("*")
     assert again.said == t.said
     phone.press("3")
@@ -263,7 +263,7 @@ def test_person_in_office_hours_transfers_then_returns(phone: Phone, known: None
     assert "Yhdistän sinut" in t.text
     t = phone.dial_ended("completed")
     gather_ok(t)
-    assert "Palaat päävalikkoon" in t.text
+    assert "Olet taas päävalikossa" in t.text
     phone.press("0")
     t = phone.dial_ended("no-answer")
     assert "Soitamme sinulle takaisin" in t.text
@@ -374,7 +374,7 @@ def test_recording_under_way_is_announced_as_on_now_with_its_window(phone: Phone
     t = phone.press("1")
     assert "Nyt käynnissä" in t.text and "Kuunneltavissa" in t.text
     assert "Kesto" not in t.text
-    assert "Kuunnellaksesi, paina 2" in t.text and "Ilmoittautuaksesi" not in t.text
+    assert "Jos haluat kuunnella, paina kaksi" in t.text and "Jos haluat ilmoittautua" not in t.text
     t = phone.silence()
     assert "kuuntele 2" in t.text and "ilmoittaudu" not in t.text
     t = phone.press("2")  # 2 plays it: nobody registers for a recording

@@ -65,7 +65,7 @@ def test_take_part_and_the_hand_menu_survive_silence_and_wrong_keys(phone: Phone
     assert NOMATCH in wrong.text and NOINPUT in silent.text and HELP in silent.text
     phone.press("1")  # into the room
     menu = phone.star()
-    assert "Nostaaksesi käden, paina 1." in menu.text
+    assert "Jos haluat nostaa käden, paina yksi." in menu.text
     wrong, silent = _twice_wrong_then_silent(phone, "9")
     assert NOMATCH in wrong.text and NOINPUT in silent.text and HELP in silent.text
 

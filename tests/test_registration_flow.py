@@ -83,11 +83,11 @@ def test_read_back_then_confirm_says_what_happens_next(phone: Phone, aino: Calle
     s = make_session(db)
     t = to_readback(phone)
     waits(t)
-    assert "Olet ilmoittautumassa tapahtumaan" in t.text
+    assert "Ilmoittaudut tapahtumaan" in t.text
     assert "Runotuokio" in t.text and speak.when(s.starts_at, "fi") in t.text
     assert "Osallistut puhelimella" in t.text
-    for choice in ("Vahvistaaksesi ilmoittautumisen, paina 1", "Palataksesi takaisin, paina 2",
-                   "Ilmoittaaksesi jonkun toisen, paina 3"):
+    for choice in ("Jos haluat vahvistaa ilmoittautumisen, paina yksi", "Jos haluat palata, paina kaksi",
+                   "Jos ilmoitat toisen ihmisen, paina kolme"):
         assert choice in t.text
     assert registrations(db) == []  # nothing until the spoken confirmation
     t = phone.press("1")
@@ -146,7 +146,7 @@ def test_back_returns_to_the_item_without_registering(phone: Phone, aino: Caller
     to_readback(phone)
     t = phone.press("2")
     waits(t)
-    assert "Runotuokio" in t.text and "Ilmoittautuaksesi, paina 2" in t.text
+    assert "Runotuokio" in t.text and "Jos haluat ilmoittautua, paina kaksi" in t.text
     assert registrations(db) == []
 
 
@@ -155,11 +155,11 @@ def test_full_session_offers_the_waiting_list_with_position(phone: Phone, aino: 
     s = make_session(db, capacity=2)
     fill(db, s, 3)  # two places taken, one already waiting
     t = to_readback(phone)
-    assert "Kaikki paikat on varattu" in t.text and "Olisit varasijalla numero kaksi" in t.text
-    assert "Päästäksesi varasijalle, paina 1" in t.text
+    assert "Kaikki paikat on varattu" in t.text and "Olisit toisena varasijalla" in t.text
+    assert "Jos haluat varasijalle, paina yksi" in t.text
     t = phone.press("1")
     waits(t)
-    assert "olet varasijalla" in t.text and "Olet varasijalla numero kaksi" in t.text
+    assert "olet varasijalla" in t.text and "Olet toisena varasijalla" in t.text
     mine = [r for r in registrations(db) if r.caller_id == aino.id]
     assert [r.status for r in mine] == [RegistrationStatus.WAITING]
     assert db.get_one(Session, s.id).confirmed_count == 2
@@ -171,7 +171,7 @@ def test_place_taken_between_read_back_and_confirm_gives_waiting_list(phone: Pho
     to_readback(phone)
     fill(db, s, 1)  # someone else took the last place meanwhile
     t = phone.press("1")
-    assert "Olet varasijalla numero yksi" in t.text
+    assert "Olet ensimmäisenä varasijalla" in t.text
     assert db.get_one(Session, s.id).confirmed_count == 1
 
 
@@ -257,7 +257,7 @@ def test_after_registering_next_event_and_main_menu(phone: Phone, aino: Caller, 
     phone.press("1")  # the programme: first item
     phone.press("2")
     t = phone.press("1")
-    assert "Seuraavaan tapahtumaan, paina 3" in t.text and "Päävalikkoon, paina 1" in t.text
+    assert "Jos haluat kuulla seuraavan tapahtuman, paina kolme" in t.text and "Jos haluat päävalikkoon, paina yhdeksän" in t.text
     t = phone.press("3")
     assert "Laulamme" in t.text
     phone.press("2")
@@ -273,12 +273,12 @@ def test_swedish_and_english_callers(make_phone: MakePhone, db: DbSession) -> No
     db.commit()
     greta = make_phone("+358401234567")
     t = to_readback(greta)
-    assert "Du anmäler dig till" in t.text and "För att bekräfta, tryck 1" in t.text
+    assert "Du anmäler dig till" in t.text and "Om du vill bekräfta anmälan, tryck ett" in t.text
     t = greta.press("1")
     assert "Du är anmäld" in t.text and "Evenemangets kod är ett, noll, ett" in t.text
     guest = make_phone("+358501112233")
     t = to_readback(guest)
-    assert "You are registering for:" in t.text and "To confirm, press 1." in t.text
+    assert "You are registering for:" in t.text and "To confirm, press one." in t.text
     t = guest.press("1")
     assert "You are registered" in t.text and "We will call you a few minutes before it starts" in t.text
     assert "The event code is one, zero, one" in t.text
@@ -297,10 +297,10 @@ def test_someone_else_is_registered_under_their_own_number(phone: Phone, make_ph
     assert gather_of(t).get("finishOnKey") == "#"
     t = phone.press("0401234567#")
     assert "Näppäilit numeron: nolla, neljä, nolla, yksi, kaksi, kolme, neljä, viisi, kuusi, seitsemän" in t.text
-    assert "Jos numero on oikein, paina 1" in t.text and "uudelleen, paina 2" in t.text
+    assert "Jos numero on oikein, paina yksi" in t.text and "uudelleen, paina kaksi" in t.text
     t = phone.press("1")
     assert "Olet ilmoittamassa numeroa" in t.text and "Runotuokio" in t.text
-    assert "Ilmoittaaksesi jonkun toisen" not in t.text
+    assert "Jos ilmoitat toisen ihmisen" not in t.text
     assert registrations(db) == []
     t = phone.press("1")
     waits(t)
@@ -365,12 +365,12 @@ def test_withheld_number_can_type_own_number(make_phone: MakePhone, db: DbSessio
     t = hidden.press("2")
     waits(t)
     assert "Puhelinnumerosi ei näy meille" in t.text
-    assert "Näppäilläksesi puhelinnumerosi, paina 1" in t.text and "painamalla 0" in t.text
+    assert "Jos haluat näppäillä numerosi, paina yksi" in t.text and "painamalla 0" in t.text
     t = hidden.press("1")
     assert "Näppäile oma puhelinnumerosi" in t.text
     hidden.press("0401234567#")
     t = hidden.press("1")
-    assert "Olet ilmoittautumassa tapahtumaan" in t.text  # their own number: "you"
+    assert "Ilmoittaudut tapahtumaan" in t.text  # their own number: "you"
     t = hidden.press("1")
     assert "Olet ilmoittautunut" in t.text and "Soitamme sinulle" in t.text
     (r,) = registrations(db)
@@ -408,7 +408,7 @@ def test_my_registrations_none_offers_the_programme(phone: Phone, aino: Caller, 
     t = phone.press("3")
     waits(t)
     assert "Sinulla ei ole tulevia ilmoittautumisia" in t.text
-    assert "Kuullaksesi tämän viikon ohjelman, paina 1" in t.text
+    assert "Jos haluat kuulla tämän viikon ohjelman, paina yksi" in t.text
     t = phone.press("1")
     assert "Runotuokio" in t.text
 
@@ -424,10 +424,10 @@ def test_my_registrations_one_at_a_time(phone: Phone, aino: Caller, db: DbSessio
     waits(t)
     assert "Sinulla on kaksi tulevaa ilmoittautumista" in t.text
     assert "Runotuokio" in t.text and "Sinulla on paikka" in t.text and "Laulamme" not in t.text
-    assert "Peruaksesi ilmoittautumisen, paina 1" in t.text and "Seuraavaan, paina 3" in t.text
+    assert "Jos haluat perua ilmoittautumisen, paina yksi" in t.text and "Jos haluat kuulla seuraavan, paina kolme" in t.text
     t = phone.press("3")
-    assert "Laulamme" in t.text and "Olet varasijalla numero yksi" in t.text
-    assert "Luopuaksesi varasijasta, paina 1" in t.text and "Palataksesi päävalikkoon, paina 3" in t.text
+    assert "Laulamme" in t.text and "Olet ensimmäisenä varasijalla" in t.text
+    assert "Jos haluat pois varasijalta, paina yksi" in t.text and "Jos haluat päävalikkoon, paina kolme" in t.text
     t = phone.press("3")
     waits(t)
     assert "Siinä olivat kaikki ilmoittautumisesi" in t.text and "Päävalikko" in t.text
@@ -442,10 +442,10 @@ def test_cancel_reads_back_can_keep_and_promotes_the_first_waiting(phone: Phone,
     phone.press("3")
     t = phone.press("1")
     waits(t)
-    assert "Olet perumassa ilmoittautumisesi tapahtumaan" in t.text and "Runotuokio" in t.text
-    assert "Peruaksesi sen, paina 1" in t.text and "Säilyttääksesi sen, paina 2" in t.text
+    assert "Perut ilmoittautumisesi tapahtumaan" in t.text and "Runotuokio" in t.text
+    assert "Jos haluat perua sen, paina yksi" in t.text and "Jos haluat pitää sen, paina kaksi" in t.text
     t = phone.press("2")
-    assert "Ilmoittautumisesi säilyy" in t.text and "Runotuokio" in t.text
+    assert "Ilmoittautumisesi on yhä voimassa" in t.text and "Runotuokio" in t.text
     assert registrations(db)[0].status == RegistrationStatus.CONFIRMED
     phone.press("1")
     t = phone.press("9")  # wrong key on the cancel confirmation: nothing happens
@@ -453,7 +453,7 @@ def test_cancel_reads_back_can_keep_and_promotes_the_first_waiting(phone: Phone,
     assert registrations(db)[0].status == RegistrationStatus.CONFIRMED
     t = phone.press("1")
     waits(t)
-    assert "Ilmoittautumisesi on peruttu" in t.text
+    assert "Ilmoittautumisesi on nyt peruttu" in t.text
     assert "Siinä olivat kaikki ilmoittautumisesi" in t.text
     by_caller = {r.caller_id: r for r in registrations(db)}
     assert by_caller[aino.id].status == RegistrationStatus.CANCELLED
@@ -485,4 +485,4 @@ def test_cancelled_session_is_told_in_my_registrations(phone: Phone, aino: Calle
     phone.call()
     t = phone.press("3")
     assert "Huomio: tämä tilaisuus on peruttu" in t.text
-    assert "Poistaaksesi sen listaltasi, paina 1" in t.text
+    assert "Jos haluat poistaa sen listaltasi, paina yksi" in t.text
