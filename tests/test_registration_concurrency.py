@@ -175,7 +175,7 @@ def test_callers_pressing_confirm_at_once_through_the_webhooks(app: Flask, db: D
     with ThreadPoolExecutor(max_workers=len(phones)) as pool:
         heard = list(pool.map(confirm, phones))
 
-    assert sum("Olet ilmoittautunut" in t for t in heard) == 5
+    assert sum("Olet nyt ilmoittautunut" in t for t in heard) == 5
     assert sum("varasijalla" in t for t in heard) == 15
     assert not any("Pahoittelemme" in t for t in heard)
     by_status = check_invariants(db, s.id)

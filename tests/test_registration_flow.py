@@ -92,23 +92,23 @@ def test_read_back_then_confirm_says_what_happens_next(phone: Phone, aino: Calle
     assert registrations(db) == []  # nothing until the spoken confirmation
     t = phone.press("1")
     waits(t)
-    assert "Olet ilmoittautunut" in t.text
+    assert "Olet nyt ilmoittautunut" in t.text
     assert "Soitamme sinulle muutama minuutti ennen alkua" in t.text
     assert "Tapahtuman koodi on yksi, nolla, yksi" in t.text
     (r,) = registrations(db)
     assert (r.caller_id, r.status, r.registered_by_caller_id) == (aino.id, RegistrationStatus.CONFIRMED, None)
     assert db.get_one(Session, s.id).confirmed_count == 1
     # star repeats the confirmation
-    assert "Olet ilmoittautunut" in phone.press("*").text
+    assert "Olet nyt ilmoittautunut" in phone.press("*").text
 
 
 def test_register_by_speech(phone: Phone, aino: Caller, db: DbSession) -> None:
     make_session(db)
     to_item(phone)
     t = phone.say("ilmoittaudu")
-    assert "Olet ilmoittautumassa" in t.text
+    assert "Ilmoittaudut tapahtumaan" in t.text
     t = phone.say("kyllä")
-    assert "Olet ilmoittautunut" in t.text
+    assert "Olet nyt ilmoittautunut" in t.text
     assert len(registrations(db)) == 1
 
 
@@ -118,7 +118,7 @@ def test_in_person_confirmation_gives_place_and_address(phone: Phone, aino: Call
     t = to_readback(phone, "104")
     assert "Paikan päällä: Musiikkitalo, Mannerheimintie 13, Helsinki" in t.text
     t = phone.press("1")
-    assert "Olet ilmoittautunut" in t.text
+    assert "Olet nyt ilmoittautunut" in t.text
     assert "Paikka on Musiikkitalo, Mannerheimintie 13, Helsinki" in t.text
     assert "Soitamme" not in t.text
 
@@ -137,7 +137,7 @@ def test_wrong_keys_and_silence_on_the_read_back_never_register_nor_hang_up(phon
     waits(t)
     assert "nollalla tavoitat henkilön" in t.text  # second failure: help and a person
     assert registrations(db) == []
-    assert "Olet ilmoittautunut" in phone.press("1").text
+    assert "Olet nyt ilmoittautunut" in phone.press("1").text
     assert len(registrations(db)) == 1
 
 
@@ -159,7 +159,7 @@ def test_full_session_offers_the_waiting_list_with_position(phone: Phone, aino: 
     assert "Jos haluat varasijalle, paina yksi" in t.text
     t = phone.press("1")
     waits(t)
-    assert "olet varasijalla" in t.text and "Olet toisena varasijalla" in t.text
+    assert "varasijalla" in t.text and "Olet toisena varasijalla" in t.text
     mine = [r for r in registrations(db) if r.caller_id == aino.id]
     assert [r.status for r in mine] == [RegistrationStatus.WAITING]
     assert db.get_one(Session, s.id).confirmed_count == 2
@@ -179,7 +179,7 @@ def test_closed_window(phone: Phone, aino: Caller, db: DbSession) -> None:
     make_session(db, registration_closes_at=utcnow() - timedelta(minutes=5))
     t = to_readback(phone)
     waits(t)
-    assert "Ilmoittautuminen tähän tapahtumaan on päättynyt" in t.text
+    assert "Ilmoittautuminen tähän tapahtumaan on jo päättynyt" in t.text
     assert "Vahvista" not in t.text
     assert registrations(db) == []
 
@@ -198,7 +198,7 @@ def test_cancelled_session_cannot_be_registered_for(phone: Phone, aino: Caller, 
     make_session(db, status=SessionStatus.CANCELLED)
     t = to_readback(phone)
     waits(t)
-    assert "Tämä tilaisuus on peruttu, joten siihen ei voi ilmoittautua" in t.text
+    assert "Tämä tilaisuus on peruttu. Siihen ei voi ilmoittautua" in t.text
     assert registrations(db) == []
 
 
@@ -216,7 +216,7 @@ def test_already_registered_hears_so_and_nothing_is_doubled(phone: Phone, make_p
     db.commit()
     service.register(db, s.id, other, now=utcnow())
     t = to_readback(make_phone("+358401234567"))
-    assert "Olet jo varasijalla tähän tapahtumaan" in t.text and "numero yksi" in t.text
+    assert "Olet jo varasijalla" in t.text and "numero yksi" in t.text
     assert len(registrations(db)) == 2
 
 
@@ -275,7 +275,7 @@ def test_swedish_and_english_callers(make_phone: MakePhone, db: DbSession) -> No
     t = to_readback(greta)
     assert "Du anmäler dig till" in t.text and "Om du vill bekräfta anmälan, tryck ett" in t.text
     t = greta.press("1")
-    assert "Du är anmäld" in t.text and "Evenemangets kod är ett, noll, ett" in t.text
+    assert "Nu är du anmäld" in t.text and "Evenemangets kod är ett, noll, ett" in t.text
     guest = make_phone("+358501112233")
     t = to_readback(guest)
     assert "You are registering for:" in t.text and "To confirm, press one." in t.text
@@ -293,7 +293,7 @@ def test_someone_else_is_registered_under_their_own_number(phone: Phone, make_ph
     to_readback(phone)
     t = phone.press("3")
     waits(t)
-    assert "Näppäile ilmoitettavan henkilön puhelinnumero" in t.text
+    assert "Näppäile hänen puhelinnumeronsa" in t.text
     assert gather_of(t).get("finishOnKey") == "#"
     t = phone.press("0401234567#")
     assert "Näppäilit numeron: nolla, neljä, nolla, yksi, kaksi, kolme, neljä, viisi, kuusi, seitsemän" in t.text
@@ -325,7 +325,7 @@ def test_someone_else_invalid_number_is_explained_and_asked_again(phone: Phone, 
     t = phone.press("12345#")
     waits(t)
     assert "yksi, kaksi, kolme, neljä, viisi" in t.text
-    assert "Tämä ei ole puhelinnumero, jota voimme käyttää" in t.text
+    assert "Tätä numeroa emme voi käyttää" in t.text
     assert gather_of(t).get("finishOnKey") == "#"
     t = phone.press("#")  # nothing typed
     waits(t)
@@ -333,7 +333,7 @@ def test_someone_else_invalid_number_is_explained_and_asked_again(phone: Phone, 
     t = phone.press("0401234567#")
     assert "Näppäilit numeron" in t.text
     t = phone.press("2")  # type again
-    assert "Näppäile ilmoitettavan henkilön puhelinnumero" in t.text
+    assert "Näppäile hänen puhelinnumeronsa" in t.text
     t = phone.press("0501112233#")
     assert "nolla, viisi, nolla, yksi, yksi, yksi, kaksi, kaksi, kolme, kolme" in t.text
     phone.press("1")
@@ -351,7 +351,7 @@ def test_someone_else_already_registered(phone: Phone, aino: Caller, db: DbSessi
     phone.press("3")
     phone.press("0401234567#")
     t = phone.press("1")
-    assert "Tämä henkilö on jo ilmoitettu tähän tapahtumaan" in t.text
+    assert "Hän on jo ilmoittautunut tähän tapahtumaan" in t.text
     assert len(registrations(db)) == 1
 
 
@@ -365,14 +365,14 @@ def test_withheld_number_can_type_own_number(make_phone: MakePhone, db: DbSessio
     t = hidden.press("2")
     waits(t)
     assert "Puhelinnumerosi ei näy meille" in t.text
-    assert "Jos haluat näppäillä numerosi, paina yksi" in t.text and "painamalla 0" in t.text
+    assert "Jos haluat näppäillä numerosi, paina yksi" in t.text and "paina nolla" in t.text
     t = hidden.press("1")
     assert "Näppäile oma puhelinnumerosi" in t.text
     hidden.press("0401234567#")
     t = hidden.press("1")
     assert "Ilmoittaudut tapahtumaan" in t.text  # their own number: "you"
     t = hidden.press("1")
-    assert "Olet ilmoittautunut" in t.text and "Soitamme sinulle" in t.text
+    assert "Olet nyt ilmoittautunut" in t.text and "Soitamme sinulle" in t.text
     (r,) = registrations(db)
     assert db.get_one(Caller, r.caller_id).phone == "+358401234567"
     assert r.registered_by_caller_id is None
@@ -387,7 +387,7 @@ def test_withheld_number_is_offered_a_person(make_phone: MakePhone, db: DbSessio
     hidden.press("101#")
     hidden.press("2")
     t = hidden.press("0")
-    assert t.dial is not None or "Henkilöt ovat paikalla" in t.text
+    assert t.dial is not None or "Olemme paikalla" in t.text
     assert registrations(db) == []
 
 
@@ -422,7 +422,7 @@ def test_my_registrations_one_at_a_time(phone: Phone, aino: Caller, db: DbSessio
     phone.call()
     t = phone.press("3")
     waits(t)
-    assert "Sinulla on kaksi tulevaa ilmoittautumista" in t.text
+    assert "Sinulla on kaksi ilmoittautumista" in t.text
     assert "Runotuokio" in t.text and "Sinulla on paikka" in t.text and "Laulamme" not in t.text
     assert "Jos haluat perua ilmoittautumisen, paina yksi" in t.text and "Jos haluat kuulla seuraavan, paina kolme" in t.text
     t = phone.press("3")
@@ -470,7 +470,7 @@ def test_leave_waiting_list_by_speech(phone: Phone, aino: Caller, db: DbSession)
     phone.call()
     phone.press("3")
     t = phone.say("peru")
-    assert "Olet luopumassa varasijastasi" in t.text
+    assert "Lähdet pois varasijalta" in t.text
     t = phone.say("kyllä")
     assert "Et ole enää varasijalla" in t.text
     mine = [r for r in registrations(db) if r.caller_id == aino.id]
@@ -484,5 +484,5 @@ def test_cancelled_session_is_told_in_my_registrations(phone: Phone, aino: Calle
     db.commit()
     phone.call()
     t = phone.press("3")
-    assert "Huomio: tämä tilaisuus on peruttu" in t.text
+    assert "Huomaa: tämä tilaisuus on peruttu" in t.text
     assert "Jos haluat poistaa sen listaltasi, paina yksi" in t.text
