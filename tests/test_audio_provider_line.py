@@ -259,14 +259,14 @@ def test_foreign_media_host_is_never_sent_credentials(app: Flask, db: DbSession,
     assert "ei onnistunut" in t.text and t.record is not None
 
 
-def test_hidden_main_menu_key_9_leads_to_the_line(db: DbSession, phone: Phone,
-                                                  providers: dict[str, Any]) -> None:
+def test_no_hidden_key_to_the_line_in_the_callers_main_menu(db: DbSession, phone: Phone,
+                                                            providers: dict[str, Any]) -> None:
+    """Issue 10: 9 is the way back to the main menu, never the providers' PIN line."""
     f.caller(db, "+358912345678", language="fi")
     db.commit()
-    t = phone.call()
-    assert "palveluntuottaja" not in t.text  # not announced
+    phone.call()
     t = phone.press("9")
-    assert "tallennuslinja" in t.text and "palveluntuottajanumerosi" in t.text
+    assert "tallennuslinja" not in t.text and "Päävalikko." in t.text
 
 
 def test_media_url_rules(app: Flask) -> None:
