@@ -76,8 +76,8 @@ def main() -> None:
             rows.append((task, " ".join(keys), counts))
         print("| task | keys after the greeting | words before the first choice fi / sv / en |")
         print("|---|---|---:|")
-        for task, keys, counts in rows:
-            print(f"| {task} | {keys} | {' / '.join(map(str, counts))} |")
+        for task, pressed, counts in rows:
+            print(f"| {task} | {pressed} | {' / '.join(map(str, counts))} |")
 
 
 if __name__ == "__main__":
