@@ -112,7 +112,7 @@ def test_record_hear_back_and_keep(app: Flask, db: DbSession, provider_phone: Ph
     # Played back from our storage, then 1 keep / 2 again / 3 cancel.
     play = played(t)
     assert len(play) == 1 and "/audio/recordings/" in play[0]
-    assert "Kuuntele tallenteesi" in t.text and "paina 1" in t.text and "paina 3" in t.text
+    assert "Kuuntele tallenteesi" in t.text and "paina yksi" in t.text and "paina kolme" in t.text
     desc = db.scalars(select(AudioDescription)).one()
     assert desc.status == Status.PENDING
     path = service_of(app).storage.path(desc.storage_path)

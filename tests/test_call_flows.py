@@ -116,13 +116,19 @@ def test_every_menu_has_at_most_four_choices_and_says_the_choice_before_the_key(
     assert len(menus) >= 2
     for menu in menus:
         options = menu.options(ctx)
-        assert 1 <= len(options) <= 4, menu.name
-        assert {o.key for o in options} <= {"1", "2", "3", "4"}, menu.name
+        choices = [o for o in options if o.key != engine.MAIN_MENU]
+        assert options and len(choices) <= 4, menu.name
+        assert {o.key for o in choices} <= {"1", "2", "3", "4"}, menu.name
+        # 9 is said only as the shared way back (outside the four), never for something else.
+        assert all(o.words == "main_menu" for o in options if o.key == engine.MAIN_MENU), menu.name
         for lang in prompts.LANGUAGES:
+            digits = prompts.raw(lang, "words.digits")
             for o in options:
                 sentence = prompts.text(lang, o.prompt)
-                # the choice first, the key last: "To hear this week's programme, press one."
-                assert re.search(rf"(paina|tryck|press) {o.key}\.$", sentence), (lang, sentence)
+                # the choice first, the key last, as a word: "To hear this week's programme,
+                # press one."
+                key = digits[int(o.key)]
+                assert re.search(rf"(paina|tryck|press) {key}\.$", sentence), (lang, sentence)
                 assert prompts.words(lang, o.words)
 
 
@@ -190,11 +196,14 @@ def test_silence_reprompts_simpler_then_helps_and_never_hangs_up(phone: Phone, k
     full = phone.call()
     first = phone.silence()
     gather_ok(first)
-    assert first.text.startswith("En kuullut valintaa. Valitse numero.")
-    assert "Tähti toistaa" in first.text
+    # Issue 10: the first reprompt is only the choices (no error line, no greeting again).
+    assert first.text.startswith("Jos haluat kuulla tämän viikon ohjelman, paina yksi.")
+    assert "Hei Aino" not in first.text and "Päävalikko." not in first.text
+    assert len(first.text.split()) < len(full.text.split())
     second = phone.silence()
     gather_ok(second)
-    assert "nollalla tavoitat henkilön" in second.text
+    assert second.text.startswith("Paina numeroa tai sano valinta ääneen.")  # how to answer
+    assert "Nollalla puhut ihmisen kanssa" in second.text and second.text.endswith(first.text)
     for _ in range(5):
         gather_ok(phone.silence())
     assert len(full.text) > len("Päävalikko.")
@@ -205,17 +214,19 @@ def test_counters_reset_on_a_new_menu(phone: Phone, known: None, week: None) -> 
     phone.silence()
     t = phone.press("1")
     t = phone.silence()
-    assert "nollalla tavoitat" not in t.text  # first failure in this menu
+    assert "Nollalla puhut" not in t.text  # first failure in this menu
     assert "Lisää yksi, ilmoittaudu kaksi" in t.text
 
 
-def test_bad_key_is_explained_twice_then_help(phone: Phone, known: None) -> None:
+def test_bad_key_gets_the_choices_then_help(phone: Phone, known: None) -> None:
+    """Issue 10: a wrong key first hears the choices again, then how to answer and the choices."""
     phone.call()
     t = phone.press("7")
     gather_ok(t)
-    assert t.text.startswith("Tuota valintaa ei ole.")
+    assert t.text.startswith("Jos haluat kuulla tämän viikon ohjelman, paina yksi.")
     t = phone.press("#")
-    assert "Voit painaa numeroa tai sanoa valinnan ääneen" in t.text
+    assert t.text.startswith("Paina numeroa tai sano valinta ääneen.")
+    assert "Jos haluat kuulla tämän viikon ohjelman, paina yksi." in t.text
     gather_ok(t)
 
 
@@ -254,7 +265,7 @@ def test_cancelled_session_is_announced_as_cancelled(phone: Phone, known: None, 
     assert s.id
 
 
-def test_person_in_office_hours_transfers_then_returns(phone: Phone, known: None,
+def test_person_in_office_hours_transfers_then_returns(phone: Phone, known: None, db: DbSession,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("voice.calls.utcnow", lambda: MONDAY_10)
     phone.call()
@@ -266,7 +277,15 @@ def test_person_in_office_hours_transfers_then_returns(phone: Phone, known: None
     assert "Olet taas päävalikossa" in t.text
     phone.press("0")
     t = phone.dial_ended("no-answer")
-    assert "Soitamme sinulle takaisin" in t.text
+    gather_ok(t)
+    # Nobody answered: the caller is asked first (1 yes / 2 no); nothing is stored before a yes.
+    assert "Kukaan ei vastannut" in t.text and "Soitammeko sinulle?" in t.text
+    assert "paina yksi" in t.text and "paina kaksi" in t.text
+    assert db.scalar(select(func.count()).select_from(CallbackRequest)) == 0
+    db.rollback()  # a fresh read after the webhook's write
+    t = phone.press("1")
+    assert "Soitamme sinulle" in t.text and "Päävalikko." in t.text
+    assert db.scalar(select(func.count()).select_from(CallbackRequest)) == 1
 
 
 def test_person_outside_office_hours_says_hours_and_calls_back(phone: Phone, known: None, db: DbSession,
@@ -277,6 +296,12 @@ def test_person_outside_office_hours_says_hours_and_calls_back(phone: Phone, kno
     t = phone.press("0")
     gather_ok(t)
     assert "maanantaista perjantaihin kello yhdeksästä viiteentoista" in t.text
+    assert "Soitammeko sinulle?" in t.text
+    assert db.scalar(select(func.count()).select_from(CallbackRequest)) == 0  # asked first
+    db.rollback()  # a fresh read after the webhook's write
+    t = phone.press("1")
+    gather_ok(t)
+    assert "Soitamme sinulle huomenna" in t.text  # Monday evening: Tuesday's hours
     assert db.scalar(select(func.count()).select_from(CallbackRequest)) == 1
 
 
@@ -316,7 +341,7 @@ def test_an_exception_in_a_flow_becomes_a_spoken_apology(phone: Phone, known: No
     assert t.status == 200
     assert "jokin meni vikaan" in t.text and "paina nolla" in t.text
     assert t.gather is not None and not t.hangs_up
-    t = phone.press("1")  # back to the main menu
+    t = phone.press("9")  # back to the main menu (any key but 0 does)
     assert t.verbs() == ["Redirect"]
     t = phone.silence()
     assert "Päävalikko" in t.text

@@ -165,7 +165,8 @@ class _FallbackUrls(_Urls):
 
 
 def _apology(lang: str, key: str) -> Response:
-    """Static TwiML that needs no database: sorry, 0 for a person, 1 back to the main menu."""
+    """Static TwiML that needs no database: sorry, 0 for a person, 9 (any other key) back to the
+    main menu."""
     lang = lang if lang in prompts.LANGUAGES else "fi"
     choice = request.form.get("Digits", "") if request.args.get("choice") else ""
     staff = current_app.config.get("STAFF_PHONE_NUMBER")
