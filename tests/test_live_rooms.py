@@ -169,7 +169,7 @@ def test_star_menu_raises_hand_and_returns_to_the_same_room_muted(phone: Any, db
     menu = phone.star()
     assert "Jos haluat nostaa käden, paina yksi." in menu.text
     assert "Jos haluat palata esitykseen, paina kaksi." in menu.text
-    assert "Jos haluat lähteä pois esityksestä, paina kolme." in menu.text and "paina 0" in menu.text
+    assert "Jos haluat lähteä pois esityksestä, paina kolme." in menu.text and "paina nolla" in menu.text
     db.rollback()  # a fresh snapshot (SQLite keeps the old one until the transaction ends)
     assert db.scalar(select(RoomParticipant.left_at)) is not None  # out of the room meanwhile
     back = phone.press("1")
@@ -185,7 +185,7 @@ def test_star_menu_raises_hand_and_returns_to_the_same_room_muted(phone: Any, db
     conference(phone.press("2"))
     phone.star()
     left = phone.press("3")
-    assert "Poistuit esityksestä" in left.text and left.find("Dial") is None
+    assert "Lähdit pois esityksestä" in left.text and left.find("Dial") is None
 
 
 def test_the_room_ends_when_the_host_leaves_and_callers_return_to_the_main_menu(caller_phone: Any, db: Any, app: Any) -> None:

@@ -16,19 +16,22 @@ from tests.outbound_support import answer, days_ahead, local, run, use_fake_twil
 from tests.phone import Phone, gather_of
 from voice.simulator import Turn
 
-NOINPUT, NOMATCH = "En kuullut valintaa.", "Tuota valintaa ei ole."
-HELP = "Voit painaa numeroa tai sanoa valinnan ääneen."
+HELP = "Paina numeroa tai sano valinta ääneen."  # the second failure: how to answer (issue 10)
 
 
 def _twice_wrong_then_silent(phone: Phone, wrong: str) -> list[Turn]:
     """A wrong key, then silence twice (failures are counted per kind, as VoiceXML does): the
-    answers to the wrong key and to the second silence."""
+    answers to the wrong key and to the second silence. The first failures repeat only the
+    choices (no error line); the second silence says briefly how to answer, then the choices."""
     turns = [phone.press(wrong), phone.silence()]
-    assert HELP not in turns[1].text  # the first silence: only a simpler reprompt
+    first_silence = turns[1].text
+    assert HELP not in first_silence and turns[0].text == first_silence
     turns[1] = phone.silence()
     for t in turns:
         gather_of(t)
         assert not t.hangs_up
+    assert HELP not in turns[0].text
+    assert turns[1].text.startswith(HELP) and turns[1].text.endswith(first_silence)
     return turns
 
 
@@ -44,11 +47,10 @@ def test_a_call_we_make_survives_silence_and_wrong_keys(app: Flask, client: Flas
     assert run(app, local(day - timedelta(days=1), 12, 5)).placed == 1
     phone, first = answer(client, twilio.calls[0])
     assert "Muistutus" in first.text
-    wrong, silent = _twice_wrong_then_silent(phone, "7")
-    assert NOMATCH in wrong.text and HELP not in wrong.text
-    assert NOINPUT in silent.text and HELP in silent.text  # the second failure: help
-    t = phone.press("*")  # repeats the call's question, not an error line
-    assert NOINPUT not in t.text and "paina 1" in t.text
+    wrong, _ = _twice_wrong_then_silent(phone, "7")
+    assert "Jos tulet, paina yksi." in wrong.text and "Muistutus" not in wrong.text
+    t = phone.press("*")  # repeats the call's message, not an error line
+    assert t.text == first.text
     assert "Tervetuloa huomenna" in phone.press("1").text
 
 
@@ -61,13 +63,15 @@ def test_take_part_and_the_hand_menu_survive_silence_and_wrong_keys(phone: Phone
     phone.call()
     listed = phone.press("2")
     assert "Laulutuokio" in listed.text
-    wrong, silent = _twice_wrong_then_silent(phone, "8")
-    assert NOMATCH in wrong.text and NOINPUT in silent.text and HELP in silent.text
+    wrong, _ = _twice_wrong_then_silent(phone, "8")
+    assert wrong.text == "Osallistu yksi, seuraava kolme."
     phone.press("1")  # into the room
     menu = phone.star()
     assert "Jos haluat nostaa käden, paina yksi." in menu.text
-    wrong, silent = _twice_wrong_then_silent(phone, "9")
-    assert NOMATCH in wrong.text and NOINPUT in silent.text and HELP in silent.text
+    wrong, _ = _twice_wrong_then_silent(phone, "8")
+    assert wrong.text.startswith("Jos haluat nostaa käden, paina yksi.")
+    t = phone.press("9")  # the way back works in the hand menu too: out of the room
+    assert t.text.startswith("Päävalikko.") and t.find("Dial") is None
 
 
 def test_the_recordings_list_survives_silence(phone: Phone, db: DbSession) -> None:
@@ -79,4 +83,5 @@ def test_the_recordings_list_survives_silence(phone: Phone, db: DbSession) -> No
     assert "Nyt ei ole kuunneltavia tallenteita." in t.text and "Päävalikko" in t.text
     t = phone.silence()
     gather_of(t)
-    assert NOINPUT in t.text and not t.hangs_up
+    assert t.text.startswith("Jos haluat kuulla tämän viikon ohjelman, paina yksi.")
+    assert not t.hangs_up

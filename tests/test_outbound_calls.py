@@ -64,7 +64,7 @@ def test_day_before_call_still_coming(app: Flask, client: FlaskClient, db: DbSes
     assert "/voice/outbound?call=" in sent.data["Url"] and sent.data["StatusCallback"]
     phone, t = answer(client, sent)
     assert "Muistutus" in t.text and "Runotuokio" in t.text
-    assert "Jos tulet, paina yksi." in t.text and "paina 3" in t.text
+    assert "Jos tulet, paina yksi." in t.text and "paina kolme" in t.text
     assert int(gather_of(t).get("timeout") or 0) >= 6
     t = phone.press("1")
     assert "Tervetuloa huomenna" in t.text and t.hangs_up

@@ -54,7 +54,7 @@ def test_we_will_call_you_before_it_starts_has_its_call(app: Flask, db: DbSessio
     fake = use_fake_twilio(app)
     s = _phone_session(db)
     t = _register_by_phone(phone, db)
-    assert "Soitamme sinulle muutama minuutti ennen alkua" in t.text
+    assert "Soitamme sinulle juuri ennen alkua" in t.text
     with room_stub():
         run(app, local(DAY, 13, 49))
         assert fake.calls == []
