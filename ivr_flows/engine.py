@@ -156,6 +156,11 @@ def _is_main_menu(ctx: Ctx, inp: Input, current: Node) -> bool:
         ctx.lang, inp.speech, {"main": "main_menu"}) == "main"
 
 
+def _own_way_back(ctx: Ctx, current: Node) -> bool:
+    """A menu that offers 9 itself (after the last item: "that was all") handles it."""
+    return isinstance(current, Menu) and any(o.key == MAIN_MENU for o in current.options(ctx))
+
+
 def _remember(ctx: Ctx, segments: list[Segment]) -> None:
     ctx.state["last"] = [[s.text, s.lang, s.pause, s.audio_path] for s in segments]
 
@@ -237,6 +242,6 @@ def turn(ctx: Ctx, inp: Input) -> Reply:
             return _waiting(ctx, current, _last(ctx) or current.reprompt(ctx))
         if _is_person(ctx, inp, current) and ctx.state.get("node") != "person":
             return enter(ctx, "person", {"back": ctx.state.get("node")})
-        if _is_main_menu(ctx, inp, current):
+        if _is_main_menu(ctx, inp, current) and not _own_way_back(ctx, current):
             return enter(ctx, "main_menu")
     return _apply(ctx, current, current.handle(ctx, inp), [])

@@ -89,9 +89,13 @@ class MyRegistrations(Menu):
         return [
             Option("1", cancel, "registration.cancel", self._cancel),
             Option("2", "my_registrations.more", "more", self._more),
-            Option("3", "my_registrations.last" if last else "my_registrations.next", "next",
-                   lambda c: _forward(c)),
+            Option("9", "my_registrations.last", "main_menu", lambda c: _forward(c)) if last else
+            Option("3", "my_registrations.next", "next", lambda c: _forward(c)),
         ]
+
+    def reprompt(self, ctx: Ctx) -> list[Segment]:
+        last = int(ctx.data.get("i", 0)) + 1 >= len(ctx.data.get("ids") or [])
+        return ctx.say("my_registrations.short_last" if last else "my_registrations.short")
 
     def _cancel(self, ctx: Ctx) -> Outcome:
         reg = _current(ctx)

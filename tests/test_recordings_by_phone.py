@@ -83,8 +83,10 @@ def test_take_part_now_lists_recordings_and_plays_them_in_parts(app: Flask, db: 
     assert "Runoja kotiin" in t.text and "Kuunneltavissa" in t.text and "asti" in t.text
     assert "Äänikirjahetki" not in t.text and "Jos haluat kuunnella, paina yksi" in t.text
     t = phone.press("3")
-    assert "Äänikirjahetki" in t.text and "Jos haluat päävalikkoon, paina kolme" in t.text  # the last one
-    t = phone.press("3")
+    # the last one: the way on is the main menu, on its key everywhere (9)
+    assert "Äänikirjahetki" in t.text and "Jos haluat päävalikkoon, paina yhdeksän" in t.text
+    assert "paina kolme" not in t.text
+    t = phone.press("9")
     assert "Muita tallenteita ei ole" in t.text and "Päävalikko" in t.text
     t = phone.press("2")
     t = phone.press("1")  # listen to "Runoja kotiin"
@@ -106,10 +108,11 @@ def test_take_part_now_lists_recordings_and_plays_them_in_parts(app: Flask, db: 
     phone.press("3")
     t = phone.press("3")
     assert played(t) == ["https://phone.example.test" + urls[2]]
-    assert "Tallenne päättyi" in t.text and "Jos haluat päävalikkoon, paina kolme" in t.text
+    assert "Tallenne päättyi" in t.text and "Jos haluat päävalikkoon, paina yhdeksän" in t.text
     t = phone.silence()  # never a hang-up: a simpler reprompt
-    assert t.gather is not None and not played(t) and "Päävalikko 3, uudelleen 1" in t.text
-    t = phone.press("3")
+    assert t.gather is not None and not played(t)
+    assert "Päävalikko yhdeksän, uudelleen yksi" in t.text
+    t = phone.press("9")
     assert "Päävalikko" in t.text
     assert db.scalars(select(ListeningPosition)).all() == []  # heard to the end: start over
 
@@ -132,7 +135,7 @@ def test_a_later_call_continues_where_the_caller_stopped(app: Flask, db: DbSessi
     again.call()
     again.press("4")
     t = again.press("301#")
-    assert "Olet kuunnellut tätä tallennetta aiemmin" in t.text
+    assert "Olet kuunnellut tätä tallennetta ennenkin" in t.text
     assert "Jos haluat jatkaa osasta kolme, paina yksi" in t.text and "alusta, paina kaksi" in t.text
     assert not played(t)
     t = again.press("1")
@@ -206,7 +209,7 @@ def test_a_recording_still_to_open_is_announced_without_a_listen_key(app: Flask,
     phone.press("4")
     t = phone.press("501#")
     assert "Ensi viikon runot" in t.text and "Kuunneltavissa" in t.text and not played(t)
-    assert "paina 2" not in t.text and "Jos haluat kuulla seuraavan tapahtuman, paina kolme" in t.text
+    assert "paina kaksi" not in t.text and "Jos haluat kuulla seuraavan, paina kolme" in t.text
     phone.post("/voice/turn?event=restart")
     phone.press("4")
     t = phone.press("502#")
