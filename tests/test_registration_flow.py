@@ -93,7 +93,7 @@ def test_read_back_then_confirm_says_what_happens_next(phone: Phone, aino: Calle
     t = phone.press("1")
     waits(t)
     assert "Olet nyt ilmoittautunut" in t.text
-    assert "Soitamme sinulle muutama minuutti ennen alkua" in t.text
+    assert "Soitamme sinulle juuri ennen alkua" in t.text
     assert "Tapahtuman koodi on yksi, nolla, yksi" in t.text
     (r,) = registrations(db)
     assert (r.caller_id, r.status, r.registered_by_caller_id) == (aino.id, RegistrationStatus.CONFIRMED, None)
@@ -129,13 +129,15 @@ def test_wrong_keys_and_silence_on_the_read_back_never_register_nor_hang_up(phon
     to_readback(phone)
     t = phone.press("7")
     waits(t)
-    assert "Tuota valintaa ei ole" in t.text and "Vahvista 1, takaisin 2" in t.text
+    assert t.text == "Vahvista yksi, takaisin kaksi."  # the choices again, no error line
     t = phone.silence()
     waits(t)
-    assert "En kuullut valintaa" in t.text
+    assert t.text == "Vahvista yksi, takaisin kaksi."
     t = phone.silence()
     waits(t)
-    assert "nollalla tavoitat henkilön" in t.text  # second failure: help and a person
+    # second failure: how to answer, a person, the way back, then the choices
+    assert t.text.startswith("Paina numeroa tai sano valinta ääneen.")
+    assert "Nollalla puhut ihmisen kanssa" in t.text and t.text.endswith("Vahvista yksi, takaisin kaksi.")
     assert registrations(db) == []
     assert "Olet nyt ilmoittautunut" in phone.press("1").text
     assert len(registrations(db)) == 1
@@ -216,7 +218,7 @@ def test_already_registered_hears_so_and_nothing_is_doubled(phone: Phone, make_p
     db.commit()
     service.register(db, s.id, other, now=utcnow())
     t = to_readback(make_phone("+358401234567"))
-    assert "Olet jo varasijalla" in t.text and "numero yksi" in t.text
+    assert "Olet jo varasijalla" in t.text and "Olet ensimmäisenä varasijalla" in t.text
     assert len(registrations(db)) == 2
 
 
@@ -261,8 +263,9 @@ def test_after_registering_next_event_and_main_menu(phone: Phone, aino: Caller, 
     t = phone.press("3")
     assert "Laulamme" in t.text
     phone.press("2")
-    phone.press("1")
     t = phone.press("1")
+    assert "paina kolme" not in t.text  # the last event: only the way back is offered
+    t = phone.press("9")
     assert "Päävalikko" in t.text
 
 
@@ -278,9 +281,9 @@ def test_swedish_and_english_callers(make_phone: MakePhone, db: DbSession) -> No
     assert "Nu är du anmäld" in t.text and "Evenemangets kod är ett, noll, ett" in t.text
     guest = make_phone("+358501112233")
     t = to_readback(guest)
-    assert "You are registering for:" in t.text and "To confirm, press one." in t.text
+    assert "Registering for:" in t.text and "By phone, from home." in t.text and "To confirm, press one." in t.text
     t = guest.press("1")
-    assert "You are registered" in t.text and "We will call you a few minutes before it starts" in t.text
+    assert "You are registered" in t.text and "We will call you just before it starts" in t.text
     assert "The event code is one, zero, one" in t.text
     assert len(registrations(db)) == 2
 
@@ -299,12 +302,12 @@ def test_someone_else_is_registered_under_their_own_number(phone: Phone, make_ph
     assert "Näppäilit numeron: nolla, neljä, nolla, yksi, kaksi, kolme, neljä, viisi, kuusi, seitsemän" in t.text
     assert "Jos numero on oikein, paina yksi" in t.text and "uudelleen, paina kaksi" in t.text
     t = phone.press("1")
-    assert "Olet ilmoittamassa numeroa" in t.text and "Runotuokio" in t.text
+    assert "Ilmoitat toisen ihmisen tapahtumaan" in t.text and "Runotuokio" in t.text
     assert "Jos ilmoitat toisen ihmisen" not in t.text
     assert registrations(db) == []
     t = phone.press("1")
     waits(t)
-    assert "Henkilö on ilmoitettu" in t.text and "Soitamme hänelle" in t.text
+    assert "Hän on nyt ilmoittautunut" in t.text and "Soitamme hänelle" in t.text
     (r,) = registrations(db)
     mother = db.scalars(select(Caller).where(Caller.phone == "+358401234567")).one()
     assert r.caller_id == mother.id and r.registered_by_caller_id == aino.id
@@ -314,7 +317,7 @@ def test_someone_else_is_registered_under_their_own_number(phone: Phone, make_ph
     mum.call()
     mum.press("1")  # first call: Finnish
     t = mum.press("3")
-    assert "Sinulla on yksi tuleva ilmoittautuminen" in t.text and "Runotuokio" in t.text
+    assert "Sinulla on yksi ilmoittautuminen" in t.text and "Runotuokio" in t.text
 
 
 def test_someone_else_invalid_number_is_explained_and_asked_again(phone: Phone, aino: Caller,
@@ -329,7 +332,7 @@ def test_someone_else_invalid_number_is_explained_and_asked_again(phone: Phone, 
     assert gather_of(t).get("finishOnKey") == "#"
     t = phone.press("#")  # nothing typed
     waits(t)
-    assert "nollalla tavoitat henkilön" in t.text  # second failure in the node
+    assert "Nollalla puhut ihmisen kanssa" in t.text  # second failure in the node: help
     t = phone.press("0401234567#")
     assert "Näppäilit numeron" in t.text
     t = phone.press("2")  # type again
@@ -427,8 +430,8 @@ def test_my_registrations_one_at_a_time(phone: Phone, aino: Caller, db: DbSessio
     assert "Jos haluat perua ilmoittautumisen, paina yksi" in t.text and "Jos haluat kuulla seuraavan, paina kolme" in t.text
     t = phone.press("3")
     assert "Laulamme" in t.text and "Olet ensimmäisenä varasijalla" in t.text
-    assert "Jos haluat pois varasijalta, paina yksi" in t.text and "Jos haluat päävalikkoon, paina kolme" in t.text
-    t = phone.press("3")
+    assert "Jos haluat pois varasijalta, paina yksi" in t.text and "Jos haluat päävalikkoon, paina yhdeksän" in t.text
+    t = phone.press("9")  # the last one: the way back is offered, and says that was all
     waits(t)
     assert "Siinä olivat kaikki ilmoittautumisesi" in t.text and "Päävalikko" in t.text
 
@@ -448,8 +451,8 @@ def test_cancel_reads_back_can_keep_and_promotes_the_first_waiting(phone: Phone,
     assert "Ilmoittautumisesi on yhä voimassa" in t.text and "Runotuokio" in t.text
     assert registrations(db)[0].status == RegistrationStatus.CONFIRMED
     phone.press("1")
-    t = phone.press("9")  # wrong key on the cancel confirmation: nothing happens
-    assert "Tuota valintaa ei ole" in t.text
+    t = phone.press("7")  # wrong key on the cancel confirmation: nothing happens
+    assert t.text == "Jos haluat perua sen, paina yksi. Jos haluat pitää sen, paina kaksi."
     assert registrations(db)[0].status == RegistrationStatus.CONFIRMED
     t = phone.press("1")
     waits(t)
