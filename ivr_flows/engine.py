@@ -139,21 +139,27 @@ def _is_repeat(ctx: Ctx, inp: Input) -> bool:
 
 
 def _is_person(ctx: Ctx, inp: Input, current: Node) -> bool:
+    """0, or the words for a person; in a menu also the key's own word ("nolla", "zero")."""
     if inp.digits == PERSON:
         return True
     if inp.digits or not inp.speech or not current.allows_person_key:
         return False
-    return match_speech(ctx.lang, inp.speech, {"person": "person"}) == "person"
+    return match_speech(ctx.lang, inp.speech, {PERSON: "person"}) == PERSON
 
 
 def _is_main_menu(ctx: Ctx, inp: Input, current: Node) -> bool:
-    """9 (alone) or the words "päävalikko"/"huvudmenyn"/"main menu", once a language is known."""
+    """9 alone (Twilio drops the ``#`` that ends a number; a test client may not), or the words
+    "päävalikko"/"huvudmenyn"/"main menu", once a language is known. In a menu the key's own
+    word ("yhdeksän") counts too; where a number is typed it is a digit of the number."""
     if "lang" not in ctx.state or current.name.startswith(_PROVIDER_LINE):
         return False
     if inp.digits:
-        return inp.digits == MAIN_MENU
-    return bool(inp.speech) and match_speech(
-        ctx.lang, inp.speech, {"main": "main_menu"}) == "main"
+        return inp.digits.rstrip("#") == MAIN_MENU if isinstance(current, DigitEntry) \
+            else inp.digits == MAIN_MENU
+    if not inp.speech:
+        return False
+    key = "main" if isinstance(current, DigitEntry) else MAIN_MENU
+    return match_speech(ctx.lang, inp.speech, {key: "main_menu"}) == key
 
 
 def _own_way_back(ctx: Ctx, current: Node) -> bool:
