@@ -34,8 +34,7 @@ def _keys_in(text: str) -> list[str]:
             found.append(str(words.index(m.group(1).lower())))
         short = rf"[^\W\d][\w ]*? ({alts})"
         for sentence in sentences(text):
-            m = re.fullmatch(rf"{short}(?:, {short})*\.", sentence, re.IGNORECASE)
-            if m is not None:
+            if re.fullmatch(rf"{short}(?:, {short})*\.", sentence, re.IGNORECASE):
                 found += [str(words.index(w.lower()))
                           for w in re.findall(rf"\b({alts})(?=[,.])", sentence, re.IGNORECASE)]
     return found + _KEY_IN_TEXT.findall(text)
