@@ -85,3 +85,23 @@ def test_the_recordings_list_survives_silence(phone: Phone, db: DbSession) -> No
     gather_of(t)
     assert t.text.startswith("Jos haluat kuulla tämän viikon ohjelman, paina yksi.")
     assert not t.hangs_up
+
+
+def test_nine_in_a_call_we_make_leads_to_the_main_menu(app: Flask, client: FlaskClient,
+                                                       db: DbSession) -> None:
+    """The help in a call we make names 9 like everywhere: it leads to the main menu, and the
+    place is untouched (neither coming nor cancelled)."""
+    twilio = use_fake_twilio(app)
+    day = days_ahead(3)
+    s = f.session(db, f.event(db, title="Runotuokio"), starts_in=local(day, 14) - local(day, 0),
+                  now=local(day, 0), kind=SessionKind.PHONE, capacity=10)
+    caller = f.caller(db, "+358912345678")
+    db.commit()
+    registration.register(db, s.id, caller, now=local(day, 0) - timedelta(days=3))
+    assert run(app, local(day - timedelta(days=1), 12, 5)).placed == 1
+    phone, _ = answer(client, twilio.calls[0])
+    t = phone.say("päävalikkoon")
+    assert t.text.startswith("Päävalikko.") and "paina yksi" in t.text
+    gather_of(t)
+    db.rollback()
+    assert db.get_one(type(s), s.id).confirmed_count == 1

@@ -169,3 +169,25 @@ def test_no_hidden_key_in_the_main_menu(make_phone: MakePhone, world: dict[str, 
     phone, _ = reach(make_phone, lang, False, [])
     t = phone.press("9")
     assert MAIN[lang] in t.text  # 9 is the way back, never the providers' line
+
+
+def test_nine_where_a_number_is_typed(make_phone: MakePhone, world: dict[str, int],
+                                      db: DbSession) -> None:
+    """9 alone (Twilio sends "9" for "9#"; a test client may send "9#") is the way back; a code
+    or a phone number that starts with 9 is still read as typed, keyed or spoken."""
+    f.session(db, f.event(db, title="Yhdeksikkö", code="901"), starts_in=timedelta(days=3))
+    db.commit()
+    for typed in ("9", "9#"):
+        phone, _ = reach(make_phone, "fi", False, ["4"])
+        assert phone.press(typed).text.startswith(MAIN["fi"]), typed
+    phone, _ = reach(make_phone, "fi", False, ["4"])
+    assert "Yhdeksikkö" in phone.press("901#").text
+    phone, _ = reach(make_phone, "fi", False, ["4"])
+    assert "Yhdeksikkö" in phone.say("yhdeksän nolla yksi").text
+    phone, _ = reach(make_phone, "fi", False, ["1", "3", "2", "3"])  # someone else's number
+    t = phone.press("0912345670#")
+    assert "nolla, yhdeksän, yksi" in t.text and MAIN["fi"] not in t.text
+    phone, _ = reach(make_phone, "fi", False, ["1", "3", "2", "3"])
+    t = phone.press("912345670#")  # without the leading zero: explained, not the main menu
+    assert "yhdeksän, yksi, kaksi" in t.text and MAIN["fi"] not in t.text
+    gather_of(t)
