@@ -1,6 +1,7 @@
 """The call engine: one turn in, one ``Reply`` out, with DESIGN.md's rules applied everywhere.
 
-Every node gets the same reserved keys (``*`` repeats what was just said, ``0`` reaches a person)
+Every node gets the same reserved keys (``*`` repeats what was just said, ``0`` reaches a person,
+``9`` returns to the main menu)
 and the same failure handling, counted per node like VoiceXML's ``nomatch``/``noinput`` and reset
 when a new node is entered: the first failure reprompts more simply, the second and later ones
 add help and the way to a person. Nothing here ever hangs up on an error or on silence.
@@ -32,6 +33,9 @@ __all__ = ["Ctx", "DigitEntry", "Finish", "Gather", "Goto", "Input", "Menu", "No
 
 REPEAT = "*"
 PERSON = "0"
+MAIN_MENU = "9"  # DESIGN rule 2: one key, the same in every caller menu, back to the main menu
+# The provider line (its own number) is not a caller menu: no way to the callers' main menu.
+_PROVIDER_LINE = ("provider_", "host_")
 # Keys of a node's data that hold personal data (a typed phone number): a channel must keep a
 # state holding them on the server, never in a URL.
 PRIVATE_DATA = frozenset({"number"})
@@ -41,7 +45,6 @@ PRIVATE_DATA = frozenset({"number"})
 class Settings:
     staff_number: str | None
     office_hours: OfficeHours
-    provider_key: str = "9"  # hidden main-menu key to the provider line
     join_minutes: int = 15  # a live room opens this many minutes before the start
     host_ends_room: bool = True  # the room ends when its host leaves
 
@@ -138,11 +141,32 @@ def _is_repeat(ctx: Ctx, inp: Input) -> bool:
 
 
 def _is_person(ctx: Ctx, inp: Input, current: Node) -> bool:
+    """0, or the words for a person; in a menu also the key's own word ("nolla", "zero")."""
     if inp.digits == PERSON:
         return True
     if inp.digits or not inp.speech or not current.allows_person_key:
         return False
-    return match_speech(ctx.lang, inp.speech, {"person": "person"}) == "person"
+    return match_speech(ctx.lang, inp.speech, {PERSON: "person"}) == PERSON
+
+
+def _is_main_menu(ctx: Ctx, inp: Input, current: Node) -> bool:
+    """9 alone (Twilio drops the ``#`` that ends a number; a test client may not), or the words
+    "päävalikko"/"huvudmenyn"/"main menu", once a language is known. In a menu the key's own
+    word ("yhdeksän") counts too; where a number is typed it is a digit of the number."""
+    if "lang" not in ctx.state or current.name.startswith(_PROVIDER_LINE):
+        return False
+    if inp.digits:
+        return inp.digits.rstrip("#") == MAIN_MENU if isinstance(current, DigitEntry) \
+            else inp.digits == MAIN_MENU
+    if not inp.speech:
+        return False
+    key = "main" if isinstance(current, DigitEntry) else MAIN_MENU
+    return match_speech(ctx.lang, inp.speech, {key: "main_menu"}) == key
+
+
+def _own_way_back(ctx: Ctx, current: Node) -> bool:
+    """A menu that offers 9 itself (after the last item: "that was all") handles it."""
+    return isinstance(current, Menu) and any(o.key == MAIN_MENU for o in current.options(ctx))
 
 
 SLOWER_KEY = "8"  # in menus (not where a number is typed); said in the help
@@ -215,12 +239,22 @@ def _apply(ctx: Ctx, current: Node, outcome: list[Segment] | Outcome,
     return _failure(ctx, current, "nomatch", preface + outcome.explain)
 
 
+def _help(ctx: Ctx) -> list[Segment]:
+    """How to answer, briefly; before a language is chosen, in all three languages."""
+    if "lang" not in ctx.state:
+        return [s for lang in prompts.LANGUAGES for s in prompts.segments(lang, "errors.help_language")]
+    return ctx.say("errors.help")
+
+
 def _failure(ctx: Ctx, current: Node, kind: str, explain: list[Segment]) -> Reply:
+    """Reprompts get simpler (DESIGN rules 3 and 12): the first failure repeats only the choices
+    (after the node's own reason, if it gave one: "that is not a phone number"), the second and
+    later ones first say briefly how to answer."""
     count = int(ctx.state.get(kind, 0)) + 1
     ctx.state[kind] = count
-    lead = explain or ctx.say(f"errors.{kind}")
+    lead = list(explain)
     if count >= 2:
-        lead = lead + ctx.say("errors.help")
+        lead = lead + _help(ctx)
         if current.allows_person_key and not ctx.state.get("slow"):
             lead = lead + ctx.say("speed.help")
     # ``*`` keeps repeating the content the caller needed, never an error line (rule 2).
@@ -250,4 +284,6 @@ def turn(ctx: Ctx, inp: Input) -> Reply:
         speed = _speed(ctx, inp, current)
         if speed is not None:
             return _set_speed(ctx, current, speed)
+        if _is_main_menu(ctx, inp, current) and not _own_way_back(ctx, current):
+            return enter(ctx, "main_menu")
     return _apply(ctx, current, current.handle(ctx, inp), [])

@@ -1,10 +1,8 @@
 """Greeting, language choice on the first call, and the main menu."""
 from __future__ import annotations
 
-from typing import Callable
-
 from . import prompts
-from .engine import Ctx, Goto, Input, Menu, NoMatch, Node, Option, Outcome, goto, has_node, node
+from .engine import Ctx, Goto, Input, Menu, NoMatch, Node, Option, Outcome, goto, node
 from .matching import chosen_key
 from .news import news_preface
 from .reply import Gather, Segment
@@ -73,7 +71,6 @@ class Greeting(Node):
 class MainMenu(Menu):
     name = "main_menu"
     intro = "main.intro"
-    short = "main.short"
 
     def options(self, ctx: Ctx) -> list[Option]:
         return [
@@ -85,9 +82,3 @@ class MainMenu(Menu):
 
     def option_segments(self, ctx: Ctx) -> list[Segment]:
         return super().option_segments(ctx) + ctx.say("main.person")
-
-    def hidden(self, ctx: Ctx) -> dict[str, Callable[[Ctx], Outcome]]:
-        # The provider line's fallback entry; not announced to callers.
-        if has_node("provider_pin"):
-            return {ctx.settings.provider_key: goto("provider_pin")}
-        return {}

@@ -32,14 +32,17 @@ def _candidates(lang: str, key: str, words_key: str) -> tuple[str, ...]:
 
 
 def match_speech(lang: str, speech: str, choices: Mapping[str, str]) -> str | None:
-    """The key whose words (or the key's own number word) occur in what was said."""
+    """The key whose words (or the key's own number word) occur in what was said; when several
+    do, the longest words win, so "next one" is next, not the key one (ties: the first key)."""
     said = normalise(speech)
     tokens = set(said.split())
+    best: tuple[int, str] | None = None
     for key, words_key in choices.items():
         for w in _candidates(lang, key, words_key):
-            if (" " in w and w in said) or w in tokens:
-                return key
-    return None
+            if ((" " in w and f" {w} " in f" {said} ") or w in tokens) and (
+                    best is None or len(w) > best[0]):
+                best = (len(w), key)
+    return best[1] if best else None
 
 
 def chosen_key(digits: str, speech: str, choices: Mapping[str, str],

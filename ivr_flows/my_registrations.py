@@ -3,11 +3,12 @@ each of which can be cancelled after a read-back (DESIGN rule 10)."""
 from __future__ import annotations
 
 from catalogue import registration as service
+from catalogue.programme import item_of
 from catalogue.models import Registration, RegistrationStatus, SessionKind, SessionStatus
 
 from . import speak
-from .engine import Ctx, Goto, Menu, Option, Outcome, goto, node
-from .registration import next_steps, session_segments
+from .engine import Ctx, Goto, Menu, Option, Outcome, Speak, goto, node
+from .registration import how_segments, next_steps, queue_place, session_segments
 from .reply import Segment
 
 
@@ -57,15 +58,25 @@ class MyRegistrations(Menu):
 
     def _describe(self, ctx: Ctx, reg: Registration) -> list[Segment]:
         session = reg.session
-        segs = session_segments(ctx, session)
+        segs = session_segments(ctx, session, how=False)
         if session.status != SessionStatus.SCHEDULED:
             return segs + ctx.say("my_registrations.cancelled_session")
         if reg.status == RegistrationStatus.WAITING:
             position = service.waiting_position(ctx.db, reg) or 1
-            return segs + ctx.say("my_registrations.waiting", position=speak.number(position, ctx.lang))
-        segs += ctx.say("my_registrations.confirmed")
-        # The place was just read; for a phone performance, say the call and the code again.
-        return segs + (next_steps(ctx, session) if session.kind == SessionKind.PHONE else [])
+            return segs + ctx.say("my_registrations.waiting", position=queue_place(position, ctx.lang))
+        return segs + ctx.say("my_registrations.confirmed")
+
+    def _more(self, ctx: Ctx) -> Outcome:
+        """2: how to take part and what happens next (kept out of the first turn, rule 12)."""
+        reg = _current(ctx)
+        if reg is None:
+            return _forward(ctx)
+        session = reg.session
+        more = how_segments(ctx.lang, item_of(session))
+        if (session.kind == SessionKind.PHONE and reg.status == RegistrationStatus.CONFIRMED
+                and session.status == SessionStatus.SCHEDULED):
+            more += next_steps(ctx, session)  # the call before it starts, and the code
+        return Speak(more + self.option_segments(ctx))
 
     def options(self, ctx: Ctx) -> list[Option]:
         reg = _current(ctx)
@@ -77,9 +88,14 @@ class MyRegistrations(Menu):
         last = int(ctx.data.get("i", 0)) + 1 >= len(ctx.data.get("ids") or [])
         return [
             Option("1", cancel, "registration.cancel", self._cancel),
-            Option("3", "my_registrations.last" if last else "my_registrations.next", "next",
-                   lambda c: _forward(c)),
+            Option("2", "my_registrations.more", "more", self._more),
+            Option("9", "my_registrations.last", "main_menu", lambda c: _forward(c)) if last else
+            Option("3", "my_registrations.next", "next", lambda c: _forward(c)),
         ]
+
+    def reprompt(self, ctx: Ctx) -> list[Segment]:
+        last = int(ctx.data.get("i", 0)) + 1 >= len(ctx.data.get("ids") or [])
+        return ctx.say("my_registrations.short_last" if last else "my_registrations.short")
 
     def _cancel(self, ctx: Ctx) -> Outcome:
         reg = _current(ctx)
@@ -108,7 +124,7 @@ class CancelRegistration(Menu):
             return _forward(ctx)
         intro = ("my_registrations.leave_intro" if reg.status == RegistrationStatus.WAITING
                  else "my_registrations.cancel_intro")
-        return ctx.say(intro) + session_segments(ctx, reg.session) + self.option_segments(ctx)
+        return ctx.say(intro) + session_segments(ctx, reg.session, how=False) + self.option_segments(ctx)
 
     def options(self, ctx: Ctx) -> list[Option]:
         return [Option("1", "my_registrations.cancel_yes", "registration.confirm_cancel", self._yes),
@@ -137,4 +153,4 @@ class MyRegistrationsNone(Menu):
 
     def options(self, ctx: Ctx) -> list[Option]:
         return [Option("1", "my_registrations.programme", "programme", goto("programme")),
-                Option("2", "my_registrations.main", "main_menu", goto("main_menu"))]
+                Option("9", "my_registrations.main", "main_menu", goto("main_menu"))]

@@ -112,13 +112,10 @@ class Menu(Node):
     """A node of at most four choices (DESIGN rule 1) plus the reserved keys."""
 
     intro: ClassVar[str | None] = None
-    short: ClassVar[str | None] = None  # the simpler reprompt; defaults to the options alone
+    short: ClassVar[str | None] = None  # the choices in a few words; defaults to the options
 
     def options(self, ctx: Ctx) -> list[Option]:
         raise NotImplementedError
-
-    def hidden(self, ctx: Ctx) -> dict[str, Callable[[Ctx], Outcome]]:
-        return {}
 
     def option_segments(self, ctx: Ctx) -> list[Segment]:
         return [seg for opt in self.options(ctx) for seg in ctx.say(opt.prompt)]
@@ -128,7 +125,8 @@ class Menu(Node):
         return intro + self.option_segments(ctx)
 
     def reprompt(self, ctx: Ctx) -> list[Segment]:
-        return (ctx.say(self.short) if self.short else []) + self.option_segments(ctx)
+        """Only the choices (DESIGN rule 3: a reprompt is simpler than the prompt)."""
+        return ctx.say(self.short) if self.short else self.option_segments(ctx)
 
     def gather(self, ctx: Ctx) -> Gather:
         hints = tuple(w for opt in self.options(ctx) for w in prompts.words(ctx.lang, opt.words))
@@ -141,9 +139,6 @@ class Menu(Node):
         for opt in options:
             if opt.key == key:
                 return opt.action(ctx)
-        hidden = self.hidden(ctx)
-        if inp.digits and inp.digits in hidden:
-            return hidden[inp.digits](ctx)
         return NoMatch()
 
 

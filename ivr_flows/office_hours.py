@@ -47,17 +47,6 @@ class OfficeHours:
         t = local.time()
         return any(d == local.weekday() and o <= t < c for d, o, c in self.windows)
 
-    def first_window(self) -> tuple[int, int, time, time] | None:
-        """(first day, last day, opens, closes) of the first run of days with equal hours."""
-        if not self.windows:
-            return None
-        d0, o, c = self.windows[0]
-        last = d0
-        for d, o2, c2 in self.windows[1:]:
-            if d == last + 1 and (o2, c2) == (o, c):
-                last = d
-        return d0, last, o, c
-
 
 def _clock(hour: str, minute: str, part: str) -> time:
     h, m = int(hour), int(minute)

@@ -57,7 +57,6 @@ class CallMenu(Menu):
 
     writes = True
     intro_key = ""
-    short = "call.short"
 
     def keys(self, ctx: Ctx) -> list[Option]:
         raise NotImplementedError
@@ -178,7 +177,6 @@ class CallCancel(Menu):
 
     name = "call_cancel"
     writes = True
-    short = "call.short"
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
         call = the_call(ctx)
@@ -215,7 +213,6 @@ class NoCalls(Menu):
     name = "call_no_calls"
     writes = True
     intro = "call.no_calls_intro"
-    short = "call.short"
 
     def options(self, ctx: Ctx) -> list[Option]:
         return [Option("1", "call.no_calls_yes", "yes", self._yes),

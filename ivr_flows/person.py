@@ -1,14 +1,19 @@
-"""Key 0: a person. During office hours a transfer in the same call; otherwise the hours and
-a call back (DESIGN rule 2). After either, the caller is back in the main menu."""
+"""Key 0: a person. During office hours a transfer in the same call; otherwise every window of
+the office hours is said and the caller is asked whether we should call back (1 yes, 2 no) —
+nothing is stored before they say yes (DESIGN rules 2 and 5). A caller whose number is withheld
+may type one, hear it read back and confirm. Before a language is chosen, what 0 says is said
+in all three languages. After it all, the caller is back in the main menu."""
 from __future__ import annotations
 
-from babel.dates import get_day_names
-
-from catalogue.models import CallbackRequest
+from catalogue import callers
+from catalogue.models import CallbackRequest, Caller
 
 from . import prompts, speak
+from .engine import (Ctx, DigitEntry, Finish, Goto, Input, Menu, NoMatch, Node, Option, Outcome,
+                     node)
+from .hours_words import call_back_when, day_words, hours_text
 from .office_hours import OfficeHours
-from .engine import Ctx, Finish, Goto, Input, Node, Outcome, node
+from .registration import spoken_number
 from .reply import Reply, Segment
 
 
@@ -16,29 +21,29 @@ def spoken_hours(ctx: Ctx) -> str:
     return hours_text(ctx.lang, ctx.settings.office_hours)
 
 
-def hours_text(lang: str, hours: OfficeHours) -> str:
-    """"weekdays between nine and three", as the closed-line sentences say it."""
-    window = hours.first_window()
-    if window is None:
-        return ""
-    first, last, opens, closes = window
-    days = get_day_names("wide", context="stand-alone", locale=lang)
-    span = days[first] if first == last else f"{days[first]} – {days[last]}"
-    return prompts.segments(lang, "person.hours", days=span,
-                            opens=speak.clock_short(*OfficeHours.said(opens), lang),
-                            closes=speak.clock_short(*OfficeHours.said(closes), lang))[0].text
-
-
 def closed_sentences(lang: str, hours: OfficeHours) -> list[Segment]:
     """Everything the closed line can say, for rendering audio ahead of time."""
-    said = hours_text(lang, hours)
-    return [s for key in ("person.closed", "person.closed_no_number")
-            for s in prompts.segments(lang, key, hours=said)]
+    out = prompts.segments(lang, "person.closed", hours=hours_text(lang, hours))
+    for ahead, weekday in [(0, 0), (1, 0)] + [(2, d) for d in range(7)]:
+        out += prompts.segments(lang, "person.call_back_done", when=day_words(lang, ahead, weekday))
+    return out
 
 
-def _ask_call_back(ctx: Ctx) -> None:
-    if ctx.caller is not None:
-        ctx.db.add(CallbackRequest(caller_id=ctx.caller.id, created_at=ctx.now))
+def _everyone(key: str, hours: OfficeHours, **values: str) -> list[Segment]:
+    """A line in all three languages (no language chosen yet), briefly."""
+    return [s for lang in prompts.LANGUAGES
+            for s in prompts.segments(lang, key, hours=hours_text(lang, hours), **values)]
+
+
+def _back(ctx: Ctx, preface: list[Segment]) -> Outcome:
+    """Back to the main menu; to the language choice while none is chosen."""
+    return Goto("main_menu" if "lang" in ctx.state else "language", preface=preface)
+
+
+def _store(ctx: Ctx, caller: Caller) -> Outcome:
+    ctx.db.add(CallbackRequest(caller_id=caller.id, created_at=ctx.now))
+    when = call_back_when(ctx.lang, ctx.settings.office_hours, ctx.now)
+    return Goto("main_menu", preface=ctx.say("person.call_back_done", when=when))
 
 
 @node
@@ -47,19 +52,82 @@ class Person(Node):
     writes = True
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
+        hours = ctx.settings.office_hours
         number = ctx.settings.staff_number
-        if number and ctx.settings.office_hours.is_open(ctx.now):
-            said = ctx.say("person.connecting")
+        known = "lang" in ctx.state
+        if number and hours.is_open(ctx.now):
+            said = ctx.say("person.connecting") if known else _everyone("person.connecting", hours)
             return Finish(Reply(speech=said, dial=number))
-        if ctx.caller is None:
-            return Goto("main_menu", preface=ctx.say("person.closed_no_number", hours=spoken_hours(ctx)))
-        _ask_call_back(ctx)
-        return Goto("main_menu", preface=ctx.say("person.closed", hours=spoken_hours(ctx)))
+        if not known:
+            return _back(ctx, _everyone("person.closed", hours))
+        return Goto("call_back_offer", preface=ctx.say("person.closed", hours=spoken_hours(ctx)))
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
         """The transfer ended: the ``<Dial>`` action reports how."""
         status = inp.params.get("DialCallStatus", "")
+        hours = ctx.settings.office_hours
+        if "lang" not in ctx.state:
+            key = "person.after" if inp.event == "dial" and status == "completed" else "person.no_answer"
+            return _back(ctx, _everyone(key, hours))
         if inp.event == "dial" and status == "completed":
             return Goto("main_menu", preface=ctx.say("person.after"))
-        _ask_call_back(ctx)
-        return Goto("main_menu", preface=ctx.say("person.no_answer"))
+        return Goto("call_back_offer", preface=ctx.say("person.no_answer"))
+
+
+@node
+class CallBackOffer(Menu):
+    """"Shall we call you back?" 1 yes / 2 no; a withheld number is typed first."""
+
+    name = "call_back_offer"
+    writes = True
+    intro = "person.call_back"
+
+    def options(self, ctx: Ctx) -> list[Option]:
+        return [Option("1", "person.call_back_yes", "yes", self._yes),
+                Option("2", "person.call_back_no", "no",
+                       lambda c: Goto("main_menu", preface=c.say("person.no_call_back")))]
+
+    def _yes(self, ctx: Ctx) -> Outcome:
+        if ctx.caller is None:
+            return Goto("call_back_number")
+        return _store(ctx, ctx.caller)
+
+
+@node
+class CallBackNumber(DigitEntry):
+    """A withheld number: type the number to call back, ended with #."""
+
+    name = "call_back_number"
+
+    def enter(self, ctx: Ctx) -> list[Segment]:
+        return ctx.say("someone_else.ask_own")
+
+    def reprompt(self, ctx: Ctx) -> list[Segment]:
+        return ctx.say("someone_else.short")
+
+    def handle(self, ctx: Ctx, inp: Input) -> Outcome:
+        typed = self.typed(ctx, inp)
+        if typed is None:
+            return NoMatch()
+        number = callers.normalise(typed)
+        if number is None:
+            return NoMatch(ctx.say("someone_else.invalid", digits=speak.digits(typed, ctx.lang)))
+        return Goto("call_back_confirm", {"number": number})
+
+
+@node
+class CallBackConfirm(Menu):
+    """The typed number read back: 1 right (the request is stored) / 2 type it again."""
+
+    name = "call_back_confirm"
+    writes = True
+
+    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
+        said = spoken_number(ctx.data["number"], ctx.lang)
+        return ctx.say("someone_else.readback", digits=said) + self.option_segments(ctx)
+
+    def options(self, ctx: Ctx) -> list[Option]:
+        return [Option("1", "someone_else.confirm", "yes",
+                       lambda c: _store(c, callers.find_or_create(c.db, c.data["number"]))),
+                Option("2", "someone_else.again", "registration.retype",
+                       lambda c: Goto("call_back_number"))]

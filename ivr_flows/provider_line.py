@@ -1,6 +1,6 @@
 """The provider recording line: sign in, pick one of your events, record its description.
 
-Its own number starts here (``provider_pin``), and the main menu's hidden key 9 leads here too.
+Its own number starts here (``provider_pin``); the callers' main menu has no hidden way in.
 The provider is identified by their provider number and a PIN stored hashed; the tries are
 counted and locked in ``provider_pin`` (DESIGN §6). The recording is fetched from Twilio into our
 storage by the audio package (given to us as a plain callable so the flows stay free of Flask

@@ -51,7 +51,8 @@ class RecordingsNow(Menu):
     def options(self, ctx: Ctx) -> list[Option]:
         last = on_last(ctx)
         return [Option("1", "recordings.listen", "recordings.listen", self._listen),
-                Option("3", "recording.main" if last else "recordings.next", "next", self._next)]
+                Option("9", "recording.main", "main_menu", self._next) if last else
+                Option("3", "recordings.next", "next", self._next)]
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
         preface: list[Segment] = []
@@ -106,8 +107,9 @@ class RecordingPlay(Menu):
                            lambda c: self._play(c, 0))]
         part, count = int(ctx.data.get("part", 0)), int(ctx.data.get("count", 1))
         last = part + 1 >= count
-        opts = [Option("3", "recording.main" if last else "recording.next", "next",
-                       lambda c: self._play(c, part + 1)),
+        # After the last part the way on is the main menu, on the key it has everywhere (9).
+        opts = [Option("9", "recording.main", "main_menu", lambda c: self._play(c, part + 1))
+                if last else Option("3", "recording.next", "next", lambda c: self._play(c, part + 1)),
                 Option("1", "recording.again", "recordings.again", lambda c: self._play(c, part))]
         if part > 0:
             opts.append(Option("4", "recording.previous", "previous",

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import phonenumbers
+from num2words import num2words
 from sqlalchemy import select
 
 from catalogue import callers
@@ -28,29 +29,43 @@ from .reply import Segment
 # ---- what is said about a session ---------------------------------------------------------
 
 
-def session_segments(ctx: Ctx, session: Session) -> list[Segment]:
+def session_segments(ctx: Ctx, session: Session, how: bool = True,
+                     other: bool = False) -> list[Segment]:
     """Title, weekday, date, time and how to take part: the read-back (DESIGN rule 5)."""
-    return read_back(ctx.lang, item_of(session))
+    return read_back(ctx.lang, item_of(session), how, other)
+
+
+def queue_place(n: int, lang: str) -> str:
+    """A waiting-list place as said: "kolmantena" (Finnish essive), "tredje", "third"."""
+    if lang == "fi":
+        return num2words(n, lang="fi", to="ordinal", case="essive")
+    return speak.ordinal(n, lang)
 
 
 def next_steps(ctx: Ctx, session: Session, other: bool = False) -> list[Segment]:
     return what_next(ctx.lang, item_of(session), other)
 
 
-def read_back(lang: str, item: ProgrammeItem) -> list[Segment]:
-    """The read-back as plain data, for the flows and for rendering audio ahead of time."""
+def read_back(lang: str, item: ProgrammeItem, how: bool = True,
+              other: bool = False) -> list[Segment]:
+    """The read-back as plain data, for the flows and for rendering audio ahead of time:
+    title and time, then (``how``) how to take part — about the person registered when that
+    is someone ``other`` than the caller ("hän osallistuu")."""
     def say(key: str, **values: str) -> list[Segment]:
         return prompts.segments(lang, key, **values)
 
     segs = say("register.title", title=facts.text(item, "title", lang))
     segs += say("register.when", when=speak.when(item.starts_at, lang))
+    return segs + how_segments(lang, item, other) if how else segs
+
+
+def how_segments(lang: str, item: ProgrammeItem, other: bool = False) -> list[Segment]:
+    """How to take part: by phone from home, the place, or a recording to listen to."""
     if item.kind == SessionKind.IN_PERSON:
-        segs += say("register.how_in_person", **_place(lang, item))
-    elif item.kind == SessionKind.RECORDING:
-        segs += say("register.how_recording")
-    else:
-        segs += say("register.how_phone")
-    return segs
+        return prompts.segments(lang, "register.how_in_person", **_place(lang, item))
+    if item.kind == SessionKind.RECORDING:
+        return prompts.segments(lang, "register.how_recording")
+    return prompts.segments(lang, "register.how_phone_other" if other else "register.how_phone")
 
 
 def _place(lang: str, item: ProgrammeItem) -> dict[str, str]:
@@ -72,7 +87,7 @@ def outcome_segments(ctx: Ctx, result: service.Result, other: bool) -> list[Segm
     """The answer to a registration attempt, in the caller's words ("you" or "the person")."""
     suffix = "_other" if other else ""
     kind, session = result.kind, result.session
-    position = speak.number(result.position or 1, ctx.lang)
+    position = queue_place(result.position or 1, ctx.lang)
     if kind == service.Kind.CONFIRMED and session is not None:
         return ctx.say(f"register.confirmed{suffix}") + next_steps(ctx, session, other)
     if kind == service.Kind.ALREADY_CONFIRMED and session is not None:
@@ -150,18 +165,21 @@ class Register(Menu):
             return Goto("main_menu", preface=ctx.say("register.gone"))
         if preview.kind not in (service.Kind.CONFIRMED, service.Kind.WAITING):
             return Goto("register_done", carry(ctx), preface=outcome_segments(ctx, preview, other))
-        ctx.data["full"] = preview.kind == service.Kind.WAITING
-        if other:
-            intro = ctx.say("register.intro_other", number=spoken_number(ctx.data["number"], ctx.lang))
-        else:
-            intro = ctx.say("register.intro")
-        segs = intro + session_segments(ctx, preview.session)
-        if preview.kind == service.Kind.WAITING:
-            segs += ctx.say("register.full", position=speak.number(preview.position or 1, ctx.lang))
-        return segs + self.option_segments(ctx)
+        full = ctx.data["full"] = preview.kind == service.Kind.WAITING
+        ctx.data["other"] = other
+        suffix = "_other" if other else ""
+        if full:  # short turns (DESIGN rule 12): title, time, the waiting list, the choices
+            place = queue_place(preview.position or 1, ctx.lang)
+            return (session_segments(ctx, preview.session, how=False)
+                    + ctx.say(f"register.full{suffix}", position=place) + self.option_segments(ctx))
+        # The number typed for someone else was read back and confirmed just before.
+        return (ctx.say(f"register.intro{suffix}") + session_segments(ctx, preview.session, other=other)
+                + self.option_segments(ctx))
 
     def options(self, ctx: Ctx) -> list[Option]:
-        confirm = "register.confirm_waiting" if ctx.data.get("full") else "register.confirm"
+        confirm = "register.confirm"
+        if ctx.data.get("full"):
+            confirm = "register.confirm_waiting_other" if ctx.data.get("other") else "register.confirm_waiting"
         opts = [Option("1", confirm, "registration.confirm", self._confirm),
                 Option("2", "register.back", "no", go_back)]
         if ctx.caller is not None and not ctx.data.get("number"):
@@ -198,5 +216,5 @@ class RegisterDone(Menu):
         if following is not None:
             opts.append(Option("3", "register.done_next", "next",
                                lambda c: Goto("item", following)))
-        opts.append(Option("1", "register.done_main", "main_menu", lambda c: Goto("main_menu")))
+        opts.append(Option("9", "register.done_main", "main_menu", lambda c: Goto("main_menu")))
         return opts

@@ -80,7 +80,7 @@ def to_recording(phone: Phone, providers: dict[str, Any]) -> Turn:
     t = sign_in(phone, providers)
     assert "Kirjautuminen onnistui" in t.text and "koodi" in t.text
     t = phone.press("321")
-    assert "Laulamme yhdessä" in t.text and "Suomeksi, paina 1" in t.text
+    assert "Laulamme yhdessä" in t.text and "Suomeksi, paina yksi" in t.text
     t = phone.press("1")
     rec = t.record
     assert rec is not None, t.body
@@ -112,7 +112,7 @@ def test_record_hear_back_and_keep(app: Flask, db: DbSession, provider_phone: Ph
     # Played back from our storage, then 1 keep / 2 again / 3 cancel.
     play = played(t)
     assert len(play) == 1 and "/audio/recordings/" in play[0]
-    assert "Kuuntele tallenteesi" in t.text and "paina 1" in t.text and "paina 3" in t.text
+    assert "Kuuntele tallenteesi" in t.text and "paina yksi" in t.text and "paina kolme" in t.text
     desc = db.scalars(select(AudioDescription)).one()
     assert desc.status == Status.PENDING
     path = service_of(app).storage.path(desc.storage_path)
@@ -250,14 +250,14 @@ def test_foreign_media_host_is_never_sent_credentials(app: Flask, db: DbSession,
     assert "ei onnistunut" in t.text and t.record is not None
 
 
-def test_hidden_main_menu_key_9_leads_to_the_line(db: DbSession, phone: Phone,
-                                                  providers: dict[str, Any]) -> None:
+def test_no_hidden_key_to_the_line_in_the_callers_main_menu(db: DbSession, phone: Phone,
+                                                            providers: dict[str, Any]) -> None:
+    """Issue 10: 9 is the way back to the main menu, never the providers' PIN line."""
     f.caller(db, "+358912345678", language="fi")
     db.commit()
-    t = phone.call()
-    assert "palveluntuottaja" not in t.text  # not announced
+    phone.call()
     t = phone.press("9")
-    assert "tallennuslinja" in t.text and "palveluntuottajanumerosi" in t.text
+    assert "tallennuslinja" not in t.text and "Päävalikko." in t.text
 
 
 def test_media_url_rules(app: Flask) -> None:

@@ -58,7 +58,7 @@ def test_first_call_chooses_language_and_it_is_remembered(phone: Phone, make_pho
                                                           db: DbSession) -> None:
     t = phone.call()
     gather_ok(t)
-    assert "Suomeksi, paina 1" in t.text and "tryck 2" in t.text and "press 3" in t.text
+    assert "Suomeksi, paina yksi" in t.text and "tryck två" in t.text and "press three" in t.text
     t = phone.press("2")
     gather_ok(t)
     assert t.text.startswith("Välkommen")
@@ -66,7 +66,7 @@ def test_first_call_chooses_language_and_it_is_remembered(phone: Phone, make_pho
     caller = db.scalars(select(Caller)).one()
     assert caller.language == "sv"
     again = make_phone("+358912345678").call()
-    assert "Huvudmeny" in again.text and "tryck 2" not in again.text.split("Huvudmeny")[0]
+    assert "Huvudmeny" in again.text and "tryck två" not in again.text.split("Huvudmeny")[0]
 
 
 def test_a_retried_first_webhook_starts_over_on_the_same_record(phone: Phone,
@@ -95,8 +95,8 @@ def test_known_caller_is_greeted_by_name_and_main_menu_is_final_shape(phone: Pho
     t = phone.call()
     gather_ok(t)
     assert t.text.startswith("Hei Aino")
-    for sentence in ("ohjelman, paina 1", "esitykseen, paina 2", "ilmoittautumisesi, paina 3",
-                     "koodin, paina 4", "painamalla 0"):
+    for sentence in ("ohjelman, paina yksi", "nyt, paina kaksi", "ilmoittautumisesi, paina kolme",
+                     "koodin, paina neljä", "paina nolla"):
         assert sentence in t.text
     assert gather_of(t).get("numDigits") == "1"
     hints = gather_of(t).get("hints", "")
@@ -116,15 +116,19 @@ def test_every_menu_has_at_most_four_choices_and_says_the_choice_before_the_key(
     assert len(menus) >= 2
     for menu in menus:
         options = menu.options(ctx)
-        assert 1 <= len(options) <= 4, menu.name
-        assert {o.key for o in options} <= {"1", "2", "3", "4"}, menu.name
+        choices = [o for o in options if o.key != engine.MAIN_MENU]
+        assert options and len(choices) <= 4, menu.name
+        assert {o.key for o in choices} <= {"1", "2", "3", "4"}, menu.name
+        # 9 is said only as the shared way back (outside the four), never for something else.
+        assert all(o.words == "main_menu" for o in options if o.key == engine.MAIN_MENU), menu.name
         for lang in prompts.LANGUAGES:
+            digits = prompts.raw(lang, "words.digits")
             for o in options:
                 sentence = prompts.text(lang, o.prompt)
-                # the choice first, the key last: "For this week's programme, press 1."
-                key_word = prompts.raw(lang, "words.digits")[int(o.key)]
-                assert re.search(rf"(paina|tryck|press) ({o.key}|{key_word})\.$", sentence), (
-                    lang, sentence)
+                # the choice first, the key last, as a word: "To hear this week's programme,
+                # press one."
+                key = digits[int(o.key)]
+                assert re.search(rf"(paina|tryck|press) {key}\.$", sentence), (lang, sentence)
                 assert prompts.words(lang, o.words)
 
 
@@ -162,7 +166,7 @@ def test_item_says_day_time_title_provider_how_and_length_in_words(phone: Phone,
     when = t.said[0]
     assert "kello" in when and not re.search(r"\d", when), when
     assert t.find("Gather/Pause") is not None  # a pause before the date and time
-    assert "Kuullaksesi lisää, paina 1" in t.text
+    assert "Jos haluat kuulla lisää, paina yksi" in t.text
     more = phone.press("1")  # the organiser and the length come with "more"
     assert "Tampereen Teatteri" in more.text and "Kesto tunti" in more.text
 
@@ -174,7 +178,7 @@ def test_more_previous_and_star_repeat(phone: Phone, known: None, week: None) ->
     t = phone.press("4")
     assert "ensimmäinen" in t.text
     t = phone.press("1")
-    assert "Pitkä kuvaus." in t.text and "Ilmoittautuaksesi, paina 2" in t.text
+    assert "Pitkä kuvaus." in t.text and "Jos haluat ilmoittautua, paina kaksi" in t.text
     again = phone.press("*")
     assert again.said == t.said
     phone.press("3")
@@ -200,11 +204,14 @@ def test_silence_reprompts_simpler_then_helps_and_never_hangs_up(phone: Phone, k
     full = phone.call()
     first = phone.silence()
     gather_ok(first)
-    assert first.text.startswith("En kuullut valintaa. Valitse numero.")
-    assert "Tähti toistaa" in first.text
+    # Issue 10: the first reprompt is only the choices (no error line, no greeting again).
+    assert first.text.startswith("Jos haluat kuulla tämän viikon ohjelman, paina yksi.")
+    assert "Hei Aino" not in first.text and "Päävalikko." not in first.text
+    assert len(first.text.split()) < len(full.text.split())
     second = phone.silence()
     gather_ok(second)
-    assert "nollalla tavoitat henkilön" in second.text
+    assert second.text.startswith("Paina numeroa tai sano valinta ääneen.")  # how to answer
+    assert "Nollalla puhut ihmisen kanssa" in second.text and second.text.endswith(first.text)
     for _ in range(5):
         gather_ok(phone.silence())
     assert len(full.text) > len("Päävalikko.")
@@ -215,17 +222,19 @@ def test_counters_reset_on_a_new_menu(phone: Phone, known: None, week: None) -> 
     phone.silence()
     t = phone.press("1")
     t = phone.silence()
-    assert "nollalla tavoitat" not in t.text  # first failure in this menu
+    assert "Nollalla puhut" not in t.text  # first failure in this menu
     assert "Jos haluat kuulla kaikki, paina neljä" in t.text  # the choices again
 
 
-def test_bad_key_is_explained_twice_then_help(phone: Phone, known: None) -> None:
+def test_bad_key_gets_the_choices_then_help(phone: Phone, known: None) -> None:
+    """Issue 10: a wrong key first hears the choices again, then how to answer and the choices."""
     phone.call()
     t = phone.press("7")
     gather_ok(t)
-    assert t.text.startswith("Tuota valintaa ei ole.")
+    assert t.text.startswith("Jos haluat kuulla tämän viikon ohjelman, paina yksi.")
     t = phone.press("#")
-    assert "Voit painaa numeroa tai sanoa valinnan ääneen" in t.text
+    assert t.text.startswith("Paina numeroa tai sano valinta ääneen.")
+    assert "Jos haluat kuulla tämän viikon ohjelman, paina yksi." in t.text
     gather_ok(t)
 
 
@@ -264,7 +273,7 @@ def test_cancelled_session_is_announced_as_cancelled(phone: Phone, known: None, 
     assert s.id
 
 
-def test_person_in_office_hours_transfers_then_returns(phone: Phone, known: None,
+def test_person_in_office_hours_transfers_then_returns(phone: Phone, known: None, db: DbSession,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("voice.calls.utcnow", lambda: MONDAY_10)
     phone.call()
@@ -273,10 +282,18 @@ def test_person_in_office_hours_transfers_then_returns(phone: Phone, known: None
     assert "Yhdistän sinut" in t.text
     t = phone.dial_ended("completed")
     gather_ok(t)
-    assert "Palaat päävalikkoon" in t.text
+    assert "Olet taas päävalikossa" in t.text
     phone.press("0")
     t = phone.dial_ended("no-answer")
-    assert "Soitamme sinulle takaisin" in t.text
+    gather_ok(t)
+    # Nobody answered: the caller is asked first (1 yes / 2 no); nothing is stored before a yes.
+    assert "Kukaan ei vastannut" in t.text and "Soitammeko sinulle?" in t.text
+    assert "paina yksi" in t.text and "paina kaksi" in t.text
+    assert db.scalar(select(func.count()).select_from(CallbackRequest)) == 0
+    db.rollback()  # a fresh read after the webhook's write
+    t = phone.press("1")
+    assert "Soitamme sinulle" in t.text and "Päävalikko." in t.text
+    assert db.scalar(select(func.count()).select_from(CallbackRequest)) == 1
 
 
 def test_person_outside_office_hours_says_hours_and_calls_back(phone: Phone, known: None, db: DbSession,
@@ -286,7 +303,13 @@ def test_person_outside_office_hours_says_hours_and_calls_back(phone: Phone, kno
     phone.press("1")
     t = phone.press("0")
     gather_ok(t)
-    assert "maanantai – perjantai kello yhdeksän ja viisitoista välillä" in t.text
+    assert "maanantaista perjantaihin kello yhdeksästä viiteentoista" in t.text
+    assert "Soitammeko sinulle?" in t.text
+    assert db.scalar(select(func.count()).select_from(CallbackRequest)) == 0  # asked first
+    db.rollback()  # a fresh read after the webhook's write
+    t = phone.press("1")
+    gather_ok(t)
+    assert "Soitamme sinulle huomenna" in t.text  # Monday evening: Tuesday's hours
     assert db.scalar(select(func.count()).select_from(CallbackRequest)) == 1
 
 
@@ -324,9 +347,9 @@ def test_an_exception_in_a_flow_becomes_a_spoken_apology(phone: Phone, known: No
     monkeypatch.setattr(type(engine.get_node("programme")), "enter", boom)
     t = phone.press("1")
     assert t.status == 200
-    assert "jotain meni vikaan" in t.text and "painamalla 0" in t.text
+    assert "jokin meni vikaan" in t.text and "paina nolla" in t.text
     assert t.gather is not None and not t.hangs_up
-    t = phone.press("1")  # back to the main menu
+    t = phone.press("9")  # back to the main menu (any key but 0 does)
     assert t.verbs() == ["Redirect"]
     t = phone.silence()
     assert "Päävalikko" in t.text
@@ -334,7 +357,7 @@ def test_an_exception_in_a_flow_becomes_a_spoken_apology(phone: Phone, known: No
 
 def test_fallback_apologises_and_offers_a_person(phone: Phone) -> None:
     t = phone.post("/voice/fallback")
-    assert "häiriö" in t.text and t.gather is not None
+    assert "vika" in t.text and t.gather is not None
     t = phone.press("0")
     assert t.dial is not None
 
@@ -384,9 +407,9 @@ def test_recording_under_way_is_announced_as_on_now_with_its_window(phone: Phone
     t = phone.press("1")
     assert "Nyt käynnissä" in t.text and "Voit kuunnella sitä" in t.text and "asti" in t.text
     assert "Kesto" not in t.text
-    assert "Kuunnellaksesi, paina 2" in t.text and "Ilmoittautuaksesi" not in t.text
+    assert "Jos haluat kuunnella, paina kaksi" in t.text and "Jos haluat ilmoittautua" not in t.text
     t = phone.silence()
-    assert "Kuunnellaksesi, paina 2" in t.text and "Ilmoittautuaksesi" not in t.text
+    assert "kuuntele kaksi" in t.text and "ilmoittaudu" not in t.text
     t = phone.press("2")  # 2 plays it: nobody registers for a recording
     assert t.root is not None
     assert [el.text for el in t.root.iter("Play")] == ["https://phone.example.test/audio/" + name]

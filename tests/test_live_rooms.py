@@ -66,7 +66,7 @@ def test_nothing_live_says_when_the_next_starts_then_recordings(phone: Any, db: 
     assert "Seuraavaksi: Iltakonsertti, " in turn.text
     assert "Nyt ei ole kuunneltavia tallenteita." in turn.text  # recordings_now, then …
     assert "Päävalikko." in turn.text and turn.gather is not None  # … the main menu
-    before_first_choice = turn.text.split("Kuullaksesi tämän viikon ohjelman")[0]
+    before_first_choice = turn.text.split("Jos haluat kuulla tämän viikon ohjelman")[0]
     assert len(before_first_choice.split()) <= 20, before_first_choice  # DESIGN rule 12
 
 
@@ -77,7 +77,7 @@ def test_registered_caller_takes_part_in_two_keys_muted_with_waiting_audio(phone
     phone.call()
     offer = phone.press("2")
     assert "Alkaa" in offer.text and "Laulutuokio" in offer.text
-    assert "Osallistuaksesi nyt, paina 1." in offer.text
+    assert "Jos haluat osallistua nyt, paina yksi." in offer.text
     turn = phone.press("1")
     dial, conf = conference(turn)
     assert dial.get("hangupOnStar") == "true" and "event=room" in dial.get("action")
@@ -167,9 +167,9 @@ def test_star_menu_raises_hand_and_returns_to_the_same_room_muted(phone: Any, db
     first = phone.press("1")
     _, conf = conference(first)
     menu = phone.star()
-    assert "Nostaaksesi käden, paina 1." in menu.text
-    assert "Palataksesi esitykseen, paina 2." in menu.text
-    assert "Poistuaksesi esityksestä, paina 3." in menu.text and "paina 0" in menu.text
+    assert "Jos haluat nostaa käden, paina yksi." in menu.text
+    assert "Jos haluat palata esitykseen, paina kaksi." in menu.text
+    assert "Jos haluat lähteä pois esityksestä, paina kolme." in menu.text and "paina nolla" in menu.text
     db.rollback()  # a fresh snapshot (SQLite keeps the old one until the transaction ends)
     assert db.scalar(select(RoomParticipant.left_at)) is not None  # out of the room meanwhile
     back = phone.press("1")
@@ -185,7 +185,7 @@ def test_star_menu_raises_hand_and_returns_to_the_same_room_muted(phone: Any, db
     conference(phone.press("2"))
     phone.star()
     left = phone.press("3")
-    assert "Poistuit esityksestä" in left.text and left.find("Dial") is None
+    assert "Lähdit pois esityksestä" in left.text and left.find("Dial") is None
 
 
 def test_the_room_ends_when_the_host_leaves_and_callers_return_to_the_main_menu(caller_phone: Any, db: Any, app: Any) -> None:
@@ -202,7 +202,7 @@ def test_the_room_ends_when_the_host_leaves_and_callers_return_to_the_main_menu(
     host.press(f"{prov.id}#")
     offer = host.press("4321#")
     assert "Esityksesi Laulutuokio voi alkaa nyt" in offer.text
-    assert "Juontaaksesi sen nyt, paina 1." in offer.text
+    assert "Jos haluat juontaa sen nyt, paina yksi." in offer.text
     turn = host.press("1")
     dial, conf = conference(turn)
     assert dial.get("hangupOnStar") is None
@@ -307,7 +307,7 @@ def test_on_now_and_next_offers_one_at_a_time(phone: Any, db: Any) -> None:
     first = phone.press("2")
     assert "Nyt menossa" in first.text and "Runotuokio" in first.text and "Jumppa" not in first.text
     second = phone.press("3")
-    assert "Jumppa" in second.text and "Tallenteisiin, paina 3." in second.text
+    assert "Jumppa" in second.text and "Jos haluat kuulla tallenteita, paina kolme." in second.text
     done = phone.press("3")
     assert "Nyt ei ole kuunneltavia tallenteita." in done.text
 

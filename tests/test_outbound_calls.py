@@ -64,7 +64,7 @@ def test_day_before_call_still_coming(app: Flask, client: FlaskClient, db: DbSes
     assert "/voice/outbound?call=" in sent.data["Url"] and sent.data["StatusCallback"]
     phone, t = answer(client, sent)
     assert "Muistutus" in t.text and "Runotuokio" in t.text
-    assert "Jos olet edelleen tulossa, paina 1." in t.text and "paina 3" in t.text
+    assert "Jos tulet, paina yksi." in t.text and "paina kolme" in t.text
     assert int(gather_of(t).get("timeout") or 0) >= 6
     t = phone.press("1")
     assert "Tervetuloa huomenna" in t.text and t.hangs_up
@@ -84,7 +84,7 @@ def test_cannot_come_cancels_and_the_promoted_person_is_called(app: Flask, clien
     assert [c.data["To"] for c in twilio.calls] == ["+358912345678"]  # only a confirmed place
     phone, _ = answer(client, twilio.calls[0])
     t = phone.press("2")
-    assert "Olet perumassa paikkasi" in t.text and "Peruaksesi sen, paina 1." in t.text
+    assert "Olet perumassa paikkasi" in t.text and "Jos haluat perua sen, paina yksi." in t.text
     t = phone.press("1")
     assert "Paikkasi on peruttu" in t.text and t.hangs_up
     db.rollback()
@@ -96,7 +96,7 @@ def test_cannot_come_cancels_and_the_promoted_person_is_called(app: Flask, clien
     sent = twilio.calls[1]
     assert sent.data["To"] == "+358401234567"
     phone, t = answer(client, sent)
-    assert "paikka vapautui" in t.text and "Pitääksesi paikan, paina 1." in t.text
+    assert "paikka vapautui" in t.text and "Jos haluat pitää paikan, paina yksi." in t.text
     t = phone.press("1")
     assert "Paikkasi säilyy" in t.text and t.hangs_up
     db.rollback()
@@ -136,9 +136,9 @@ def test_starting_call_one_key_takes_part(app: Flask, client: FlaskClient, db: D
         assert row.kind == CallKind.STARTING and row.due_at == local(DAY, 14, 50)
         phone, t = answer(client, twilio.calls[0])
         assert "alkaa muutaman minuutin päästä" in t.text
-        assert "Osallistuaksesi nyt, paina 1." in t.text
+        assert "Jos haluat osallistua nyt, paina yksi." in t.text
         t = phone.press("1")
-        assert t.status == 200 and "Pahoittelemme, jotain meni vikaan" not in t.text
+        assert t.status == 200 and "Pahoittelemme, jokin meni vikaan" not in t.text
         if stubbed:
             assert f"ROOM {s.id}" in t.text  # Goto("join_room", {"session_id": id})
 
@@ -245,7 +245,7 @@ def test_dont_call_me(app: Flask, client: FlaskClient, db: DbSession,
     run(app, NOON_BEFORE, limit=1)
     phone, t = answer(client, twilio.calls[0])
     t = phone.press("3")
-    assert "Pyysit, ettemme soita sinulle enää." in t.text and "Vahvistaaksesi, paina 1." in t.text
+    assert "Pyysit, ettemme soita sinulle enää." in t.text and "Jos olet varma, paina yksi." in t.text
     assert "Muistutus" in phone.press("2").text  # back to the call's own question
     phone.press("3")
     t = phone.press("1")

@@ -81,10 +81,14 @@ def test_take_part_now_lists_recordings_and_plays_them_in_parts(app: Flask, db: 
     t = phone.press("2")
     assert "Nyt voit kuunnella kaksi tallennetta" in t.text
     assert "Runoja kotiin" in t.text and "Voit kuunnella sitä" in t.text and "asti" in t.text
-    assert "Äänikirjahetki" not in t.text and "Kuunnellaksesi, paina 1" in t.text
+    assert "Äänikirjahetki" not in t.text and "Jos haluat kuunnella, paina yksi" in t.text
     t = phone.press("3")
-    assert "Äänikirjahetki" in t.text and "Päävalikkoon, paina 3" in t.text  # the last one
+    assert "Äänikirjahetki" in t.text and "yhdeksän" in t.text  # the last one: 9, the main menu
     t = phone.press("3")
+    # the last one: the way on is the main menu, on its key everywhere (9)
+    assert "Äänikirjahetki" in t.text and "Jos haluat päävalikkoon, paina yhdeksän" in t.text
+    assert "paina kolme" not in t.text
+    t = phone.press("9")
     assert "Muita tallenteita ei ole" in t.text and "Päävalikko" in t.text
     t = phone.press("2")
     t = phone.press("1")  # listen to "Runoja kotiin"
@@ -93,10 +97,10 @@ def test_take_part_now_lists_recordings_and_plays_them_in_parts(app: Flask, db: 
     assert played(t) == ["https://phone.example.test" + urls[0]]
     assert t.root is not None and t.gather is not None
     assert t.root.find("Gather/Play") is not None  # keys work while it plays
-    assert "Seuraavaan osaan, paina 3" in t.text and "Edelliseen osaan" not in t.text
+    assert "Jos haluat kuulla seuraavan osan, paina kolme" in t.text and "Edelliseen osaan" not in t.text
     t = phone.press("3")
     assert played(t) == ["https://phone.example.test" + urls[1]] and "Osa kaksi" in t.text
-    assert "Edelliseen osaan, paina 4" in t.text
+    assert "Jos haluat kuulla edellisen osan, paina neljä" in t.text
     t = phone.press("*")
     assert played(t) == ["https://phone.example.test" + urls[1]]
     t = phone.press("1")
@@ -106,10 +110,11 @@ def test_take_part_now_lists_recordings_and_plays_them_in_parts(app: Flask, db: 
     phone.press("3")
     t = phone.press("3")
     assert played(t) == ["https://phone.example.test" + urls[2]]
-    assert "Tallenne päättyi" in t.text and "Päävalikkoon, paina 3" in t.text
+    assert "Tallenne päättyi" in t.text and "Jos haluat päävalikkoon, paina yhdeksän" in t.text
     t = phone.silence()  # never a hang-up: a simpler reprompt
-    assert t.gather is not None and not played(t) and "Päävalikko 3, uudelleen 1" in t.text
-    t = phone.press("3")
+    assert t.gather is not None and not played(t)
+    assert "Päävalikko yhdeksän, uudelleen yksi" in t.text
+    t = phone.press("9")
     assert "Päävalikko" in t.text
     assert db.scalars(select(ListeningPosition)).all() == []  # heard to the end: start over
 
@@ -132,8 +137,8 @@ def test_a_later_call_continues_where_the_caller_stopped(app: Flask, db: DbSessi
     again.call()
     again.press("4")
     t = again.press("301#")
-    assert "Olet kuunnellut tätä tallennetta aiemmin" in t.text
-    assert "Jatkaaksesi osasta kolme, paina 1" in t.text and "alusta, paina 2" in t.text
+    assert "Olet kuunnellut tätä tallennetta ennenkin" in t.text
+    assert "Jos haluat jatkaa osasta kolme, paina yksi" in t.text and "alusta, paina kaksi" in t.text
     assert not played(t)
     t = again.press("1")
     assert played(t)[0].endswith(service_of(app).recording_url(audio.parts[2]))
@@ -206,7 +211,7 @@ def test_a_recording_still_to_open_is_announced_without_a_listen_key(app: Flask,
     phone.press("4")
     t = phone.press("501#")
     assert "Ensi viikon runot" in t.text and "Voit kuunnella sitä" in t.text and not played(t)
-    assert "paina 2" not in t.text and "Seuraavaan tapahtumaan, paina 3" in t.text
+    assert "paina kaksi" not in t.text and "Jos haluat kuulla seuraavan, paina kolme" in t.text
     phone.post("/voice/turn?event=restart")
     phone.press("4")
     t = phone.press("502#")

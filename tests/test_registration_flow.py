@@ -83,32 +83,32 @@ def test_read_back_then_confirm_says_what_happens_next(phone: Phone, aino: Calle
     s = make_session(db)
     t = to_readback(phone)
     waits(t)
-    assert "Olet ilmoittautumassa tapahtumaan" in t.text
+    assert "Ilmoittaudut tapahtumaan" in t.text
     assert "Runotuokio" in t.text and speak.when(s.starts_at, "fi") in t.text
     assert "Osallistut puhelimella" in t.text
-    for choice in ("Vahvistaaksesi ilmoittautumisen, paina 1", "Palataksesi takaisin, paina 2",
-                   "Ilmoittaaksesi jonkun toisen, paina 3"):
+    for choice in ("Jos haluat vahvistaa ilmoittautumisen, paina yksi", "Jos haluat palata, paina kaksi",
+                   "Jos ilmoitat toisen ihmisen, paina kolme"):
         assert choice in t.text
     assert registrations(db) == []  # nothing until the spoken confirmation
     t = phone.press("1")
     waits(t)
-    assert "Olet ilmoittautunut" in t.text
-    assert "Soitamme sinulle muutama minuutti ennen alkua" in t.text
+    assert "Olet nyt ilmoittautunut" in t.text
+    assert "Soitamme sinulle juuri ennen alkua" in t.text
     assert "Tapahtuman koodi on yksi, nolla, yksi" in t.text
     (r,) = registrations(db)
     assert (r.caller_id, r.status, r.registered_by_caller_id) == (aino.id, RegistrationStatus.CONFIRMED, None)
     assert db.get_one(Session, s.id).confirmed_count == 1
     # star repeats the confirmation
-    assert "Olet ilmoittautunut" in phone.press("*").text
+    assert "Olet nyt ilmoittautunut" in phone.press("*").text
 
 
 def test_register_by_speech(phone: Phone, aino: Caller, db: DbSession) -> None:
     make_session(db)
     to_item(phone)
     t = phone.say("ilmoittaudu")
-    assert "Olet ilmoittautumassa" in t.text
+    assert "Ilmoittaudut tapahtumaan" in t.text
     t = phone.say("kyllä")
-    assert "Olet ilmoittautunut" in t.text
+    assert "Olet nyt ilmoittautunut" in t.text
     assert len(registrations(db)) == 1
 
 
@@ -118,7 +118,7 @@ def test_in_person_confirmation_gives_place_and_address(phone: Phone, aino: Call
     t = to_readback(phone, "104")
     assert "Paikan päällä: Musiikkitalo, Mannerheimintie kolmetoista, Helsinki" in t.text
     t = phone.press("1")
-    assert "Olet ilmoittautunut" in t.text
+    assert "Olet nyt ilmoittautunut" in t.text
     assert "Paikka on Musiikkitalo, Mannerheimintie kolmetoista, Helsinki" in t.text
     assert "Soitamme" not in t.text
 
@@ -129,15 +129,17 @@ def test_wrong_keys_and_silence_on_the_read_back_never_register_nor_hang_up(phon
     to_readback(phone)
     t = phone.press("7")
     waits(t)
-    assert "Tuota valintaa ei ole" in t.text and "Vahvista 1, takaisin 2" in t.text
+    assert t.text == "Vahvista yksi, takaisin kaksi."  # the choices again, no error line
     t = phone.silence()
     waits(t)
-    assert "En kuullut valintaa" in t.text
+    assert t.text == "Vahvista yksi, takaisin kaksi."
     t = phone.silence()
     waits(t)
-    assert "nollalla tavoitat henkilön" in t.text  # second failure: help and a person
+    # second failure: how to answer, a person, the way back, then the choices
+    assert t.text.startswith("Paina numeroa tai sano valinta ääneen.")
+    assert "Nollalla puhut ihmisen kanssa" in t.text and t.text.endswith("Vahvista yksi, takaisin kaksi.")
     assert registrations(db) == []
-    assert "Olet ilmoittautunut" in phone.press("1").text
+    assert "Olet nyt ilmoittautunut" in phone.press("1").text
     assert len(registrations(db)) == 1
 
 
@@ -146,7 +148,7 @@ def test_back_returns_to_the_item_without_registering(phone: Phone, aino: Caller
     to_readback(phone)
     t = phone.press("2")
     waits(t)
-    assert "Runotuokio" in t.text and "Ilmoittautuaksesi, paina 2" in t.text
+    assert "Runotuokio" in t.text and "Jos haluat ilmoittautua, paina kaksi" in t.text
     assert registrations(db) == []
 
 
@@ -155,11 +157,11 @@ def test_full_session_offers_the_waiting_list_with_position(phone: Phone, aino: 
     s = make_session(db, capacity=2)
     fill(db, s, 3)  # two places taken, one already waiting
     t = to_readback(phone)
-    assert "Kaikki paikat on varattu" in t.text and "Olisit varasijalla numero kaksi" in t.text
-    assert "Päästäksesi varasijalle, paina 1" in t.text
+    assert "Kaikki paikat on varattu" in t.text and "Olisit toisena varasijalla" in t.text
+    assert "Jos haluat varasijalle, paina yksi" in t.text
     t = phone.press("1")
     waits(t)
-    assert "olet varasijalla" in t.text and "Olet varasijalla numero kaksi" in t.text
+    assert "varasijalla" in t.text and "Olet toisena varasijalla" in t.text
     mine = [r for r in registrations(db) if r.caller_id == aino.id]
     assert [r.status for r in mine] == [RegistrationStatus.WAITING]
     assert db.get_one(Session, s.id).confirmed_count == 2
@@ -171,7 +173,7 @@ def test_place_taken_between_read_back_and_confirm_gives_waiting_list(phone: Pho
     to_readback(phone)
     fill(db, s, 1)  # someone else took the last place meanwhile
     t = phone.press("1")
-    assert "Olet varasijalla numero yksi" in t.text
+    assert "Olet ensimmäisenä varasijalla" in t.text
     assert db.get_one(Session, s.id).confirmed_count == 1
 
 
@@ -179,7 +181,7 @@ def test_closed_window(phone: Phone, aino: Caller, db: DbSession) -> None:
     make_session(db, registration_closes_at=utcnow() - timedelta(minutes=5))
     t = to_readback(phone)
     waits(t)
-    assert "Ilmoittautuminen tähän tapahtumaan on päättynyt" in t.text
+    assert "Ilmoittautuminen tähän tapahtumaan on jo päättynyt" in t.text
     assert "Vahvista" not in t.text
     assert registrations(db) == []
 
@@ -198,7 +200,7 @@ def test_cancelled_session_cannot_be_registered_for(phone: Phone, aino: Caller, 
     make_session(db, status=SessionStatus.CANCELLED)
     t = to_readback(phone)
     waits(t)
-    assert "Tämä tilaisuus on peruttu, joten siihen ei voi ilmoittautua" in t.text
+    assert "Tämä tilaisuus on peruttu. Siihen ei voi ilmoittautua" in t.text
     assert registrations(db) == []
 
 
@@ -216,7 +218,7 @@ def test_already_registered_hears_so_and_nothing_is_doubled(phone: Phone, make_p
     db.commit()
     service.register(db, s.id, other, now=utcnow())
     t = to_readback(make_phone("+358401234567"))
-    assert "Olet jo varasijalla tähän tapahtumaan" in t.text and "numero yksi" in t.text
+    assert "Olet jo varasijalla" in t.text and "Olet ensimmäisenä varasijalla" in t.text
     assert len(registrations(db)) == 2
 
 
@@ -257,12 +259,13 @@ def test_after_registering_next_event_and_main_menu(phone: Phone, aino: Caller, 
     phone.press("1")  # the programme: first item
     phone.press("2")
     t = phone.press("1")
-    assert "Seuraavaan tapahtumaan, paina 3" in t.text and "Päävalikkoon, paina 1" in t.text
+    assert "Jos haluat kuulla seuraavan tapahtuman, paina kolme" in t.text and "Jos haluat päävalikkoon, paina yhdeksän" in t.text
     t = phone.press("3")
     assert "Laulamme" in t.text
     phone.press("2")
-    phone.press("1")
     t = phone.press("1")
+    assert "paina kolme" not in t.text  # the last event: only the way back is offered
+    t = phone.press("9")
     assert "Päävalikko" in t.text
 
 
@@ -273,14 +276,14 @@ def test_swedish_and_english_callers(make_phone: MakePhone, db: DbSession) -> No
     db.commit()
     greta = make_phone("+358401234567")
     t = to_readback(greta)
-    assert "Du anmäler dig till" in t.text and "För att bekräfta, tryck 1" in t.text
+    assert "Du anmäler dig till" in t.text and "Om du vill bekräfta anmälan, tryck ett" in t.text
     t = greta.press("1")
-    assert "Du är anmäld" in t.text and "Evenemangets kod är ett, noll, ett" in t.text
+    assert "Nu är du anmäld" in t.text and "Evenemangets kod är ett, noll, ett" in t.text
     guest = make_phone("+358501112233")
     t = to_readback(guest)
-    assert "You are registering for:" in t.text and "To confirm, press 1." in t.text
+    assert "Registering for:" in t.text and "By phone, from home." in t.text and "To confirm, press one." in t.text
     t = guest.press("1")
-    assert "You are registered" in t.text and "We will call you a few minutes before it starts" in t.text
+    assert "You are registered" in t.text and "We will call you just before it starts" in t.text
     assert "The event code is one, zero, one" in t.text
     assert len(registrations(db)) == 2
 
@@ -293,18 +296,18 @@ def test_someone_else_is_registered_under_their_own_number(phone: Phone, make_ph
     to_readback(phone)
     t = phone.press("3")
     waits(t)
-    assert "Näppäile ilmoitettavan henkilön puhelinnumero" in t.text
+    assert "Näppäile hänen puhelinnumeronsa" in t.text
     assert gather_of(t).get("finishOnKey") == "#"
     t = phone.press("0401234567#")
     assert "Näppäilit numeron: nolla, neljä, nolla, yksi, kaksi, kolme, neljä, viisi, kuusi, seitsemän" in t.text
-    assert "Jos numero on oikein, paina 1" in t.text and "uudelleen, paina 2" in t.text
+    assert "Jos numero on oikein, paina yksi" in t.text and "uudelleen, paina kaksi" in t.text
     t = phone.press("1")
-    assert "Olet ilmoittamassa numeroa" in t.text and "Runotuokio" in t.text
-    assert "Ilmoittaaksesi jonkun toisen" not in t.text
+    assert "Ilmoitat toisen ihmisen tapahtumaan" in t.text and "Runotuokio" in t.text
+    assert "Jos ilmoitat toisen ihmisen" not in t.text
     assert registrations(db) == []
     t = phone.press("1")
     waits(t)
-    assert "Henkilö on ilmoitettu" in t.text and "Soitamme hänelle" in t.text
+    assert "Hän on nyt ilmoittautunut" in t.text and "Soitamme hänelle" in t.text
     (r,) = registrations(db)
     mother = db.scalars(select(Caller).where(Caller.phone == "+358401234567")).one()
     assert r.caller_id == mother.id and r.registered_by_caller_id == aino.id
@@ -314,7 +317,7 @@ def test_someone_else_is_registered_under_their_own_number(phone: Phone, make_ph
     mum.call()
     mum.press("1")  # first call: Finnish
     t = mum.press("3")
-    assert "Sinulla on yksi tuleva ilmoittautuminen" in t.text and "Runotuokio" in t.text
+    assert "Sinulla on yksi ilmoittautuminen" in t.text and "Runotuokio" in t.text
 
 
 def test_someone_else_invalid_number_is_explained_and_asked_again(phone: Phone, aino: Caller,
@@ -325,15 +328,15 @@ def test_someone_else_invalid_number_is_explained_and_asked_again(phone: Phone, 
     t = phone.press("12345#")
     waits(t)
     assert "yksi, kaksi, kolme, neljä, viisi" in t.text
-    assert "Tämä ei ole puhelinnumero, jota voimme käyttää" in t.text
+    assert "Tätä numeroa emme voi käyttää" in t.text
     assert gather_of(t).get("finishOnKey") == "#"
     t = phone.press("#")  # nothing typed
     waits(t)
-    assert "nollalla tavoitat henkilön" in t.text  # second failure in the node
+    assert "Nollalla puhut ihmisen kanssa" in t.text  # second failure in the node: help
     t = phone.press("0401234567#")
     assert "Näppäilit numeron" in t.text
     t = phone.press("2")  # type again
-    assert "Näppäile ilmoitettavan henkilön puhelinnumero" in t.text
+    assert "Näppäile hänen puhelinnumeronsa" in t.text
     t = phone.press("0501112233#")
     assert "nolla, viisi, nolla, yksi, yksi, yksi, kaksi, kaksi, kolme, kolme" in t.text
     phone.press("1")
@@ -351,7 +354,7 @@ def test_someone_else_already_registered(phone: Phone, aino: Caller, db: DbSessi
     phone.press("3")
     phone.press("0401234567#")
     t = phone.press("1")
-    assert "Tämä henkilö on jo ilmoitettu tähän tapahtumaan" in t.text
+    assert "Hän on jo ilmoittautunut tähän tapahtumaan" in t.text
     assert len(registrations(db)) == 1
 
 
@@ -365,14 +368,14 @@ def test_withheld_number_can_type_own_number(make_phone: MakePhone, db: DbSessio
     t = hidden.press("2")
     waits(t)
     assert "Puhelinnumerosi ei näy meille" in t.text
-    assert "Näppäilläksesi puhelinnumerosi, paina 1" in t.text and "painamalla 0" in t.text
+    assert "Jos haluat näppäillä numerosi, paina yksi" in t.text and "paina nolla" in t.text
     t = hidden.press("1")
     assert "Näppäile oma puhelinnumerosi" in t.text
     hidden.press("0401234567#")
     t = hidden.press("1")
-    assert "Olet ilmoittautumassa tapahtumaan" in t.text  # their own number: "you"
+    assert "Ilmoittaudut tapahtumaan" in t.text  # their own number: "you"
     t = hidden.press("1")
-    assert "Olet ilmoittautunut" in t.text and "Soitamme sinulle" in t.text
+    assert "Olet nyt ilmoittautunut" in t.text and "Soitamme sinulle" in t.text
     (r,) = registrations(db)
     assert db.get_one(Caller, r.caller_id).phone == "+358401234567"
     assert r.registered_by_caller_id is None
@@ -387,7 +390,7 @@ def test_withheld_number_is_offered_a_person(make_phone: MakePhone, db: DbSessio
     hidden.press("101#")
     hidden.press("2")
     t = hidden.press("0")
-    assert t.dial is not None or "Henkilöt ovat paikalla" in t.text
+    assert t.dial is not None or "Olemme paikalla" in t.text
     assert registrations(db) == []
 
 
@@ -408,7 +411,7 @@ def test_my_registrations_none_offers_the_programme(phone: Phone, aino: Caller, 
     t = phone.press("3")
     waits(t)
     assert "Sinulla ei ole tulevia ilmoittautumisia" in t.text
-    assert "Kuullaksesi tämän viikon ohjelman, paina 1" in t.text
+    assert "Jos haluat kuulla tämän viikon ohjelman, paina yksi" in t.text
     t = phone.press("1")
     assert "Runotuokio" in t.text
 
@@ -422,13 +425,13 @@ def test_my_registrations_one_at_a_time(phone: Phone, aino: Caller, db: DbSessio
     phone.call()
     t = phone.press("3")
     waits(t)
-    assert "Sinulla on kaksi tulevaa ilmoittautumista" in t.text
+    assert "Sinulla on kaksi ilmoittautumista" in t.text
     assert "Runotuokio" in t.text and "Sinulla on paikka" in t.text and "Laulamme" not in t.text
-    assert "Peruaksesi ilmoittautumisen, paina 1" in t.text and "Seuraavaan, paina 3" in t.text
+    assert "Jos haluat perua ilmoittautumisen, paina yksi" in t.text and "Jos haluat kuulla seuraavan, paina kolme" in t.text
     t = phone.press("3")
-    assert "Laulamme" in t.text and "Olet varasijalla numero yksi" in t.text
-    assert "Luopuaksesi varasijasta, paina 1" in t.text and "Palataksesi päävalikkoon, paina 3" in t.text
-    t = phone.press("3")
+    assert "Laulamme" in t.text and "Olet ensimmäisenä varasijalla" in t.text
+    assert "Jos haluat pois varasijalta, paina yksi" in t.text and "Jos haluat päävalikkoon, paina yhdeksän" in t.text
+    t = phone.press("9")  # the last one: the way back is offered, and says that was all
     waits(t)
     assert "Siinä olivat kaikki ilmoittautumisesi" in t.text and "Päävalikko" in t.text
 
@@ -442,18 +445,18 @@ def test_cancel_reads_back_can_keep_and_promotes_the_first_waiting(phone: Phone,
     phone.press("3")
     t = phone.press("1")
     waits(t)
-    assert "Olet perumassa ilmoittautumisesi tapahtumaan" in t.text and "Runotuokio" in t.text
-    assert "Peruaksesi sen, paina 1" in t.text and "Säilyttääksesi sen, paina 2" in t.text
+    assert "Perut ilmoittautumisesi tapahtumaan" in t.text and "Runotuokio" in t.text
+    assert "Jos haluat perua sen, paina yksi" in t.text and "Jos haluat pitää sen, paina kaksi" in t.text
     t = phone.press("2")
-    assert "Ilmoittautumisesi säilyy" in t.text and "Runotuokio" in t.text
+    assert "Ilmoittautumisesi on yhä voimassa" in t.text and "Runotuokio" in t.text
     assert registrations(db)[0].status == RegistrationStatus.CONFIRMED
     phone.press("1")
-    t = phone.press("9")  # wrong key on the cancel confirmation: nothing happens
-    assert "Tuota valintaa ei ole" in t.text
+    t = phone.press("7")  # wrong key on the cancel confirmation: nothing happens
+    assert t.text == "Jos haluat perua sen, paina yksi. Jos haluat pitää sen, paina kaksi."
     assert registrations(db)[0].status == RegistrationStatus.CONFIRMED
     t = phone.press("1")
     waits(t)
-    assert "Ilmoittautumisesi on peruttu" in t.text
+    assert "Ilmoittautumisesi on nyt peruttu" in t.text
     assert "Siinä olivat kaikki ilmoittautumisesi" in t.text
     by_caller = {r.caller_id: r for r in registrations(db)}
     assert by_caller[aino.id].status == RegistrationStatus.CANCELLED
@@ -470,7 +473,7 @@ def test_leave_waiting_list_by_speech(phone: Phone, aino: Caller, db: DbSession)
     phone.call()
     phone.press("3")
     t = phone.say("peru")
-    assert "Olet luopumassa varasijastasi" in t.text
+    assert "Lähdet pois varasijalta" in t.text
     t = phone.say("kyllä")
     assert "Et ole enää varasijalla" in t.text
     mine = [r for r in registrations(db) if r.caller_id == aino.id]
@@ -484,5 +487,5 @@ def test_cancelled_session_is_told_in_my_registrations(phone: Phone, aino: Calle
     db.commit()
     phone.call()
     t = phone.press("3")
-    assert "Huomio: tämä tilaisuus on peruttu" in t.text
-    assert "Poistaaksesi sen listaltasi, paina 1" in t.text
+    assert "Huomaa: tämä tilaisuus on peruttu" in t.text
+    assert "Jos haluat poistaa sen listaltasi, paina yksi" in t.text

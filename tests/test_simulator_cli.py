@@ -132,3 +132,21 @@ def test_play_text_from_the_sidecar(app: Flask, server: str) -> None:
     read = sidecar_reader(server, PUBLIC_BASE_URL)
     assert read(f"{PUBLIC_BASE_URL}/audio/{key}.mp3") == "Tervetuloa."
     assert read(f"{PUBLIC_BASE_URL}/audio/{'cd' * 32}.mp3") is None  # no sidecar: tolerated
+
+
+def test_the_keys_heard_are_read_from_keys_said_as_words() -> None:
+    """Issue 10 says keys as words ("paina yksi"): the simulator's hint still lists them."""
+    import xml.etree.ElementTree as ET
+
+    from voice.simulator import Turn
+    from voice.simulator_run import expected_keys
+
+    body = ('<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf speech" '
+            'timeout="7" numDigits="1"><Say>{}</Say></Gather></Response>')
+    for said, keys in [("Jos haluat kuulla ohjelman, paina yksi. Jos et, paina kaksi.", "1 2"),
+                       ("Vahvista yksi, takaisin kaksi.", "1 2"),
+                       ("Om du vill höra programmet, tryck ett. Huvudmenyn, tryck nio.", "1 9"),
+                       ("To hear more, press one. Tuesday, at one in the afternoon.", "1")]:
+        xml = body.format(said)
+        hint = expected_keys(Turn(status=200, body=xml, root=ET.fromstring(xml), said=[said]))
+        assert f"keys heard: {keys} ·" in hint, (said, hint)

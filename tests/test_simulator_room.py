@@ -19,9 +19,9 @@ def test_a_scripted_call_takes_part_raises_a_hand_and_hears_the_end(client: Any,
     script = ScriptInputs(parse_script("2, 1, *, 1, silence, hangup"))
     result = run_call(phone, script, lang="fi")
     text = result.text
-    assert "Tervetuloa: Laulutuokio." in text and "Nostaaksesi käden, paina tähteä." in text
+    assert "Tervetuloa: Laulutuokio." in text and "Jos haluat kysyä, paina tähteä." in text
     assert "[in the room: waiting music]" in text
-    assert "⌨  *" in text and "Nostaaksesi käden, paina 1." in text
+    assert "⌨  *" in text and "Jos haluat nostaa käden, paina yksi." in text
     assert "Kätesi on nostettu." in text and "Olet taas mukana esityksessä." in text
     assert "[the performance ends]" in text and "Esitys päättyi." in text
     assert result.ended_by == "caller"

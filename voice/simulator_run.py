@@ -20,6 +20,24 @@ LANG_KEYS = {"fi": "1", "sv": "2", "en": "3"}
 SAID, PRESSED, SPOKE = "🔊", "⌨ ", "🗣 "
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _KEY_IN_TEXT = re.compile(r"(?<![\w.:])([0-9])(?=[.,:;!?]|\s*$)")
+_PRESS = {"fi": "paina", "sv": "tryck", "en": "press"}
+
+
+def _keys_in(text: str) -> list[str]:
+    """The keys a turn's prompts offer: "paina yksi" / "tryck ett" / "press one" (keys are said
+    as words), the short reprompts' "Vahvista yksi, takaisin kaksi.", or a bare digit."""
+    found: list[str] = []
+    for lang in prompts.LANGUAGES:
+        words = [w.lower() for w in prompts.raw(lang, "words.digits")]
+        alts = "|".join(sorted(words, key=len, reverse=True))
+        for m in re.finditer(rf"\b{_PRESS[lang]}\s+({alts})\b", text, re.IGNORECASE):
+            found.append(str(words.index(m.group(1).lower())))
+        short = rf"[^\W\d][\w ]*? ({alts})"
+        for sentence in sentences(text):
+            if re.fullmatch(rf"{short}(?:, {short})*\.", sentence, re.IGNORECASE):
+                found += [str(words.index(w.lower()))
+                          for w in re.findall(rf"\b({alts})(?=[,.])", sentence, re.IGNORECASE)]
+    return found + _KEY_IN_TEXT.findall(text)
 
 
 @dataclass
@@ -49,7 +67,7 @@ def expected_keys(turn: Turn) -> str:
     g = turn.gather
     if g is None:
         return ""
-    keys = list(dict.fromkeys(_KEY_IN_TEXT.findall(turn.text)))
+    keys = list(dict.fromkeys(_keys_in(turn.text)))
     parts = [f"keys heard: {' '.join(keys)}" if keys else "keys"]
     if g.get("finishOnKey") == "#" and not g.get("numDigits"):
         parts.append("digits then #")

@@ -191,8 +191,8 @@ class _FallbackUrls(_Urls):
 
 
 def _apology(lang: str | None, key: str) -> Response:
-    """Static TwiML that needs no database: sorry, 0 for a person, 1 back to the main menu.
-    Without a known language it is said briefly in all three."""
+    """Static TwiML that needs no database: sorry, 0 for a person, 9 (any other key) back to the
+    main menu. Without a known language it is said briefly in all three."""
     langs = [lang] if lang in prompts.LANGUAGES else list(prompts.LANGUAGES)
     lang = langs[0]
     choice = request.form.get("Digits", "") if request.args.get("choice") else ""

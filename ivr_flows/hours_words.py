@@ -1,0 +1,99 @@
+"""Office hours and "when we call you back" in words, in the caller's language (issue 10 item 7).
+
+Every window of ``OFFICE_HOURS`` is said, in the grammar each language needs: Finnish takes the
+elative and illative of weekdays and numbers ("maanantaista perjantaihin kello yhdeksästä
+viiteentoista") — num2words gives the numbers' cases, a small table the weekdays' — Swedish and
+English need no cases ("måndag till fredag klockan nio till femton").
+"""
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from babel.dates import get_day_names
+from num2words import num2words
+
+from catalogue.timeutil import to_local
+
+from . import prompts
+from .office_hours import OfficeHours
+
+# Finnish weekdays: from (elative), to (illative), on every (the adverb in -isin).
+_FI_FROM = ("maanantaista", "tiistaista", "keskiviikosta", "torstaista", "perjantaista",
+            "lauantaista", "sunnuntaista")
+_FI_TO = ("maanantaihin", "tiistaihin", "keskiviikkoon", "torstaihin", "perjantaihin",
+          "lauantaihin", "sunnuntaihin")
+_FI_EVERY = ("maanantaisin", "tiistaisin", "keskiviikkoisin", "torstaisin", "perjantaisin",
+             "lauantaisin", "sunnuntaisin")
+
+
+def runs(hours: OfficeHours) -> list[tuple[int, int, time, time]]:
+    """(first day, last day, opens, closes) for each run of consecutive days with equal hours."""
+    out: list[tuple[int, int, time, time]] = []
+    for d, o, c in sorted(hours.windows):
+        if out and out[-1][1] + 1 == d and out[-1][2:] == (o, c):
+            out[-1] = (out[-1][0], d, o, c)
+        else:
+            out.append((d, d, o, c))
+    return out
+
+
+def _fi_time(t: time, case: str) -> str:
+    if t.minute == 0:
+        return num2words(t.hour, lang="fi", case=case)
+    return f"{num2words(t.hour, lang='fi')} {num2words(t.minute, lang='fi', case=case)}"
+
+
+def _plain_time(t: time, lang: str) -> str:
+    if lang == "en":
+        h12 = t.hour % 12 or 12
+        mins = "" if t.minute == 0 else (" oh " if t.minute < 10 else " ") + num2words(t.minute, lang="en")
+        return f"{num2words(h12, lang='en')}{mins} {'a m' if t.hour < 12 else 'p m'}"
+    return num2words(t.hour, lang=lang) + ("" if t.minute == 0 else " " + num2words(t.minute, lang=lang))
+
+
+def _run_text(lang: str, first: int, last: int, opens: time, closes: time) -> str:
+    if lang == "fi":
+        days = _FI_EVERY[first] if first == last else f"{_FI_FROM[first]} {_FI_TO[last]}"
+        return f"{days} kello {_fi_time(opens, 'elative')} {_fi_time(closes, 'illative')}"
+    names = get_day_names("wide", context="format", locale=lang)
+    if lang == "sv":
+        days = f"på {names[first]}ar" if first == last else f"{names[first]} till {names[last]}"
+        return f"{days} klockan {_plain_time(opens, lang)} till {_plain_time(closes, lang)}"
+    days = f"on {names[first]}s" if first == last else f"{names[first]} to {names[last]}"
+    return f"{days}, {_plain_time(opens, lang)} to {_plain_time(closes, lang)}"
+
+
+def hours_text(lang: str, hours: OfficeHours) -> str:
+    """Every window: "… ja lauantaisin kello kymmenestä kahteentoista"."""
+    parts = [_run_text(lang, *run) for run in runs(hours)]
+    if not parts:
+        return ""
+    joiner = {"fi": " ja ", "sv": " och ", "en": " and "}[lang]
+    return joiner.join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+
+
+def days_ahead(hours: OfficeHours, now_utc: datetime) -> int | None:
+    """In how many days someone is next in (0: later today), or None without any hours."""
+    local = to_local(now_utc)
+    for ahead in range(8):
+        day = (local.weekday() + ahead) % 7
+        if any(d == day and (ahead > 0 or local.time() < c) for d, _, c in hours.windows):
+            return ahead
+    return None
+
+
+def day_words(lang: str, ahead: int, weekday: int) -> str:
+    """"tänään", "huomenna", "maanantaina" / "i dag", "i morgon", "på måndag" / "on Monday"."""
+    if ahead == 0:
+        return prompts.text(lang, "person.today")
+    if ahead == 1:
+        return prompts.text(lang, "person.tomorrow")
+    name = get_day_names("wide", context="format", locale=lang)[weekday]
+    return prompts.text(lang, "person.on_day", day=name)
+
+
+def call_back_when(lang: str, hours: OfficeHours, now_utc: datetime) -> str:
+    ahead = days_ahead(hours, now_utc)
+    if ahead is None:
+        return prompts.text(lang, "person.soon")
+    return day_words(lang, ahead, (to_local(now_utc).weekday() + ahead) % 7)
