@@ -10,11 +10,10 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from babel.dates import get_day_names
-from num2words import num2words
 
 from catalogue.timeutil import to_local
 
-from . import prompts
+from . import prompts, speak
 from .office_hours import OfficeHours
 
 # Finnish weekdays: from (elative), to (illative), on every (the adverb in -isin).
@@ -37,30 +36,22 @@ def runs(hours: OfficeHours) -> list[tuple[int, int, time, time]]:
     return out
 
 
-def _fi_time(t: time, case: str) -> str:
-    if t.minute == 0:
-        return num2words(t.hour, lang="fi", case=case)
-    return f"{num2words(t.hour, lang='fi')} {num2words(t.minute, lang='fi', case=case)}"
-
-
-def _plain_time(t: time, lang: str) -> str:
-    if lang == "en":
-        h12 = t.hour % 12 or 12
-        mins = "" if t.minute == 0 else (" oh " if t.minute < 10 else " ") + num2words(t.minute, lang="en")
-        return f"{num2words(h12, lang='en')}{mins} {'a m' if t.hour < 12 else 'p m'}"
-    return num2words(t.hour, lang=lang) + ("" if t.minute == 0 else " " + num2words(t.minute, lang=lang))
+def _time(t: time, lang: str, case: str = "nominative") -> str:
+    """A window's edge in words, with the case Finnish needs; "24:00" is the day's end
+    (``speak.clock_short`` is the one way a clock time is said)."""
+    return speak.clock_short(*OfficeHours.said(t), lang, case)
 
 
 def _run_text(lang: str, first: int, last: int, opens: time, closes: time) -> str:
     if lang == "fi":
         days = _FI_EVERY[first] if first == last else f"{_FI_FROM[first]} {_FI_TO[last]}"
-        return f"{days} kello {_fi_time(opens, 'elative')} {_fi_time(closes, 'illative')}"
+        return f"{days} kello {_time(opens, lang, 'elative')} {_time(closes, lang, 'illative')}"
     names = get_day_names("wide", context="format", locale=lang)
     if lang == "sv":
         days = f"på {names[first]}ar" if first == last else f"{names[first]} till {names[last]}"
-        return f"{days} klockan {_plain_time(opens, lang)} till {_plain_time(closes, lang)}"
+        return f"{days} klockan {_time(opens, lang)} till {_time(closes, lang)}"
     days = f"on {names[first]}s" if first == last else f"{names[first]} to {names[last]}"
-    return f"{days}, {_plain_time(opens, lang)} to {_plain_time(closes, lang)}"
+    return f"{days}, {_time(opens, lang)} to {_time(closes, lang)}"
 
 
 def hours_text(lang: str, hours: OfficeHours) -> str:

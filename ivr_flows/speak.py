@@ -81,6 +81,8 @@ def clock_short(hour: int, minute: int, lang: str, case: str = "nominative") -> 
     if lang == "en":
         if hour >= 24:  # office hours "to 24:00"
             return "midnight"
+        if (hour, minute) == (12, 0):
+            return "twelve noon"
         h12 = hour % 12 or 12
         part = ("in the morning" if hour < 12 else
                 "in the afternoon" if hour < 18 else "in the evening")

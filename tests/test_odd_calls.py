@@ -17,7 +17,7 @@ from ivr_flows.matching import ascii_digits, typed_number
 from tests import factories as f
 from tests.phone import MakePhone, Phone
 
-APOLOGY = "jotain meni vikaan"
+APOLOGY = "jokin meni vikaan"
 
 
 def calls(db: DbSession) -> int:
@@ -57,7 +57,7 @@ def test_a_callsid_that_is_not_twilios_gets_an_apology_without_database_writes(
                  "/voice/turn?event=timeout"):
         t = phone.post(path)
         assert t.status == 200 and APOLOGY in t.text, t.body
-        assert t.gather is not None and not t.hangs_up and "painamalla 0" in t.text
+        assert t.gather is not None and not t.hangs_up and "paina nolla" in t.text
         t = phone.press("1")  # the apology's way on answers too
         assert t.status == 200 and not t.hangs_up
     assert phone.callback("/voice/status", {"CallSid": sid, "CallStatus": "completed"}) == 204

@@ -78,7 +78,7 @@ def test_office_hours_all_day_parse_and_work(monkeypatch: pytest.MonkeyPatch, ap
     hours = OfficeHours.parse("mon-sun 00:00-24:00")
     for at in (datetime(2026, 12, 6, 21, 59, 59), datetime(2026, 12, 7, 22, 0), datetime(2026, 12, 1)):
         assert hours.is_open(at)
-    assert "kaksikymmentäneljä" in hours_text("fi", hours) and "midnight" in hours_text("en", hours)
+    assert "kahteenkymmeneenneljään" in hours_text("fi", hours) and "midnight" in hours_text("en", hours)
     app.config["OFFICE_HOURS"] = "mon-sun 00:00-24:00"
     phone.call()
     phone.press("1")
