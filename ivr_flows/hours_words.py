@@ -38,8 +38,13 @@ def runs(hours: OfficeHours) -> list[tuple[int, int, time, time]]:
 
 def _time(t: time, lang: str, case: str = "nominative") -> str:
     """A window's edge in words, with the case Finnish needs; "24:00" is the day's end
-    (``speak.clock_short`` is the one way a clock time is said)."""
-    return speak.clock_short(*OfficeHours.said(t), lang, case)
+    (``speak.clock_short`` is the one way a clock time is said; English hours say a m / p m,
+    shorter than "in the morning", to keep the closed line's turn short)."""
+    hour, minute = OfficeHours.said(t)
+    if lang == "en" and hour < 24 and (hour, minute) != (12, 0):
+        return speak.clock_short(hour, minute, lang).replace(" in the morning", " a m").replace(
+            " in the afternoon", " p m").replace(" in the evening", " p m")
+    return speak.clock_short(hour, minute, lang, case)
 
 
 def _run_text(lang: str, first: int, last: int, opens: time, closes: time) -> str:

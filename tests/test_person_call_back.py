@@ -26,7 +26,7 @@ SAID = {
     "fi": "maanantaista perjantaihin kello yhdeksästä viiteentoista ja lauantaisin kello "
           "kymmenestä kahteentoista",
     "sv": "måndag till fredag klockan nio till femton och på lördagar klockan tio till tolv",
-    "en": "Monday to Friday, nine in the morning to three in the afternoon and on Saturdays, ten in the morning to twelve noon",
+    "en": "Monday to Friday, nine a m to three p m and on Saturdays, ten a m to twelve noon",
 }
 
 
@@ -152,7 +152,7 @@ def test_zero_in_the_language_menu_answers_in_all_three_languages(
     for lang in LANGS:
         hours = {"fi": "maanantaista perjantaihin kello yhdeksästä viiteentoista",
                  "sv": "måndag till fredag klockan nio till femton",
-                 "en": "Monday to Friday, nine in the morning to three in the afternoon"}[lang]
+                 "en": "Monday to Friday, nine a m to three p m"}[lang]
         assert prompts.text(lang, "person.closed", hours=hours) in t.text, (lang, t.text)
         assert prompts.text(lang, "language.option") in t.text  # back at the language choice
     gather_of(t)
