@@ -67,7 +67,9 @@ def _item_segments(item: ProgrammeItem, lang: str, on_now: bool,
         p = place(item, lang)
         segs += say("item.in_person", venue=p["venue"], city=p["city"])
     elif item.kind == SessionKind.RECORDING:
-        segs += say("item.recording", until=speak.until(item.ends_at, lang))
+        # Open now and closing within the week: the weekday is enough (a short first turn).
+        soon = on_now and item.ends_at - item.starts_at <= timedelta(days=7)
+        segs += say("item.recording", until=speak.until(item.ends_at, lang, with_date=not soon))
     else:
         segs += say("item.phone")
     return tuple(segs)

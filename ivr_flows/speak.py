@@ -121,11 +121,17 @@ def when(dt_utc: datetime, lang: str) -> str:
     return f"{date(dt_utc, lang)}{sep}{time_of_day(dt_utc, lang)}"
 
 
-def until(dt_utc: datetime, lang: str) -> str:
+def until(dt_utc: datetime, lang: str, with_date: bool = True) -> str:
     """"Up to then": "sunnuntaihin kuudenteen joulukuuta kello kahdeksaantoista asti", "till
     söndag den sjätte december klockan arton", "until Sunday, the sixth of December, at six in
-    the evening"."""
+    the evening". Within the coming week the weekday says it (``with_date`` False):
+    "sunnuntaihin kello kahdeksaantoista asti"."""
     local = to_local(dt_utc)
+    if not with_date:
+        day = weekday(local, lang, "illative")
+        if lang == "fi":
+            return f"{day} {clock(local, lang, 'illative')} asti"
+        return f"{'till' if lang == 'sv' else 'until'} {day} {clock(local, lang)}"
     if lang == "fi":
         return f"{date(dt_utc, lang, 'illative')} {clock(local, lang, 'illative')} asti"
     word = "till" if lang == "sv" else "until"

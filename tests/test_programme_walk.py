@@ -24,8 +24,8 @@ from voice.simulator import Turn
 
 CALLERS = {"fi": "+358912345678", "sv": "+358401234567", "en": "+358501112233"}
 CHOICE = {"fi": "paina", "sv": "tryck", "en": "press"}
-REGISTER = {"fi": "Ilmoittautuaksesi", "sv": "anmäla", "en": "register"}
-LISTEN = {"fi": "Kuunnellaksesi", "sv": "lyssna", "en": "listen"}
+REGISTER = {"fi": "ilmoittautua", "sv": "anmäla", "en": "register"}
+LISTEN = {"fi": "Jos haluat kuunnella", "sv": "lyssna", "en": "listen"}
 KEY_WORDS = {"fi": ("yksi", "kaksi", "kolme", "neljä"), "sv": ("ett", "två", "tre", "fyra"),
              "en": ("one", "two", "three", "four")}
 FINNISH_IN_DEMO = ("Liikunnanohjaaja", "Runoilija", "suuri näyttämö", "Turun konserttitalo",

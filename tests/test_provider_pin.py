@@ -219,8 +219,8 @@ def test_a_withheld_number_is_counted_per_call(app: Flask, provider_id: int,
     at_pin(phone, 777)
     locked_reply(wrong_tries(phone, list(range(777, 777 + LIMIT))))
     assert len(compared) == LIMIT
-    phone.press("1")
-    phone.press("9")  # the hidden key back to the provider line: still locked in this call
-    phone.press(str(provider_id))
-    locked_reply(phone.press(PIN))
-    assert len(compared) == LIMIT
+    # (The callers' line has no way back into the provider line within the call any more:
+    # issue 10 took the hidden key away. Another withheld call has its own count.)
+    other = caller(app, "anonymous")
+    at_pin(other, 777)
+    assert "lukittu" not in other.press(PIN).text

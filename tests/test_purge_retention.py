@@ -72,12 +72,12 @@ def test_typed_number_leaves_the_call_state_after_the_turn_that_used_it(
     phone.press("3")
     phone.press("0401234567#")
     t = phone.press("1")
-    assert "Olet ilmoittamassa numeroa" in t.text
+    assert "Ilmoitat toisen ihmisen" in t.text  # the read-back, about them
     state = db.scalars(select(CallLog.state)).one()
     assert TYPED in json.dumps(state)  # needed for the confirmation: kept on the server
     db.rollback()
     t = phone.press("1")
-    assert "Henkilö on ilmoitettu" in t.text
+    assert "Hän on nyt ilmoittautunut" in t.text
     db.rollback()
     stored = json.dumps(db.scalars(select(CallLog.state)).one())
     assert "401234567" not in stored and "number" not in json.loads(stored).get("data", {})
