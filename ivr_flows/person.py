@@ -8,12 +8,12 @@ from __future__ import annotations
 from catalogue import callers
 from catalogue.models import CallbackRequest, Caller
 
-from . import prompts, speak
-from .engine import (Ctx, DigitEntry, Finish, Goto, Input, Menu, NoMatch, Node, Option, Outcome,
-                     node)
+from . import prompts
+from .engine import Ctx, Finish, Goto, Input, Menu, Node, Option, Outcome, node
 from .hours_words import call_back_when, day_words, hours_text
 from .office_hours import OfficeHours
 from .registration import spoken_number
+from .someone_else import PhoneEntry
 from .reply import Reply, Segment
 
 
@@ -94,7 +94,7 @@ class CallBackOffer(Menu):
 
 
 @node
-class CallBackNumber(DigitEntry):
+class CallBackNumber(PhoneEntry):
     """A withheld number: type the number to call back, ended with #."""
 
     name = "call_back_number"
@@ -102,16 +102,7 @@ class CallBackNumber(DigitEntry):
     def enter(self, ctx: Ctx) -> list[Segment]:
         return ctx.say("someone_else.ask_own")
 
-    def reprompt(self, ctx: Ctx) -> list[Segment]:
-        return ctx.say("someone_else.short")
-
-    def handle(self, ctx: Ctx, inp: Input) -> Outcome:
-        typed = self.typed(ctx, inp)
-        if typed is None:
-            return NoMatch()
-        number = callers.normalise(typed)
-        if number is None:
-            return NoMatch(ctx.say("someone_else.invalid", digits=speak.digits(typed, ctx.lang)))
+    def confirm(self, ctx: Ctx, number: str) -> Outcome:
         return Goto("call_back_confirm", {"number": number})
 
 

@@ -13,17 +13,16 @@ from .registration import carry, go_back, spoken_number
 from .reply import Segment
 
 
-@node
-class SomeoneElse(DigitEntry):
-    """Type a number ending with #: validated (Finland by default), then read back."""
-
-    name = "someone_else"
-
-    def enter(self, ctx: Ctx) -> list[Segment]:
-        return ctx.say("someone_else.ask_own" if ctx.data.get("own") else "someone_else.ask")
+class PhoneEntry(DigitEntry):
+    """A phone number typed and ended with #, validated (Finland by default); a number that
+    is not one is said back digit by digit. ``confirm`` says where a good one goes (its
+    read-back): registering someone else, a withheld caller's call-back number."""
 
     def reprompt(self, ctx: Ctx) -> list[Segment]:
         return ctx.say("someone_else.short")
+
+    def confirm(self, ctx: Ctx, number: str) -> Outcome:
+        raise NotImplementedError
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
         typed = self.typed(ctx, inp)
@@ -32,6 +31,19 @@ class SomeoneElse(DigitEntry):
         number = callers.normalise(typed)
         if number is None:
             return NoMatch(ctx.say("someone_else.invalid", digits=speak.digits(typed, ctx.lang)))
+        return self.confirm(ctx, number)
+
+
+@node
+class SomeoneElse(PhoneEntry):
+    """Someone else's number (or the caller's own, when it is withheld), then read back."""
+
+    name = "someone_else"
+
+    def enter(self, ctx: Ctx) -> list[Segment]:
+        return ctx.say("someone_else.ask_own" if ctx.data.get("own") else "someone_else.ask")
+
+    def confirm(self, ctx: Ctx, number: str) -> Outcome:
         return Goto("someone_else_confirm", carry(ctx, "own", number=number))
 
 
