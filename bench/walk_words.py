@@ -20,8 +20,9 @@ CHOICE = {"fi": r"\bpaina (?:yksi|kaksi|kolme|neljä|nolla|yhdeksän)\b",
           "en": r"\bpress (?:one|two|three|four|zero|nine)\b"}
 # (task, keys after the greeting); the demo caller Aino (+358912345678) has registrations.
 TASKS = [
-    ("first programme item", ["1"]),
-    ("register for an item heard", ["1", "2"]),
+    ("the programme (its groups)", ["1"]),
+    ("first programme item (phone performances)", ["1", "1"]),
+    ("register for an item heard", ["1", "1", "2"]),
     ("cancel a registration", ["3", "1"]),
     ("reach a person (closed: call back?)", ["0"]),
     ("back to the main menu", ["1", "9"]),
