@@ -102,7 +102,7 @@ class GroupEnd(Menu):
         group = str(ctx.data.get("g", "all"))
         following = next_group(ctx, group)
         out = [Option("1", "groups.again", "groups.again", lambda c: Goto("programme_groups")),
-               Option("2", "groups.main", "groups.main", lambda c: Goto("main_menu"))]
+               Option("9", "groups.main", "main_menu", lambda c: Goto("main_menu"))]
         if following is not None:
             out.append(Option("3", f"groups.next_{following}", "groups.next",
                               lambda c: start(c, following)))
