@@ -2,7 +2,7 @@
 
 Every window of ``OFFICE_HOURS`` is said, in the grammar each language needs: Finnish takes the
 elative and illative of weekdays and numbers ("maanantaista perjantaihin kello yhdeksästä
-viiteentoista") — num2words gives the numbers' cases, a small table the weekdays' — Swedish and
+viiteentoista") — ``speak`` has the weekdays' cases and says the clock times — Swedish and
 English need no cases ("måndag till fredag klockan nio till femton").
 """
 from __future__ import annotations
@@ -15,14 +15,6 @@ from catalogue.timeutil import to_local
 
 from . import prompts, speak
 from .office_hours import OfficeHours
-
-# Finnish weekdays: from (elative), to (illative), on every (the adverb in -isin).
-_FI_FROM = ("maanantaista", "tiistaista", "keskiviikosta", "torstaista", "perjantaista",
-            "lauantaista", "sunnuntaista")
-_FI_TO = ("maanantaihin", "tiistaihin", "keskiviikkoon", "torstaihin", "perjantaihin",
-          "lauantaihin", "sunnuntaihin")
-_FI_EVERY = ("maanantaisin", "tiistaisin", "keskiviikkoisin", "torstaisin", "perjantaisin",
-             "lauantaisin", "sunnuntaisin")
 
 
 def runs(hours: OfficeHours) -> list[tuple[int, int, time, time]]:
@@ -49,7 +41,8 @@ def _time(t: time, lang: str, case: str = "nominative") -> str:
 
 def _run_text(lang: str, first: int, last: int, opens: time, closes: time) -> str:
     if lang == "fi":
-        days = _FI_EVERY[first] if first == last else f"{_FI_FROM[first]} {_FI_TO[last]}"
+        days = (speak.fi_weekday(first, "every") if first == last else
+                f"{speak.fi_weekday(first, 'elative')} {speak.fi_weekday(last, 'illative')}")
         return f"{days} kello {_time(opens, lang, 'elative')} {_time(closes, lang, 'illative')}"
     names = get_day_names("wide", context="format", locale=lang)
     if lang == "sv":

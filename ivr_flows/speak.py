@@ -29,7 +29,16 @@ _FI_WEEKDAYS: dict[str, tuple[str, ...]] = {
                 "lauantaista", "sunnuntaista"),
     "nominative": ("maanantai", "tiistai", "keskiviikko", "torstai", "perjantai", "lauantai",
                    "sunnuntai"),
+    # "on every Monday": the adverb, for office hours ("lauantaisin")
+    "every": ("maanantaisin", "tiistaisin", "keskiviikkoisin", "torstaisin", "perjantaisin",
+              "lauantaisin", "sunnuntaisin"),
 }
+
+
+def fi_weekday(index: int, case: str) -> str:
+    """A Finnish weekday (0 = Monday) in ``case``: essive, illative, elative, nominative,
+    every."""
+    return _FI_WEEKDAYS[case][index]
 
 
 def number(n: int, lang: str, case: str = "nominative") -> str:
