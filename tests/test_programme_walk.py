@@ -62,13 +62,9 @@ def words_before_first_choice(turn: Turn, lang: str) -> int:
     return words
 
 
-# Keys in the menus' own wording ("paina 1") are the menu rewrite's (issue 10 item 4, the other
-# half of the work: keys as words); everything else must already be words here.
-_KEY = re.compile(r"\b(paina|painamalla|tryck|press|med) [0-9*]")
-
-
 def digits_said(turn: Turn) -> list[str]:
-    return [s for s in turn.said if re.search(r"[0-9]", _KEY.sub("", s))]
+    """Sentences with a digit left in them: every number, key and code is said as words."""
+    return [s for s in turn.said if re.search(r"[0-9]", s)]
 
 
 def walk_group(phone: Phone, first: Turn, lang: str) -> tuple[list[Turn], Turn]:
