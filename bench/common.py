@@ -29,17 +29,17 @@ BASE = "https://bench.example.test"  # the public base URL in-process apps sign 
 FALLBACK_MARK = "/voice/fallback"  # the apology TwiML sends keys here: a flow failed
 
 Walk = tuple[tuple[str, str], ...]
-# call → 1 (Finnish, a new caller) → 1 (this week's programme) → 3 next → 3 next → 1 more →
-# 4 previous → hang up (the status callback is a turn too).
-PROGRAMME_WALK: Walk = (("1", "language"), ("1", "programme"), ("3", "next"), ("3", "next"),
-                        ("1", "more"), ("4", "previous"))
+# call → 1 (Finnish, a new caller) → 1 (this week's programme: its groups) → 4 (everything) →
+# 3 next → 3 next → 1 more → 4 previous → hang up (the status callback is a turn too).
+PROGRAMME_WALK: Walk = (("1", "language"), ("1", "programme"), ("4", "group"), ("3", "next"),
+                        ("3", "next"), ("1", "more"), ("4", "previous"))
 PROGRAMME_KEY = "next"  # "a programme turn": the 3 (next) inside the programme
 CONFIRM_KEY = "confirm"  # "registration confirm": the 1 after the read-back
 
 
 def registration_walk(skip: int) -> Walk:
-    """call → 1 → 1 → (3 next × ``skip``) → 2 register → 1 confirm → hang up."""
-    return (("1", "language"), ("1", "programme"), *((("3", "next"),) * skip),
+    """call → 1 → 1 → 4 (everything) → (3 next × ``skip``) → 2 register → 1 confirm → hang up."""
+    return (("1", "language"), ("1", "programme"), ("4", "group"), *((("3", "next"),) * skip),
             ("2", "register"), ("1", CONFIRM_KEY))
 
 
