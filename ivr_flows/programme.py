@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Callable
 
 from sqlalchemy.orm import Session as DbSession
@@ -88,6 +89,10 @@ class Item(Menu):
         second = [Option("2", "programme.register", "register", self._register)]
         if item is not None and item.cancelled:
             second = []  # nothing to register for
+        elif item is not None and self._live(ctx, item):
+            # A phone performance whose room is open: 2 takes part now, straight in.
+            second = [Option("2", "programme.take_part", "take_part",
+                             lambda c: Goto("join_room", {"session_id": item.session_id}))]
         elif item is not None and item.kind == SessionKind.RECORDING:
             # Nobody registers for a recording: 2 plays it while its window is open.
             second = [Option("2", "recordings.listen_item", "recordings.listen", self._register)
@@ -98,6 +103,13 @@ class Item(Menu):
             Option("3", "programme.next", "next", lambda c: self._move(c, +1)),
             Option("4", "programme.previous", "previous", lambda c: self._move(c, -1)),
         ]
+
+    @staticmethod
+    def _live(ctx: Ctx, item: ProgrammeItem) -> bool:
+        """Its room is open now (the join window, and the host has not ended it)."""
+        opens = item.starts_at - timedelta(minutes=ctx.settings.join_minutes)
+        return (item.kind == SessionKind.PHONE and opens <= ctx.now < item.ends_at
+                and not ended(ctx.db, item.session_id))
 
     def hidden(self, ctx: Ctx) -> dict[str, Callable[[Ctx], Outcome]]:
         # 2 on a cancelled item is not offered, but is answered: the registration explains

@@ -350,3 +350,20 @@ def test_purge_takes_the_person_out_of_old_rooms(db: Any) -> None:
     row = db.scalars(select(RoomParticipant)).one()
     assert row.caller_id is None
     assert db.get(Caller, c.id) is None  # nothing else referred to them: the number is gone
+
+
+def test_a_performance_on_now_in_the_programme_offers_to_take_part(caller_phone: Any,
+                                                                    db: Any) -> None:
+    """Heard in the programme while its room is open, 2 takes part at once (not a registration
+    that has closed)."""
+    _, _, s = live_event(db, starts_in=timedelta(minutes=-5))
+    db.commit()
+    phone = caller_phone("+358922222555")
+    phone.call()
+    phone.press("1")  # Finnish
+    t = phone.press("1")  # the programme: with one group it starts at once
+    if "Jos haluat kuulla kaikki" in t.text:
+        t = phone.press("4")
+    assert "Jos haluat osallistua nyt, paina kaksi." in t.text and "ilmoittautua" not in t.text
+    _, conf = conference(phone.press("2"))
+    assert conf.text == f"lampio-session-{s.id}"
