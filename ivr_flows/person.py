@@ -12,8 +12,7 @@ from . import prompts
 from .engine import Ctx, Finish, Goto, Input, Menu, Node, Option, Outcome, node
 from .hours_words import call_back_when, day_words, hours_text
 from .office_hours import OfficeHours
-from .registration import spoken_number
-from .someone_else import PhoneEntry
+from .someone_else import NumberReadBack, PhoneEntry
 from .reply import Reply, Segment
 
 
@@ -107,18 +106,13 @@ class CallBackNumber(PhoneEntry):
 
 
 @node
-class CallBackConfirm(Menu):
+class CallBackConfirm(NumberReadBack):
     """The typed number read back: 1 right (the request is stored) / 2 type it again."""
 
     name = "call_back_confirm"
-    writes = True
 
-    def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
-        said = spoken_number(ctx.data["number"], ctx.lang)
-        return ctx.say("someone_else.readback", digits=said) + self.option_segments(ctx)
+    def accept(self, ctx: Ctx) -> Outcome:
+        return _store(ctx, callers.find_or_create(ctx.db, ctx.data["number"]))
 
-    def options(self, ctx: Ctx) -> list[Option]:
-        return [Option("1", "someone_else.confirm", "yes",
-                       lambda c: _store(c, callers.find_or_create(c.db, c.data["number"]))),
-                Option("2", "someone_else.again", "registration.retype",
-                       lambda c: Goto("call_back_number"))]
+    def again(self, ctx: Ctx) -> Outcome:
+        return Goto("call_back_number")

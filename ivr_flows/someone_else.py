@@ -47,22 +47,36 @@ class SomeoneElse(PhoneEntry):
         return Goto("someone_else_confirm", carry(ctx, "own", number=number))
 
 
-@node
-class SomeoneElseConfirm(Menu):
-    name = "someone_else_confirm"
+class NumberReadBack(Menu):
+    """A typed number read back digit by digit: 1 right (``accept``) / 2 type it again
+    (``again``)."""
+
     writes = True
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
         number = spoken_number(ctx.data["number"], ctx.lang)
         return ctx.say("someone_else.readback", digits=number) + self.option_segments(ctx)
 
+    def accept(self, ctx: Ctx) -> Outcome:
+        raise NotImplementedError
+
+    def again(self, ctx: Ctx) -> Outcome:
+        raise NotImplementedError
+
     def options(self, ctx: Ctx) -> list[Option]:
-        return [
-            Option("1", "someone_else.confirm", "yes",
-                   lambda c: Goto("register", carry(c, "own", "number"))),
-            Option("2", "someone_else.again", "registration.retype",
-                   lambda c: Goto("someone_else", carry(c, "own"))),
-        ]
+        return [Option("1", "someone_else.confirm", "yes", self.accept),
+                Option("2", "someone_else.again", "registration.retype", self.again)]
+
+
+@node
+class SomeoneElseConfirm(NumberReadBack):
+    name = "someone_else_confirm"
+
+    def accept(self, ctx: Ctx) -> Outcome:
+        return Goto("register", carry(ctx, "own", "number"))
+
+    def again(self, ctx: Ctx) -> Outcome:
+        return Goto("someone_else", carry(ctx, "own"))
 
 
 @node

@@ -3,7 +3,6 @@ PDF (its text read with pdftotext, its first page rendered to PNG for people to 
 ``lampio print``; the admin's import pages, worklist and read-only source fields."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -67,7 +66,6 @@ def test_feeds_parse_back_with_codes_and_the_number(client: FlaskClient, week: d
     assert client.get("/programme/turku.de.ics").status_code == 404
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (.ci/setup installs it)")
 def test_the_large_print_pdf(app: Flask, week: dict[str, Event], tmp_path: Path) -> None:
     result = app.test_cli_runner().invoke(args=[
         "print", "--week", week_name(this_monday() + timedelta(weeks=1)), "--city", "turku",
