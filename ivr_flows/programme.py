@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session as DbSession
 from catalogue import programme as catalogue_programme
 from catalogue.models import Session, SessionKind, SessionStatus
 from catalogue.programme import ProgrammeItem
-from catalogue.rooms import ended, window_open
+from catalogue.rooms import window_open
 from catalogue.timeutil import to_local
 
 from . import programme_groups, speak
@@ -109,7 +109,7 @@ class Item(Menu):
         """Its room is open now (the join window, and the host has not ended it)."""
         opens = item.starts_at - timedelta(minutes=ctx.settings.join_minutes)
         return (item.kind == SessionKind.PHONE and opens <= ctx.now < item.ends_at
-                and not ended(ctx.db, item.session_id))
+                and not ctx.services.programme.room_ended(ctx.db, item.session_id, ctx.now))
 
     def hidden(self, ctx: Ctx) -> dict[str, Callable[[Ctx], Outcome]]:
         # 2 on a cancelled item is not offered, but is answered: the registration explains
@@ -196,7 +196,7 @@ class EventCode(DigitEntry):
             return Goto("main_menu", preface=ctx.say("code.no_sessions",
                                                      title=event.text("title", ctx.lang)))
         live = [s for s in sessions if window_open(s, ctx.now, ctx.settings.join_minutes)
-                and not ended(ctx.db, s.id)]
+                and not ctx.services.programme.room_ended(ctx.db, s.id, ctx.now)]
         if live:  # a phone performance that can be taken part in now: straight to its room
             return Goto("join_room", {"session_id": live[0].id})
         return Goto("item", {"ids": [s.id for s in sessions], "i": 0})
