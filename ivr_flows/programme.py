@@ -111,12 +111,6 @@ class Item(Menu):
         return (item.kind == SessionKind.PHONE and opens <= ctx.now < item.ends_at
                 and not ctx.services.programme.room_ended(ctx.db, item.session_id, ctx.now))
 
-    def hidden(self, ctx: Ctx) -> dict[str, Callable[[Ctx], Outcome]]:
-        # 2 on a cancelled item is not offered, but is answered: the registration explains
-        # that a cancelled session takes no registrations.
-        item = self.current(ctx)
-        return {"2": self._register} if item is not None and item.cancelled else {}
-
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
         session = self.current(ctx)
         if session is None:  # deleted by staff meanwhile
