@@ -33,6 +33,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .database import begin_write
 from .models import ACTIVE, Caller, Registration, RegistrationStatus, Session, SessionStatus
@@ -151,27 +152,29 @@ def _register(db: DbSession, session_id: int, caller: Caller, *, by_caller: Call
         return refused
     assert session is not None
     by = by_caller.id if by_caller is not None and by_caller.id != caller.id else None
-    reg = Registration(session_id=session_id, caller_id=caller.id, status=RegistrationStatus.WAITING,
-                       created_at=now, updated_at=now, active_key=1,
-                       registered_by_caller_id=by, registered_by_staff=by_staff)
+    # The place first, then the row with its final status: one UPDATE and one INSERT. A clash on
+    # the unique constraint rolls the savepoint back, the place taken with it.
     try:
         with db.begin_nested():
+            placed = _take_place(db, session_id)
+            if not placed and not waitlist:
+                raise _Full
+            reg = Registration(session_id=session_id, caller_id=caller.id, created_at=now,
+                               updated_at=now, active_key=1, registered_by_caller_id=by,
+                               registered_by_staff=by_staff,
+                               status=(RegistrationStatus.CONFIRMED if placed
+                                       else RegistrationStatus.WAITING))
             db.add(reg)
             db.flush()  # the unique constraint is the duplicate guard
-            if _take_place(db, session_id):
-                reg.status = RegistrationStatus.CONFIRMED
-                db.flush()
-            elif not waitlist:
-                raise _Full
     except IntegrityError:
         held = held_already(db, session, caller.id)
         if held is None:  # the row that clashed is gone again (cancelled meanwhile): rare
             raise
         return held
     except _Full:
-        return Result(Kind.FULL, session)
-    db.refresh(session)
-    if reg.status == RegistrationStatus.CONFIRMED:
+        return held_already(db, session, caller.id) or Result(Kind.FULL, session)
+    if placed:  # the count the UPDATE left, without reading the row again (it is locked)
+        set_committed_value(session, "confirmed_count", session.confirmed_count + 1)
         return Result(Kind.CONFIRMED, session, reg)
     return Result(Kind.WAITING, session, reg, position=waiting_position(db, reg))
 

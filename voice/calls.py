@@ -113,31 +113,42 @@ def _fingerprint(form: Mapping[str, str]) -> str:
 
 def open_call(db: DbSession, form: Mapping[str, str], line: str) -> ivr_flows.Ctx:
     """The call's record, made on its first webhook; a retried first webhook (Twilio's, after a
-    timeout) starts over on the same record."""
+    timeout) starts over on the same record. The insert comes first (the CallSid is unique), so
+    a new call reads nothing before it."""
     sid = form.get("CallSid", "")
     direction = _direction(form)
     caller = _caller(db, form, direction)
-    existing = db.scalar(select(CallLog).where(CallLog.call_sid == sid))
-    if existing is not None and existing.caller_id == (caller.id if caller else None):
-        existing.state = {}  # Twilio retried the first webhook: start over, same record
-        g.lampio_call = existing
-        return _stamped(_from_record(db, existing), form)
-    if existing is not None:
-        # The CallSid is reused by another number: the first call's record keeps its history
-        # under another name, and this is a new call that knows nothing of the first caller.
-        existing.call_sid = f"{sid}~{existing.id}"[:64]
+    caller_id = caller.id if caller else None
+    call = _insert_call(db, sid, caller_id, direction, line)
+    if call is None:
+        existing = db.scalars(select(CallLog).where(CallLog.call_sid == sid)).one()
         existing.state = {}
-        db.flush()
-    call = CallLog(call_sid=sid, caller_id=caller.id if caller else None, direction=direction,
-                   line=line, started_at=utcnow(), state={})
+        if existing.caller_id == caller_id:  # Twilio retried the first webhook: same record
+            call = existing
+        else:
+            # The CallSid is reused by another number: the first call's record keeps its history
+            # under another name, and this is a new call that knows nothing of the first caller.
+            existing.call_sid = f"{sid}~{existing.id}"[:64]
+            db.flush()
+            call = _insert_call(db, sid, caller_id, direction, line)
+            if call is None:  # a third webhook won the name meanwhile: use its record
+                call = db.scalars(select(CallLog).where(CallLog.call_sid == sid)).one()
+                call.state = {}
+    g.lampio_call = call  # held for ``save``: the session only keeps clean objects weakly
+    return _stamped(_from_record(db, call), form)
+
+
+def _insert_call(db: DbSession, sid: str, caller_id: int | None, direction: str,
+                 line: str) -> CallLog | None:
+    """A new record for the CallSid, or None when one exists already (the unique constraint)."""
+    call = CallLog(call_sid=sid, caller_id=caller_id, direction=direction, line=line,
+                   started_at=utcnow(), state={})
     try:
         with db.begin_nested():
             db.add(call)
     except IntegrityError:
-        call = db.scalars(select(CallLog).where(CallLog.call_sid == sid)).one()
-        call.state = {}
-    g.lampio_call = call  # held for ``save``: the session only keeps clean objects weakly
-    return _stamped(_from_record(db, call), form)
+        return None
+    return call
 
 
 def _stamped(ctx: ivr_flows.Ctx, form: Mapping[str, str]) -> ivr_flows.Ctx:

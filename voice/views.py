@@ -61,14 +61,13 @@ def _twiml(reply: Reply, lang: str, token: str | None = None) -> Response:
 def _finish(ctx: ivr_flows.Ctx, reply: Reply, stored: bool = False) -> Response:
     """Put the state where the next webhook finds it, commit here, inside the view (what the
     caller is about to hear is stored; a failed commit becomes the spoken apology, not a 500),
-    then render the TwiML outside any lock. The first turn keeps the state in the call's record
-    too, as a starting point should a URL's state ever be unreadable. A turn whose state came
+    then render the TwiML outside any lock. Should a URL's state ever be unreadable, the call
+    carries on from the main menu (``calls.load_call``). A turn whose state came
     from the record (``stored``) and now travels in the URL writes it back when the record held
     a typed number: the number is kept no longer than the turns that need it."""
-    first = "started" not in ctx.state
     ctx.state["started"] = 1
     token = callstate.pack(ctx.state)
-    if token is None or first or (stored and calls.holds_private(ctx)):
+    if token is None or (stored and calls.holds_private(ctx)):
         calls.save(ctx)
     calls.note_visits(ctx)
     commit_pending(ctx.db)
@@ -171,8 +170,13 @@ def status() -> Response:
     db = get_db()
     begin_write(db)
     calls.close_call(db, request.form)
-    db.commit()
-    calls.visit_buffer().flush()
+    buffer = calls.visit_buffer()
+    rows = buffer.write_into(db)  # the visits noted meanwhile, in this one write transaction
+    try:
+        db.commit()
+    except Exception:
+        buffer.restore(rows)
+        raise
     return Response("", status=204)
 
 

@@ -1,8 +1,8 @@
 """The menus callers reach (``menu_visit``, the admin's overview), written in batches.
 
 A turn only notes its visits here; they are written a batch at a time, in a short transaction of
-their own, at most every ``flush_every`` seconds (and by the status callback at the end of a
-call, and when the process exits), so that walking the programme writes nothing on the turn.
+their own, at most every ``flush_every`` seconds (and inside the status callback's transaction
+at the end of a call, and when the process exits), so that walking the programme writes nothing on the turn.
 """
 from __future__ import annotations
 
@@ -40,10 +40,27 @@ class VisitBuffer:
         return bool(self._rows) and (len(self._rows) >= MAX_BATCH
                                      or time.monotonic() - self._last >= self.flush_every)
 
-    def flush(self) -> None:
+    def take(self) -> list[dict[str, object]]:
         with self._lock:
             rows, self._rows = self._rows, []
             self._last = time.monotonic()
+        return rows
+
+    def restore(self, rows: list[dict[str, object]]) -> None:
+        """Rows whose transaction failed: kept for the next try (a bounded number)."""
+        with self._lock:
+            self._rows[:0] = rows[:MAX_BATCH * 10]
+
+    def write_into(self, db: DbSession) -> list[dict[str, object]]:
+        """The batch into a transaction the caller commits (the status callback's own, so a
+        hang-up takes the write lock once); on a failed commit hand the rows to ``restore``."""
+        rows = self.take()
+        if rows:
+            db.execute(insert(MenuVisit), rows)
+        return rows
+
+    def flush(self) -> None:
+        rows = self.take()
         if not rows:
             return
         try:
@@ -53,5 +70,4 @@ class VisitBuffer:
                 db.commit()
         except Exception:  # noqa: BLE001 - statistics must never break a call; keep them for later
             log.warning("could not write %d menu visits now; will try again", len(rows))
-            with self._lock:
-                self._rows[:0] = rows[:MAX_BATCH * 10]
+            self.restore(rows)
