@@ -65,6 +65,15 @@ def review(db: DbSession, desc: AudioDescription, *, approve: bool, reason: str 
     _changed(db, desc)
 
 
+def described(db: DbSession) -> frozenset[tuple[int, str]]:
+    """(event id, language) of every approved description: held with the programme in memory
+    (a description's change is a programme change, ``catalogue.changes``), so "hear more"
+    asks the database only where a recording exists."""
+    return frozenset((e, lang) for e, lang in db.execute(
+        select(AudioDescription.event_id, AudioDescription.lang)
+        .where(AudioDescription.status == Status.APPROVED).distinct()))
+
+
 def approved_description(db: DbSession, event_id: int, lang: str) -> AudioDescription | None:
     """The newest approved description of the event in ``lang`` (pending and rejected never)."""
     return db.scalar(

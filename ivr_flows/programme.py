@@ -135,8 +135,9 @@ class Item(Menu):
         session = self.current(ctx)
         if session is None:
             return Goto("main_menu")
+        recorded = ctx.services.programme.described(ctx.db, session.event_id, ctx.lang, ctx.now)
         more = detail_segments(session, ctx.lang) + description_segments(
-            ctx.db, session, ctx.lang, ctx.services.describe)
+            ctx.db, session, ctx.lang, ctx.services.describe if recorded else None)
         return Speak(more + self.option_segments(ctx))
 
     def _register(self, ctx: Ctx) -> Outcome:
