@@ -73,33 +73,30 @@ def column_chart(labels: Sequence[str], values: Sequence[int], *, title: str, de
 
 
 def bar_chart(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[str], *, title: str,
-              desc: str, label_width: int = 300) -> Markup:
+              desc: str) -> Markup:
     """Horizontal bars, one group per row and one bar per series (e.g. confirmed, waiting,
-    attended per session); a legend names the series."""
-    bar_h, gap = 16, 10
-    group_h = bar_h * len(series) + gap
-    legend_h = 28 if len(series) > 1 else 0
-    plot_w = 420
-    height = legend_h + max(1, len(rows)) * group_h + 10
-    width = label_width + plot_w + 60
+    attended per session), each group's name above its bars; a legend names the series. At
+    340 px wide it fits a phone's screen at its own size."""
+    bar_h, label_h, gap, line_h = 16, 20, 10, 20
+    plot_w, width = 280, 340
+    group_h = label_h + bar_h * len(series) + gap
+    legend_h = line_h * len(series) + 6 if len(series) > 1 else 0
+    height = legend_h + max(1, len(rows)) * group_h + 4
     vmax, _step = _scale([v for _, vals in rows for v in vals])
     parts = []
     for j, name in enumerate(series if len(series) > 1 else ()):
-        x = label_width + j * 140
-        parts.append(f'<rect x="{x}" y="6" width="14" height="14" fill="{COLOURS[j % 4]}"/>'
-                     f'<text x="{x + 20}" y="18" {FONT}>{escape(name)}</text>')
+        y = j * line_h
+        parts.append(f'<rect x="0" y="{y + 3}" width="14" height="14" fill="{COLOURS[j % 4]}"/>'
+                     f'<text x="20" y="{y + 15}" {FONT}>{escape(name)}</text>')
     for i, (label, vals) in enumerate(rows):
         y0 = legend_h + i * group_h
-        short = label if len(label) <= 34 else label[:33] + "…"
-        parts.append(f'<text x="{label_width - 8}" y="{y0 + group_h / 2 + 2:.1f}" text-anchor="end" '
-                     f"{FONT}>{escape(short)}</text>")
+        short = label if len(label) <= 42 else label[:41] + "…"
+        parts.append(f'<text x="0" y="{y0 + 15}" {FONT}>{escape(short)}</text>')
         for j, value in enumerate(vals):
             w = plot_w * value / vmax if vmax else 0
-            y = y0 + j * bar_h
-            parts.append(f'<rect x="{label_width}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" '
+            y = y0 + label_h + j * bar_h
+            parts.append(f'<rect x="0" y="{y}" width="{w:.1f}" height="{bar_h - 2}" '
                          f'fill="{COLOURS[j % 4]}"><title>{escape(label)} – {escape(series[j])}: '
                          f"{number(value)}</title></rect>")
-            if value:
-                parts.append(f'<text x="{label_width + w + 4:.1f}" y="{y + bar_h - 3}" {SMALL}>'
-                             f"{number(value)}</text>")
+            parts.append(f'<text x="{w + 4:.1f}" y="{y + bar_h - 3}" {SMALL}>{number(value)}</text>')
     return _svg(width, height, title, desc, "".join(parts))

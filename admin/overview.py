@@ -79,7 +79,7 @@ def index() -> str:
         ctx["menus"] = menus
         ctx["menus_chart"] = bar_chart([(node_name(n), [c]) for n, c in menus], [t("overview.visits")],
                                        title=t("overview.menus_title"),
-                                       desc=tn("overview.menus_desc", DAYS), label_width=200)
+                                       desc=tn("overview.menus_desc", DAYS))
     # Only sessions someone registered for: a chart of zeros says nothing.
     sessions = [row for row in session_counts(db, now - timedelta(days=14), now + timedelta(days=14))
                 if row[1] or row[2]]
