@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from flask import Flask, url_for
-from playwright import sync_api
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 from werkzeug.serving import make_server
@@ -33,7 +32,7 @@ from catalogue.models import (AudioDescription, CallbackRequest, Caller, CallLog
 from catalogue.setup import prepare_database
 from catalogue.timeutil import utcnow
 from tests.conftest import base_config, database_url
-from tests.test_admin_browser import ARGS, CHROMIUM, SCREENSHOT_DIR
+from tests.test_admin_browser import SCREENSHOT_DIR, chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "build" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -178,12 +177,8 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:  # one browser for the module, a page per role
+        yield b
 
 
 def _page(browser: Any, desk: Desk, role: str | None) -> Any:

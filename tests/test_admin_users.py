@@ -5,10 +5,10 @@ local SMTP server: no network)."""
 from __future__ import annotations
 
 import re
-from email import policy
-from email.parser import BytesParser
 import socket
 from collections.abc import Iterator
+from email import policy
+from email.parser import BytesParser
 from datetime import timedelta
 from typing import Any
 
@@ -24,17 +24,19 @@ from catalogue.models import PasswordReset, User, UserRole
 from catalogue.timeutil import utcnow
 from tests import factories as f
 from tests.admin_support import PASSWORD, login, post, provider_user, staff, token
+from tests.test_admin_views import as_staff  # noqa: F401  (the fixture: staff logged in)
 
 NEW_PASSWORD = "a brand new secret"
 _LINK = re.compile(r'id="link" type="text" readonly value="([^"]+)"')
 
 
-@pytest.fixture
-def as_staff(app: Flask, db: DbSession, client: Any) -> Any:
-    staff(db)
+def _provider_logged_in(app: Flask, db: DbSession) -> tuple[User, Any]:
+    """A provider login, and a client of theirs logged in with it."""
+    user = provider_user(db, f.provider(db))
     db.commit()
-    login(client, "staff@example.test")
-    return client
+    theirs = app.test_client()
+    login(theirs, "prov@example.test")
+    return user, theirs
 
 
 def _link(html: str) -> str:
@@ -155,11 +157,7 @@ def test_a_new_link_ends_the_earlier_one_and_a_link_is_used_once(db: DbSession) 
 
 def test_deactivating_ends_the_users_sessions_and_logins(app: Flask, db: DbSession,
                                                          as_staff: Any) -> None:
-    prov = f.provider(db)
-    user = provider_user(db, prov)
-    db.commit()
-    theirs = app.test_client()
-    login(theirs, "prov@example.test")
+    user, theirs = _provider_logged_in(app, db)
     assert theirs.get("/admin/events").status_code == 200
     page = f"/admin/users/{user.id}"
     resp = post(as_staff, f"{page}/deactivate", {}, page=page)
@@ -200,11 +198,7 @@ def test_staff_cannot_lock_themselves_or_everyone_out(app: Flask, db: DbSession,
 
 def test_a_role_change_ends_the_sessions_and_providers_cannot_manage_users(
         app: Flask, db: DbSession, as_staff: Any) -> None:
-    prov = f.provider(db)
-    user = provider_user(db, prov)
-    db.commit()
-    theirs = app.test_client()
-    login(theirs, "prov@example.test")
+    user, theirs = _provider_logged_in(app, db)
     assert theirs.get("/admin/users").status_code == 403
     assert theirs.get(f"/admin/users/{user.id}").status_code == 403
     page = f"/admin/users/{user.id}"
