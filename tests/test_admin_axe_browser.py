@@ -32,6 +32,7 @@ from catalogue.models import (AudioDescription, CallbackRequest, Caller, CallLog
 from catalogue.setup import prepare_database
 from catalogue.timeutil import utcnow
 from tests.conftest import base_config, database_url
+from tests.test_admin_permissions import PARAM, admin_rules, fill
 from tests.test_admin_browser import SCREENSHOT_DIR, chromium
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +99,7 @@ def _busiest_session(db: DbSession, provider_id: int | None) -> Session:
     return found
 
 
-def _ids(db: DbSession, provider_id: int | None) -> dict[str, Any]:
+def _ids(app: Flask, db: DbSession, provider_id: int | None) -> dict[str, Any]:
     """A value for each URL argument: the busiest session and its event; any other ``x_id``
     the first row of its table (by name)."""
     session = _busiest_session(db, provider_id)
@@ -107,7 +108,7 @@ def _ids(db: DbSession, provider_id: int | None) -> dict[str, Any]:
         own = db.scalar(select(AudioDescription.id).where(AudioDescription.provider_id == provider_id))
         ids["rec_id"] = own
     tables = {t.name: t for t in Base.metadata.sorted_tables}
-    for rule_arg in {a for r in _rules(None) for a in r.arguments}:
+    for rule_arg in {a for _, rule in _get_routes(app) for a in PARAM.findall(rule)}:
         if rule_arg in ids or not rule_arg.endswith("_id"):
             continue
         name = TABLES.get(rule_arg) or rule_arg[:-3]
@@ -120,26 +121,21 @@ def _ids(db: DbSession, provider_id: int | None) -> dict[str, Any]:
     return ids
 
 
-_APP: list[Flask] = []
-
-
-def _rules(app: Flask | None) -> list[Any]:
-    app = app or _APP[0]
-    return sorted((r for r in app.url_map.iter_rules()
-                   if r.endpoint.startswith("admin.") and "GET" in (r.methods or ())
-                   and r.endpoint not in SKIP_ENDPOINTS), key=lambda r: r.rule)
+def _get_routes(app: Flask) -> list[tuple[str, str]]:
+    """(endpoint, rule) of the admin's GET routes (``admin_rules``: the same URL map the
+    permission tests walk)."""
+    return sorted((endpoint, rule) for endpoint, rule, method in admin_rules(app)
+                  if method == "GET" and endpoint not in SKIP_ENDPOINTS)
 
 
 def admin_pages(desk: Desk, role: str) -> list[tuple[str, str]]:
     """(endpoint, path) of every GET page of the admin; a route whose argument has no value
     fails the test, naming it (add it to ``_ids``)."""
     out = []
-    with desk.app.test_request_context():
-        for rule in _rules(desk.app):
-            missing = [a for a in rule.arguments if desk.ids[role].get(a) is None]
-            assert not missing, f"{rule.rule}: no value for {missing} (see _ids)"
-            out.append((rule.endpoint, url_for(rule.endpoint,
-                                               **{a: desk.ids[role][a] for a in rule.arguments})))
+    for endpoint, rule in _get_routes(desk.app):
+        missing = [a for a in PARAM.findall(rule) if desk.ids[role].get(a) is None]
+        assert not missing, f"{rule}: no value for {missing} (see _ids)"
+        out.append((endpoint, fill(rule, desk.ids[role])))
     return out
 
 
@@ -149,7 +145,6 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     tmp = tmp_path_factory.mktemp("axe")
     with private_database(database_url(tmp)) as url:
         app = create_app({**base_config(url, tmp), "DEMO_DATA": True})
-        _APP[:] = [app]
         prepare_database(app, demo=True)
         with get_sessionmaker(app)() as db:
             logins = {d.role: (d.email, d.password) for d in demo_logins(db, app.config["SECRET_KEY"])}
@@ -158,7 +153,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
             _add_what_the_demo_lacks(db, prov)
             srv = make_server("127.0.0.1", 0, app, threaded=True)
             result = Desk(app, f"http://127.0.0.1:{srv.server_port}", logins, prov)
-            result.ids = {"staff": _ids(db, None), "provider": _ids(db, prov)}
+            result.ids = {"staff": _ids(app, db, None), "provider": _ids(app, db, prov)}
             user = db.scalars(select(User).where(User.role == UserRole.PROVIDER)).first()
             assert user is not None  # one link for both: a new one would end the first
             link = resets.issue(db, user, None, 24, utcnow())[0]
