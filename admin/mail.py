@@ -16,7 +16,7 @@ from typing import Any
 DEFAULTS: dict[str, Any] = {
     "SMTP_HOST": "",  # empty: no e-mail, the link is only shown to staff
     "SMTP_PORT": 587,
-    "SMTP_TLS": "starttls",  # starttls, ssl (implicit TLS, usually port 465) or none (loopback)
+    "SMTP_TLS": "starttls",  # starttls, ssl (implicit TLS, usually port 465) or none (no login)
     "SMTP_USERNAME": "",
     "SMTP_PASSWORD": "",
     "SMTP_FROM": "",  # the sender address; required with SMTP_HOST
@@ -62,6 +62,8 @@ def check(config: MutableMapping[str, Any]) -> None:
                          f"not {sender!r}")
     if bool(config["SMTP_USERNAME"]) != bool(config["SMTP_PASSWORD"]):
         raise ValueError("SMTP_PASSWORD: SMTP_USERNAME and SMTP_PASSWORD go together")
+    if mode == "none" and config["SMTP_USERNAME"]:
+        raise ValueError("SMTP_TLS: none would send SMTP_PASSWORD unencrypted; use starttls or ssl")
 
 
 def configured(config: Mapping[str, Any]) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import smtplib
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -41,7 +41,7 @@ def list_users() -> str:
 
 
 @access.staff_only
-def new_user() -> str | tuple[str, int]:
+def new_user() -> str | Response | tuple[str, int]:
     db = get_db()
     form = NewUserForm()
     _provider_choices(form)
@@ -94,7 +94,7 @@ def set_user_active(user_id: int, action: str) -> Response:
 
 
 @access.staff_only
-def new_reset_link(user_id: int) -> str | Response:
+def new_reset_link(user_id: int) -> Response:
     user = _user_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("admin.edit_user", user_id=user.id))
@@ -104,7 +104,7 @@ def new_reset_link(user_id: int) -> str | Response:
     return _link_page(user, created=False)
 
 
-def _link_page(user: User, created: bool) -> str:
+def _link_page(user: User, created: bool) -> Response:
     """A new one-time link, shown to staff to hand over, and e-mailed when SMTP is set up."""
     config = current_app.config
     token, expires = resets.issue(get_db(), user, access.user(), int(config["PASSWORD_RESET_HOURS"]),
@@ -121,8 +121,15 @@ def _link_page(user: User, created: bool) -> str:
         except (OSError, smtplib.SMTPException) as exc:
             log.warning("password link e-mail not sent: %s", type(exc).__name__)
             sent = False
-    return render_template("admin/user_link.html", user=user, link=link, expires=expires,
-                           created=created, sent=sent)
+    return _not_stored(render_template("admin/user_link.html", user=user, link=link,
+                                       expires=expires, created=created, sent=sent))
+
+
+def _not_stored(body: str, status: int = 200) -> Response:
+    """A page that shows or carries a one-time link is kept by no cache or history copy."""
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def reset_password(token: str) -> str | Response | tuple[str, int]:
@@ -143,8 +150,8 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
         flash(t("users.password_set"), "success")
         return redirect(url_for("admin.login"))
     status = 400 if form.is_submitted() else 200
-    return render_template("admin/reset.html", form=form, email=row.user.email,
-                           min_password=MIN_PASSWORD), status
+    return _not_stored(render_template("admin/reset.html", form=form, email=row.user.email,
+                                       min_password=MIN_PASSWORD), status)
 
 
 def _link_problem(exc: resets.ResetError) -> tuple[str, int]:

@@ -77,6 +77,8 @@ def test_with_smtp_configured_the_link_is_also_emailed(app: Flask, db: DbSession
     ({"SMTP_HOST": "mail.example.test", "SMTP_FROM": "x@example.test", "SMTP_USERNAME": "u"},
      "SMTP_PASSWORD"),
     ({"PASSWORD_RESET_HOURS": "0"}, "PASSWORD_RESET_HOURS"),
+    ({"SMTP_HOST": "mail.example.test", "SMTP_FROM": "x@example.test", "SMTP_TLS": "none",
+      "SMTP_USERNAME": "u", "SMTP_PASSWORD": "p"}, "SMTP_TLS"),
 ])
 def test_bad_mail_settings_stop_the_app_naming_them(env: dict[str, str], name: str,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:

@@ -71,7 +71,7 @@ def test_staff_create_a_provider_user_who_sets_a_password_by_the_link(
     assert "Valitse tuottaja tuottajan tunnukselle." in html and 'value="uusi@example.test"' in html
     resp = post(as_staff, "/admin/users/new", {"email": "Uusi@Example.test", "role": "provider",
                                                "provider_id": str(prov.id)}, page="/admin/users/new")
-    assert resp.status_code == 200
+    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
     link = _link(resp.get_data(as_text=True))
     assert link.startswith("https://phone.example.test/admin/password/")  # PUBLIC_BASE_URL
     assert "Sähköpostia ei ole otettu käyttöön" in resp.get_data(as_text=True)
@@ -92,6 +92,7 @@ def test_staff_create_a_provider_user_who_sets_a_password_by_the_link(
     other = app.test_client()
     page = other.get(_path(link))
     assert page.status_code == 200 and "uusi@example.test" in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store"
     short = _set_password(other, link, "short")
     assert short.status_code == 400 and "vähintään 10 merkkiä" in short.get_data(as_text=True)
     differs = _set_password(other, link, NEW_PASSWORD, "something else entirely")
