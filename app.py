@@ -232,8 +232,14 @@ def _check_settings(app: Flask) -> None:
     for name, default in outbound_settings.DEFAULTS.items():
         if name not in app.config:
             app.config[name] = _from_env(name, default)
+    from admin import mail
+
+    for name, default in mail.DEFAULTS.items():
+        if name not in app.config:
+            app.config[name] = _from_env(name, default)
     try:
         outbound_settings.check(app.config)
+        mail.check(app.config)
     except ValueError as exc:
         raise SettingError(str(exc)) from None
 

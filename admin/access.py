@@ -15,7 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute, joinedload
 from catalogue.db import get_db
 from catalogue.models import AudioDescription, Event, Session, User
 
-PUBLIC_ENDPOINTS = {"admin.login", "admin.static", "admin.set_language"}
+PUBLIC_ENDPOINTS = {"admin.login", "admin.static", "admin.set_language", "admin.reset_password"}
 F = TypeVar("F", bound=Callable[..., Any])
 Ts = TypeVarTuple("Ts")
 

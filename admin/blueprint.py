@@ -95,3 +95,17 @@ bp.add_url_rule("/imports/worklist", "import_worklist", view_func=imports.workli
 bp.add_url_rule("/imports/worklist/<int:event_id>", "decide_event", view_func=imports.decide,
                 methods=["POST"])
 bp.add_url_rule("/print", "print_programme", view_func=printing.page)
+
+# Logins (admin/user_views.py): staff manage users; the one-time password link needs no login.
+from . import user_views  # noqa: E402
+
+bp.add_url_rule("/users", "list_users", view_func=user_views.list_users)
+bp.add_url_rule("/users/new", "new_user", view_func=user_views.new_user, methods=["GET", "POST"])
+bp.add_url_rule("/users/<int:user_id>", "edit_user", view_func=user_views.edit_user,
+                methods=["GET", "POST"])
+bp.add_url_rule("/users/<int:user_id>/<action>", "set_user_active",
+                view_func=user_views.set_user_active, methods=["POST"])
+bp.add_url_rule("/users/<int:user_id>/link", "new_reset_link", view_func=user_views.new_reset_link,
+                methods=["POST"])
+bp.add_url_rule("/password/<token>", "reset_password", view_func=user_views.reset_password,
+                methods=["GET", "POST"])

@@ -12,7 +12,7 @@ from catalogue.models import City, Event, ImportSource, Provider, Session, Sessi
 from catalogue.timeutil import to_local, utcnow
 from . import access
 from .forms import EventForm, NewSessionForm, choices, validated
-from .i18n import current_lang, t
+from .i18n import current_lang, t, tn
 
 
 def _event_form(event: Event | None = None) -> EventForm:
@@ -107,6 +107,6 @@ def new_session(event_id: int) -> str | Response:
             opens_local=form.registration_opens_at.data,
             closes_local=form.registration_closes_at.data, weeks=validated(form.repeat_weeks.data),
             may_be_recorded=bool(form.may_be_recorded.data))
-        flash(t("session.created", count=len(created)), "success")
+        flash(tn("session.created", len(created)), "success")
         return redirect(url_for("admin.show_event", event_id=event.id))
     return render_template("admin/session_form.html", form=form, event=event, session=None)

@@ -17,8 +17,8 @@ from catalogue.models import Registration, RegistrationStatus
 from catalogue.timeutil import to_local, utcnow
 from . import access
 from .forms import AttendanceForm, ConfirmForm, RegisterCallerForm
-from .i18n import t
-from .templating import local_dt
+from .formats import local_dt
+from .i18n import t, tn
 
 RESULT_KEYS = {
     reg_service.Kind.CONFIRMED: "reg.result_confirmed",
@@ -89,7 +89,9 @@ def cancel_registration(reg_id: int) -> Response:
     session_id = reg.session_id
     if ConfirmForm().validate_on_submit():
         done = reg_service.cancel(get_db(), reg.id, now=utcnow())
-        flash(t("reg.cancelled", promoted=len(done.promoted)), "success")
+        promoted = len(done.promoted)
+        flash(t("reg.cancelled") + (" " + tn("reg.promoted", promoted) if promoted else ""),
+              "success")
     return redirect(url_for("admin.list_registrations", session_id=session_id))
 
 

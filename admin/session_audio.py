@@ -22,6 +22,7 @@ from catalogue.models import Event, Session, SessionAudio, SessionKind
 from catalogue.timeutil import utcnow
 
 from . import access
+from .formats import local_span
 from .forms import REQUIRED, ReviewForm, choices
 from .i18n import current_lang, t
 
@@ -91,7 +92,7 @@ def upload_session_audio() -> str | Response:
         .options(joinedload(Session.event)).order_by(Event.title_fi, Session.starts_at))).all()
     form = SessionUploadForm()
     form.session_id.choices = choices(
-        (s.id, f"{s.event.code} {s.event.title_fi} – {s.starts_at:%Y-%m-%d}") for s in sessions)
+        (s.id, f"{s.event.code} {s.event.title_fi} – {local_span(s.starts_at, s.ends_at)}") for s in sessions)
     if not form.is_submitted() and request.args.get("session", "").isdigit():
         form.session_id.data = int(request.args["session"])
     if form.validate_on_submit():

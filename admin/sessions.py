@@ -11,7 +11,7 @@ from catalogue.models import SessionKind, SessionStatus
 from catalogue.timeutil import to_local, to_utc, utcnow
 from . import access
 from .forms import ConfirmForm, EditSessionForm, MoveSessionForm, validated
-from .i18n import t
+from .i18n import t, tn
 
 
 def edit_session(session_id: int) -> str | Response:
@@ -52,7 +52,7 @@ def cancel_session(session_id: int) -> str | Response:
     form = ConfirmForm()
     if form.validate_on_submit():
         told = schedule.cancel_session(db, session)
-        flash(t("session.cancelled", count=told), "success")
+        flash(tn("session.cancelled", told), "success")
         return redirect(url_for("admin.show_event", event_id=session.event_id))
     return render_template("admin/session_cancel.html", form=form, session=session,
                            counts=schedule.count_active(db, session))
@@ -73,9 +73,10 @@ def move_session(session_id: int) -> str | Response:
         if counts["total"] and form.confirm.data != "yes":
             form.confirm.data = "yes"
             return render_template("admin/session_move_confirm.html", form=form,
-                                   session=session, counts=counts)
+                                   session=session, counts=counts,
+                                   new_start=to_utc(validated(form.starts_at.data)))
         new, told = schedule.move_session(db, session, new_start_local=validated(form.starts_at.data),
                                           minutes=validated(form.minutes.data))
-        flash(t("session.moved", count=told), "success")
+        flash(tn("session.moved", told), "success")
         return redirect(url_for("admin.show_event", event_id=new.event_id))
     return render_template("admin/session_move.html", form=form, session=session, counts=counts)

@@ -153,3 +153,22 @@ class User(Base):
     @property
     def is_staff(self) -> bool:
         return self.role == UserRole.STAFF
+
+
+class PasswordReset(Base):
+    """A one-time link to set a password, made by staff and handed over (or e-mailed). Only a
+    SHA-256 of the token is kept: the database alone opens nothing. Used once (``used_at``,
+    set by a conditional update), and never after ``expires_at``."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("admin_user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("admin_user.id",
+                                                                    ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
