@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from catalogue import audit
 from catalogue.models import Provider, User, UserRole
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def normalise_email(email: str) -> str:
 
 
 def create_user(db: DbSession, *, email: str, password: str, role: UserRole | str,
-                provider_id: int | None = None) -> User:
+                provider_id: int | None = None, actor: audit.Actor | None = None) -> User:
     role = UserRole(role)
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"the password must be at least {MIN_PASSWORD} characters")
@@ -58,6 +59,8 @@ def create_user(db: DbSession, *, email: str, password: str, role: UserRole | st
              provider_id=provider_id, active=True)
     db.add(u)
     db.flush()
+    audit.record(db, actor, "user.create", "user", u.id,
+                 after={"email": u.email, "role": u.role, "provider_id": u.provider_id})
     return u
 
 
