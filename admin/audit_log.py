@@ -95,7 +95,8 @@ def log_page() -> str:
     flt = audit.Filter()
     if valid:
         flt = audit.Filter(
-            object_type=form.type.data or "", channel=form.channel.data or "",
+            object_type=form.type.data if form.type.data in audit.OBJECT_TYPES else "",
+            channel=form.channel.data if form.channel.data in audit.CHANNELS else "",
             actor=(form.actor.data or "").strip(), action=(form.action.data or "").strip(),
             since=_day_start(form.since.data) if form.since.data else None,
             until=_day_start(form.until.data + timedelta(days=1)) if form.until.data else None)

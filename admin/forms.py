@@ -252,8 +252,8 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    type = SelectField("audit.object_type")
-    channel = SelectField("audit.channel")
+    type = SelectField("audit.object_type", validate_choice=False)  # the view keeps known ones
+    channel = SelectField("audit.channel", validate_choice=False)
     actor = StringField("audit.actor", validators=[Length(max=200, message="err.too_long")])
     action = StringField("audit.action", validators=[Length(max=40, message="err.too_long")])
     since = DayField("audit.since", validators=[Optional()])
