@@ -47,11 +47,11 @@ def to_be_told(db: DbSession, now: datetime) -> list[Registration]:
 def last_calls(db: DbSession, regs: list[Registration]) -> dict[int, OutboundCall]:
     """The newest call we made (or plan) about each registration's news."""
     out: dict[int, OutboundCall] = {}
-    ids = [r.id for r in regs]
-    if ids:
-        for call in db.scalars(select(OutboundCall).where(OutboundCall.registration_id.in_(ids))
+    news = {r.id: outbound.NEWS.get(r.notify_pending or "") for r in regs}
+    if news:
+        for call in db.scalars(select(OutboundCall).where(OutboundCall.registration_id.in_(news))
                                .order_by(OutboundCall.created_at, OutboundCall.id)):
-            if outbound.NEWS.get(call.registration.notify_pending or "") == call.kind:
+            if news[call.registration_id] == call.kind:
                 out[call.registration_id] = call
     return out
 

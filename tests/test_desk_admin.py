@@ -7,7 +7,6 @@ import re
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
@@ -17,15 +16,8 @@ from catalogue.models import (AuditEntry, AudioDescription, CallbackRequest, Cal
                               RegistrationStatus)
 from catalogue.timeutil import utcnow
 from tests import factories as f
-from tests.admin_support import login, post, provider_user, staff
-
-
-@pytest.fixture
-def as_staff(app: Flask, db: DbSession, client: Any) -> Any:
-    staff(db)
-    db.commit()
-    login(client, "staff@example.test")
-    return client
+from tests.admin_support import login, post, provider_user
+from tests.test_admin_views import as_staff  # noqa: F401  (the fixture)
 
 
 def html(client: Any, url: str) -> str:
