@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import Session as DbSession, contains_eager, joinedload
 
 from . import audit
 
@@ -277,9 +277,10 @@ def news_for(db: DbSession, caller: Caller | None, now: datetime) -> list[Regist
     stmt = (select(Registration).join(Session, Registration.session_id == Session.id)
             .where(Registration.status.in_(ACTIVE),
                    Registration.notify_pending.in_(list(NEWS)), Session.ends_at > now)
-            .order_by(Session.starts_at, Registration.id))
-    if caller is not None:
-        stmt = stmt.where(Registration.caller_id == caller.id)
+            .order_by(Session.starts_at, Registration.id)
+            .options(contains_eager(Registration.session).joinedload(Session.event),
+                     joinedload(Registration.caller)))
+    stmt = stmt if caller is None else stmt.where(Registration.caller_id == caller.id)
     return [r for r in db.scalars(stmt) if _news_valid(r, r.session)]
 
 
@@ -291,8 +292,7 @@ def told(db: DbSession, regs: list[Registration], now: datetime,
         kind = NEWS.get(reg.notify_pending or "")
         if kind is not None:
             _log_told(db, actor, reg, now, how)
-        reg.notify_pending = None
-        if kind is not None:
+            reg.notify_pending = None
             db.execute(update(OutboundCall)
                        .where(OutboundCall.registration_id == reg.id, OutboundCall.kind == kind,
                               OutboundCall.status == CallStatus.DUE)
