@@ -27,7 +27,6 @@ def edit_name(caller_id: int) -> str | Response | tuple[str, int]:
         form.name.data = caller.name or ""
     if form.validate_on_submit():
         changed = callers.rename(db, caller, form.name.data, access.actor())
-        db.commit()
         flash(t("caller.saved" if changed else "caller.unchanged"), "success")
         return redirect(back)
     status = 400 if form.is_submitted() else 200

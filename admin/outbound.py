@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
-from catalogue import worklists
+from catalogue import outbound, worklists
 from catalogue.db import get_db
 from catalogue.models import OutboundCall, Session
+from catalogue.timeutil import utcnow
 from . import access
 from .forms import CallbackDoneForm, ConfirmForm
 from .i18n import t
@@ -34,9 +35,13 @@ def calls_for_staff() -> str:
 def call_done(call_id: int) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    call = get_db().get(OutboundCall, call_id)
+    db = get_db()
+    call = db.get(OutboundCall, call_id)
     if call is None:
         abort(404)
     call.needs_staff = False
+    # Staff phoned the person about the news: told, so off the list of people to be told too.
+    if outbound.NEWS.get(call.registration.notify_pending or "") == call.kind:
+        outbound.told(db, [call.registration], utcnow(), actor=access.actor(), how="staff")
     flash(t("calls.done_flash"), "success")
     return redirect(url_for("admin.calls_for_staff"))

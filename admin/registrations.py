@@ -77,7 +77,6 @@ def add_registration(session_id: int) -> tuple[str, int] | Response:
     # made; another name is said, and changed only by an explicit edit.
     if name and caller.name is None and made:
         callers.rename(db, caller, name, access.actor())
-        db.commit()
     elif name and caller.name and name != caller.name:
         flash(t("regcancel.name_kept", name=caller.name), "warning")
     return redirect(url_for("admin.list_registrations", session_id=session.id))

@@ -56,7 +56,6 @@ def callback_done(request_id: int) -> Response:
     if found is None:
         abort(404)
     if worklists.callback_done(db, found, form.note.data, access.actor(), utcnow()):
-        db.commit()
         flash(t("work.called_back_flash"), "success")
     else:
         flash(t("work.already_done"), "warning")
@@ -73,7 +72,6 @@ def told_done(reg_id: int) -> Response:
         abort(404)
     if reg.notify_pending is not None:
         outbound.told(db, [reg], utcnow(), actor=access.actor(), how="staff")
-        db.commit()
         flash(t("work.told_done_flash"), "success")
     else:
         flash(t("work.already_done"), "warning")
@@ -89,6 +87,5 @@ def unlock_pin(provider_id: int) -> Response:
     if provider is None:
         abort(404)
     pins.unlock(db, provider, access.actor(), utcnow())
-    db.commit()
     flash(t("work.unlocked"), "success")
     return _back("pins")

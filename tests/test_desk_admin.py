@@ -213,3 +213,24 @@ def test_providers_get_none_of_it(app: Flask, db: DbSession, client: Any) -> Non
     for url in (f"/admin/registrations/{reg.id}/told", f"/admin/providers/{prov.id}/unlock",
                 f"/admin/registrations/{reg.id}/restore"):
         assert post(client, url, {}).status_code == 403, url
+
+
+def test_a_call_staff_made_themselves_clears_the_news(as_staff: Any, db: DbSession) -> None:
+    from catalogue.models import CallKind, CallStatus, OutboundCall
+
+    s = f.session(db, f.event(db))
+    c = f.caller(db)
+    db.commit()
+    reg = f.registered(registration.register(db, s.id, c, now=utcnow()))
+    schedule.cancel_session(db, s)
+    call = OutboundCall(kind=CallKind.CANCELLED, registration_id=reg.id, session_id=s.id,
+                        caller_id=c.id, status=CallStatus.STAFF, due_at=utcnow(),
+                        needs_staff=True)
+    db.add(call)
+    db.commit()
+    assert nav_count(html(as_staff, "/admin/"), "told") == 1
+    assert post(as_staff, f"/admin/calls/{call.id}/done", {}).status_code == 302
+    assert nav_count(html(as_staff, "/admin/"), "told") == 0
+    db.rollback()
+    db.expire_all()
+    assert db.get_one(Registration, reg.id).notify_pending is None
