@@ -39,9 +39,7 @@ def shown(v: Any) -> str:
         return "–"
     if isinstance(v, bool):
         return t("reg.attended_yes") if v else t("reg.attended_no")
-    if v in ("confirmed", "waiting"):
-        return t(f"reg.{v}")
-    for key in (f"status.{v}", f"kind.{v}", f"rec.status_{v}"):
+    for key in (f"audit.value.{v}", f"kind.{v}"):
         if isinstance(v, str) and has(key):
             return t(key)
     return str(v)

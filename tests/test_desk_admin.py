@@ -182,6 +182,7 @@ def test_the_log_page_filters_and_pages(as_staff: Any, db: DbSession) -> None:
     assert "puhelin (soittaja)" in page and "+358" not in page.split("<main")[1]
     phone_only = html(as_staff, "/admin/log?channel=phone")
     assert "perui ilmoittautumisen" in phone_only and "muokkasi tapahtumaa" not in phone_only
+    assert "tila: ilmoittautunut → peruttu" in phone_only
     by_type = html(as_staff, "/admin/log?type=event")
     assert "muokkasi tapahtumaa" in by_type and "perui ilmoittautumisen" not in by_type
     bad = html(as_staff, "/admin/log?since=eilen")
