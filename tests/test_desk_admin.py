@@ -7,6 +7,8 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
@@ -235,3 +237,22 @@ def test_a_call_staff_made_themselves_clears_the_news(as_staff: Any, db: DbSessi
     db.rollback()
     db.expire_all()
     assert db.get_one(Registration, reg.id).notify_pending is None
+
+
+@pytest.mark.parametrize("lang, words", [("sv", ("Önskemål om samtal", "Ändringslogg")),
+                                         ("en", ("Call-back requests", "Change log"))])
+def test_the_desk_in_swedish_and_english(as_staff: Any, db: DbSession, lang: str,
+                                         words: tuple[str, str]) -> None:
+    sid, first, _ = _full_session(db)
+    db.add(CallbackRequest(caller_id=first.caller_id, created_at=utcnow(), lang="fi",
+                           topic="main_menu", session_id=sid))
+    db.commit()
+    registration.cancel(db, first.id, now=utcnow(), actor=registration.audit.PHONE)
+    assert post(as_staff, "/admin/language", {"lang": lang, "next": "/admin/"}).status_code == 302
+    assert words[0] in html(as_staff, "/admin/")
+    assert words[1] in html(as_staff, "/admin/log")
+    for url in (f"/admin/sessions/{sid}/registrations?cancelled={first.id}",
+                f"/admin/registrations/{first.id + 1}/cancel",
+                f"/admin/callers/{first.caller_id}/name", "/admin/calls"):
+        page = html(as_staff, url)
+        assert "audit.act." not in page and "work." not in page and "regcancel." not in page, url
