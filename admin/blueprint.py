@@ -79,7 +79,6 @@ bp.register_error_handler(429, throttle.throttled)
 from . import outbound  # noqa: E402
 
 bp.add_url_rule("/calls", "calls_for_staff", view_func=outbound.calls_for_staff)
-
 bp.add_url_rule("/calls/<int:call_id>/done", "call_done", view_func=outbound.call_done,
                 methods=["POST"])
 
