@@ -39,7 +39,9 @@ bp.add_url_rule("/sessions/<int:session_id>/registrations", "add_registration",
 bp.add_url_rule("/sessions/<int:session_id>/registrations.csv", "export_registrations",
                 view_func=registrations.export_csv)
 bp.add_url_rule("/registrations/<int:reg_id>/cancel", "cancel_registration",
-                view_func=registrations.cancel_registration, methods=["POST"])
+                view_func=registrations.cancel_registration, methods=["GET", "POST"])
+bp.add_url_rule("/registrations/<int:reg_id>/restore", "restore_registration",
+                view_func=registrations.restore_registration, methods=["POST"])
 bp.add_url_rule("/registrations/<int:reg_id>/attendance", "mark_attendance",
                 view_func=registrations.mark_attendance, methods=["POST"])
 
@@ -77,8 +79,6 @@ bp.register_error_handler(429, throttle.throttled)
 from . import outbound  # noqa: E402
 
 bp.add_url_rule("/calls", "calls_for_staff", view_func=outbound.calls_for_staff)
-bp.add_url_rule("/callbacks/<int:request_id>/done", "callback_done",
-                view_func=outbound.callback_done, methods=["POST"])
 bp.add_url_rule("/calls/<int:call_id>/done", "call_done", view_func=outbound.call_done,
                 methods=["POST"])
 
@@ -109,3 +109,17 @@ bp.add_url_rule("/users/<int:user_id>/link", "new_reset_link", view_func=user_vi
                 methods=["POST"])
 bp.add_url_rule("/password/<token>", "reset_password", view_func=user_views.reset_password,
                 methods=["GET", "POST"])
+# Staff's desk: worklists (admin/worklists.py), a caller's name (admin/callers.py), the log.
+from . import audit_log, callers, worklists  # noqa: E402
+
+bp.context_processor(worklists.nav_context)
+bp.context_processor(audit_log.helpers)
+bp.add_url_rule("/callbacks/<int:request_id>/done", "callback_done",
+                view_func=worklists.callback_done, methods=["POST"])
+bp.add_url_rule("/registrations/<int:reg_id>/told", "told_done", view_func=worklists.told_done,
+                methods=["POST"])
+bp.add_url_rule("/providers/<int:provider_id>/unlock", "unlock_pin",
+                view_func=worklists.unlock_pin, methods=["POST"])
+bp.add_url_rule("/callers/<int:caller_id>/name", "edit_caller_name", view_func=callers.edit_name,
+                methods=["GET", "POST"])
+bp.add_url_rule("/log", "audit_log", view_func=audit_log.log_page)

@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from catalogue import schedule
+from catalogue import audit, schedule
 from catalogue.db import get_db
 from catalogue.importers.upsert import OWNED_FIELDS
 from catalogue.models import City, Event, ImportSource, Provider, Session, SessionKind, SessionStatus
@@ -62,7 +62,7 @@ def new_event() -> str | Response:
     form = _event_form()
     if form.validate_on_submit():
         event = Event(code="000", **_values(form))
-        schedule.add_event(get_db(), event)
+        schedule.add_event(get_db(), event, actor=access.actor())
         flash(t("event.created", code=event.code), "success")
         return redirect(url_for("admin.new_session", event_id=event.id))
     return render_template("admin/event_form.html", form=form, event=None)
@@ -75,7 +75,7 @@ def edit_event(event_id: int) -> str | Response:
         values = _values(form)
         if event.imported:
             values = {k: v for k, v in values.items() if k not in OWNED_FIELDS}
-        schedule.edit_event(get_db(), event, values)
+        schedule.edit_event(get_db(), event, values, actor=access.actor())
         flash(t("event.saved"), "success")
         return redirect(url_for("admin.show_event", event_id=event.id))
     source = get_db().get(ImportSource, event.source_id) if event.source_id else None
@@ -89,8 +89,9 @@ def show_event(event_id: int) -> str:
     sessions = db.scalars(select(Session).where(Session.event_id == event.id)
                           .order_by(Session.starts_at)).all()
     counts = {s.id: schedule.count_active(db, s) for s in sessions}
+    log = audit.for_object(db, event_id=event.id) if access.user().is_staff else None
     return render_template("admin/event.html", event=event, sessions=sessions, counts=counts,
-                           now=utcnow(), SessionStatus=SessionStatus)
+                           now=utcnow(), SessionStatus=SessionStatus, log=log)
 
 
 def new_session(event_id: int) -> str | Response:
@@ -106,7 +107,7 @@ def new_session(event_id: int) -> str | Response:
             kind=SessionKind(form.kind.data), capacity=form.capacity.data,
             opens_local=form.registration_opens_at.data,
             closes_local=form.registration_closes_at.data, weeks=validated(form.repeat_weeks.data),
-            may_be_recorded=bool(form.may_be_recorded.data))
+            may_be_recorded=bool(form.may_be_recorded.data), actor=access.actor())
         flash(tn("session.created", len(created)), "success")
         return redirect(url_for("admin.show_event", event_id=event.id))
     return render_template("admin/session_form.html", form=form, event=event, session=None)

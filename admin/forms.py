@@ -17,7 +17,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields import DateTimeLocalField
+from wtforms.fields import DateField, DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from catalogue.models import LANGUAGES, SessionKind
@@ -59,6 +59,16 @@ class LocalDateTimeField(DateTimeLocalField):
             super().process_formdata(valuelist)
         except ValueError as exc:
             raise ValueError("err.datetime") from exc
+
+
+class DayField(DateField):
+    """A date input; a value that is not a date gets our own message."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError("err.date") from exc
 
 
 class WholeNumberField(IntegerField):
@@ -225,3 +235,26 @@ class ReviewForm(FlaskForm):
     def validate_reason(self, field: TextAreaField) -> None:
         if self.decision.data == "reject" and not (field.data or "").strip():
             raise ValidationError("err.reason_needed")
+
+
+class CallbackDoneForm(FlaskForm):
+    note = TextAreaField("work.note", validators=[Length(max=2000, message="err.too_long")])
+    back = HiddenField(default="")
+
+
+class CallerNameForm(FlaskForm):
+    name = StringField("caller.name", validators=[Length(max=120, message="err.too_long")])
+
+
+class AuditFilterForm(FlaskForm):
+    """The log's filters, read from the query string (a GET form: nothing to protect)."""
+
+    class Meta:
+        csrf = False
+
+    type = SelectField("audit.object_type", validate_choice=False)  # the view keeps known ones
+    channel = SelectField("audit.channel", validate_choice=False)
+    actor = StringField("audit.actor", validators=[Length(max=200, message="err.too_long")])
+    action = StringField("audit.action", validators=[Length(max=40, message="err.too_long")])
+    since = DayField("audit.since", validators=[Optional()])
+    until = DayField("audit.until", validators=[Optional()])

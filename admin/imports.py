@@ -97,6 +97,6 @@ def decide(event_id: int) -> Response:
     form = DecisionForm()
     if event is not None and form.validate_on_submit():
         approve = form.decision.data == "approve"
-        schedule.review_event(db, event, approved=approve)
+        schedule.review_event(db, event, approved=approve, actor=access.actor())
         flash(t("imports.approved" if approve else "imports.rejected", code=event.code), "success")
     return redirect(url_for("admin.import_worklist"))

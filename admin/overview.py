@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session as DbSession
 from catalogue.db import get_db
 from catalogue.models import CallLog, MenuVisit, Registration, RegistrationStatus, Session, SessionStatus
 from catalogue.timeutil import LOCAL_TZ, to_local, to_utc, utcnow
-from . import access
+from . import access, worklists
 from .charts import bar_chart, column_chart
 from .formats import local_dt
 from .i18n import has, t, tn
@@ -69,6 +69,7 @@ def index() -> str:
     u = access.user()
     ctx: dict[str, object] = {"days": DAYS}
     if u.is_staff:
+        ctx.update(worklists.context(db, now))
         per_day = calls_per_day(db, today)
         ctx["calls"] = per_day
         ctx["calls_total"] = sum(n for _, n in per_day)

@@ -66,7 +66,7 @@ def review_recording(rec_id: int) -> str | Response | tuple[str, int]:
                                url=player_url(desc), Status=Status), 400
     approve = form.decision.data == "approve"
     review(get_db(), desc, approve=approve, reason=(form.reason.data or "").strip() or None,
-           now=utcnow())
+           now=utcnow(), actor=access.actor())
     flash(t("rec.approved" if approve else "rec.rejected"), "success")
     return redirect(url_for("admin.list_recordings"))
 

@@ -7,9 +7,10 @@ import csv
 import io
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from catalogue import audit, callers
 from catalogue import registration as reg_service
 from catalogue.callers import find_or_create
 from catalogue.db import get_db
@@ -40,10 +41,16 @@ def _page(session_id: int, form: RegisterCallerForm | None = None,
     regs = reg_service.list_for_session(db, session.id, include_cancelled=True)
     positions = {r.id: reg_service.waiting_position(db, r) for r in regs
                  if r.status == RegistrationStatus.WAITING}
+    # Just cancelled here: the page offers to undo it (``?cancelled=<id>``), and says what
+    # undoing would do now (a free place back, or the waiting list).
+    undo = next((r for r in regs if r.id == request.args.get("cancelled", type=int)
+                 and r.status == RegistrationStatus.CANCELLED), None)
     return render_template(
         "admin/registrations.html", session=session, regs=regs, positions=positions,
         form=form or RegisterCallerForm(), action_form=ConfirmForm(), attendance_form=AttendanceForm(),
-        RegistrationStatus=RegistrationStatus, now=utcnow()), status
+        RegistrationStatus=RegistrationStatus, now=utcnow(), undo=undo,
+        undo_free=undo is not None and not reg_service.is_full(session),
+        log=audit.for_object(db, session_id=session.id)), status
 
 
 @access.staff_only
@@ -61,12 +68,17 @@ def add_registration(session_id: int) -> tuple[str, int] | Response:
     assert form.phone_e164 is not None
     caller = find_or_create(db, form.phone_e164)
     name = (form.name.data or "").strip()
-    if name:
-        caller.name = name
-    result = reg_service.register(db, session.id, caller, by_staff=True, now=utcnow())
-    level = "success" if result.kind in (reg_service.Kind.CONFIRMED, reg_service.Kind.WAITING) else "warning"
+    result = reg_service.register(db, session.id, caller, by_staff=True, now=utcnow(),
+                                  actor=access.actor())
+    made = result.kind in (reg_service.Kind.CONFIRMED, reg_service.Kind.WAITING)
     flash(t(RESULT_KEYS[result.kind], position=result.position or 0,
-            opens=_fmt(result.opens_at)), level)
+            opens=_fmt(result.opens_at)), "success" if made else "warning")
+    # Registering never renames a known caller: a first name is kept only with a registration
+    # made; another name is said, and changed only by an explicit edit.
+    if name and caller.name is None and made:
+        callers.rename(db, caller, name, access.actor())
+    elif name and caller.name and name != caller.name:
+        flash(t("regcancel.name_kept", name=caller.name), "warning")
     return redirect(url_for("admin.list_registrations", session_id=session.id))
 
 
@@ -83,16 +95,51 @@ def _registration_or_404(reg_id: int) -> Registration:
     return reg
 
 
+def _person(reg: Registration) -> str:
+    caller = reg.caller
+    return (caller.name or caller.phone) if caller is not None else f"#{reg.id}"
+
+
 @access.staff_only
-def cancel_registration(reg_id: int) -> Response:
+def cancel_registration(reg_id: int) -> str | Response:
+    """A confirmation page first (no script needed), saying what cancelling does to the
+    waiting list; then the cancellation, and the registrations page offers to undo it."""
     reg = _registration_or_404(reg_id)
     session_id = reg.session_id
+    form = ConfirmForm()
+    back = url_for("admin.list_registrations", session_id=session_id)
+    if reg.status not in reg_service.ACTIVE:
+        return redirect(back)
+    if not form.validate_on_submit():
+        waiting = reg_service.waiting_count(get_db(), session_id)
+        return render_template("admin/registration_cancel.html", reg=reg, session=reg.session,
+                               form=form, person=_person(reg), waiting=waiting, back=back,
+                               RegistrationStatus=RegistrationStatus)
+    done = reg_service.cancel(get_db(), reg.id, now=utcnow(), actor=access.actor())
+    flash(t("regcancel.done_promoted" if done.promoted else "regcancel.done"), "success")
+    return redirect(url_for("admin.list_registrations", session_id=session_id,
+                            cancelled=reg.id) + "#undo")
+
+
+@access.staff_only
+def restore_registration(reg_id: int) -> Response:
+    """Undo a cancellation (``catalogue.registration.restore``) and say plainly what it gave."""
+    reg = _registration_or_404(reg_id)
     if ConfirmForm().validate_on_submit():
-        done = reg_service.cancel(get_db(), reg.id, now=utcnow())
-        promoted = len(done.promoted)
-        flash(t("reg.cancelled") + (" " + tn("reg.promoted", promoted) if promoted else ""),
-              "success")
-    return redirect(url_for("admin.list_registrations", session_id=session_id))
+        result = reg_service.restore(get_db(), reg.id, now=utcnow(), actor=access.actor())
+        name, kind = _person(reg), result.kind
+        if kind == reg_service.Kind.CONFIRMED:
+            flash(t("regcancel.restored", name=name), "success")
+        elif kind == reg_service.Kind.WAITING:
+            flash(t("regcancel.restored_waiting", name=name, position=result.position or 0),
+                  "warning")
+        elif result.registered:
+            flash(t("regcancel.restore_already", name=name), "warning")
+        else:
+            key = "closed" if kind == reg_service.Kind.CLOSED else "cancelled"
+            flash(t(f"regcancel.restore_{key}"), "warning")
+    return redirect(url_for("admin.list_registrations", session_id=reg.session_id)
+                    + f"#reg-{reg.id}")
 
 
 @access.staff_only

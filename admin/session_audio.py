@@ -79,7 +79,8 @@ def review_session_audio(audio_id: int) -> str | Response:
         return Response(_show(audio, form), status=400, mimetype="text/html")
     approve = form.decision.data == "approve"
     listening.review(get_db(), audio, approve=approve,
-                     reason=(form.reason.data or "").strip() or None, now=utcnow())
+                     reason=(form.reason.data or "").strip() or None, now=utcnow(),
+                     actor=access.actor())
     flash(t("listen.approved" if approve else "listen.rejected"), "success")
     return redirect(url_for("admin.list_session_audio"))
 

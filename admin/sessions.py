@@ -37,7 +37,7 @@ def edit_session(session_id: int) -> str | Response:
             capacity=form.capacity.data,
             opens_at=to_utc(form.registration_opens_at.data) if form.registration_opens_at.data else None,
             closes_at=to_utc(form.registration_closes_at.data) if form.registration_closes_at.data else None,
-            now=utcnow(), may_be_recorded=bool(form.may_be_recorded.data))
+            now=utcnow(), may_be_recorded=bool(form.may_be_recorded.data), actor=access.actor())
         flash(t("session.saved"), "success")
         return redirect(url_for("admin.show_event", event_id=session.event_id))
     return render_template("admin/session_form.html", form=form, event=session.event,
@@ -51,7 +51,7 @@ def cancel_session(session_id: int) -> str | Response:
     db = get_db()
     form = ConfirmForm()
     if form.validate_on_submit():
-        told = schedule.cancel_session(db, session)
+        told = schedule.cancel_session(db, session, actor=access.actor())
         flash(tn("session.cancelled", told), "success")
         return redirect(url_for("admin.show_event", event_id=session.event_id))
     return render_template("admin/session_cancel.html", form=form, session=session,
@@ -76,7 +76,8 @@ def move_session(session_id: int) -> str | Response:
                                    session=session, counts=counts,
                                    new_start=to_utc(validated(form.starts_at.data)))
         new, told = schedule.move_session(db, session, new_start_local=validated(form.starts_at.data),
-                                          minutes=validated(form.minutes.data))
+                                          minutes=validated(form.minutes.data),
+                                          actor=access.actor())
         flash(tn("session.moved", told), "success")
         return redirect(url_for("admin.show_event", event_id=new.event_id))
     return render_template("admin/session_move.html", form=form, session=session, counts=counts)

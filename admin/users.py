@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from catalogue import audit
 from catalogue.models import Provider, User, UserRole
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ class UserError(ValueError):
 
 
 def create_user(db: DbSession, *, email: str, password: str | None, role: UserRole | str,
-                provider_id: int | None = None) -> User:
+                provider_id: int | None = None, actor: audit.Actor | None = None) -> User:
     """``password=None``: no password anyone knows yet (the admin hands over a one-time link
     to set one, ``resets.issue``)."""
     role = UserRole(role)
@@ -68,6 +69,8 @@ def create_user(db: DbSession, *, email: str, password: str | None, role: UserRo
              provider_id=provider_id, active=True)
     db.add(u)
     db.flush()
+    audit.record(db, actor, "user.create", "user", u.id,
+                 after={"email": u.email, "role": u.role, "provider_id": u.provider_id})
     return u
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
+from . import audit
 from .models import Caller, City
 
 DEFAULT_REGION = "FI"
@@ -72,3 +73,13 @@ def written(e164: str | None) -> str:
     form = (phonenumbers.PhoneNumberFormat.NATIONAL if national
             else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     return phonenumbers.format_number(parsed, form)
+def rename(db: DbSession, caller: Caller, name: str | None, actor: audit.Actor | None) -> bool:
+    """The one way a known caller's name changes: an explicit edit, logged (registering never
+    renames anyone). Returns whether it changed; the caller commits."""
+    new = (name or "").strip()[:120] or None
+    if new == caller.name:
+        return False
+    audit.record(db, actor, "caller.rename", "caller", caller.id, before={"name": caller.name},
+                 after={"name": new})
+    caller.name = new
+    return True

@@ -34,8 +34,8 @@ from sqlalchemy import CursorResult, delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
-from .models import (CallbackRequest, Caller, CallLog, MenuVisit, OutboundCall, Registration,
-                     RoomParticipant, Session)
+from .models import (AuditEntry, CallbackRequest, Caller, CallLog, MenuVisit, OutboundCall,
+                     Registration, RoomParticipant, Session)
 from .timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,9 @@ def _remove_old_records(db: DbSession, cutoff: datetime, ended: Any) -> tuple[in
                               .execution_options(synchronize_session=False)))
     callbacks = _count(db.execute(delete(CallbackRequest).where(CallbackRequest.created_at < cutoff)
                                   .execution_options(synchronize_session=False)))
+    # A caller's name as it was before an edit is personal data too: it goes after the period.
+    db.execute(delete(AuditEntry).where(AuditEntry.object_type == "caller", AuditEntry.at < cutoff)
+               .execution_options(synchronize_session=False))
     return calls, callbacks
 
 

@@ -280,7 +280,7 @@ def turn(ctx: Ctx, inp: Input) -> Reply:
         if _is_repeat(ctx, inp):
             return _waiting(ctx, current, _last(ctx) or current.reprompt(ctx))
         if _is_person(ctx, inp, current) and ctx.state.get("node") != "person":
-            return enter(ctx, "person", {"back": ctx.state.get("node")})
+            return enter(ctx, "person", {"back": ctx.state.get("node"), "about": current.about(ctx)})
         speed = _speed(ctx, inp, current)
         if speed is not None:
             return _set_speed(ctx, current, speed)

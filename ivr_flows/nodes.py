@@ -79,6 +79,12 @@ class Node:
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
         raise NotImplementedError
 
+    def about(self, ctx: Ctx) -> int | None:
+        """The session the caller is hearing about here, if any (a call-back request keeps it
+        so staff know what the caller wanted)."""
+        value = ctx.data.get("session_id")
+        return int(value) if isinstance(value, int) else None
+
 
 def number_gather(lang: str, speech: bool = True) -> Gather:
     """Several digits ended by ``#``; spoken digits too unless ``speech`` is off (a PIN)."""

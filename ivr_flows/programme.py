@@ -80,6 +80,9 @@ class Item(Menu):
     name = "item"
     short = None
 
+    def about(self, ctx: Ctx) -> int | None:
+        return current_id(ctx)
+
     def current(self, ctx: Ctx) -> ProgrammeItem | None:
         sid = current_id(ctx)
         return ctx.services.programme.item(ctx.db, sid, ctx.now) if sid is not None else None

@@ -17,7 +17,7 @@ import phonenumbers
 from num2words import num2words
 from sqlalchemy import select
 
-from catalogue import callers
+from catalogue import audit, callers
 from catalogue import registration as service
 from catalogue.programme import ProgrammeItem, item_of
 from catalogue.models import Caller, Session, SessionKind, SessionStatus
@@ -199,7 +199,8 @@ class Register(Menu):
         person = callers.find_or_create(ctx.db, number) if number else ctx.caller
         assert person is not None
         result = service.register(ctx.db, int(ctx.data["session_id"]), person,
-                                  by_caller=ctx.caller if other else None, now=ctx.now)
+                                  by_caller=ctx.caller if other else None, now=ctx.now,
+                                  actor=audit.PHONE)
         return Goto("register_done", carry(ctx), preface=outcome_segments(ctx, result, other))
 
 

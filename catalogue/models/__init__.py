@@ -26,6 +26,7 @@ from .records import (AudioDescription, CallbackRequest, CallLog, MenuVisit, Pas
 from .listening import ListeningPosition, SessionAudio
 from .imports import ImportSource, SourceKind
 from .throttle import LoginThrottle
+from .audit import AuditEntry
 from .. import changes  # noqa: E402,F401  (the programme's change counter and its flush hooks)
 
 __all__ = ["ACTIVE", "LANGUAGES", "AudioDescription", "CallLog", "CallbackRequest", "Caller", "City",
@@ -34,4 +35,4 @@ __all__ = ["ACTIVE", "LANGUAGES", "AudioDescription", "CallLog", "CallbackReques
            "SessionStatus", "User", "UserRole"]
 __all__ += ["ImportSource", "SourceKind"]
 __all__ += ["CallKind", "CallStatus", "OutboundCall", "OutboundPace"]
-__all__ += ["LoginThrottle", "PasswordReset"]
+__all__ += ["LoginThrottle", "PasswordReset", "AuditEntry"]

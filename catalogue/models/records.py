@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from ..database import Base
 from ..timeutil import utcnow
-from .programme import Caller, Event, Provider, enum_column
+from .programme import Caller, Event, Provider, Session, enum_column
 
 
 class CallLog(Base):
@@ -49,7 +49,9 @@ class MenuVisit(Base):
 
 
 class CallbackRequest(Base):
-    """A caller pressed 0 outside office hours: staff call them back."""
+    """A caller pressed 0 outside office hours: staff call them back. ``lang`` is the call's
+    language, ``topic`` the menu the caller pressed 0 in and ``session_id`` the session they were
+    hearing about, if any (what the call back is about); ``note`` is what staff wrote when done."""
 
     __tablename__ = "callback_request"
 
@@ -57,8 +59,13 @@ class CallbackRequest(Base):
     caller_id: Mapped[Optional[int]] = mapped_column(ForeignKey("caller.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     done_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    lang: Mapped[Optional[str]] = mapped_column(String(2))
+    topic: Mapped[Optional[str]] = mapped_column(String(40))
+    session_id: Mapped[Optional[int]] = mapped_column(ForeignKey("session.id", ondelete="SET NULL"))
+    note: Mapped[Optional[str]] = mapped_column(Text)
 
     caller: Mapped[Optional[Caller]] = relationship()
+    session: Mapped[Optional[Session]] = relationship()
 
 
 class AudioDescription(Base):
