@@ -18,12 +18,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import DateTimeLocalField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from catalogue.categories import CATEGORIES
 from catalogue.models import LANGUAGES, SessionKind
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-CATEGORIES = ("music", "theatre", "museum", "literature", "dance", "talk", "film", "other")
 REQUIRED = "err.required"
 T = TypeVar("T")
 
@@ -84,7 +84,9 @@ class EventForm(FlaskForm):
 
     provider_id = SelectField("event.provider", coerce=int, validators=[InputRequired(REQUIRED)])
     city_id = SelectField("event.city", coerce=int)  # 0: by phone, for callers everywhere
-    category = SelectField("event.category", choices=choices((c, f"category.{c}") for c in CATEGORIES))
+    # Exactly the catalogue's list; anything else posted is refused next to the field.
+    category = SelectField("event.category", choices=choices((c, f"category.{c}") for c in CATEGORIES),
+                           validate_choice=False, validators=[AnyOf(CATEGORIES, message="err.category")])
     title_fi = StringField("event.title_fi", validators=[DataRequired(REQUIRED), Length(max=200, message="err.too_long")])
     title_sv = StringField("event.title_sv", validators=[Length(max=200, message="err.too_long")])
     title_en = StringField("event.title_en", validators=[Length(max=200, message="err.too_long")])

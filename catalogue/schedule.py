@@ -22,7 +22,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
-from . import registration
+from . import categories, registration
 from .models import ACTIVE, Event, Registration, RegistrationStatus, Session, SessionKind, SessionStatus
 from .signals import programme_changed, send_after_commit
 from .timeutil import LOCAL_TZ, to_utc
@@ -51,7 +51,9 @@ def new_event_code(db: DbSession) -> str:
 
 def add_event(db: DbSession, event: Event, attempts: int = 5) -> Event:
     """Insert ``event`` with a fresh unique code; a code taken meanwhile by another request is
-    retried inside a savepoint (the unique index is the real guarantee)."""
+    retried inside a savepoint (the unique index is the real guarantee). A category not in
+    the list is refused (``categories.UnknownCategory``)."""
+    categories.check(event.category)
     for _ in range(attempts):
         event.code = new_event_code(db)
         try:
@@ -70,10 +72,12 @@ def _changed(db: DbSession, *event_ids: int) -> None:
 
 
 def edit_event(db: DbSession, event: Event, values: Mapping[str, Any]) -> None:
-    """Set the event's fields (names in ``EVENT_FIELDS``)."""
+    """Set the event's fields (names in ``EVENT_FIELDS``); a category from the list only."""
     unknown = set(values) - EVENT_FIELDS
     if unknown:
         raise ValueError(f"not event fields: {sorted(unknown)}")
+    if "category" in values:
+        categories.check(str(values["category"]))
     for name, value in values.items():
         setattr(event, name, value)
     db.flush()
