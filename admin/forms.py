@@ -13,6 +13,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -22,6 +23,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 
 from catalogue.categories import CATEGORIES
 from catalogue.models import LANGUAGES, SessionKind
+from catalogue.timeutil import to_utc
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 REQUIRED = "err.required"
@@ -181,13 +183,35 @@ class MoveSessionForm(FlaskForm):
     starts_at = LocalDateTimeField("session.new_start", validators=[InputRequired(REQUIRED)])
     minutes = WholeNumberField("session.minutes", validators=[
         InputRequired(REQUIRED), NumberRange(5, 600, "err.minutes")])
+    # Asked only when the session has a registration window: move it too, or keep its times.
+    window = RadioField("session.move_window", default="move", choices=choices(
+        [("move", "session.window_move"), ("keep", "session.window_keep")]))
     confirm = HiddenField(default="")
 
     now_local: datetime | None = None
+    # Set by the view: the session's start and registration window, Helsinki time.
+    old_start: datetime | None = None
+    window_local: tuple[datetime | None, datetime | None] = (None, None)
 
     def validate_starts_at(self, field: LocalDateTimeField) -> None:
         if field.data and self.now_local and field.data <= self.now_local:
             raise ValidationError("err.in_past")
+
+    def validate_window(self, field: RadioField) -> None:
+        start = self.starts_at.data
+        if field.data != "keep" or start is None:
+            return
+        opens, closes = self.window_local
+        if (closes and closes > start) or (opens and opens >= start):
+            raise ValidationError("err.window_after_new_start")
+
+    def new_window(self) -> tuple[datetime | None, datetime | None]:
+        """The window as it will be (UTC, as stored), for the confirmation to show."""
+        opens, closes = self.window_local
+        if self.window.data != "keep" and self.old_start and self.starts_at.data:
+            shift = self.starts_at.data - self.old_start
+            opens, closes = (opens + shift if opens else None, closes + shift if closes else None)
+        return (to_utc(opens) if opens else None, to_utc(closes) if closes else None)
 
 
 class ConfirmForm(FlaskForm):

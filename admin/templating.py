@@ -6,7 +6,9 @@ from typing import Any
 
 from flask import Flask, request
 
-from catalogue.timeutil import to_local
+from catalogue.models import Session
+from catalogue.schedule import is_over
+from catalogue.timeutil import to_local, utcnow
 from .i18n import LANGUAGE_NAMES, LANGUAGES, current_lang, has, t
 
 WEEKDAYS = {
@@ -40,9 +42,15 @@ def translate_error(message: Any) -> str:
     return t(text) if has(text) else text
 
 
+def session_over(session: Session) -> bool:
+    """For the templates: an ended session offers no edit, cancel or move."""
+    return is_over(session, utcnow())
+
+
 def _context() -> dict[str, Any]:
     return {"_": t, "lang": current_lang(), "LANGUAGES": LANGUAGES,
-            "LANGUAGE_NAMES": LANGUAGE_NAMES, "current_path": request.full_path.rstrip("?")}
+            "LANGUAGE_NAMES": LANGUAGE_NAMES, "current_path": request.full_path.rstrip("?"),
+            "session_over": session_over}
 
 
 def init_app(app: Flask) -> None:

@@ -121,12 +121,27 @@ def add_sessions(db: DbSession, event: Event, *, first_local: datetime, minutes:
     return created
 
 
+class SessionOver(ValueError):
+    """A session that has ended is history: it is not edited, cancelled or moved."""
+
+
+def is_over(session: Session, now: datetime) -> bool:
+    """The one rule for "past": the session has ended (the admin then offers no change)."""
+    return session.ends_at <= now
+
+
+def _not_over(session: Session, now: datetime | None) -> None:
+    if now is not None and is_over(session, now):
+        raise SessionOver(f"session {session.id} has ended")
+
+
 def edit_session(db: DbSession, session: Session, *, minutes: int, kind: SessionKind,
                  capacity: int | None, opens_at: datetime | None, closes_at: datetime | None,
                  now: datetime, may_be_recorded: bool | None = None) -> int:
     """Change a session's length, kind, capacity and registration window (UTC). More places
     move the waiting list up under the registration service's rules, which commits; returns
-    how many were promoted."""
+    how many were promoted. An ended session is refused (``SessionOver``)."""
+    _not_over(session, now)
     old_capacity = session.capacity
     session.ends_at = session.starts_at + timedelta(minutes=minutes)
     session.kind = kind
@@ -171,9 +186,11 @@ def _claim(db: DbSession, session: Session, status: SessionStatus) -> None:
     db.refresh(session)
 
 
-def cancel_session(db: DbSession, session: Session) -> int:
+def cancel_session(db: DbSession, session: Session, *, now: datetime | None = None) -> int:
     """Cancel; each active registration is marked to be told. Registrations keep their status,
-    so the list of whom to call stays intact and the phone can say "this was cancelled"."""
+    so the list of whom to call stays intact and the phone can say "this was cancelled".
+    With ``now``, an ended session is refused (``SessionOver``)."""
+    _not_over(session, now)
     _claim(db, session, SessionStatus.CANCELLED)
     regs = active_registrations(db, session)
     for reg in regs:
@@ -184,12 +201,16 @@ def cancel_session(db: DbSession, session: Session) -> int:
 
 
 def move_session(db: DbSession, session: Session, *, new_start_local: datetime,
-                 minutes: int) -> tuple[Session, int]:
+                 minutes: int, move_window: bool = True,
+                 now: datetime | None = None) -> tuple[Session, int]:
     """Move to a new time (see the module's docstring); returns the new session and how many
-    registrations were moved and marked to be told."""
+    registrations were moved and marked to be told. ``move_window``: the registration window
+    moves by the same amount, else it stays as it was (staff choose). With ``now``, an ended
+    session is refused (``SessionOver``)."""
+    _not_over(session, now)
     _claim(db, session, SessionStatus.MOVED)
     start = to_utc(new_start_local)
-    shift = start - session.starts_at
+    shift = start - session.starts_at if move_window else timedelta(0)
     new = Session(
         event_id=session.event_id, starts_at=start, ends_at=start + timedelta(minutes=minutes),
         kind=session.kind, capacity=session.capacity, status=SessionStatus.SCHEDULED,
