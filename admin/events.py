@@ -13,6 +13,7 @@ from catalogue.timeutil import to_local, utcnow
 from . import access
 from .forms import EventForm, NewSessionForm, choices, validated
 from .i18n import current_lang, t
+from .listing import filter_form, filtered, paginate
 
 
 def _event_form(event: Event | None = None) -> EventForm:
@@ -49,13 +50,17 @@ def _values(form: EventForm) -> dict[str, object]:
 def list_events() -> str:
     db = get_db()
     now = utcnow()
-    events = db.scalars(access.events_query().order_by(Event.title_fi)).all()
+    form = filter_form(("q", "city", "provider"))
+    stmt = filtered(access.events_query(), form).order_by(Event.title_fi, Event.id)
+    page = paginate(db, stmt)
+    events = page.items
     next_start = dict(db.execute(
         select(Session.event_id, func.min(Session.starts_at))
         .where(Session.event_id.in_([e.id for e in events]), Session.ends_at > now,
                Session.status == SessionStatus.SCHEDULED)
         .group_by(Session.event_id)).all())
-    return render_template("admin/events.html", events=events, next_start=next_start)
+    return render_template("admin/events.html", events=events, next_start=next_start,
+                           form=form, page=page)
 
 
 def new_event() -> str | Response:

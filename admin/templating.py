@@ -31,6 +31,12 @@ def local_dt(value: datetime | None, with_weekday: bool = True) -> str:
     return f"{day}{local.day}.{local.month}.{local.year} {word} {local:%H.%M}"
 
 
+def local_time(value: datetime) -> str:
+    """Only the Helsinki time of day ("14.00"; in English "14:00"), under a day's heading."""
+    local = to_local(value)
+    return f"{local:%H:%M}" if current_lang() == "en" else f"{local:%H.%M}"
+
+
 def input_dt(value: datetime | None) -> str:
     """For a ``datetime-local`` input's value."""
     return to_local(value).strftime("%Y-%m-%dT%H:%M") if value else ""
@@ -56,6 +62,7 @@ def _context() -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["admin_local_dt"] = local_dt
     app.jinja_env.filters["admin_input_dt"] = input_dt
+    app.jinja_env.filters["admin_local_time"] = local_time
     app.jinja_env.filters["admin_err"] = translate_error
 
 
