@@ -137,13 +137,17 @@ class Item(Menu):
     def reprompt(self, ctx: Ctx) -> list[Segment]:
         return self.option_segments(ctx)  # the choices only (issue 10)
 
-    def _more(self, ctx: Ctx) -> Outcome:
+    def more(self, ctx: Ctx) -> list[Segment] | None:
+        """What 1 says: the details, the description, the choices (None: the item is gone)."""
         session = self.current(ctx)
         if session is None:
-            return Goto("main_menu")
-        more = detail_segments(session, ctx.lang) + description_segments(
-            ctx.db, session, ctx.lang, ctx.services.describe)
-        return Speak(more + self.option_segments(ctx))
+            return None
+        return detail_segments(session, ctx.lang) + description_segments(
+            ctx.db, session, ctx.lang, ctx.services.describe) + self.option_segments(ctx)
+
+    def _more(self, ctx: Ctx) -> Outcome:
+        more = self.more(ctx)
+        return Goto("main_menu") if more is None else Speak(more)
 
     def _register(self, ctx: Ctx) -> Outcome:
         session = self.current(ctx)
