@@ -91,11 +91,11 @@ def edit_event(event_id: int) -> str | Response:
 def show_event(event_id: int) -> str:
     event = access.event_or_404(event_id)
     db = get_db()
-    sessions = db.scalars(select(Session).where(Session.event_id == event.id)
-                          .order_by(Session.starts_at)).all()
-    counts = {s.id: schedule.count_active(db, s) for s in sessions}
-    return render_template("admin/event.html", event=event, sessions=sessions, counts=counts,
-                           now=utcnow(), SessionStatus=SessionStatus)
+    page = paginate(db, select(Session).where(Session.event_id == event.id)
+                    .order_by(Session.starts_at, Session.id))
+    counts = {s.id: schedule.count_active(db, s) for s in page.items}
+    return render_template("admin/event.html", event=event, sessions=page.items, page=page,
+                           counts=counts, now=utcnow(), SessionStatus=SessionStatus)
 
 
 def new_session(event_id: int) -> str | Response:

@@ -194,3 +194,15 @@ def test_the_csv_names_the_event_and_time_and_speaks_the_admins_language(
     got = list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     assert got[3][:4] == ["Status", "Köplats", "Namn", "Telefonnummer"]
     assert "anmalda-731-" in resp.headers["Content-Disposition"]
+
+
+def test_an_events_many_sessions_come_in_pages(app: Flask, db: DbSession, as_staff: Any) -> None:
+    ev = f.event(db, title="Viikoittainen")
+    for week_no in range(30):
+        f.session(db, ev, starts_in=timedelta(days=1 + 7 * week_no))
+    db.commit()
+    first = as_staff.get(f"/admin/events/{ev.id}").get_data(as_text=True)
+    assert len(rows(first)) == 25
+    assert f"/admin/events/{ev.id}?page=2" in first
+    second = as_staff.get(f"/admin/events/{ev.id}?page=2").get_data(as_text=True)
+    assert len(rows(second)) == 5 and not set(rows(first)) & set(rows(second))
