@@ -18,17 +18,11 @@ from catalogue.demo import load_data, load_demo
 from catalogue.models import Event
 from catalogue.timeutil import utcnow
 from tests import factories as f
-from tests.admin_support import login, post, staff
+from tests.admin_support import as_staff  # noqa: F401  (a fixture)
+from tests.admin_support import post
 
 _OPTION = re.compile(r'<option value="([^"]*)"( selected)?>([^<]*)</option>')
 
-
-@pytest.fixture
-def as_staff(db: DbSession, client: Any) -> Any:
-    staff(db)
-    db.commit()
-    login(client, "staff@example.test")
-    return client
 
 
 def category_options(html: str) -> list[tuple[str, bool, str]]:

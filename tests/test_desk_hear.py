@@ -24,7 +24,7 @@ from catalogue.models import Session as SessionRow
 from catalogue.timeutil import LOCAL_TZ, to_local, to_utc, utcnow
 from tests import factories as f
 from ivr_flows import prompts
-from tests.admin_support import login, staff
+from tests.admin_support import as_staff  # noqa: F401  (a fixture)
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.phone import Phone
 from voice.simulator import Turn
@@ -32,13 +32,6 @@ from voice.simulator import Turn
 AINO = "+358912345678"  # the demo's Helsinki caller (09), Finnish
 _Q = re.compile(r"<q>(.*?)</q>", re.S)
 
-
-@pytest.fixture
-def as_staff(db: DbSession, client: Any) -> Any:
-    staff(db)
-    db.commit()
-    login(client, "staff@example.test")
-    return client
 
 
 def demo_week(db: DbSession) -> None:

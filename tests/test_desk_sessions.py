@@ -18,15 +18,9 @@ from catalogue import registration, schedule
 from catalogue.models import Session, SessionStatus
 from catalogue.timeutil import to_local, utcnow
 from tests import factories as f
-from tests.admin_support import login, post, staff
+from tests.admin_support import as_staff  # noqa: F401  (a fixture)
+from tests.admin_support import post
 
-
-@pytest.fixture
-def as_staff(db: DbSession, client: Any) -> Any:
-    staff(db)
-    db.commit()
-    login(client, "staff@example.test")
-    return client
 
 
 def _input(dt: Any) -> str:

@@ -19,15 +19,9 @@ from catalogue import registration
 from catalogue.models import Session, SessionKind, SessionStatus
 from catalogue.timeutil import LOCAL_TZ, to_local, to_utc, utcnow
 from tests import factories as f
+from tests.admin_support import as_staff  # noqa: F401  (a fixture)
 from tests.admin_support import login, provider_user, staff
 
-
-@pytest.fixture
-def as_staff(db: DbSession, client: Any) -> Any:
-    staff(db)
-    db.commit()
-    login(client, "staff@example.test")
-    return client
 
 
 def next_monday_at(hour: int, days: int = 0) -> datetime:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from catalogue.models import Event, Session
 from catalogue.programme import item_of
-from catalogue.timeutil import to_local, utcnow
+from catalogue.timeutil import utcnow
 from ivr_flows.facts import detail_segments, item_segments
 from ivr_flows.programme import description_text_segments
 from tests import factories as f
