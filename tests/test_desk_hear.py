@@ -147,3 +147,17 @@ def test_a_bad_day_is_said_next_to_its_field_and_now_is_shown(app: Flask, db: Db
     assert resp.status_code == 200
     assert 'id="day-error"' in page and 'id="at-error"' in page
     assert t("hear.opening", "fi", when="").split("(")[0] in page  # the programme of now
+
+
+def test_a_provider_hears_only_its_own_items(app: Flask, db: DbSession, client: Any) -> None:
+    from tests.admin_support import login, provider_user
+
+    own = f.event(db, title="Oma konsertti", prov=f.provider(db, "Oma orkesteri"))
+    other = f.event(db, title="Toisen konsertti", prov=f.provider(db, "Toinen"))
+    f.session(db, own, starts_in=timedelta(hours=3))
+    f.session(db, other, starts_in=timedelta(hours=2))
+    provider_user(db, own.provider)
+    db.commit()
+    login(client, "prov@example.test")
+    page = client.get("/admin/hear").get_data(as_text=True)
+    assert "Oma konsertti" in page and "Toisen konsertti" not in page
