@@ -13,7 +13,7 @@ from catalogue.timeutil import to_local, utcnow
 from . import access
 from .forms import EventForm, NewSessionForm, choices, validated
 from .i18n import current_lang, t
-from .listing import filter_form, filtered, paginate
+from .listing import filter_form, filtered, paginate, provider_options
 
 
 def _event_form(event: Event | None = None) -> EventForm:
@@ -21,8 +21,7 @@ def _event_form(event: Event | None = None) -> EventForm:
     form = EventForm(obj=event)
     u = access.user()
     if u.is_staff:
-        providers = db.scalars(select(Provider).order_by(Provider.name)).all()
-        form.provider_id.choices = choices((p.id, p.name) for p in providers)
+        form.provider_id.choices = choices(provider_options())
     else:
         own = db.get(Provider, u.provider_id)
         form.provider_id.choices = choices([(own.id, own.name)] if own else [])

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session as DbSession
 from wtforms import SearchField, SelectField
 from wtforms.validators import Length
 
+from catalogue.db import get_db
 from catalogue.models import City, Event, Provider, Session, SessionKind
 from catalogue.timeutil import to_local, utcnow
 from . import access
@@ -43,19 +44,15 @@ class FilterForm(FlaskForm):
     status = SelectField("filter.status", default=ALL)
 
 
-def provider_choices() -> list[tuple[str, str]]:
-    """Providers a staff member can filter by; a provider sees only its own, so none."""
-    from catalogue.db import get_db
-
-    providers = get_db().scalars(select(Provider).order_by(Provider.name)).all()
-    return [(str(p.id), p.name) for p in providers]
+def provider_options() -> list[tuple[int, str]]:
+    """Every provider by name, for staff: to filter by, and to choose in the event form."""
+    return [(p.id, p.name) for p in get_db().scalars(select(Provider).order_by(Provider.name))]
 
 
 def filter_form(fields: Iterable[str], statuses: Sequence[tuple[str, str]] = ()) -> FilterForm:
     """The form with only ``fields``; ``statuses`` are (value, message key) of the list's own
-    statuses. A value not among a field's choices counts as "all"."""
-    from catalogue.db import get_db
-
+    statuses. A value not among a field's choices counts as "all". A provider sees only its
+    own, so it gets no provider filter."""
     form = FilterForm(request.args)
     wanted = set(fields)
     if not access.user().is_staff:
@@ -65,7 +62,8 @@ def filter_form(fields: Iterable[str], statuses: Sequence[tuple[str, str]] = ())
     cities = get_db().scalars(select(City).order_by(City.name_fi)).all()
     form.city.choices = choices([every, (BY_PHONE, t("event.by_phone"))]
                                 + [(str(c.id), c.name(lang)) for c in cities])
-    form.provider.choices = choices([every] + (provider_choices() if "provider" in wanted else []))
+    form.provider.choices = choices([every] + ([(str(i), name) for i, name in provider_options()]
+                                               if "provider" in wanted else []))
     form.kind.choices = choices([every] + [(k.value, t(f"kind.{k.value}")) for k in SessionKind])
     form.status.choices = choices([every] + [(v, t(key)) for v, key in statuses])
     for name in FIELDS:
