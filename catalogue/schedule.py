@@ -214,7 +214,7 @@ def move_session(db: DbSession, session: Session, *, new_start_local: datetime,
     new = Session(
         event_id=session.event_id, starts_at=start, ends_at=start + timedelta(minutes=minutes),
         kind=session.kind, capacity=session.capacity, status=SessionStatus.SCHEDULED,
-        confirmed_count=session.confirmed_count,
+        confirmed_count=session.confirmed_count, may_be_recorded=session.may_be_recorded,
         registration_opens_at=session.registration_opens_at + shift if session.registration_opens_at else None,
         registration_closes_at=session.registration_closes_at + shift if session.registration_closes_at else None,
     )

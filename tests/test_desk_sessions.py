@@ -126,3 +126,13 @@ def test_the_confirmation_says_what_happens_and_its_way_back_says_dont_move(
     resp = post(as_staff, url, {"starts_at": _input(later), "minutes": 60, "window": "move",
                                 "confirm": "yes"}, page=url)
     assert resp.status_code == 302
+
+
+def test_a_moved_session_keeps_its_recording_permission(app: Flask, db: DbSession) -> None:
+    s = f.session(db, f.event(db, title="Nauhoitettava"), starts_in=timedelta(days=3))
+    s.may_be_recorded = True
+    db.commit()
+    new, _ = schedule.move_session(db, s, minutes=60, now=utcnow(),
+                                   new_start_local=to_local(s.starts_at + timedelta(days=1)))
+    db.commit()
+    assert new.may_be_recorded is True
