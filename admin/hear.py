@@ -55,14 +55,30 @@ class Item:
         return sum(1 for line in self.lines + self.more if not line.url)
 
 
+class DayField(DateField):
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError("err.day") from exc
+
+
+class ClockField(TimeField):
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError("err.time") from exc
+
+
 class HearForm(FlaskForm):
     """Read from the query string (GET: nothing changes)."""
 
     class Meta:
         csrf = False
 
-    day = DateField("hear.day")
-    at = TimeField("hear.time")
+    day = DayField("hear.day")
+    at = ClockField("hear.time")
     city = SelectField("hear.city", default=NO_CITY)
     lang = SelectField("hear.language", default="fi")
     group = SelectField("hear.group", default="")

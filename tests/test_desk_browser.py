@@ -147,3 +147,22 @@ def test_what_callers_hear_matches_the_phone_at_the_chosen_moment(
     played = first.locator("audio[data-sentence]").evaluate_all(
         "els => els.map(a => a.played.length > 0 && a.ended)")
     assert played and all(played), played
+
+
+def test_the_desk_pages_fit_a_zoomed_screen(app: Flask, db: DbSession, server: str,
+                                            browser: Any) -> None:  # noqa: F811
+    """200 % zoom on a 1280-pixel screen (a 640-pixel viewport): nothing scrolls sideways."""
+    staff(db)
+    ev = f.event(db, title="Pitkähkö nimi tapahtumalle, joka ei saa levittää sivua")
+    s = f.session(db, ev, starts_in=timedelta(days=1))
+    registration.register(db, s.id, f.caller(db, "+358401000001", name="Aino"), now=utcnow())
+    db.commit()
+    zoomed = browser.new_context(viewport={"width": 640, "height": 900}, device_scale_factor=2)
+    zp = zoomed.new_page()
+    _log_in(zp, server)
+    for url in ("/admin/week", "/admin/hear", f"/admin/sessions/{s.id}/attendees",
+                f"/admin/sessions/{s.id}/move", "/admin/events?q=nimi"):
+        zp.goto(server + url)
+        overflow = zp.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, (url, overflow)
+    zoomed.close()

@@ -146,6 +146,7 @@ def test_a_bad_day_is_said_next_to_its_field_and_now_is_shown(app: Flask, db: Db
     page = resp.get_data(as_text=True)
     assert resp.status_code == 200
     assert 'id="day-error"' in page and 'id="at-error"' in page
+    assert t("err.day", "fi") in page and t("err.time", "fi") in page
     assert t("hear.opening", "fi", when="").split("(")[0] in page  # the programme of now
 
 
