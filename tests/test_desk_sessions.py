@@ -44,6 +44,7 @@ def test_an_ended_session_is_read_only(app: Flask, db: DbSession, as_staff: Any)
         sent = post(as_staff, url, {"starts_at": _input(utcnow() + timedelta(days=3)),
                                     "minutes": 60}, page=f"/admin/events/{ev.id}")
         assert sent.status_code == 409 and t("session.over", "fi") in sent.get_data(as_text=True)
+    db.commit()  # end the read snapshot: see what the requests wrote
     db.expire_all()
     assert db.get_one(Session, past.id).status == SessionStatus.SCHEDULED
     with pytest.raises(schedule.SessionOver):
@@ -74,6 +75,7 @@ def test_moving_asks_about_the_window_and_keeps_it_when_told(app: Flask, db: DbS
     resp = post(as_staff, url, {"starts_at": _input(later), "minutes": 60, "window": "keep"},
                 page=url)
     assert resp.status_code == 302
+    db.commit()  # end the read snapshot: see what the requests wrote
     db.expire_all()
     new = db.scalar(select(Session).where(Session.status == SessionStatus.SCHEDULED))
     assert new is not None and new.starts_at == later
@@ -87,6 +89,7 @@ def test_moving_the_window_too_shifts_it(app: Flask, db: DbSession, as_staff: An
     later = s.starts_at + timedelta(days=2)
     assert post(as_staff, url, {"starts_at": _input(later), "minutes": 60, "window": "move"},
                 page=url).status_code == 302
+    db.commit()  # end the read snapshot: see what the requests wrote
     db.expire_all()
     new = db.scalar(select(Session).where(Session.status == SessionStatus.SCHEDULED))
     assert new is not None and opens is not None and closes is not None
@@ -105,6 +108,7 @@ def test_a_kept_window_closing_after_the_new_start_is_refused(app: Flask, db: Db
     assert resp.status_code == 200 and t("err.window_after_new_start", "fi") in html
     assert f'value="{_input(earlier)}"' in html and 'value="45"' in html
     assert 'value="keep" checked' in html
+    db.commit()  # end the read snapshot: see what the requests wrote
     db.expire_all()
     assert db.get_one(Session, s.id).status == SessionStatus.SCHEDULED
 

@@ -200,3 +200,30 @@ def test_an_events_many_sessions_come_in_pages(app: Flask, db: DbSession, as_sta
     assert f"/admin/events/{ev.id}?page=2" in first
     second = as_staff.get(f"/admin/events/{ev.id}?page=2").get_data(as_text=True)
     assert len(rows(second)) == 5 and not set(rows(first)) & set(rows(second))
+
+
+def test_the_import_worklist_is_searched_in_pages_and_a_decision_keeps_the_place(
+        app: Flask, db: DbSession, as_staff: Any) -> None:
+    from sqlalchemy import select
+
+    from catalogue.models import Event
+    from tests.admin_support import post
+
+    prov = f.provider(db, "Tuonti")
+    for n in range(27):
+        f.event(db, title=f"Tuotu {n:02d}", prov=prov, review="pending")
+    f.event(db, title="Muu tuotu", prov=prov, review="pending")
+    db.commit()
+    first = as_staff.get("/admin/imports/worklist?q=tuotu").get_data(as_text=True)
+    assert t("pager.status", "fi", number=1, pages=2, total=28) in first
+    second = as_staff.get("/admin/imports/worklist?q=tuotu+2&page=1").get_data(as_text=True)
+    assert "Tuotu 20" in second and "Tuotu 19" not in second
+    target = db.scalar(select(Event).where(Event.title_fi == "Tuotu 26"))
+    assert target is not None
+    resp = post(as_staff, f"/admin/imports/worklist/{target.id}?q=tuotu&page=2",
+                {"decision": "approve"}, page="/admin/imports/worklist?q=tuotu&page=2")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(
+        "/admin/imports/worklist?q=tuotu&page=2")
+    db.commit()  # end this session's read snapshot, to see what the request wrote
+    db.expire_all()
+    assert db.get_one(Event, target.id).review == "approved"
