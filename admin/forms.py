@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -17,6 +18,7 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
@@ -49,26 +51,39 @@ def choices(pairs: Any) -> list[Any]:
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # a plain shape check; the login itself decides
 
 
-class LocalDateTimeField(DateTimeLocalField):
+class Unreadable:
+    """A field whose input cannot be read says so with a key of the catalogue (``error_key``),
+    translated next to the field, rather than with the library's English."""
+
+    error_key = "err.required"
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)  # type: ignore[misc]  # the field class after it
+        except ValueError as exc:
+            raise ValueError(self.error_key) from exc
+
+
+class LocalDateTimeField(Unreadable, DateTimeLocalField):
     """A ``datetime-local`` input read as Europe/Helsinki wall-clock time."""
+
+    error_key = "err.datetime"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("format", DATETIME_FORMAT)
         super().__init__(*args, **kwargs)
 
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError("err.datetime") from exc
+
+class WholeNumberField(Unreadable, IntegerField):
+    error_key = "err.integer"
 
 
-class WholeNumberField(IntegerField):
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError("err.integer") from exc
+class DayField(Unreadable, DateField):
+    error_key = "err.day"
+
+
+class ClockField(Unreadable, TimeField):
+    error_key = "err.time"
 
 
 class LoginForm(FlaskForm):

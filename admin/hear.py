@@ -13,7 +13,7 @@ from typing import Any, cast
 from flask import current_app, render_template, request
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, SelectField, TimeField
+from wtforms import SelectField
 
 from catalogue.db import get_db
 from catalogue.models import LANGUAGES, City, Event
@@ -27,7 +27,7 @@ from ivr_flows.ports import Services
 from ivr_flows.programme_groups import GROUPS
 from ivr_flows.reply import Segment
 from . import access
-from .forms import choices
+from .forms import ClockField, DayField, choices
 from .i18n import current_lang, t
 
 NO_CITY = ""  # a caller whose number suggests no city: phone events only
@@ -53,22 +53,6 @@ class Item:
     def missing(self) -> int:
         """Sentences of the whole item with no rendered audio yet."""
         return sum(1 for line in self.lines + self.more if not line.url)
-
-
-class DayField(DateField):
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError("err.day") from exc
-
-
-class ClockField(TimeField):
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError("err.time") from exc
 
 
 class HearForm(FlaskForm):
