@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import (auth, errors, events, hear, live, overview, recordings, registrations,
-               session_audio, sessions, templating, throttle)
+from . import (attendees, auth, errors, events, hear, live, overview, recordings, registrations,
+               session_audio, sessions, templating, throttle, week)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -37,7 +37,9 @@ bp.add_url_rule("/sessions/<int:session_id>/registrations", "list_registrations"
 bp.add_url_rule("/sessions/<int:session_id>/registrations", "add_registration",
                 view_func=registrations.add_registration, methods=["POST"])
 bp.add_url_rule("/sessions/<int:session_id>/registrations.csv", "export_registrations",
-                view_func=registrations.export_csv)
+                view_func=attendees.export_csv)
+bp.add_url_rule("/sessions/<int:session_id>/attendees", "print_attendees",
+                view_func=attendees.print_list)
 bp.add_url_rule("/registrations/<int:reg_id>/cancel", "cancel_registration",
                 view_func=registrations.cancel_registration, methods=["GET", "POST"])
 bp.add_url_rule("/registrations/<int:reg_id>/restore", "restore_registration",
@@ -46,6 +48,7 @@ bp.add_url_rule("/registrations/<int:reg_id>/attendance", "mark_attendance",
                 view_func=registrations.mark_attendance, methods=["POST"])
 
 bp.add_url_rule("/hear", "hear", view_func=hear.week)
+bp.add_url_rule("/week", "week", view_func=week.week)
 
 bp.add_url_rule("/recordings", "list_recordings", view_func=recordings.list_recordings)
 bp.add_url_rule("/recordings/upload", "upload_recording", view_func=recordings.upload_recording,

@@ -13,6 +13,7 @@ from catalogue.timeutil import to_local, utcnow
 from . import access
 from .forms import EventForm, NewSessionForm, choices, validated
 from .i18n import current_lang, t, tn
+from .listing import filter_form, filtered, paginate, provider_options
 
 
 def _event_form(event: Event | None = None) -> EventForm:
@@ -20,8 +21,7 @@ def _event_form(event: Event | None = None) -> EventForm:
     form = EventForm(obj=event)
     u = access.user()
     if u.is_staff:
-        providers = db.scalars(select(Provider).order_by(Provider.name)).all()
-        form.provider_id.choices = choices((p.id, p.name) for p in providers)
+        form.provider_id.choices = choices(provider_options())
     else:
         own = db.get(Provider, u.provider_id)
         form.provider_id.choices = choices([(own.id, own.name)] if own else [])
@@ -49,13 +49,17 @@ def _values(form: EventForm) -> dict[str, object]:
 def list_events() -> str:
     db = get_db()
     now = utcnow()
-    events = db.scalars(access.events_query().order_by(Event.title_fi)).all()
+    form = filter_form(("q", "city", "provider"))
+    stmt = filtered(access.events_query(), form).order_by(Event.title_fi, Event.id)
+    page = paginate(db, stmt)
+    events = page.items
     next_start = dict(db.execute(
         select(Session.event_id, func.min(Session.starts_at))
         .where(Session.event_id.in_([e.id for e in events]), Session.ends_at > now,
                Session.status == SessionStatus.SCHEDULED)
         .group_by(Session.event_id)).all())
-    return render_template("admin/events.html", events=events, next_start=next_start)
+    return render_template("admin/events.html", events=events, next_start=next_start,
+                           form=form, page=page)
 
 
 def new_event() -> str | Response:
@@ -86,12 +90,12 @@ def edit_event(event_id: int) -> str | Response:
 def show_event(event_id: int) -> str:
     event = access.event_or_404(event_id)
     db = get_db()
-    sessions = db.scalars(select(Session).where(Session.event_id == event.id)
-                          .order_by(Session.starts_at)).all()
-    counts = {s.id: schedule.count_active(db, s) for s in sessions}
+    page = paginate(db, select(Session).where(Session.event_id == event.id)
+                    .order_by(Session.starts_at, Session.id))
+    counts = {s.id: schedule.count_active(db, s) for s in page.items}
     log = audit.for_object(db, event_id=event.id) if access.user().is_staff else None
-    return render_template("admin/event.html", event=event, sessions=sessions, counts=counts,
-                           now=utcnow(), SessionStatus=SessionStatus, log=log)
+    return render_template("admin/event.html", event=event, sessions=page.items, page=page,
+                           counts=counts, now=utcnow(), SessionStatus=SessionStatus, log=log)
 
 
 def new_session(event_id: int) -> str | Response:

@@ -3,8 +3,6 @@ a caller who phoned staff, cancelling and the waiting list all go through
 ``catalogue.registration``: the same rules as on the phone."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -15,7 +13,7 @@ from catalogue import registration as reg_service
 from catalogue.callers import find_or_create
 from catalogue.db import get_db
 from catalogue.models import Registration, RegistrationStatus
-from catalogue.timeutil import to_local, utcnow
+from catalogue.timeutil import utcnow
 from . import access
 from .forms import AttendanceForm, ConfirmForm, RegisterCallerForm
 from .formats import local_dt
@@ -150,39 +148,3 @@ def mark_attendance(reg_id: int) -> Response:
         reg.attended = {"yes": True, "no": False}.get(form.attended.data or "")
         flash(t("reg.attendance_saved"), "success")
     return redirect(url_for("admin.list_registrations", session_id=reg.session_id) + f"#reg-{reg.id}")
-
-
-def _cell(value: object) -> str:
-    """Free text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-@access.staff_only
-def export_csv(session_id: int) -> Response:
-    session = access.session_or_404(session_id)
-    db = get_db()
-    regs = reg_service.list_for_session(db, session.id, include_cancelled=True)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["status", "waiting_position", "name", "phone", "language", "registered_at",
-                     "registered_by_staff", "attended", "to_be_told"])
-    for r in regs:
-        caller = r.caller
-        writer.writerow([
-            r.status.value,
-            reg_service.waiting_position(db, r) or "",
-            _cell(caller.name if caller else ""),
-            caller.phone if caller else "",  # validated E.164: digits after the plus only
-            caller.language or "" if caller else "",
-            to_local(r.created_at).strftime("%Y-%m-%d %H:%M"),
-            "yes" if r.registered_by_staff else "no",
-            {True: "yes", False: "no"}.get(r.attended, "") if r.attended is not None else "",
-            r.notify_pending or "",
-        ])
-    filename = f"registrations-{session.event.code}-{to_local(session.starts_at):%Y%m%d-%H%M}.csv"
-    # A BOM so that Excel opens Finnish letters correctly.
-    resp = Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    resp.headers["Cache-Control"] = "no-store"
-    return resp

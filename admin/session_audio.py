@@ -25,6 +25,7 @@ from . import access
 from .formats import local_span
 from .forms import REQUIRED, ReviewForm, choices
 from .i18n import current_lang, t
+from .listing import filter_form, filtered, paginate, value
 
 Status = SessionAudio.Status
 
@@ -51,14 +52,19 @@ def _url(name: str) -> str | None:
     return str(svc.recording_url(name)) if svc is not None and name else None
 
 
+STATUSES = [(s.value, f"listen.status_{s.value}")
+            for s in (Status.PENDING, Status.APPROVED, Status.REJECTED)]
+
+
 def list_session_audio() -> str:
-    status = request.args.get("status", "")
-    stmt = _query()
-    if status in {s.value for s in Status}:
-        stmt = stmt.where(SessionAudio.status == Status(status))
+    form = filter_form(("q", "provider", "status"), STATUSES)
+    stmt = filtered(_query(), form)
+    if value(form, "status"):
+        stmt = stmt.where(SessionAudio.status == Status(value(form, "status")))
     order = case((SessionAudio.status == Status.PENDING, 0), else_=1)
-    rows = get_db().scalars(stmt.order_by(order, SessionAudio.created_at.desc())).all()
-    return render_template("admin/listen_list.html", rows=rows, status=status, Status=Status)
+    page = paginate(get_db(), stmt.order_by(order, SessionAudio.created_at.desc(),
+                                            SessionAudio.id.desc()))
+    return render_template("admin/listen_list.html", rows=page.items, page=page, form=form)
 
 
 def _show(audio: SessionAudio, form: ReviewForm) -> str:

@@ -7,10 +7,18 @@ from typing import Any
 
 from flask import Flask, request
 
-from catalogue.timeutil import to_local
+from catalogue.models import Session
+from catalogue.schedule import is_over
+from catalogue.timeutil import to_local, utcnow
 from .formats import local_dt as local_dt  # the one date filter; Python code imports it too
 from .formats import local_span, number, phone
 from .i18n import LANGUAGE_NAMES, LANGUAGES, current_lang, has, t, tn
+
+
+def local_time(value: datetime) -> str:
+    """Only the Helsinki time of day ("14.00"; in English "14:00"), under a day's heading."""
+    local = to_local(value)
+    return f"{local:%H:%M}" if current_lang() == "en" else f"{local:%H.%M}"
 
 
 def input_dt(value: datetime | None) -> str:
@@ -24,9 +32,15 @@ def translate_error(message: Any) -> str:
     return t(text) if has(text) else text
 
 
+def session_over(session: Session) -> bool:
+    """For the templates: an ended session offers no edit, cancel or move."""
+    return is_over(session, utcnow())
+
+
 def _context() -> dict[str, Any]:
     return {"_": t, "_n": tn, "lang": current_lang(), "LANGUAGES": LANGUAGES,
-            "LANGUAGE_NAMES": LANGUAGE_NAMES, "current_path": request.full_path.rstrip("?")}
+            "LANGUAGE_NAMES": LANGUAGE_NAMES, "current_path": request.full_path.rstrip("?"),
+            "session_over": session_over}
 
 
 def init_app(app: Flask) -> None:
@@ -35,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["admin_number"] = number
     app.jinja_env.filters["admin_phone"] = phone
     app.jinja_env.filters["admin_input_dt"] = input_dt
+    app.jinja_env.filters["admin_local_time"] = local_time
     app.jinja_env.filters["admin_err"] = translate_error
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
-from . import audit, registration
+from . import audit, categories, registration
 from .models import ACTIVE, Event, Registration, RegistrationStatus, Session, SessionKind, SessionStatus
 from .signals import programme_changed, send_after_commit
 from .timeutil import LOCAL_TZ, to_utc
@@ -61,7 +61,9 @@ def new_event_code(db: DbSession) -> str:
 def add_event(db: DbSession, event: Event, attempts: int = 5,
               actor: audit.Actor | None = None) -> Event:
     """Insert ``event`` with a fresh unique code; a code taken meanwhile by another request is
-    retried inside a savepoint (the unique index is the real guarantee)."""
+    retried inside a savepoint (the unique index is the real guarantee). A category not in
+    the list is refused (``categories.UnknownCategory``)."""
+    categories.check(event.category)
     for _ in range(attempts):
         event.code = new_event_code(db)
         try:
@@ -83,10 +85,12 @@ def _changed(db: DbSession, *event_ids: int) -> None:
 
 def edit_event(db: DbSession, event: Event, values: Mapping[str, Any],
                actor: audit.Actor | None = None) -> None:
-    """Set the event's fields (names in ``EVENT_FIELDS``)."""
+    """Set the event's fields (names in ``EVENT_FIELDS``); a category from the list only."""
     unknown = set(values) - EVENT_FIELDS
     if unknown:
         raise ValueError(f"not event fields: {sorted(unknown)}")
+    if "category" in values:
+        categories.check(str(values["category"]))
     before = audit.snapshot(event, values)
     for name, value in values.items():
         setattr(event, name, value)
@@ -141,13 +145,28 @@ def add_sessions(db: DbSession, event: Event, *, first_local: datetime, minutes:
     return created
 
 
+class SessionOver(ValueError):
+    """A session that has ended is history: it is not edited, cancelled or moved."""
+
+
+def is_over(session: Session, now: datetime) -> bool:
+    """The one rule for "past": the session has ended (the admin then offers no change)."""
+    return session.ends_at <= now
+
+
+def _not_over(session: Session, now: datetime | None) -> None:
+    if now is not None and is_over(session, now):
+        raise SessionOver(f"session {session.id} has ended")
+
+
 def edit_session(db: DbSession, session: Session, *, minutes: int, kind: SessionKind,
                  capacity: int | None, opens_at: datetime | None, closes_at: datetime | None,
                  now: datetime, may_be_recorded: bool | None = None,
                  actor: audit.Actor | None = None) -> int:
     """Change a session's length, kind, capacity and registration window (UTC). More places
     move the waiting list up under the registration service's rules, which commits; returns
-    how many were promoted."""
+    how many were promoted. An ended session is refused (``SessionOver``)."""
+    _not_over(session, now)
     old_capacity = session.capacity
     before = audit.snapshot(session, SESSION_FIELDS)
     session.ends_at = session.starts_at + timedelta(minutes=minutes)
@@ -195,9 +214,12 @@ def _claim(db: DbSession, session: Session, status: SessionStatus) -> None:
     db.refresh(session)
 
 
-def cancel_session(db: DbSession, session: Session, actor: audit.Actor | None = None) -> int:
+def cancel_session(db: DbSession, session: Session, actor: audit.Actor | None = None, *,
+                   now: datetime | None = None) -> int:
     """Cancel; each active registration is marked to be told. Registrations keep their status,
-    so the list of whom to call stays intact and the phone can say "this was cancelled"."""
+    so the list of whom to call stays intact and the phone can say "this was cancelled".
+    With ``now``, an ended session is refused (``SessionOver``)."""
+    _not_over(session, now)
     before = audit.snapshot(session, SESSION_FIELDS)
     _claim(db, session, SessionStatus.CANCELLED)
     regs = active_registrations(db, session)
@@ -210,17 +232,21 @@ def cancel_session(db: DbSession, session: Session, actor: audit.Actor | None = 
 
 
 def move_session(db: DbSession, session: Session, *, new_start_local: datetime,
-                 minutes: int, actor: audit.Actor | None = None) -> tuple[Session, int]:
+                 minutes: int, actor: audit.Actor | None = None, move_window: bool = True,
+                 now: datetime | None = None) -> tuple[Session, int]:
     """Move to a new time (see the module's docstring); returns the new session and how many
-    registrations were moved and marked to be told. Logged on both sessions."""
+    registrations were moved and marked to be told, logged on both sessions. ``move_window``:
+    the registration window moves by the same amount, else it stays as it was (staff choose).
+    With ``now``, an ended session is refused (``SessionOver``)."""
+    _not_over(session, now)
     before = audit.snapshot(session, SESSION_FIELDS)
     _claim(db, session, SessionStatus.MOVED)
     start = to_utc(new_start_local)
-    shift = start - session.starts_at
+    shift = start - session.starts_at if move_window else timedelta(0)
     new = Session(
         event_id=session.event_id, starts_at=start, ends_at=start + timedelta(minutes=minutes),
         kind=session.kind, capacity=session.capacity, status=SessionStatus.SCHEDULED,
-        confirmed_count=session.confirmed_count,
+        confirmed_count=session.confirmed_count, may_be_recorded=session.may_be_recorded,
         registration_opens_at=session.registration_opens_at + shift if session.registration_opens_at else None,
         registration_closes_at=session.registration_closes_at + shift if session.registration_closes_at else None,
     )

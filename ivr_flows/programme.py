@@ -134,14 +134,19 @@ class Item(Menu):
     def reprompt(self, ctx: Ctx) -> list[Segment]:
         return self.option_segments(ctx)  # the choices only (issue 10)
 
-    def _more(self, ctx: Ctx) -> Outcome:
+    def more(self, ctx: Ctx) -> list[Segment] | None:
+        """What 1 says: the details, the description, the choices (None: the item is gone)."""
         session = self.current(ctx)
         if session is None:
-            return Goto("main_menu")
+            return None
         recorded = ctx.services.programme.described(ctx.db, session.event_id, ctx.lang, ctx.now)
-        more = detail_segments(session, ctx.lang) + description_segments(
-            ctx.db, session, ctx.lang, ctx.services.describe if recorded else None)
-        return Speak(more + self.option_segments(ctx))
+        return detail_segments(session, ctx.lang) + description_segments(
+            ctx.db, session, ctx.lang, ctx.services.describe if recorded else None
+        ) + self.option_segments(ctx)
+
+    def _more(self, ctx: Ctx) -> Outcome:
+        more = self.more(ctx)
+        return Goto("main_menu") if more is None else Speak(more)
 
     def _register(self, ctx: Ctx) -> Outcome:
         session = self.current(ctx)

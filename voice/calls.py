@@ -21,7 +21,7 @@ from catalogue.programme_cache import ProgrammeCache
 from catalogue.timeutil import utcnow
 from ivr_flows import prompts
 from ivr_flows.matching import ascii_digits
-from ivr_flows.office_hours import OfficeHours
+from ivr_flows.config import settings_from, settings_key
 from ivr_flows.ports import Services
 
 from . import callstate
@@ -41,13 +41,10 @@ def services() -> Services:
 def _flow_world() -> tuple[ivr_flows.Settings, Services]:
     """Built once per app (again only if a test changes the settings), not on every turn."""
     ext, cfg = current_app.extensions, current_app.config
-    key = (cfg.get("STAFF_PHONE_NUMBER") or None, cfg["OFFICE_HOURS"],
-           int(cfg.get("ROOM_JOIN_MINUTES", 15)), bool(cfg.get("ROOM_HOST_ENDS", True)))
+    key = settings_key(cfg)
     cached = ext.get("lampio_flow_world")
     if cached is None or cached[0] != key:
-        flow_settings = ivr_flows.Settings(staff_number=key[0],
-                                           office_hours=OfficeHours.parse(key[1]),
-                                           join_minutes=key[2], host_ends_room=key[3])
+        flow_settings = settings_from(cfg)
         programme: ProgrammeCache = ext["lampio_programme"]
         svc = ext.get("lampio_audio")
         flow_services = Services(programme=programme) if svc is None else Services(
