@@ -42,12 +42,14 @@ def _flow_world() -> tuple[ivr_flows.Settings, Services]:
     """Built once per app (again only if a test changes the settings), not on every turn."""
     ext, cfg = current_app.extensions, current_app.config
     key = (cfg.get("STAFF_PHONE_NUMBER") or None, cfg["OFFICE_HOURS"],
-           int(cfg.get("ROOM_JOIN_MINUTES", 15)), bool(cfg.get("ROOM_HOST_ENDS", True)))
+           int(cfg.get("ROOM_JOIN_MINUTES", 15)), bool(cfg.get("ROOM_HOST_ENDS", True)),
+           float(cfg.get("SPEECH_CONFIRM_BELOW", 0.0)))
     cached = ext.get("lampio_flow_world")
     if cached is None or cached[0] != key:
         flow_settings = ivr_flows.Settings(staff_number=key[0],
                                            office_hours=OfficeHours.parse(key[1]),
-                                           join_minutes=key[2], host_ends_room=key[3])
+                                           join_minutes=key[2], host_ends_room=key[3],
+                                           confirm_below=key[4])
         programme: ProgrammeCache = ext["lampio_programme"]
         svc = ext.get("lampio_audio")
         flow_services = Services(programme=programme) if svc is None else Services(
@@ -181,9 +183,13 @@ def holds_private(ctx: ivr_flows.Ctx) -> bool:
 
 
 def note_visits(ctx: ivr_flows.Ctx) -> None:
+    """The turn's menu visits and words heard go to the batched writer."""
     if ctx.visits:
         visit_buffer().add(int(ctx.state["call_id"]), ctx.visits)
         ctx.visits = []
+    if ctx.heard:
+        visit_buffer().add_heard(ctx.heard)
+        ctx.heard = []
 
 
 def close_call(db: DbSession, form: Mapping[str, str]) -> None:

@@ -129,6 +129,16 @@ def provider_incoming() -> Response:
     return _start("provider")
 
 
+def _confidence(raw: str | None) -> float | None:
+    """Twilio's ``Confidence`` (0.0-1.0) of the words; None when it is missing or not a number
+    (the words are then taken as they are)."""
+    try:
+        value = float(raw) if raw else None
+    except ValueError:
+        return None
+    return value if value is not None and 0.0 <= value <= 1.0 else None
+
+
 @twilio_signed
 def turn() -> Response:
     odd = _odd_call()
@@ -139,7 +149,8 @@ def turn() -> Response:
     event = request.args.get("event", "input")
     inp = ivr_flows.Input(digits=request.form.get("Digits", "").strip(),
                           speech=request.form.get("SpeechResult", ""),
-                          event=event, params=request.form.to_dict())
+                          event=event, params=request.form.to_dict(),
+                          confidence=_confidence(request.form.get("Confidence")))
 
     attempts: list[bool] = []
 

@@ -21,7 +21,8 @@ from .programme import (
 )
 from .outbound import CallKind, CallStatus, OutboundCall, OutboundPace
 from .rooms import LiveRoom, RoomParticipant
-from .records import AudioDescription, CallbackRequest, CallLog, MenuVisit, User, UserRole
+from .records import (AudioDescription, CallbackRequest, CallLog, MenuVisit, SpeechHeard, User,
+                      UserRole)
 from .listening import ListeningPosition, SessionAudio
 from .imports import ImportSource, SourceKind
 from .throttle import LoginThrottle
@@ -33,4 +34,4 @@ __all__ = ["ACTIVE", "LANGUAGES", "AudioDescription", "CallLog", "CallbackReques
            "SessionStatus", "User", "UserRole"]
 __all__ += ["ImportSource", "SourceKind"]
 __all__ += ["CallKind", "CallStatus", "OutboundCall", "OutboundPace"]
-__all__ += ["LoginThrottle"]
+__all__ += ["LoginThrottle", "SpeechHeard"]
