@@ -95,3 +95,8 @@ bp.add_url_rule("/imports/worklist", "import_worklist", view_func=imports.workli
 bp.add_url_rule("/imports/worklist/<int:event_id>", "decide_event", view_func=imports.decide,
                 methods=["POST"])
 bp.add_url_rule("/print", "print_programme", view_func=printing.page)
+
+# What callers say in the menus (admin/speech.py).
+from . import speech  # noqa: E402
+
+bp.add_url_rule("/speech", "speech_log", view_func=speech.speech_log)
