@@ -13,7 +13,7 @@ from catalogue.db import begin_write, commit_pending, get_db
 from ivr_flows import prompts
 from ivr_flows.reply import Gather, Reply
 
-from . import callstate, calls
+from . import callstate, calls, media_stream
 from .security import public_url, twilio_signed
 from .twiml import render
 
@@ -53,9 +53,13 @@ class _Urls:
         return self._base + path
 
 
-def _twiml(reply: Reply, lang: str, token: str | None = None) -> Response:
+def _twiml(reply: Reply, lang: str, token: str | None = None,
+           listen: media_stream.Listen | None = None) -> Response:
     audio = current_app.extensions.get("lampio_audio")
-    return Response(render(reply, lang, audio, _Urls(token, lang)), mimetype="text/xml")
+    urls = _Urls(token, lang)
+    lead = media_stream.listen_xml(listen, urls.turn(), lang, media_stream.stream_url(
+        current_app)) if listen is not None else ""
+    return Response(render(reply, lang, audio, urls, lead), mimetype="text/xml")
 
 
 def _finish(ctx: ivr_flows.Ctx, reply: Reply, stored: bool = False) -> Response:
@@ -67,6 +71,7 @@ def _finish(ctx: ivr_flows.Ctx, reply: Reply, stored: bool = False) -> Response:
     a typed number: the number is kept no longer than the turns that need it."""
     first = "started" not in ctx.state
     ctx.state["started"] = 1
+    reply, listen = media_stream.plan(current_app, ctx.state, ctx.lang, reply)
     token = callstate.pack(ctx.state)
     if token is None or first or (stored and calls.holds_private(ctx)):
         calls.save(ctx)
@@ -76,7 +81,7 @@ def _finish(ctx: ivr_flows.Ctx, reply: Reply, stored: bool = False) -> Response:
     if buffer.due():
         buffer.flush()
     reply.slow = bool(ctx.state.get("slow"))
-    return _twiml(reply, ctx.lang, token or callstate.IN_DATABASE)
+    return _twiml(reply, ctx.lang, token or callstate.IN_DATABASE, listen)
 
 
 def _with_retry(run: Callable[[bool], Response], writer: bool) -> Response:
@@ -147,10 +152,13 @@ def turn() -> Response:
     token = request.args.get("s", "")
     carried = callstate.unpack(token)
     event = request.args.get("event", "input")
-    inp = ivr_flows.Input(digits=request.form.get("Digits", "").strip(),
-                          speech=request.form.get("SpeechResult", ""),
+    # Words Vosk heard on the Media Stream come in the URL of the call update (media_stream).
+    vosk = request.args.get("heard") == "vosk"
+    heard = request.args if vosk else request.form
+    inp = ivr_flows.Input(digits="" if vosk else request.form.get("Digits", "").strip(),
+                          speech=heard.get("said" if vosk else "SpeechResult", ""),
                           event=event, params=request.form.to_dict(),
-                          confidence=_confidence(request.form.get("Confidence")))
+                          confidence=_confidence(heard.get("c" if vosk else "Confidence")))
 
     attempts: list[bool] = []
 
