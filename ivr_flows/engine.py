@@ -253,7 +253,8 @@ def _words(ctx: Ctx, inp: Input, current: Node) -> Reply:
         _note(ctx, current, inp, "not_understood")
         return _failure(ctx, current, "nomatch", [])
     key, words_key = choice
-    unsure = inp.confidence is not None and inp.confidence < ctx.settings.confirm_below
+    below = ctx.settings.confirm_below  # 1 asks always, 0 never
+    unsure = inp.confidence is not None and (inp.confidence < below or below >= 1.0)
     if unsure and current.confirms_speech and key != REPEAT and key not in _SPEEDS:
         _note(ctx, current, inp, "unsure")
         held = {"key": key, "said": words_key, "node": current.name, "back": ctx.data,
