@@ -57,7 +57,7 @@ def said(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     silence (µ-law 0xFF) so that the recogniser hears the end of the answer."""
     tmp = tmp_path_factory.mktemp("ko-digits")
     out: dict[str, bytes] = {}
-    for digit in ("3", "5"):
+    for digit in ("3",):
         wav, raw = tmp / f"{digit}.wav", tmp / f"{digit}.ulaw"
         subprocess.run(["espeak-ng", "-v", "ko", "-s", "150", "-w", str(wav), digit], check=True,
                        capture_output=True)
@@ -201,13 +201,13 @@ def test_one_model_per_process_one_recogniser_per_call(
     assert sent is not None
     recognisers: media_stream.Recognisers = app.extensions["lampio_recognisers"]
     first = recognisers._calls[phone.call_sid][0]
-    moved = phone.post(_update_url(sent, phone.call_sid))  # my registrations: a menu again
-    _, params = _stream_of(moved)
-    assert _speak(server, phone.call_sid, params, said["5"], twilio) is not None
+    phone.post(_update_url(sent, phone.call_sid))  # my registrations (none): 1 or 9
+    _, params = _stream_of(phone.press("9"))  # the main menu again, a new stream
+    assert _speak(server, phone.call_sid, params, said["3"], twilio) is not None
     assert recognisers._calls[phone.call_sid][0] is first  # the call's own, new grammar
     other = _phone(app, "sv")
     _, params = _stream_of(other.call())
-    assert _speak(server, other.call_sid, params, said["5"], twilio) is not None
+    assert _speak(server, other.call_sid, params, said["3"], twilio) is not None
     assert recognisers._calls[other.call_sid][0] is not first
     models = app.extensions["lampio_speech_models"]
     assert models.get("ko") is models.get("ko")
@@ -270,6 +270,16 @@ def test_the_stream_verbs_are_what_the_twilio_builder_writes() -> None:
     expected = str(vr).removeprefix('<?xml version="1.0" encoding="UTF-8"?><Response>')
     got = media_stream.listen_xml(listen, "/voice/turn?s=x", "fi", "wss://h/voice/stream")
     assert got == expected.removesuffix("</Response>")
+
+
+def test_the_language_choice_keeps_twilios_speech(served: tuple[Flask, BaseWSGIServer]) -> None:
+    app, _ = served
+    phone = Phone(app.test_client(), AUTH_TOKEN, PUBLIC_BASE_URL, from_number="+358401119999")
+    choice = phone.call()  # a new caller: the language first
+    assert choice.root is not None and choice.root.find("Start") is None
+    assert gather_of(choice).get("input") == "dtmf speech"
+    menu = phone.press("2")  # svenska: now Vosk listens
+    assert _stream_of(menu)[1]["lang"] == "sv"
 
 
 def test_twilios_speech_stays_without_a_model_and_settings_are_checked(

@@ -62,13 +62,15 @@ def _stream_name(n: Any) -> str:
 
 
 def plan(app: Flask, state: dict[str, Any], lang: str, reply: Reply) -> tuple[Reply, Listen | None]:
-    """Before the state is packed: whether this reply listens with Vosk (a one-key menu in a
-    language with a model); the stream number is kept in the state. The reply's ``<Gather>``
+    """Before the state is packed: whether this reply listens with Vosk (a one-key menu in the
+    call's chosen language, which has a model); the stream number is kept in the state. The reply's ``<Gather>``
     then takes keys only (Twilio's speech would answer too)."""
     langs = app.extensions.get("lampio_phone_models") or {}
     previous = state.pop("stream", None)
     gather = reply.gather
-    listens = lang in langs and gather is not None and gather.speech and gather.num_digits == 1
+    # Only once the language is chosen (the language choice itself keeps Twilio's speech).
+    listens = (state.get("lang") == lang and lang in langs and gather is not None
+               and gather.speech and gather.num_digits == 1)
     if not listens and previous is None:
         return reply, None
     stop = _stream_name(previous) if previous is not None else None
