@@ -227,3 +227,19 @@ def test_every_choice_has_its_confirmation_question(lang: str) -> None:
     assert "registration.confirm" in keys and "groups.phone" in keys
     for key in keys:
         assert prompts.text(lang, f"confirm.said.{key}").endswith("?"), (lang, key)
+
+
+def test_the_purge_removes_old_words(db: DbSession) -> None:
+    from datetime import timedelta
+
+    from catalogue.privacy import purge
+    from catalogue.timeutil import utcnow
+
+    now = utcnow()
+    for days, words in ((40, "vanha"), (1, "uusi")):
+        db.add(SpeechHeard(at=now - timedelta(days=days), node="main_menu", lang="fi",
+                           words=words, outcome="matched"))
+    db.commit()
+    purge(db, now=now, days=30)
+    db.commit()
+    assert [r.words for r in db.scalars(select(SpeechHeard))] == ["uusi"]
