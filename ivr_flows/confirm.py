@@ -20,6 +20,8 @@ def _restore(ctx: Ctx) -> str:
                      nomatch=nomatch)
     if held.get("last") is not None:
         ctx.state["last"] = held["last"]
+    else:  # nothing said there yet: * gives the menu's own prompt, not this question
+        ctx.state.pop("last", None)
     return str(held["key"])
 
 

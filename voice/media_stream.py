@@ -106,39 +106,61 @@ def listen_xml(listen: Listen, turn: str, lang: str, url: str) -> str:
 
 # --- the websocket ---------------------------------------------------------------------------
 
+class _Held:
+    """A call's recogniser, the stream that owns it (None: between menus) and since when; its
+    lock keeps one stream at a time inside the recogniser."""
+
+    def __init__(self, recogniser: Any, owner: object) -> None:
+        self.recogniser = recogniser
+        self.owner: object | None = owner
+        self.at = time.monotonic()
+        self.lock = threading.Lock()
+
+
 class Recognisers:
     """This process's recogniser for each call, reused menu after menu; one stream at a time
     owns it (a new menu's stream takes it over from the previous one)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._calls: dict[str, tuple[Any, object, float]] = {}  # sid -> (recogniser, owner, at)
+        self._calls: dict[str, _Held] = {}
 
-    def take(self, call_sid: str, owner: object, make: Any, phrases: list[str]) -> Any:
+    def take(self, call_sid: str, owner: object, make: Any, phrases: list[str]) -> None:
         now = time.monotonic()
         with self._lock:
-            for sid in [s for s, (_, o, at) in self._calls.items()
-                        if o is None and now - at > IDLE_SECONDS]:
+            for sid in [s for s, h in self._calls.items()
+                        if h.owner is None and now - h.at > IDLE_SECONDS]:
                 del self._calls[sid]
-            found = self._calls.get(call_sid)
-            if found is None:
-                rec = make(phrases)
-            else:
-                rec = found[0]
-                rec.set_grammar(phrases)
-            self._calls[call_sid] = (rec, owner, now)
-            return rec
+            held = self._calls.get(call_sid)
+            if held is None:
+                self._calls[call_sid] = _Held(make(phrases), owner)
+                return
+        with held.lock:  # the previous stream may be inside it: wait, then take it over
+            held.recogniser.set_grammar(phrases)
+            held.owner, held.at = owner, now
 
-    def owns(self, call_sid: str, owner: object) -> bool:
+    def use(self, call_sid: str, owner: object, work: Any) -> tuple[bool, Any]:
+        """``work(recogniser)`` while ``owner`` still owns the call's recogniser: (True, its
+        result); (False, None) when another menu's stream has taken it over."""
         with self._lock:
-            found = self._calls.get(call_sid)
-            return found is not None and found[1] is owner
+            held = self._calls.get(call_sid)
+        if held is None:
+            return False, None
+        with held.lock:
+            if held.owner is not owner:
+                return False, None
+            return True, work(held.recogniser)
+
+    def recogniser(self, call_sid: str) -> Any:
+        with self._lock:
+            held = self._calls.get(call_sid)
+            return held.recogniser if held is not None else None
 
     def release(self, call_sid: str, owner: object) -> None:
         with self._lock:
-            found = self._calls.get(call_sid)
-            if found is not None and found[1] is owner:
-                self._calls[call_sid] = (found[0], None, time.monotonic())
+            held = self._calls.get(call_sid)
+            if held is not None and held.owner is owner:
+                held.owner, held.at = None, time.monotonic()
 
     def __len__(self) -> int:
         return len(self._calls)
@@ -159,28 +181,28 @@ class Listener:
             raise ValueError("a stream that is not one of ours")
         self.model = app.extensions["lampio_speech_models"].get(model_lang)
         self.recognisers: Recognisers = app.extensions["lampio_recognisers"]
-        self.recogniser = self.recognisers.take(self.call_sid, self, self.model.recogniser,
-                                                self.model.phrases(hints, self.lang))
+        self.recognisers.take(self.call_sid, self, self.model.recogniser,
+                              self.model.phrases(hints, self.lang))
         self.answered = False
 
     def media(self, media: dict[str, Any]) -> None:
         if self.answered or media.get("track", "inbound") != "inbound":
             return
-        if not self.recognisers.owns(self.call_sid, self):
-            self.answered = True  # the call is in another menu now: this stream is stale
-            return
         try:
             frame = base64.b64decode(str(media.get("payload", "")), validate=True)
         except (binascii.Error, ValueError):
             return
-        heard = self.recogniser.accept_mulaw(frame)
-        if heard is not None:
+        owned, heard = self.recognisers.use(self.call_sid, self,
+                                            lambda rec: rec.accept_mulaw(frame))
+        if not owned:
+            self.answered = True  # the call is in another menu now: this stream is stale
+        elif heard is not None:
             self._answer(heard.text, heard.confidence)
 
     def stop(self) -> None:
-        if not self.answered and self.recognisers.owns(self.call_sid, self):
-            heard = self.recogniser.finish()
-            if heard.text:
+        if not self.answered:
+            owned, heard = self.recognisers.use(self.call_sid, self, lambda rec: rec.finish())
+            if owned and heard.text:
                 self._answer(heard.text, heard.confidence)
         self.recognisers.release(self.call_sid, self)
 
@@ -199,8 +221,13 @@ class Listener:
             request.host_url.rstrip("/")
         query = urlencode({"heard": "vosk", "said": words, "c": f"{confidence:.2f}"})
         self.answered = True
-        rest_client(self.app).calls(self.call_sid).update(url=f"{base}{self.turn}&{query}",
-                                                          method="POST")
+        try:
+            rest_client(self.app).calls(self.call_sid).update(url=f"{base}{self.turn}&{query}",
+                                                              method="POST")
+        except Exception as exc:  # noqa: BLE001 - the call still takes keys; never crash the stream
+            log.warning("stream: could not move the call on (%s); keys still work",
+                        type(exc).__name__)
+            return
         log.info("stream: a choice heard in a menu; the call moves on")
 
 
