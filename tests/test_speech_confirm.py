@@ -243,3 +243,17 @@ def test_the_purge_removes_old_words(db: DbSession) -> None:
     purge(db, now=now, days=30)
     db.commit()
     assert [r.words for r in db.scalars(select(SpeechHeard))] == ["uusi"]
+
+
+def test_confirming_keeps_a_typed_number_out_of_the_url(make_phone: MakePhone,
+                                                        world: dict[str, int]) -> None:
+    """The read-back of a number typed for someone else, answered with unsure words: the
+    question's state holds that number, so it stays on the server (``s=db``), and yes goes on
+    as the key."""
+    keys = ["1", "3", "2", "3", "0401234567"]
+    by_key = _pressed(make_phone, "fi", keys, "1")
+    phone, asked = _unsure(make_phone, "fi", keys, "kyllä")
+    assert asked.text.startswith(_question("fi", "yes"))
+    action = gather_of(asked).get("action") or ""
+    assert "s=db" in action and "401234567" not in asked.body
+    assert phone.press("1").text == by_key.text
