@@ -169,8 +169,10 @@ def _check_audio(app: Flask) -> None:
     if unknown:
         raise SettingError(f"TTS_ENGINES: unknown engine {unknown[0]!r} "
                            f"(known: {', '.join(sorted(ENGINE_FACTORIES))})")
+    from voice.recognition import check_models
+
     try:
-        parse_models(str(app.config["VOSK_MODELS"] or ""))
+        check_models(parse_models(str(app.config["VOSK_MODELS"] or "")))
     except ValueError as exc:
         raise SettingError(f"VOSK_MODELS: {exc}") from None
 
@@ -227,21 +229,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _check_settings(app: Flask) -> None:
     """Settings checked at start-up: a bad value stops the app with one line naming it."""
-    from voice import outbound_settings
+    from voice import outbound_settings, speech_settings
 
-    for name, default in outbound_settings.DEFAULTS.items():
-        if name not in app.config:
-            app.config[name] = _from_env(name, default)
     from admin import mail
 
-    for name, default in mail.DEFAULTS.items():
-        if name not in app.config:
-            app.config[name] = _from_env(name, default)
-    try:
-        outbound_settings.check(app.config)
-        mail.check(app.config)
-    except ValueError as exc:
-        raise SettingError(str(exc)) from None
+    for module in (outbound_settings, speech_settings, mail):
+        for name, default in module.DEFAULTS.items():
+            if name not in app.config:
+                app.config[name] = _from_env(name, default)
+        try:
+            module.check(app.config)
+        except ValueError as exc:
+            raise SettingError(str(exc)) from None
 
 
 def _app_for_cli() -> Flask:

@@ -126,3 +126,7 @@ bp.add_url_rule("/providers/<int:provider_id>/unlock", "unlock_pin",
 bp.add_url_rule("/callers/<int:caller_id>/name", "edit_caller_name", view_func=callers.edit_name,
                 methods=["GET", "POST"])
 bp.add_url_rule("/log", "audit_log", view_func=audit_log.log_page)
+# What callers say in the menus (admin/speech.py).
+from . import speech  # noqa: E402
+
+bp.add_url_rule("/speech", "speech_log", view_func=speech.speech_log)

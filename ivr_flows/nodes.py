@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from . import prompts
-from .matching import chosen_key, typed_number
+from .matching import ascii_digits, chosen_key, typed_number
 from .reply import Gather, Reply, Segment
 
 if TYPE_CHECKING:
@@ -59,11 +59,13 @@ class Node:
     """A place in the call. Subclasses say what to speak on entry, how to reprompt, and how to
     handle an answer. ``allows_person_key`` is False only where 0 is a digit of an answer;
     ``writes`` is True where handling an answer may write to the database, so the channel
-    begins that turn as a writer."""
+    begins that turn as a writer; ``confirms_speech`` is False only where the answer is
+    itself the confirmation of unsure words."""
 
     name: ClassVar[str]
     allows_person_key: ClassVar[bool] = True
     writes: ClassVar[bool] = False
+    confirms_speech: ClassVar[bool] = True
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
         raise NotImplementedError
@@ -135,8 +137,19 @@ class Menu(Node):
         return ctx.say(self.short) if self.short else self.option_segments(ctx)
 
     def gather(self, ctx: Ctx) -> Gather:
-        hints = tuple(w for opt in self.options(ctx) for w in prompts.words(ctx.lang, opt.words))
+        """The choices' words and each key's own number word ("kolme" is key 3, rule 8): the
+        phone's speech hints, and what a Vosk grammar reads the menu's keys from."""
+        digits = prompts.raw(ctx.lang, "words.digits")
+        hints = tuple(w for opt in self.options(ctx)
+                      for w in (*prompts.words(ctx.lang, opt.words),
+                                *([digits[int(opt.key)]] if ascii_digits(opt.key) else [])))
         return Gather(hints=hints)
+
+    def choice_for(self, ctx: Ctx, speech: str) -> Option | None:
+        """The option the words name, if any."""
+        options = self.options(ctx)
+        key = chosen_key("", speech, {o.key: o.words for o in options}, (ctx.lang,))
+        return next((o for o in options if o.key == key), None)
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
         options = self.options(ctx)

@@ -24,6 +24,9 @@ def init_app(app: Flask) -> None:
     from .visits import VisitBuffer
 
     app.register_blueprint(bp)
+    from . import media_stream
+
+    media_stream.init_app(app)  # SPEECH_BACKEND=vosk: the shared models and recognisers
     audio = app.extensions.get("lampio_audio")
     if audio is not None:  # the audio worker renders what the flows can say
         hours = OfficeHours.parse(app.config["OFFICE_HOURS"])

@@ -189,9 +189,13 @@ def holds_private(ctx: ivr_flows.Ctx) -> bool:
 
 
 def note_visits(ctx: ivr_flows.Ctx) -> None:
+    """The turn's menu visits and words heard go to the batched writer."""
     if ctx.visits:
         visit_buffer().add(int(ctx.state["call_id"]), ctx.visits)
         ctx.visits = []
+    if ctx.heard:
+        visit_buffer().add_heard(ctx.heard)
+        ctx.heard = []
 
 
 def close_call(db: DbSession, form: Mapping[str, str]) -> None:

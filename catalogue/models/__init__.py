@@ -21,7 +21,8 @@ from .programme import (
 )
 from .outbound import CallKind, CallStatus, OutboundCall, OutboundPace
 from .rooms import LiveRoom, RoomParticipant
-from .records import (AudioDescription, CallbackRequest, CallLog, MenuVisit, PasswordReset, User,
+from .records import (AudioDescription, CallbackRequest, CallLog, MenuVisit, PasswordReset,
+                      SpeechHeard, User,
                       UserRole)
 from .listening import ListeningPosition, SessionAudio
 from .imports import ImportSource, SourceKind
@@ -35,4 +36,4 @@ __all__ = ["ACTIVE", "LANGUAGES", "AudioDescription", "CallLog", "CallbackReques
            "SessionStatus", "User", "UserRole"]
 __all__ += ["ImportSource", "SourceKind"]
 __all__ += ["CallKind", "CallStatus", "OutboundCall", "OutboundPace"]
-__all__ += ["LoginThrottle", "PasswordReset", "AuditEntry"]
+__all__ += ["LoginThrottle", "PasswordReset", "AuditEntry", "SpeechHeard"]

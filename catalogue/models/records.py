@@ -48,6 +48,21 @@ class MenuVisit(Base):
     call: Mapped[CallLog] = relationship(back_populates="visits")
 
 
+class SpeechHeard(Base):
+    """Words a caller said in a menu and what became of them (matched, unsure: asked to
+    confirm, not understood), for staff improving the words and hints. Never a number: digits
+    and number words are left out before a row is made; no call or caller is linked."""
+
+    __tablename__ = "speech_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    node: Mapped[str] = mapped_column(String(40))
+    lang: Mapped[str] = mapped_column(String(5))  # "" before a language was chosen
+    words: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(16))
+
+
 class CallbackRequest(Base):
     """A caller pressed 0 outside office hours: staff call them back. ``lang`` is the call's
     language, ``topic`` the menu the caller pressed 0 in and ``session_id`` the session they were
