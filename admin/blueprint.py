@@ -95,3 +95,11 @@ bp.add_url_rule("/imports/worklist", "import_worklist", view_func=imports.workli
 bp.add_url_rule("/imports/worklist/<int:event_id>", "decide_event", view_func=imports.decide,
                 methods=["POST"])
 bp.add_url_rule("/print", "print_programme", view_func=printing.page)
+
+# The browser phone (admin/phone.py): the real line, called from the page.
+from . import phone  # noqa: E402
+
+bp.add_url_rule("/phone", "phone", view_func=phone.page)
+bp.add_url_rule("/phone/dial", "phone_dial", view_func=phone.dial, methods=["POST"])
+bp.add_url_rule("/phone/step", "phone_step", view_func=phone.step, methods=["POST"])
+bp.add_url_rule("/phone/speech", "phone_speech", view_func=phone.speech, methods=["POST"])

@@ -1,0 +1,183 @@
+"""The browser phone's JSON endpoints (/admin/phone/dial and /step): each act is posted to the
+real /voice webhooks signed on the server side, silence and hanging up follow the phone's
+rules, and bad input gets a clear message."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+
+from catalogue.models import Caller, CallLog
+from tests import factories as f
+from tests.admin_support import login, provider_user, staff, token
+from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
+from twilio.request_validator import RequestValidator
+from voice import browser_phone
+
+AINO = "+358912345678"  # a demo caller
+
+
+class PagePhone:
+    """What the page's script does: JSON with the CSRF token in the header."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self.csrf = token(client, "/admin/phone")
+        self.token = ""
+        self.last: dict[str, Any] = {}
+
+    def post(self, url: str, body: dict[str, Any], status: int = 200) -> dict[str, Any]:
+        resp = self.client.post(url, json=body, headers={"X-CSRFToken": self.csrf})
+        assert resp.status_code == status, resp.get_data(as_text=True)[:500]
+        data: dict[str, Any] = resp.get_json()
+        if data.get("token"):
+            self.token = data["token"]
+            self.last = data
+        return data
+
+    def dial(self, status: int = 200, **body: Any) -> dict[str, Any]:
+        return self.post("/admin/phone/dial", {"from": f"demo:{AINO}", "line": "service",
+                                               "lang": "fi", **body}, status)
+
+    def act(self, action: str, value: str = "", status: int = 200) -> dict[str, Any]:
+        return self.post("/admin/phone/step", {"token": self.token, "action": action,
+                                               "value": value}, status)
+
+
+def text(answer: dict[str, Any]) -> str:
+    return " ".join(h["text"] for h in answer["heard"] if "text" in h)
+
+
+@pytest.fixture
+def week(db: DbSession) -> None:
+    prov = f.provider(db, "Tampereen Teatteri")
+    f.session(db, f.event(db, title="Runotuokio", prov=prov, code="101"),
+              starts_in=timedelta(hours=5))
+    f.session(db, f.event(db, title="Laulamme yhdessä", prov=prov, code="102"),
+              starts_in=timedelta(days=1))
+    db.commit()
+
+
+@pytest.fixture
+def page_phone(client: FlaskClient, db: DbSession) -> PagePhone:
+    staff(db)
+    db.commit()
+    login(client, "staff@example.test")
+    return PagePhone(client)
+
+
+def test_dial_press_one_and_hear_the_first_item(page_phone: PagePhone, db: DbSession,
+                                                week: None) -> None:
+    first = page_phone.dial()
+    assert first["error"] == "" and not first["ended"]
+    # A new caller hears the language menu; the page presses the chosen language's key.
+    assert {"pressed": "1"} in first["heard"]
+    assert "Tervetuloa" in text(first)
+    expect = first["expect"]
+    assert expect["kind"] == "keys" and expect["num_digits"] == 1 and expect["timeout"] >= 6
+    assert "1" in expect["keys"]
+    assert expect["speech"] is True and expect["recognisable"] is False  # no Finnish model
+    programme = page_phone.act("keys", "1")
+    assert "Runotuokio" in text(programme)
+    # The webhooks really ran: the call is in the call log, from the chosen number.
+    db.expire_all()
+    caller = db.scalar(select(Caller).where(Caller.phone == AINO))
+    assert caller is not None and caller.language == "fi"
+    log = db.scalar(select(CallLog).order_by(CallLog.id.desc()))
+    assert log is not None and log.ended_at is None
+
+
+def test_silence_follows_the_gather_timeout_and_hang_up_ends_the_call(
+        page_phone: PagePhone, db: DbSession, week: None) -> None:
+    page_phone.dial()
+    before = text(page_phone.last)
+    quiet = page_phone.act("silence")
+    assert quiet["expect"]["kind"] == "keys" and not quiet["ended"]
+    assert text(quiet) and text(quiet) != before  # a simpler reprompt, never a hang-up
+    bye = page_phone.act("hangup")
+    assert bye["ended"] and bye["ended_by"] == "caller" and bye["expect"]["kind"] == "ended"
+    db.expire_all()
+    log = db.scalar(select(CallLog).order_by(CallLog.id.desc()))
+    assert log is not None and log.ended_at is not None  # the status callback arrived
+    again = page_phone.act("keys", "1", status=409)
+    assert again["error"] == "ended" and again["message"]
+
+
+def test_bad_input_gets_a_clear_message(page_phone: PagePhone, app: Flask) -> None:
+    assert page_phone.dial(status=400, **{"from": "demo:+358400000000"})["error"] == "bad_from"
+    bad = page_phone.dial(status=400, **{"from": "own", "number": "12"})
+    assert bad["error"] == "bad_number" and bad["field"] == "number" and bad["message"]
+    assert page_phone.dial(status=400, line="nowhere")["error"] == "bad_choice"
+    page_phone.dial()
+    assert page_phone.act("keys", "1x", status=400)["error"] == "bad_keys"
+    assert page_phone.act("dance", status=400)["error"] == "bad_action"
+    assert page_phone.act("transfer_done", status=409)["error"] == "not_now"
+    forged = page_phone.token[:-3] + ("aaa" if not page_phone.token.endswith("aaa") else "bbb")
+    page_phone.token = forged
+    assert page_phone.act("keys", "1", status=400)["error"] == "bad_token"
+
+
+def test_staff_may_type_a_number_and_the_webhooks_are_signed(
+        page_phone: PagePhone, app: Flask, db: DbSession, monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[tuple[str, dict[str, str], dict[str, str]]] = []
+    real = browser_phone.wsgi_transport
+
+    def recording(app_: Flask, base: str) -> Any:
+        send = real(app_, base)
+
+        def wrapped(path: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+            sent.append((path, form, headers))
+            return send(path, form, headers)
+
+        return wrapped
+
+    monkeypatch.setattr(browser_phone, "wsgi_transport", recording)
+    typed = page_phone.dial(**{"from": "own", "number": "040 765 4321"})
+    assert typed["error"] == "" and typed["expect"]["kind"] == "keys"
+    db.expire_all()
+    assert db.scalar(select(Caller).where(Caller.phone == "+358407654321")) is not None
+    # Every webhook went out as Twilio sends it: signed with the auth token for the public URL.
+    validator = RequestValidator(AUTH_TOKEN)
+    assert [p for p, _, _ in sent][:1] == ["/voice/incoming"]
+    for path, form, headers in sent:
+        assert headers["X-Twilio-Signature"] == validator.compute_signature(
+            PUBLIC_BASE_URL + path, form)
+        assert form["From"] == "+358407654321"
+
+    # A signature the webhooks refuse is said plainly, and the call ends.
+    def forged(app_: Flask, base: str) -> Any:
+        send = real(app_, base)
+        return lambda path, form, headers: send(path, form, {"X-Twilio-Signature": "forged"})
+
+    monkeypatch.setattr(browser_phone, "wsgi_transport", forged)
+    refused = page_phone.dial()
+    assert refused["error"] == "refused" and refused["ended"] and refused["message"]
+
+
+def test_a_provider_calls_from_the_provider_phone_never_a_typed_number(
+        client: FlaskClient, db: DbSession) -> None:
+    prov = f.provider(db, "Kirjasto")
+    provider_user(db, prov)
+    db.commit()
+    login(client, "prov@example.test")
+    pp = PagePhone(client)
+    # No phone for the provider yet: "own" has nothing to call from, and typing is not enough.
+    assert "040 765 4321" not in client.get("/admin/phone").get_data(as_text=True)
+    none = pp.dial(status=400, **{"from": "own", "number": "040 765 4321"})
+    assert none["error"] == "no_own_number" and none["message"]
+    prov.phone = "+358401110000"
+    db.commit()
+    line = pp.dial(**{"from": "own", "number": "040 765 4321", "line": "provider"})
+    assert line["error"] == "" and line["expect"]["kind"] == "keys"
+    assert line["expect"]["finish_on_key"] == "#"  # the PIN, ended with #
+    db.expire_all()
+    assert db.scalar(select(Caller).where(Caller.phone == "+358407654321")) is None
+
+
+def test_the_page_needs_a_login(client: FlaskClient) -> None:
+    assert client.get("/admin/phone").status_code == 302

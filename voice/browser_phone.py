@@ -1,0 +1,285 @@
+"""The browser phone's server side: a ``SimulatedCall`` advanced one caller's act per request.
+
+The admin's page (``/admin/phone``) cannot sign webhooks (the auth token never leaves the
+server), so it asks this module, through ``app.extensions["lampio_browser_phone"]``, to do what
+the terminal simulator does: post to the real ``/voice`` webhooks with an ``X-Twilio-Signature``
+made with the auth token, parse the TwiML, follow ``<Redirect>`` and ``<Hangup>``, and end the
+call with its status callback. The transport is the app itself (WSGI, in process), so it works
+behind any proxy and with any number of workers. Between requests the call lives in a token the
+server signed (``itsdangerous``, bound to the user): the page cannot move it to another URL,
+another call or another user, and no server memory holds it.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.test import Client
+
+from .sim_store import SimRooms
+from .simulator import SimulatedCall, Transport, Turn, heard
+from .simulator_rooms import RoomLeg
+from .simulator_http import DEFAULT_TO
+from .simulator_run import LANG_KEYS, is_language_menu, keys_in
+from .twiml import SPEECH_LANG
+
+SALT = "lampio-browser-phone"
+LINES = ("service", "provider")
+ACTIONS = ("keys", "speech", "silence", "hangup", "transfer_done", "no_recording", "poll",
+           "room_end")
+MAX_FOLLOW = 12  # redirects and automatic answers followed in one step
+_LANG_OF = {v: k for k, v in SPEECH_LANG.items()}
+
+
+class PhoneError(ValueError):
+    """A step that cannot be taken; ``code`` names the admin message that explains it."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def wsgi_transport(app: Flask, base_url: str) -> Transport:
+    """Form posts to the app's own webhooks, as Twilio sends them (no cookies, no session)."""
+    client = Client(app, use_cookies=False)
+
+    def send(path: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+        resp = client.post(path, data=form, headers=headers, base_url=base_url)
+        try:
+            return resp.status_code, resp.get_data(as_text=True)
+        finally:
+            resp.close()
+
+    return send
+
+
+def local_url(url: str, base: str) -> str:
+    """A ``<Play>`` URL on the service's own host as a path, so the page plays it from its own
+    origin (the admin's CSP allows only ``media-src 'self'``)."""
+    if url.startswith(base.rstrip("/") + "/"):
+        parts = urlsplit(url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return url
+
+
+@dataclass
+class CallState:
+    """What the next step needs, carried by the signed token."""
+
+    user: int
+    sid: str
+    from_number: str
+    to_number: str
+    lang: str  # the language key pressed when the language menu is heard; "" once pressed
+    started: float
+    next_action: str | None = None
+    timeout_action: str | None = None
+    dial_action: str | None = None
+    record: bool = False
+    room: dict[str, Any] | None = None
+    speech_lang: str = ""  # the <Gather>'s language, when it takes speech
+    hints: str = ""
+    ended: bool = False
+
+
+class BrowserPhone:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.tokens = URLSafeTimedSerializer(str(app.config["SECRET_KEY"]), salt=SALT)
+        self.max_age = int(app.config.get("CALL_STALE_HOURS", 4)) * 3600
+
+    # -- the token -----------------------------------------------------------------------------
+    def load(self, token: str, user: int) -> CallState:
+        try:
+            data = self.tokens.loads(token, max_age=self.max_age)
+            state = CallState(**data)
+        except (BadSignature, TypeError, ValueError):
+            raise PhoneError("bad_token") from None
+        if state.user != user:
+            raise PhoneError("bad_token")
+        return state
+
+    def dump(self, state: CallState) -> str:
+        return str(self.tokens.dumps(asdict(state)))
+
+    # -- the call ------------------------------------------------------------------------------
+    def _call(self, state: CallState, base: str) -> SimulatedCall:
+        cfg = self.app.config
+        audio = self.app.extensions.get("lampio_audio")
+        call = SimulatedCall(wsgi_transport(self.app, base), str(cfg["TWILIO_AUTH_TOKEN"]), base,
+                             from_number=state.from_number, to_number=state.to_number,
+                             play_text=audio.play_text if audio is not None else None,
+                             rooms=SimRooms.in_folder(self.app.instance_path))
+        call.call_sid = state.sid
+        call.next_action, call.timeout_action = state.next_action, state.timeout_action
+        call.room = RoomLeg(**state.room) if state.room else None
+        return call
+
+    def start(self, *, user: int, from_number: str, line: str, lang: str,
+              base: str) -> dict[str, Any]:
+        """Dial: the first webhook of the service line or the provider line."""
+        if line not in LINES or (lang and lang not in LANG_KEYS):
+            raise PhoneError("bad_choice")
+        cfg = self.app.config
+        to = str((cfg.get("TWILIO_PROVIDER_NUMBER") if line == "provider" else "")
+                 or cfg.get("SERVICE_PHONE_NUMBER") or DEFAULT_TO)
+        state = CallState(user=user, sid="CA" + uuid.uuid4().hex, from_number=from_number,
+                          to_number=to, lang=lang, started=time.time())
+        call = self._call(state, base)
+        entry = "/voice/provider/incoming" if line == "provider" else "/voice/incoming"
+        return self._follow(state, call, call.call(entry), base, [])
+
+    def step(self, token: str, user: int, action: str, value: str = "", *,
+             confidence: str = "0.9", base: str) -> dict[str, Any]:
+        """One act of the caller's: keys, words, silence, hanging up, the transfer's end, no
+        recording, a look at the live room (``poll``), or the end of the performance."""
+        state = self.load(token, user)
+        if state.ended:
+            raise PhoneError("ended")
+        if action not in ACTIONS:
+            raise PhoneError("bad_action")
+        call = self._call(state, base)
+        log: list[dict[str, str]] = []
+        if action == "hangup":
+            call.hang_up(max(1, round(time.time() - state.started)))
+            state.ended = True
+            return self._answer(state, None, base, log, ended_by="caller")
+        if action == "poll":
+            if call.room is None:
+                raise PhoneError("not_in_room")
+            if not call.poll_room():
+                return self._answer(state, None, base, log, room_news=call.heard)
+            assert call.after_room is not None
+            return self._follow(state, call, call.after_room, base, log)
+        if action == "room_end":
+            if call.room is None:
+                raise PhoneError("not_in_room")
+            return self._follow(state, call, call.end_room(), base, log)
+        if action == "keys" and value == "*" and call.room is not None:
+            if not call.room.star_leaves:
+                raise PhoneError("not_now")
+            return self._follow(state, call, call.star(), base, log)
+        if action == "keys":
+            if not value or any(c not in "0123456789*#" for c in value) or len(value) > 32:
+                raise PhoneError("bad_keys")
+            if not state.next_action:
+                raise PhoneError("not_now")
+            return self._follow(state, call, call.press(value), base, log)
+        if action == "speech":
+            if not state.next_action or not state.speech_lang:
+                raise PhoneError("not_now")
+            return self._follow(state, call, call.say(value, confidence), base, log)
+        if action == "transfer_done":
+            if not state.dial_action:
+                raise PhoneError("not_now")
+            return self._follow(state, call, call.post(state.dial_action,
+                                                       {"DialCallStatus": "completed"}), base, log)
+        if not call.timeout_action:  # silence, or a <Record> the caller leaves empty
+            raise PhoneError("not_now")
+        if action == "no_recording" and not state.record:
+            raise PhoneError("not_now")
+        return self._follow(state, call, call.silence(), base, log)
+
+    def can_hear(self, lang: str) -> bool:
+        """Is there a Vosk model that understands speech in ``lang``?"""
+        audio = self.app.extensions.get("lampio_audio")
+        return lang in (getattr(audio, "vosk_models", None) or {})
+
+    def speak(self, token: str, user: int, audio: bytes, *, base: str) -> dict[str, Any]:
+        """Hold-to-speak: recognise the recording, post the words as ``SpeechResult``."""
+        raise PhoneError("no_speech")
+
+    def _follow(self, state: CallState, call: SimulatedCall, turn: Turn, base: str,
+                log: list[dict[str, str]]) -> dict[str, Any]:
+        """Do what Twilio does on its own after a turn (follow a bare ``<Redirect>``, end the
+        call on ``<Hangup>`` or when the TwiML runs out), and press the chosen language's key
+        at the language menu, as ``lampio call --lang`` does; stop where the caller acts."""
+        for _ in range(MAX_FOLLOW):
+            log.extend(self._heard(turn, base))
+            if turn.status >= 300 or turn.root is None:
+                call.hang_up(max(1, round(time.time() - state.started)))
+                state.ended = True
+                code = "refused" if turn.status == 403 else \
+                    "http_error" if turn.status >= 300 else "not_twiml"
+                return self._answer(state, turn, base, log, error=code)
+            if turn.gather is not None and state.lang and is_language_menu(turn):
+                key, state.lang = LANG_KEYS[state.lang], ""
+                log.append({"pressed": key})
+                turn = call.press(key)
+                continue
+            if (turn.gather is None and call.room is None and turn.dial is None
+                    and turn.record is None):
+                if turn.hangs_up or not call.timeout_action:
+                    call.hang_up(max(1, round(time.time() - state.started)))
+                    state.ended = True
+                    return self._answer(state, turn, base, log, ended_by="service")
+                turn = call.silence()  # a bare <Redirect>: Twilio follows it at once
+                continue
+            break
+        else:
+            call.hang_up()
+            state.ended = True
+            return self._answer(state, turn, base, log, error="loop")
+        state.next_action = call.next_action if turn.gather is not None else None
+        state.timeout_action = call.timeout_action
+        state.dial_action = (turn.dial.get("action") if turn.dial is not None
+                             and call.room is None else None)
+        state.record = turn.record is not None
+        state.room = asdict(call.room) if call.room is not None else None
+        gather = turn.gather
+        speech = gather is not None and "speech" in (gather.get("input") or "")
+        state.speech_lang = _LANG_OF.get(gather.get("language") or "", "") \
+            if speech and gather is not None else ""
+        state.hints = (gather.get("hints") or "") if speech and gather is not None else ""
+        return self._answer(state, turn, base, log)
+
+    def _heard(self, turn: Turn, base: str) -> list[dict[str, str]]:
+        if turn.root is None:
+            return []
+        out = []
+        for h in heard(turn.root, self._call_play_text()):
+            item = {"text": h.text, "pause": str(h.pause)}
+            if h.url:
+                item["audio"] = local_url(h.url, base)
+            out.append(item)
+        return out
+
+    def _call_play_text(self) -> Any:
+        audio = self.app.extensions.get("lampio_audio")
+        return audio.play_text if audio is not None else None
+
+    def _answer(self, state: CallState, turn: Turn | None, base: str, log: list[dict[str, str]],
+                *, error: str = "", ended_by: str = "",
+                room_news: list[str] | None = None) -> dict[str, Any]:
+        """The page's view of the call: what was heard, and what the caller may do now."""
+        expect: dict[str, Any] = {"kind": "none"}
+        if state.ended:
+            expect = {"kind": "ended"}
+        elif state.room is not None:
+            expect = {"kind": "room", "star": bool(state.room.get("star_leaves")),
+                      "host": bool(state.room.get("host"))}
+        elif turn is not None and turn.gather is not None:
+            g = turn.gather
+            expect = {"kind": "keys", "num_digits": int(g.get("numDigits") or 0),
+                      "finish_on_key": g.get("finishOnKey") or "",
+                      "timeout": int(g.get("timeout") or 5),
+                      "speech": bool(state.speech_lang), "speech_lang": state.speech_lang,
+                      "recognisable": bool(state.speech_lang) and self.can_hear(state.speech_lang),
+                      "keys": list(dict.fromkeys(keys_in(turn.text)))}
+        elif state.dial_action and turn is not None and turn.dial is not None:
+            expect = {"kind": "transfer", "number": "".join(turn.dial.itertext()).strip()}
+        elif state.record:
+            expect = {"kind": "record"}
+        if room_news:
+            log = log + [{"text": said, "pause": "0"} for said in room_news]
+        return {"token": self.dump(state), "heard": log, "expect": expect, "error": error,
+                "ended": state.ended, "ended_by": ended_by}
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["lampio_browser_phone"] = BrowserPhone(app)
