@@ -3,7 +3,7 @@ real /voice webhooks signed on the server side, silence and hanging up follow th
 rules, and bad input gets a clear message."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from catalogue.models import Caller, CallLog
+from catalogue.timeutil import to_utc
 from tests import factories as f
 from tests.admin_support import login, provider_user, staff, token
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
@@ -20,6 +21,7 @@ from twilio.request_validator import RequestValidator
 from voice import browser_phone
 
 AINO = "+358912345678"  # a demo caller
+MONDAY_10 = to_utc(datetime(2026, 11, 30, 10, 0))  # office open (Helsinki time)
 
 
 class PagePhone:
@@ -181,3 +183,29 @@ def test_a_provider_calls_from_the_provider_phone_never_a_typed_number(
 
 def test_the_page_needs_a_login(client: FlaskClient) -> None:
     assert client.get("/admin/phone").status_code == 302
+
+
+def test_a_person_transfer_waits_for_its_end_then_the_call_goes_on(
+        page_phone: PagePhone, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("voice.calls.utcnow", lambda: MONDAY_10)
+    page_phone.dial()
+    transfer = page_phone.act("keys", "0")
+    assert transfer["expect"] == {"kind": "transfer", "number": "+358901234567"}
+    assert page_phone.act("keys", "1", status=409)["error"] == "not_now"
+    back = page_phone.act("transfer_done")
+    assert back["expect"]["kind"] == "keys" and "Olet taas päävalikossa" in text(back)
+
+
+def test_the_provider_line_reaches_the_recording_and_nothing_recorded_is_explained(
+        page_phone: PagePhone, db: DbSession) -> None:
+    prov = f.provider(db, "Kirjasto", pin="2468")
+    f.event(db, title="Satutunti", prov=prov, code="321")
+    db.commit()
+    page_phone.dial(line="provider")
+    assert page_phone.act("keys", str(prov.id))["expect"]["finish_on_key"] == "#"
+    assert "Kirjautuminen onnistui" in text(page_phone.act("keys", "2468"))
+    chosen = page_phone.act("keys", "321")
+    assert "Satutunti" in text(chosen) and chosen["expect"] == {"kind": "record"}, chosen
+    assert page_phone.act("keys", "1", status=409)["error"] == "not_now"  # it is recording
+    after = page_phone.act("no_recording")  # Twilio falls through to the <Redirect>
+    assert after["error"] == "" and not after["ended"] and text(after)
