@@ -4,6 +4,7 @@ rules, and bad input gets a clear message."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -209,3 +210,23 @@ def test_the_provider_line_reaches_the_recording_and_nothing_recorded_is_explain
     assert page_phone.act("keys", "1", status=409)["error"] == "not_now"  # it is recording
     after = page_phone.act("no_recording")  # Twilio falls through to the <Redirect>
     assert after["error"] == "" and not after["ended"] and text(after)
+
+
+def test_a_live_room_star_menu_and_the_end_of_the_performance(
+        page_phone: PagePhone, app: Flask, db: DbSession, tmp_path: Path) -> None:
+    app.extensions["lampio_browser_phone"].rooms_folder = tmp_path  # this test's own rooms
+    f.session(db, f.event(db, title="Laulutuokio"), starts_in=timedelta(minutes=5))
+    db.commit()
+    page_phone.dial(**{"from": "own", "number": "+358912340001"})
+    page_phone.act("keys", "2")
+    room = page_phone.act("keys", "1")
+    assert room["expect"] == {"kind": "room", "star": True, "host": False}, text(room)
+    assert "Tervetuloa: Laulutuokio." in text(room)
+    assert page_phone.act("poll")["expect"]["kind"] == "room"
+    menu = page_phone.act("keys", "*")
+    assert menu["expect"]["kind"] == "keys" and "Jos haluat nostaa käden, paina yksi." in text(menu)
+    back = page_phone.act("keys", "1")
+    assert back["expect"]["kind"] == "room" and "Kätesi on nostettu." in text(back)
+    ended = page_phone.act("room_end")
+    assert "Esitys päättyi." in text(ended) and ended["expect"]["kind"] != "room"
+    assert page_phone.act("hangup")["ended"]

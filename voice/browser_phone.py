@@ -92,6 +92,7 @@ class BrowserPhone:
         self.app = app
         self.tokens = URLSafeTimedSerializer(str(app.config["SECRET_KEY"]), salt=SALT)
         self.max_age = int(app.config.get("CALL_STALE_HOURS", 4)) * 3600
+        self.rooms_folder = app.instance_path  # the rooms every simulator shares (sim_store)
 
     # -- the token -----------------------------------------------------------------------------
     def load(self, token: str, user: int) -> CallState:
@@ -114,7 +115,7 @@ class BrowserPhone:
         call = SimulatedCall(wsgi_transport(self.app, base), str(cfg["TWILIO_AUTH_TOKEN"]), base,
                              from_number=state.from_number, to_number=state.to_number,
                              play_text=audio.play_text if audio is not None else None,
-                             rooms=SimRooms.in_folder(self.app.instance_path))
+                             rooms=SimRooms.in_folder(self.rooms_folder))
         call.call_sid = state.sid
         call.next_action, call.timeout_action = state.next_action, state.timeout_action
         call.room = RoomLeg(**state.room) if state.room else None
