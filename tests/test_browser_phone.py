@@ -43,9 +43,10 @@ class PagePhone:
             self.last = data
         return data
 
-    def dial(self, status: int = 200, **body: Any) -> dict[str, Any]:
+    def dial(self, fields: dict[str, str] | None = None, status: int = 200,
+             **body: str) -> dict[str, Any]:
         return self.post("/admin/phone/dial", {"from": f"demo:{AINO}", "line": "service",
-                                               "lang": "fi", **body}, status)
+                                               "lang": "fi", **(fields or {}), **body}, status)
 
     def act(self, action: str, value: str = "", status: int = 200) -> dict[str, Any]:
         return self.post("/admin/phone/step", {"token": self.token, "action": action,
@@ -112,8 +113,8 @@ def test_silence_follows_the_gather_timeout_and_hang_up_ends_the_call(
 
 
 def test_bad_input_gets_a_clear_message(page_phone: PagePhone, app: Flask) -> None:
-    assert page_phone.dial(status=400, **{"from": "demo:+358400000000"})["error"] == "bad_from"
-    bad = page_phone.dial(status=400, **{"from": "own", "number": "12"})
+    assert page_phone.dial({"from": "demo:+358400000000"}, status=400)["error"] == "bad_from"
+    bad = page_phone.dial({"from": "own", "number": "12"}, status=400)
     assert bad["error"] == "bad_number" and bad["field"] == "number" and bad["message"]
     assert page_phone.dial(status=400, line="nowhere")["error"] == "bad_choice"
     page_phone.dial()
@@ -140,7 +141,7 @@ def test_staff_may_type_a_number_and_the_webhooks_are_signed(
         return wrapped
 
     monkeypatch.setattr(browser_phone, "wsgi_transport", recording)
-    typed = page_phone.dial(**{"from": "own", "number": "040 765 4321"})
+    typed = page_phone.dial({"from": "own", "number": "040 765 4321"})
     assert typed["error"] == "" and typed["expect"]["kind"] == "keys"
     db.expire_all()
     assert db.scalar(select(Caller).where(Caller.phone == "+358407654321")) is not None
@@ -171,11 +172,11 @@ def test_a_provider_calls_from_the_provider_phone_never_a_typed_number(
     pp = PagePhone(client)
     # No phone for the provider yet: "own" has nothing to call from, and typing is not enough.
     assert "040 765 4321" not in client.get("/admin/phone").get_data(as_text=True)
-    none = pp.dial(status=400, **{"from": "own", "number": "040 765 4321"})
+    none = pp.dial({"from": "own", "number": "040 765 4321"}, status=400)
     assert none["error"] == "no_own_number" and none["message"]
     prov.phone = "+358401110000"
     db.commit()
-    line = pp.dial(**{"from": "own", "number": "040 765 4321", "line": "provider"})
+    line = pp.dial({"from": "own", "number": "040 765 4321", "line": "provider"})
     assert line["error"] == "" and line["expect"]["kind"] == "keys"
     assert line["expect"]["finish_on_key"] == "#"  # the PIN, ended with #
     db.expire_all()
@@ -217,7 +218,7 @@ def test_a_live_room_star_menu_and_the_end_of_the_performance(
     app.extensions["lampio_browser_phone"].rooms_folder = tmp_path  # this test's own rooms
     f.session(db, f.event(db, title="Laulutuokio"), starts_in=timedelta(minutes=5))
     db.commit()
-    page_phone.dial(**{"from": "own", "number": "+358912340001"})
+    page_phone.dial({"from": "own", "number": "+358912340001"})
     page_phone.act("keys", "2")
     room = page_phone.act("keys", "1")
     assert room["expect"] == {"kind": "room", "star": True, "host": False}, text(room)

@@ -88,3 +88,26 @@ def test_dial_hear_the_greeting_press_one_and_hear_the_programme(
     assert refused == [] and page.evaluate("window.__csp || []") == []
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT_DIR / "browser_phone.png"), full_page=True)
+
+
+def test_silence_on_the_page_goes_on_as_on_a_phone(db: DbSession, server: str,
+                                                    page: Any) -> None:  # noqa: F811
+    """No key within the gather's timeout (after the prompts): the page posts silence and the
+    line reprompts, never a hang. The page's clock is Playwright's, run forward."""
+    staff(db)
+    db.commit()
+    page.clock.install()
+    _log_in(page, server)
+    page.goto(f"{server}/admin/phone")
+    page.get_by_role("button", name="Soita").click()
+    page.locator("#transcript li").first.wait_for()
+    for _ in range(60):
+        if "(hiljaisuus)" in _transcript(page):
+            break
+        page.clock.run_for(2000)
+        page.wait_for_timeout(100)
+    page.locator("#transcript li", has_text="(hiljaisuus)").first.wait_for()
+    # The reprompt arrived and the call still waits for a key.
+    page.wait_for_function("() => !document.querySelector('.keypad .key').disabled")
+    after = _transcript(page).split("(hiljaisuus)", 1)[1]
+    assert after.strip() and not page.locator('.keypad .key[data-key="1"]').is_disabled()

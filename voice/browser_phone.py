@@ -22,7 +22,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.test import Client
 
 from .sim_store import SimRooms
-from .simulator import SimulatedCall, Transport, Turn, heard
+from .simulator import PlayText, SimulatedCall, Transport, Turn, heard
 from .simulator_rooms import RoomLeg
 from .simulator_http import DEFAULT_TO
 from .simulator_run import LANG_KEYS, is_language_menu, keys_in
@@ -110,11 +110,10 @@ class BrowserPhone:
 
     # -- the call ------------------------------------------------------------------------------
     def _call(self, state: CallState, base: str) -> SimulatedCall:
-        cfg = self.app.config
-        audio = self.app.extensions.get("lampio_audio")
-        call = SimulatedCall(wsgi_transport(self.app, base), str(cfg["TWILIO_AUTH_TOKEN"]), base,
+        call = SimulatedCall(wsgi_transport(self.app, base),
+                             str(self.app.config["TWILIO_AUTH_TOKEN"]), base,
                              from_number=state.from_number, to_number=state.to_number,
-                             play_text=audio.play_text if audio is not None else None,
+                             play_text=self._play_text(),
                              rooms=SimRooms.in_folder(self.rooms_folder))
         call.call_sid = state.sid
         call.next_action, call.timeout_action = state.next_action, state.timeout_action
@@ -243,14 +242,15 @@ class BrowserPhone:
         if turn.root is None:
             return []
         out = []
-        for h in heard(turn.root, self._call_play_text()):
+        for h in heard(turn.root, self._play_text()):
             item = {"text": h.text, "pause": str(h.pause)}
             if h.url:
                 item["audio"] = local_url(h.url, base)
             out.append(item)
         return out
 
-    def _call_play_text(self) -> Any:
+    def _play_text(self) -> PlayText | None:
+        """What a ``<Play>`` says: the audio cache's sidecar text."""
         audio = self.app.extensions.get("lampio_audio")
         return audio.play_text if audio is not None else None
 
