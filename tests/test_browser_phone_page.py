@@ -3,28 +3,18 @@ audio from a real URL), press 1 with a click and with the keyboard, hear the fir
 item; hang up. Under the admin's CSP, with no violation reported."""
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import Flask
 from sqlalchemy.orm import Session as DbSession
 
 from ivr_flows import prompts
-from tests import factories as f
 from tests.admin_support import staff
 from tests.test_admin_browser import SCREENSHOT_DIR, _log_in, browser, page, server  # noqa: F401
 from tests.test_admin_csp_browser import _watch
+from tests.test_browser_phone import week  # noqa: F401 - the programme the calls hear
 
 AINO = "+358912345678"
-
-
-def _week(db: DbSession) -> None:
-    prov = f.provider(db, "Tampereen Teatteri")
-    f.session(db, f.event(db, title="Runotuokio", prov=prov, code="101"),
-              starts_in=timedelta(hours=5))
-    f.session(db, f.event(db, title="Laulamme yhdessä", prov=prov, code="102"),
-              starts_in=timedelta(days=1))
-    db.commit()
 
 
 def _transcript(page: Any) -> str:  # noqa: F811
@@ -32,9 +22,9 @@ def _transcript(page: Any) -> str:  # noqa: F811
 
 
 def test_dial_hear_the_greeting_press_one_and_hear_the_programme(
-        app: Flask, db: DbSession, server: str, page: Any) -> None:  # noqa: F811
+        app: Flask, db: DbSession, server: str, page: Any, week: None) -> None:  # noqa: F811
     staff(db)
-    _week(db)
+    db.commit()
     # The greeting is in the audio cache; the language menu's lines are not (said as text).
     greeting = prompts.text("fi", "greeting.welcome")
     rendered = app.extensions["lampio_audio"].cache.render(greeting, "fi")
