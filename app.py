@@ -169,8 +169,10 @@ def _check_audio(app: Flask) -> None:
     if unknown:
         raise SettingError(f"TTS_ENGINES: unknown engine {unknown[0]!r} "
                            f"(known: {', '.join(sorted(ENGINE_FACTORIES))})")
+    from voice.recognition import check_models
+
     try:
-        parse_models(str(app.config["VOSK_MODELS"] or ""))
+        check_models(parse_models(str(app.config["VOSK_MODELS"] or "")))
     except ValueError as exc:
         raise SettingError(f"VOSK_MODELS: {exc}") from None
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from . import prompts
-from .matching import chosen_key, typed_number
+from .matching import ascii_digits, chosen_key, typed_number
 from .reply import Gather, Reply, Segment
 
 if TYPE_CHECKING:
@@ -129,7 +129,12 @@ class Menu(Node):
         return ctx.say(self.short) if self.short else self.option_segments(ctx)
 
     def gather(self, ctx: Ctx) -> Gather:
-        hints = tuple(w for opt in self.options(ctx) for w in prompts.words(ctx.lang, opt.words))
+        """The choices' words and each key's own number word ("kolme" is key 3, rule 8): the
+        phone's speech hints, and what a Vosk grammar reads the menu's keys from."""
+        digits = prompts.raw(ctx.lang, "words.digits")
+        hints = tuple(w for opt in self.options(ctx)
+                      for w in (*prompts.words(ctx.lang, opt.words),
+                                *([digits[int(opt.key)]] if ascii_digits(opt.key) else [])))
         return Gather(hints=hints)
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
