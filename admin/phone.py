@@ -43,8 +43,11 @@ def own_number() -> str | None:
 
 
 def page() -> str:
+    speech = _phone().speech
     return render_template("admin/phone.html", callers=demo_callers(), own=own_number(),
-                           staff=access.user().is_staff, languages=LANGUAGES)
+                           staff=access.user().is_staff, languages=LANGUAGES,
+                           models=[m for m in speech.languages() if m not in LANGUAGES],
+                           own_models=[t(f"lang.{m}") for m in LANGUAGES if speech.model_for(m)])
 
 
 def _base() -> str:
@@ -94,8 +97,9 @@ def dial() -> Response | tuple[Response, int]:
             return _fail("bad_number" if access.user().is_staff else "no_own_number", "number")
         return _fail("bad_from", "from")
     line, lang = str(data.get("line") or "service"), str(data.get("lang") or "")
+    model = str(data.get("model") or "")
     return _run(lambda: _phone().start(user=access.user().id, from_number=number, line=line,
-                                       lang=lang, base=_base()))
+                                       lang=lang, base=_base(), model_lang=model))
 
 
 def step() -> Response | tuple[Response, int]:

@@ -19,12 +19,12 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from werkzeug.test import Client
 
+from .browser_speech import BrowserSpeech, SpeechError
 from .sim_store import SimRooms
 from .simulator import PlayText, SimulatedCall, Transport, Turn, heard
 from .simulator_rooms import RoomLeg
-from .simulator_http import DEFAULT_TO
+from .simulator_http import DEFAULT_TO, wsgi_transport
 from .simulator_run import LANG_KEYS, is_language_menu, keys_in
 from .twiml import SPEECH_LANG
 
@@ -42,20 +42,6 @@ class PhoneError(ValueError):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
-
-
-def wsgi_transport(app: Flask, base_url: str) -> Transport:
-    """Form posts to the app's own webhooks, as Twilio sends them (no cookies, no session)."""
-    client = Client(app, use_cookies=False)
-
-    def send(path: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
-        resp = client.post(path, data=form, headers=headers, base_url=base_url)
-        try:
-            return resp.status_code, resp.get_data(as_text=True)
-        finally:
-            resp.close()
-
-    return send
 
 
 def local_url(url: str, base: str) -> str:
@@ -83,6 +69,7 @@ class CallState:
     record: bool = False
     room: dict[str, Any] | None = None
     speech_lang: str = ""  # the <Gather>'s language, when it takes speech
+    model_lang: str = ""  # the Vosk model chosen when dialling; "": the call's language's
     hints: str = ""
     ended: bool = False
 
@@ -93,6 +80,7 @@ class BrowserPhone:
         self.tokens = URLSafeTimedSerializer(str(app.config["SECRET_KEY"]), salt=SALT)
         self.max_age = int(app.config.get("CALL_STALE_HOURS", 4)) * 3600
         self.rooms_folder = app.instance_path  # the rooms every simulator shares (sim_store)
+        self.speech = BrowserSpeech(str(app.config.get("VOSK_MODELS") or ""))
 
     # -- the token -----------------------------------------------------------------------------
     def load(self, token: str, user: int) -> CallState:
@@ -120,16 +108,17 @@ class BrowserPhone:
         call.room = RoomLeg(**state.room) if state.room else None
         return call
 
-    def start(self, *, user: int, from_number: str, line: str, lang: str,
-              base: str) -> dict[str, Any]:
+    def start(self, *, user: int, from_number: str, line: str, lang: str, base: str,
+              model_lang: str = "") -> dict[str, Any]:
         """Dial: the first webhook of the service line or the provider line."""
-        if line not in LINES or (lang and lang not in LANG_KEYS):
+        if line not in LINES or (lang and lang not in LANG_KEYS) or (
+                model_lang and model_lang not in self.speech.languages()):
             raise PhoneError("bad_choice")
         cfg = self.app.config
         to = str((cfg.get("TWILIO_PROVIDER_NUMBER") if line == "provider" else "")
                  or cfg.get("SERVICE_PHONE_NUMBER") or DEFAULT_TO)
         state = CallState(user=user, sid="CA" + uuid.uuid4().hex, from_number=from_number,
-                          to_number=to, lang=lang, started=time.time())
+                          to_number=to, lang=lang, started=time.time(), model_lang=model_lang)
         call = self._call(state, base)
         entry = "/voice/provider/incoming" if line == "provider" else "/voice/incoming"
         return self._follow(state, call, call.call(entry), base, [])
@@ -185,14 +174,29 @@ class BrowserPhone:
             raise PhoneError("not_now")
         return self._follow(state, call, call.silence(), base, log)
 
-    def can_hear(self, lang: str) -> bool:
-        """Is there a Vosk model that understands speech in ``lang``?"""
-        audio = self.app.extensions.get("lampio_audio")
-        return lang in (getattr(audio, "vosk_models", None) or {})
-
     def speak(self, token: str, user: int, audio: bytes, *, base: str) -> dict[str, Any]:
-        """Hold-to-speak: recognise the recording, post the words as ``SpeechResult``."""
-        raise PhoneError("no_speech")
+        """Hold-to-speak: the recording recognised with the menu's grammar, posted as the
+        caller's ``SpeechResult`` and ``Confidence``; nothing understood is no input, as on the
+        phone (the flow reprompts)."""
+        state = self.load(token, user)
+        if state.ended:
+            raise PhoneError("ended")
+        if not state.next_action or not state.speech_lang:
+            raise PhoneError("not_now")
+        model = self.speech.model_for(state.speech_lang, state.model_lang)
+        if model is None:
+            raise PhoneError("no_speech")
+        hints = [h.strip() for h in state.hints.split(",") if h.strip()]
+        try:
+            heard = self.speech.hear(audio, state.speech_lang, model, hints)
+        except SpeechError as exc:
+            raise PhoneError(exc.code) from None
+        call = self._call(state, base)
+        turn = call.say(heard.words, f"{heard.confidence:.2f}") if heard.words else \
+            call.post(state.next_action)
+        answer = self._follow(state, call, turn, base, [])
+        answer["recognised"] = heard.words
+        return answer
 
     def _follow(self, state: CallState, call: SimulatedCall, turn: Turn, base: str,
                 log: list[dict[str, str]]) -> dict[str, Any]:
@@ -270,7 +274,8 @@ class BrowserPhone:
                       "finish_on_key": g.get("finishOnKey") or "",
                       "timeout": int(g.get("timeout") or 5),
                       "speech": bool(state.speech_lang), "speech_lang": state.speech_lang,
-                      "recognisable": bool(state.speech_lang) and self.can_hear(state.speech_lang),
+                      "recognisable": bool(state.speech_lang) and self.speech.model_for(
+                          state.speech_lang, state.model_lang) is not None,
                       "keys": list(dict.fromkeys(keys_in(turn.text)))}
         elif state.dial_action and turn is not None and turn.dial is not None:
             expect = {"kind": "transfer", "number": "".join(turn.dial.itertext()).strip()}

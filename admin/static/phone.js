@@ -216,7 +216,8 @@
     call.busy = true;
     controls();
     send(d.dialUrl, {from: $("phone-from").value, number: number ? number.value : "",
-                     line: $("phone-line").value, lang: $("phone-lang").value})
+                     line: $("phone-line").value, lang: $("phone-lang").value,
+                     model: $("phone-model").value})
       .then(function (answer) {
         if (!answer.heard) {
           call.busy = false;
