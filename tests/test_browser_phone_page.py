@@ -48,6 +48,9 @@ def test_dial_hear_the_greeting_press_one_and_hear_the_programme(
     # A line with no audio yet is shown as text, and says so.
     assert page.locator("#transcript li .hint").count() >= 1
     assert "Painettiin 1" in _transcript(page)  # the language, pressed for the caller
+    # No Finnish speech model here: the speak button says so rather than hiding.
+    assert page.locator("#speak").is_disabled()
+    assert "Puhe ei ole käytössä kielellä suomi" in page.locator("#speak-note").inner_text()
 
     # Press 1 with a click: the programme's first item.
     key = page.locator('.keypad .key[data-key="1"]')
@@ -66,8 +69,12 @@ def test_dial_hear_the_greeting_press_one_and_hear_the_programme(
     page.get_by_label("Soittaja", exact=True).focus()
     page.keyboard.press("Tab")  # the line
     page.keyboard.press("Tab")  # the language
+    page.keyboard.press("Tab")  # the speech model
     page.keyboard.press("Tab")  # the call button
+    assert page.evaluate("document.activeElement.id") == "dial"
     page.keyboard.press("Enter")
+    page.wait_for_function("() => !document.getElementById('transcript').textContent"
+                           ".includes('Runotuokio')")  # a new call, a new transcript
     page.locator("#transcript li", has_text=greeting).first.wait_for()
     assert "Painettiin" not in _transcript(page)
     page.wait_for_function("() => document.activeElement.classList.contains('key')")
