@@ -81,6 +81,12 @@ def test_silence_spoken_is_no_input_and_bad_audio_a_message(
     assert text(nothing)  # the flow reprompts, as after silence on the phone
     bad = speak(page_phone, b"this is not audio at all" * 10, status=400)
     assert bad["error"] == "bad_audio" and bad["message"]
+    long = tmp_path / "long.wav"
+    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(long), "synth", "20",
+                    "sine", "300"], check=True)
+    too_long = speak(page_phone, long.read_bytes(), status=400)
+    assert too_long["error"] == "too_long" and "{" not in too_long["message"]
+    assert page_phone.act("keys", "1")["error"] == ""  # the call goes on with the keys
 
 
 def test_no_model_for_the_language_is_said(page_phone: PagePhone) -> None:  # noqa: F811

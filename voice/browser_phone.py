@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .browser_speech import BrowserSpeech, SpeechError
+from .browser_speech import BrowserSpeech, PhoneError
 from .sim_store import SimRooms
 from .simulator import PlayText, SimulatedCall, Transport, Turn, heard
 from .simulator_rooms import RoomLeg
@@ -30,18 +30,9 @@ from .twiml import SPEECH_LANG
 
 SALT = "lampio-browser-phone"
 LINES = ("service", "provider")
-ACTIONS = ("keys", "speech", "silence", "hangup", "transfer_done", "no_recording", "poll",
-           "room_end")
+ACTIONS = ("keys", "silence", "hangup", "transfer_done", "no_recording", "poll", "room_end")
 MAX_FOLLOW = 12  # redirects and automatic answers followed in one step
 _LANG_OF = {v: k for k, v in SPEECH_LANG.items()}
-
-
-class PhoneError(ValueError):
-    """A step that cannot be taken; ``code`` names the admin message that explains it."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 def local_url(url: str, base: str) -> str:
@@ -124,9 +115,10 @@ class BrowserPhone:
         return self._follow(state, call, call.call(entry), base, [])
 
     def step(self, token: str, user: int, action: str, value: str = "", *,
-             confidence: str = "0.9", base: str) -> dict[str, Any]:
-        """One act of the caller's: keys, words, silence, hanging up, the transfer's end, no
-        recording, a look at the live room (``poll``), or the end of the performance."""
+             base: str) -> dict[str, Any]:
+        """One act of the caller's: keys, silence, hanging up, the transfer's end, no
+        recording, a look at the live room (``poll``), or the end of the performance (words
+        come recognised from a recording: ``speak``)."""
         state = self.load(token, user)
         if state.ended:
             raise PhoneError("ended")
@@ -159,10 +151,6 @@ class BrowserPhone:
             if not state.next_action:
                 raise PhoneError("not_now")
             return self._follow(state, call, call.press(value), base, log)
-        if action == "speech":
-            if not state.next_action or not state.speech_lang:
-                raise PhoneError("not_now")
-            return self._follow(state, call, call.say(value, confidence), base, log)
         if action == "transfer_done":
             if not state.dial_action:
                 raise PhoneError("not_now")
@@ -187,10 +175,7 @@ class BrowserPhone:
         if model is None:
             raise PhoneError("no_speech")
         hints = [h.strip() for h in state.hints.split(",") if h.strip()]
-        try:
-            heard = self.speech.hear(audio, state.speech_lang, model, hints)
-        except SpeechError as exc:
-            raise PhoneError(exc.code) from None
+        heard = self.speech.hear(audio, state.speech_lang, model, hints)
         call = self._call(state, base)
         turn = call.say(heard.words, f"{heard.confidence:.2f}") if heard.words else \
             call.post(state.next_action)

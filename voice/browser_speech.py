@@ -27,8 +27,9 @@ MAX_SECONDS = 15  # one answer: a word or a code, not a speech
 _CHUNK = MODEL_RATE // 2 * 2  # half a second of 16-bit samples
 
 
-class SpeechError(ValueError):
-    """The recording cannot be heard; ``code`` names the admin message that explains it."""
+class PhoneError(ValueError):
+    """A browser-phone step that cannot be taken (a recording that cannot be heard, a key when
+    none is awaited…); ``code`` names the admin message that explains it."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -58,7 +59,7 @@ class BrowserSpeech:
              hints: list[str]) -> Recognised:
         model = self.models.get(model_lang)
         if model is None:
-            raise SpeechError("no_speech")
+            raise PhoneError("no_speech")
         pcm = decode(audio)
         rec = model.recogniser(model.phrases(hints, service_lang))
         texts, confidences = [], []
@@ -88,9 +89,9 @@ def decode(audio: bytes) -> bytes:
         try:
             pcm = st.to_pcm(Path(tmp.name), MODEL_RATE, seconds=MAX_SECONDS + 1)
         except st.AudioError:
-            raise SpeechError("bad_audio") from None
+            raise PhoneError("bad_audio") from None
     if not pcm:
-        raise SpeechError("bad_audio")
+        raise PhoneError("bad_audio")
     if len(pcm) > MAX_SECONDS * MODEL_RATE * 2:
-        raise SpeechError("too_long")
+        raise PhoneError("too_long")
     return pcm
