@@ -245,6 +245,10 @@
 
   function startSpeaking() {
     if (speakBtn.disabled || mic.held) { return; }
+    if (!navigator.mediaDevices || !window.MediaRecorder) {  // plain http elsewhere than loopback
+      speakNote.textContent = d.tNoMicrophone;
+      return;
+    }
     mic.held = true;
     stopAudio();
     clearTimers();
