@@ -103,7 +103,8 @@ def dial() -> Response | tuple[Response, int]:
 
 
 def step() -> Response | tuple[Response, int]:
-    data = request.get_json(silent=True) or {}
+    # JSON from the page's script; a form from its beacon when the page is closed mid-call
+    data = request.get_json(silent=True) or request.form.to_dict()
     token, action = str(data.get("token") or ""), str(data.get("action") or "")
     value = str(data.get("value") or "")
     return _run(lambda: _phone().step(token, access.user().id, action, value, base=_base()))

@@ -6,7 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
+
+from catalogue.models import CallLog
 
 from ivr_flows import prompts
 from tests.admin_support import staff
@@ -108,3 +111,21 @@ def test_silence_on_the_page_goes_on_as_on_a_phone(db: DbSession, server: str,
     page.wait_for_function("() => !document.querySelector('.keypad .key').disabled")
     after = _transcript(page).split("(hiljaisuus)", 1)[1]
     assert after.strip() and not page.locator('.keypad .key[data-key="1"]').is_disabled()
+
+
+def test_leaving_the_page_mid_call_hangs_up(db: DbSession, server: str,
+                                             page: Any) -> None:  # noqa: F811
+    staff(db)
+    db.commit()
+    _log_in(page, server)
+    page.goto(f"{server}/admin/phone")
+    page.get_by_role("button", name="Soita").click()
+    page.wait_for_function("() => !document.querySelector('.keypad .key').disabled")
+    page.goto(f"{server}/admin/")  # the page goes: its beacon posts the hang-up
+    for _ in range(50):
+        db.expire_all()
+        log = db.scalar(select(CallLog).order_by(CallLog.id.desc()))
+        if log is not None and log.ended_at is not None:
+            break
+        page.wait_for_timeout(100)
+    assert log is not None and log.ended_at is not None  # the status callback arrived

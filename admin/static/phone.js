@@ -304,5 +304,16 @@
   speakBtn.addEventListener("keyup", function (ev) {
     if (ev.key === " " || ev.key === "Enter") { ev.preventDefault(); stopSpeaking(); }
   });
+  // Closing or leaving the page mid-call hangs up, as putting the phone down does.
+  window.addEventListener("pagehide", function () {
+    var e = call.expect;
+    if (!call.token || e.kind === "ended" || e.kind === "none" || !navigator.sendBeacon) { return; }
+    var form = new FormData();
+    form.append("csrf_token", d.csrf);
+    form.append("token", call.token);
+    form.append("action", "hangup");
+    navigator.sendBeacon(d.stepUrl, form);
+    call.expect = {kind: "ended"};
+  });
   controls();
 }());
