@@ -51,6 +51,7 @@ def test_dial_hear_the_greeting_press_one_and_hear_the_programme(
     # A line with no audio yet is shown as text, and says so.
     assert page.locator("#transcript li .hint").count() >= 1
     assert "Painettiin 1" in _transcript(page)  # the language, pressed for the caller
+    assert "Tarjotut näppäimet: 1, 2, 3, 4" in page.locator("#call-status").inner_text()
     # No Finnish speech model here: the speak button says so rather than hiding.
     assert page.locator("#speak").is_disabled()
     assert "Puhe ei ole käytössä kielellä suomi" in page.locator("#speak-note").inner_text()

@@ -105,7 +105,10 @@
 
   function describe() {
     var e = call.expect;
-    if (e.kind === "keys") { say(fill(d.tWaiting, {seconds: e.timeout})); }
+    if (e.kind === "keys") {
+      say(fill(d.tWaiting, {seconds: e.timeout}) +
+          (e.keys && e.keys.length ? " " + fill(d.tOffered, {keys: e.keys.join(", ")}) : ""));
+    }
     else if (e.kind === "transfer") { say(fill(d.tTransfer, {number: e.number})); }
     else if (e.kind === "record") { say(d.tRecord); }
     else if (e.kind === "room") { say(d.tRoom + (e.star ? " " + d.tRoomStar : "")); }
