@@ -130,3 +130,10 @@ bp.add_url_rule("/log", "audit_log", view_func=audit_log.log_page)
 from . import speech  # noqa: E402
 
 bp.add_url_rule("/speech", "speech_log", view_func=speech.speech_log)
+# The browser phone (admin/phone.py): the real line, called from the page.
+from . import phone  # noqa: E402
+
+bp.add_url_rule("/phone", "phone", view_func=phone.page)
+bp.add_url_rule("/phone/dial", "phone_dial", view_func=phone.dial, methods=["POST"])
+bp.add_url_rule("/phone/step", "phone_step", view_func=phone.step, methods=["POST"])
+bp.add_url_rule("/phone/speech", "phone_speech", view_func=phone.speech, methods=["POST"])
