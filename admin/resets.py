@@ -17,7 +17,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DbSession
 
 from catalogue.models import PasswordReset, User
-from .users import set_password
+from catalogue import audit
+
+from .users import by_actor, set_password
 
 
 class Problem(enum.Enum):
@@ -46,6 +48,7 @@ def issue(db: DbSession, user: User, by: User | None, hours: int, now: datetime)
     db.add(PasswordReset(user_id=user.id, token_hash=digest(token), created_at=now,
                          expires_at=expires, created_by_id=by.id if by else None))
     db.flush()
+    audit.record(db, by_actor(by), "user.link", "user", user.id, now=now)
     return token, expires
 
 
@@ -72,4 +75,5 @@ def use(db: DbSession, token: str, password: str, now: datetime) -> User:
                          .values(used_at=now)).rowcount  # type: ignore[attr-defined]
     if claimed != 1:
         raise ResetError(Problem.USED)
+    audit.record(db, by_actor(user), "user.password", "user", user.id, now=now)
     return user

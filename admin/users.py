@@ -89,11 +89,13 @@ def set_role(db: DbSession, user: User, role: UserRole, provider_id: int | None,
         raise UserError("users.err.own_role")
     if role == UserRole.PROVIDER and (provider_id is None or db.get(Provider, provider_id) is None):
         raise UserError("users.err.provider_needed")
-    changed = (role, provider_id if role == UserRole.PROVIDER else None) != (user.role, user.provider_id)
+    before = audit.snapshot(user, ("role", "provider_id"))
     user.role = role
     user.provider_id = provider_id if role == UserRole.PROVIDER else None
-    if changed:
+    after = audit.snapshot(user, ("role", "provider_id"))
+    if after != before:
         user.session_version += 1  # what the old sessions could see is not theirs any more
+        audit.record(db, by_actor(by), "user.role", "user", user.id, before=before, after=after)
 
 
 def set_active(db: DbSession, user: User, active: bool, by: User) -> None:
@@ -108,7 +110,15 @@ def set_active(db: DbSession, user: User, active: bool, by: User) -> None:
         if user.role == UserRole.STAFF and not others:
             raise UserError("users.err.last_staff")
         user.session_version += 1
+    if active != user.active:
+        audit.record(db, by_actor(by), "user.reactivate" if active else "user.deactivate", "user",
+                     user.id, before={"active": user.active}, after={"active": active})
     user.active = active
+
+
+def by_actor(by: User | None) -> audit.Actor | None:
+    """The login making a change, as the audit log names it."""
+    return audit.Actor("admin", by.id, by.email) if by is not None else None
 
 
 def authenticate(db: DbSession, email: str, password: str) -> User | None:

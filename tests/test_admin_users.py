@@ -222,3 +222,29 @@ def test_lampio_users_link_prints_a_working_link(app: Flask, db: DbSession) -> N
     assert _set_password(client, link).status_code == 302
     login(client, "staff@example.test", NEW_PASSWORD)
     assert runner.invoke(args=["users", "link", "--email", "nobody@example.test"]).exit_code != 0
+
+
+def test_user_changes_are_in_the_audit_log(app: Any, db: Any) -> None:
+    """Role, deactivation, reactivation, a one-time link and its use: each an entry naming who."""
+    from datetime import timedelta
+
+    from admin import resets, users
+    from catalogue.models import AuditEntry, UserRole
+    from catalogue.timeutil import utcnow
+    from sqlalchemy import select
+
+    staff = users.create_user(db, email="boss@example.test", password="x" * 12, role="staff")
+    other = users.create_user(db, email="helper@example.test", password="y" * 12, role="staff")
+    users.set_role(db, other, UserRole.STAFF, None, staff)  # no change: no entry
+    users.set_active(db, other, False, staff)
+    users.set_active(db, other, True, staff)
+    token, _ = resets.issue(db, other, staff, 24, utcnow())
+    resets.use(db, token, "z" * 12, utcnow() + timedelta(minutes=1))
+    db.flush()
+    entries = db.scalars(select(AuditEntry).where(AuditEntry.object_id == other.id,
+                                                  AuditEntry.object_type == "user")
+                         .order_by(AuditEntry.id)).all()
+    assert [e.action for e in entries] == ["user.create", "user.deactivate", "user.reactivate",
+                                           "user.link", "user.password"]
+    assert entries[1].actor == "boss@example.test" and entries[1].after == {"active": False}
+    assert entries[-1].actor == "helper@example.test"
