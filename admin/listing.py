@@ -127,11 +127,21 @@ def paginate(db: DbSession, stmt: Select[Any], per_page: int = PER_PAGE) -> Page
     """``?page=N`` of the statement's rows (ordered by the caller); a page past the end is the
     last one."""
     total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    pages = max(1, math.ceil(total / per_page))
-    raw = request.args.get("page", "1")
-    number = min(max(int(raw) if raw.isdigit() else 1, 1), pages)
+    number, pages = _page_number(total, per_page)
     items = list(db.scalars(stmt.limit(per_page).offset((number - 1) * per_page)).unique())
     return Page(items, number, pages, total)
+
+
+def page_of(rows: list[T], per_page: int = PER_PAGE) -> Page[T]:
+    """``?page=N`` of rows already in memory (a session's cancelled registrations)."""
+    number, pages = _page_number(len(rows), per_page)
+    return Page(rows[(number - 1) * per_page:number * per_page], number, pages, len(rows))
+
+
+def _page_number(total: int, per_page: int) -> tuple[int, int]:
+    pages = max(1, math.ceil(total / per_page))
+    raw = request.args.get("page", "1")
+    return min(max(int(raw) if raw.isdigit() else 1, 1), pages), pages
 
 
 def monday_of(day: date) -> date:

@@ -18,6 +18,7 @@ from . import access
 from .forms import AttendanceForm, ConfirmForm, RegisterCallerForm
 from .formats import local_dt
 from .i18n import t, tn
+from .listing import page_of
 
 RESULT_KEYS = {
     reg_service.Kind.CONFIRMED: "reg.result_confirmed",
@@ -43,8 +44,11 @@ def _page(session_id: int, form: RegisterCallerForm | None = None,
     # undoing would do now (a free place back, or the waiting list).
     undo = next((r for r in regs if r.id == request.args.get("cancelled", type=int)
                  and r.status == RegistrationStatus.CANCELLED), None)
+    # Places and the waiting list are bounded by the session; cancellations are not: in pages.
+    cancelled = page_of([r for r in regs if r.status == RegistrationStatus.CANCELLED])
     return render_template(
         "admin/registrations.html", session=session, regs=regs, positions=positions,
+        cancelled=cancelled,
         form=form or RegisterCallerForm(), action_form=ConfirmForm(), attendance_form=AttendanceForm(),
         RegistrationStatus=RegistrationStatus, now=utcnow(), undo=undo,
         undo_free=undo is not None and not reg_service.is_full(session),

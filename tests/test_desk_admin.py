@@ -256,3 +256,28 @@ def test_the_desk_in_swedish_and_english(as_staff: Any, db: DbSession, lang: str
                 f"/admin/callers/{first.caller_id}/name", "/admin/calls"):
         page = html(as_staff, url)
         assert "audit.act." not in page and "work." not in page and "regcancel." not in page, url
+
+
+def test_a_sessions_cancelled_registrations_come_in_pages(app: Any, db: Any, client: Any) -> None:
+    """Places and the waiting list are bounded by the session; cancellations are not."""
+    from catalogue import registration as reg_service
+    from catalogue.timeutil import utcnow
+    from tests import factories as fa
+    from tests.admin_support import login, staff
+
+    ev = fa.event(db, title="Suosittu", code="771")
+    s = fa.session(db, ev, capacity=100)
+    db.commit()
+    for i in range(30):
+        person = fa.caller(db, f"+3584010{i:05d}")
+        db.commit()
+        done = reg_service.register(db, s.id, person, now=utcnow())
+        assert done.registration is not None
+        reg_service.cancel(db, done.registration.id, now=utcnow())
+    staff(db)
+    db.commit()
+    login(client, "staff@example.test")
+    first = client.get(f"/admin/sessions/{s.id}/registrations").get_data(as_text=True)
+    assert first.count('class="small secondary"') == 25 and 'rel="next"' in first
+    second = client.get(f"/admin/sessions/{s.id}/registrations?page=2").get_data(as_text=True)
+    assert second.count('class="small secondary"') == 5 and "(30)" in second
