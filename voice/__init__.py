@@ -38,6 +38,9 @@ def init_app(app: Flask) -> None:
         get_sessionmaker(app), flush_every=float(app.config.get("VISITS_FLUSH_SECONDS", 2.0)))
     app.extensions["lampio_rooms"] = RoomControl(app)  # the live console's actions
     simulator_cli.init_app(app)
+    from . import assistant_cli
+
+    assistant_cli.init_app(app)
     from .outbound_cli import calls_cli
     from .outbound_job import start_on_first_request
 

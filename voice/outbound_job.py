@@ -163,6 +163,8 @@ def start_on_first_request(app: Flask) -> None:
     lock = threading.Lock()
 
     def start() -> None:
+        if not app.config.get("SCHEDULER", True):
+            return  # turned off since (the voice assistant's in-process calls)
         if "lampio_calls_worker" not in app.extensions:
             with lock:
                 if "lampio_calls_worker" not in app.extensions:

@@ -19,6 +19,7 @@ from .twiml import render
 
 log = logging.getLogger(__name__)
 TURN_PATH = "/voice/turn"  # the blueprint's URL table says the same (voice/blueprint.py)
+ASSISTANT_LINE = "assistant"  # call_log.line of the voice assistant's calls
 
 
 class _Urls:
@@ -127,6 +128,13 @@ def incoming() -> Response:
 @twilio_signed
 def provider_incoming() -> Response:
     return _start("provider")
+
+
+@twilio_signed
+def assistant_incoming() -> Response:
+    """The voice assistant's call (``lampio assistant``): the main line's flows, with a call
+    log of its own channel."""
+    return _start(ASSISTANT_LINE)
 
 
 @twilio_signed
