@@ -9,7 +9,7 @@ frames, decoded and resampled by ``voice.recognition`` exactly as a call's would
 
     PYTHONPATH=. .venv/bin/python bench/bench_vosk.py                    # everything
     PYTHONPATH=. .venv/bin/python bench/bench_vosk.py --parts rtf,memory
-    PYTHONPATH=. .venv/bin/python bench/bench_vosk.py --parts streams --streams 4,8,12,16 --seconds 30
+    PYTHONPATH=. .venv/bin/python bench/bench_vosk.py --parts streams --streams 8,16,32 --free 1,2 --seconds 30
     PYTHONPATH=. .venv/bin/python bench/bench_vosk.py --parts assistant
 """
 from __future__ import annotations
@@ -117,12 +117,14 @@ def streams(ko: SpeechModel, audio: bytes, n: int, seconds: float, grammar: bool
     for t in threads:
         t.join()
     wall = time.monotonic() - start
+    cpu = time.process_time() - cpu0
     every = sorted(x for lag in lags for x in lag)
     tail = [x for lag in lags for x in lag[-int(1 / FRAME_SECONDS):]]  # each call's last second
     p99 = every[int(len(every) * 0.99) - 1]
     return {"p50": statistics.median(every), "p99": p99, "max": every[-1],
             "last_second_p99": sorted(tail)[int(len(tail) * 0.99) - 1],
-            "cpu_per_wall": (time.process_time() - cpu0) / wall,
+            "cpu_per_wall": cpu / wall, "cpu_per_audio_second": cpu / (n * total * FRAME_SECONDS),
+            "load": os.getloadavg()[0],
             "keeps_up": float(p99 < 0.5 and sorted(tail)[int(len(tail) * 0.99) - 1] < 0.5)}
 
 
@@ -131,13 +133,13 @@ def main() -> None:
     parser.add_argument("--parts", default="rtf,memory,streams,assistant")
     parser.add_argument("--streams", default="1,4,8,12,16", help="recognisers at once")
     parser.add_argument("--seconds", type=float, default=20.0, help="per streams round")
-    parser.add_argument("--free", action="store_true",
-                        help="streams without a grammar (the model's whole vocabulary) too")
+    parser.add_argument("--free", default="",
+                        help="recognisers at once without a grammar (whole vocabulary), e.g. 1,2")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     load = os.getloadavg()
     print(f"{os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
-          "(the machine is shared: read the figures with that)")
+          "(the machine is shared: read the figures with that)", flush=True)
     rss0 = rss_mib()
     started = time.perf_counter()
     ko = SpeechModel("ko", model_path())
@@ -159,13 +161,17 @@ def main() -> None:
                   f"alive; {after:.0f} MiB still held by the process after they are freed)")
     if "streams" in parts:
         print("\nrecognisers at once, real-time paced, threads sharing one model:")
-        print("  mode          n   lag p50    p99    max  last-s p99  CPU/wall  keeps up")
-        for grammar in (True, False) if args.free else (True,):
-            for n in (int(x) for x in args.streams.split(",")):
-                r = streams(ko, audio, n, args.seconds, grammar)
-                print(f"  {'grammar' if grammar else 'free   '}  {n:6d}  {r['p50'] * 1000:6.1f} "
-                      f"{r['p99'] * 1000:6.1f} {r['max'] * 1000:6.0f}  {r['last_second_p99'] * 1000:9.1f}"
-                      f"  {r['cpu_per_wall']:8.2f}  {'yes' if r['keeps_up'] else 'NO'}  (ms)")
+        print("  mode        n  lag p50 ms   p99    max  last-s p99  CPU/wall  CPU per audio s"
+              "  load  keeps up")
+        rounds = [(True, n) for n in args.streams.split(",")]
+        rounds += [(False, n) for n in args.free.split(",") if n]
+        for grammar, count in rounds:
+            n = int(count)
+            r = streams(ko, audio, n, args.seconds, grammar)
+            print(f"  {'grammar' if grammar else 'free   '} {n:4d}  {r['p50'] * 1000:9.1f} "
+                  f"{r['p99'] * 1000:6.0f} {r['max'] * 1000:6.0f}  {r['last_second_p99'] * 1000:9.0f}"
+                  f"  {r['cpu_per_wall']:8.2f}  {r['cpu_per_audio_second'] * 1000:11.0f} ms"
+                  f"  {r['load']:4.1f}  {'yes' if r['keeps_up'] else 'NO'}", flush=True)
     if "assistant" in parts:
         from vosk_assistant import assistant_latency
 
