@@ -56,8 +56,8 @@ def _start_worker_on_first_request(app: Flask, svc: AudioService) -> None:
     lock = threading.Lock()
 
     def start() -> None:
-        if not app.config.get("SCHEDULER", True):
-            return  # turned off since (the voice assistant's in-process calls)
+        if app.config.get("LAMPIO_NO_BACKGROUND"):
+            return  # a command's in-process calls (the voice assistant) start no jobs
         if svc.worker is None:
             with lock:
                 if svc.worker is None:

@@ -161,7 +161,7 @@ def assistant_command(from_number: str, lang: str, model_path: str | None,
     choose = model_chooser(models, explicit)
     if wake and (choose(lang) is None or not choose(lang).known(wake)):  # type: ignore[union-attr]
         raise click.UsageError(f"--wake: the model for {lang} does not know {wake!r}")
-    current_app.config["SCHEDULER"] = False  # in-process calls start no background jobs
+    current_app.config["LAMPIO_NO_BACKGROUND"] = True  # its in-process calls start no jobs
     player: Player | None = None
     answers: Answers
     if input_path is not None:
