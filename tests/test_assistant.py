@@ -4,6 +4,7 @@ log, the registration and the person's transfer land in the database. What is sp
 why: ``tests/recognition_support.py``."""
 from __future__ import annotations
 
+import time
 import wave
 from datetime import timedelta
 from pathlib import Path
@@ -144,3 +145,31 @@ def test_bad_options_are_refused_with_one_line(app: Flask, ko_model_path: str,
         "assistant", "--model", ko_model_path, "--model-lang", "ko", "--wake", "herätys",
         "--input", str(tmp_path)])
     assert result.exit_code == 2 and "does not know 'herätys'" in result.output
+
+
+def test_the_microphone_path_hears_and_the_keyboard_wins(ko_model_path: str,
+                                                        tmp_path: Path) -> None:
+    """The live layer without a sound device: the recorder command is sox playing a file to
+    stdout (as ``rec`` would stream the microphone), the keyboard a pipe."""
+    import os
+
+    from voice.assistant_inputs import LiveAnswers
+    from voice.recognition import SpeechModel
+
+    ko = SpeechModel("ko", ko_model_path)
+    wav = digit_answer("3", tmp_path / "three.wav")
+    raw = ["sox", str(wav), "-t", "raw", "-r", "16000", "-e", "signed", "-b", "16", "-c", "1",
+           "-"]
+    read_end, write_end = os.pipe()
+    with open(read_end) as keyboard, open(write_end, "w") as typing:
+        live = LiveAnswers(record=raw, keyboard=keyboard)
+        heard = live.listen(ko.recogniser(ko.phrases(("kolme", "yksi"), "fi")), 7.0)
+        assert getattr(heard, "text", None) == "삼"
+        typing.write("2\n")
+        typing.flush()
+        typed = live.listen(ko.recogniser(ko.phrases(("kolme",), "fi")), 7.0)
+        assert getattr(typed, "kind", None) == "keys" and getattr(typed, "value", None) == "2"
+        hush = LiveAnswers(record=["sox", "-n", *raw[2:], "trim", "0", "5"], keyboard=keyboard)
+        started = time.monotonic()
+        quiet = hush.listen(ko.recogniser(["삼", "오"]), 0.5)  # no speech within the timeout
+        assert getattr(quiet, "text", None) == "" and time.monotonic() - started < 3

@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TextIO
 
 from audio.storage import AudioError, to_pcm
 
@@ -76,23 +76,31 @@ class FolderAnswers:
 class LiveAnswers:
     """The microphone (sox's ``rec``: raw 16 kHz PCM on stdout) and the keyboard at once: a
     line typed wins, else the first utterance Vosk ends; no speech within the timeout is
-    silence. A thin layer over the same recogniser as the files; not tested here (no sound
-    device on the build machine)."""
+    silence. A thin layer over the same recogniser as the files; tested with sox streaming a
+    file in place of ``rec``, not with a real microphone (none on the build machine)."""
 
     RECORD = ["rec", "-q", "-t", "raw", "-r", str(MODEL_RATE), "-e", "signed", "-b", "16", "-c",
               "1", "-"]
 
+    def __init__(self, record: list[str] | None = None, keyboard: TextIO | None = None) -> None:
+        self.record = record or self.RECORD  # the tests give a command that plays a file
+        self.keyboard = keyboard or sys.stdin
+
+    def _line(self) -> str | None:
+        line = self.keyboard.readline()
+        return None if line == "" else line.rstrip("\n")
+
     def listen(self, rec: CallRecogniser | None, timeout: float) -> Heard_or_typed:
         if rec is None:
-            return typed_action(_line())
-        proc = subprocess.Popen(self.RECORD, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            return typed_action(self._line())
+        proc = subprocess.Popen(self.record, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         assert proc.stdout is not None
         deadline = time.monotonic() + timeout
         try:
             while True:
-                ready, _, _ = select.select([proc.stdout, sys.stdin], [], [], 0.1)
-                if sys.stdin in ready:
-                    return typed_action(_line())
+                ready, _, _ = select.select([proc.stdout, self.keyboard], [], [], 0.1)
+                if self.keyboard in ready:
+                    return typed_action(self._line())
                 if proc.stdout in ready:
                     chunk = os.read(proc.stdout.fileno(), CHUNK)
                     if not chunk:
@@ -107,11 +115,6 @@ class LiveAnswers:
         finally:
             proc.terminate()
             proc.wait()
-
-
-def _line() -> str | None:
-    line = sys.stdin.readline()
-    return None if line == "" else line.rstrip("\n")
 
 
 def hints_of(gather: ET.Element) -> list[str]:
