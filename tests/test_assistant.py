@@ -173,3 +173,26 @@ def test_the_microphone_path_hears_and_the_keyboard_wins(ko_model_path: str,
         started = time.monotonic()
         quiet = hush.listen(ko.recogniser(["삼", "오"]), 0.5)  # no speech within the timeout
         assert getattr(quiet, "text", None) == "" and time.monotonic() - started < 3
+
+
+def test_cached_audio_is_played_from_the_store_and_the_rest_made_offline(
+        app: Flask, db: DbSession, programme: int, tmp_path: Path) -> None:
+    from ivr_flows import prompts
+    from voice.assistant_cli import run_assistant
+    from voice.assistant_inputs import FolderAnswers
+
+    svc = app.extensions["lampio_audio"]
+    welcome = prompts.text("fi", "greeting.welcome")
+    assert svc.cache.render(welcome, "fi") is not None  # as `lampio audio render` would
+    folder = answers(tmp_path / "answers", "hangup")
+    lines: list[str] = []
+    with app.app_context():
+        _, _, speaker = run_assistant(from_number=NEW_CALLER, lang="fi",
+                                      answers=FolderAnswers(folder), out_dir=tmp_path / "out",
+                                      choose=lambda lang: None, echo=lines.append)
+    made = {text for text, _lang, _slow in speaker.made()}
+    assert welcome not in made  # played from the prompt cache, not synthesised
+    assert "Suomeksi, paina yksi." in made  # not rendered yet: espeak-ng, offline
+    assert welcome in (tmp_path / "out" / "01-said.txt").read_text()
+    with wave.open(str(tmp_path / "out" / "01-said.wav")) as w:
+        assert w.getnframes() > 16000  # the welcome and the language menu, a few seconds
