@@ -229,15 +229,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _check_settings(app: Flask) -> None:
     """Settings checked at start-up: a bad value stops the app with one line naming it."""
-    from voice import outbound_settings
+    from voice import outbound_settings, speech_settings
 
-    for name, default in outbound_settings.DEFAULTS.items():
-        if name not in app.config:
-            app.config[name] = _from_env(name, default)
-    try:
-        outbound_settings.check(app.config)
-    except ValueError as exc:
-        raise SettingError(str(exc)) from None
+    from admin import mail
+
+    for module in (outbound_settings, speech_settings, mail):
+        for name, default in module.DEFAULTS.items():
+            if name not in app.config:
+                app.config[name] = _from_env(name, default)
+        try:
+            module.check(app.config)
+        except ValueError as exc:
+            raise SettingError(str(exc)) from None
 
 
 def _app_for_cli() -> Flask:

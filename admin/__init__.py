@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable
 from datetime import timedelta
 
-from flask import Blueprint, Flask, Request, render_template, request
+from flask import Blueprint, Flask, Request, redirect, render_template, request, url_for
 from flask.sessions import SecureCookieSession
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -102,6 +102,8 @@ def init_app(app: Flask, csrf_exempt: Iterable[Blueprint] = ()) -> None:
     from .feeds import bp as feeds_bp  # the public calendar feeds: no login, nothing to post
 
     app.register_blueprint(feeds_bp)
+    # The address the start-up banner prints is the service's root: it leads to the admin.
+    app.add_url_rule("/", "root", lambda: redirect(url_for("admin.index")))
     cli.init_app(app)
     # The demo logins come with the demo programme (``catalogue.setup.prepare_database``).
     add_demo_loader(app, lambda db, app_: load_demo_users(db, str(app_.config["SECRET_KEY"])))

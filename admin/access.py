@@ -12,16 +12,23 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
+from catalogue.audit import Actor
 from catalogue.db import get_db
 from catalogue.models import AudioDescription, Event, Session, User
 
-PUBLIC_ENDPOINTS = {"admin.login", "admin.static", "admin.set_language"}
+PUBLIC_ENDPOINTS = {"admin.login", "admin.static", "admin.set_language", "admin.reset_password"}
 F = TypeVar("F", bound=Callable[..., Any])
 Ts = TypeVarTuple("Ts")
 
 
 def user() -> User:
     return cast(User, current_user._get_current_object())
+
+
+def actor() -> Actor:
+    """The logged-in user, as the audit log names who made a change."""
+    u = user()
+    return Actor("admin", u.id, u.email)
 
 
 def staff_only(view: F) -> F:

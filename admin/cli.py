@@ -1,4 +1,5 @@
-"""``lampio users create``: the first staff login, and provider logins."""
+"""``lampio users create``: the first staff login, and provider logins; ``lampio users link``:
+a one-time password link when nobody can log in."""
 from __future__ import annotations
 
 import click
@@ -6,7 +7,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from catalogue.db import session_scope
-from catalogue.models import UserRole
+from catalogue.models import User, UserRole
 from .users import MIN_PASSWORD, create_user
 
 
@@ -33,6 +34,28 @@ def create_command(email: str, role: str, provider_id: int | None, password: str
             click.echo(f"created {user.role.value} user {user.email} (id {user.id})")
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@users_group.command("link")
+@click.option("--email", required=True, help="The login whose password is to be set.")
+@with_appcontext
+def link_command(email: str) -> None:
+    """Print a one-time link to set the password (for staff who cannot log in at all)."""
+    from catalogue.setup import base_url
+    from catalogue.timeutil import utcnow
+    from sqlalchemy import select
+
+    from . import resets
+    from .users import normalise_email
+
+    with session_scope(current_app) as db:
+        user = db.scalar(select(User).where(User.email == normalise_email(email)))
+        if user is None or not user.active:
+            raise click.ClickException(f"no active user {email}")
+        token, expires = resets.issue(db, user, None, int(current_app.config["PASSWORD_RESET_HOURS"]),
+                                      utcnow())
+    click.echo(f"{base_url(current_app)}/admin/password/{token}")
+    click.echo(f"(works once, until {expires:%Y-%m-%d %H:%M} UTC)")
 
 
 @click.command("print")

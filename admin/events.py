@@ -5,14 +5,15 @@ from flask import flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from catalogue import schedule
+from catalogue import audit, schedule
 from catalogue.db import get_db
 from catalogue.importers.upsert import OWNED_FIELDS
 from catalogue.models import City, Event, ImportSource, Provider, Session, SessionKind, SessionStatus
 from catalogue.timeutil import to_local, utcnow
 from . import access
 from .forms import EventForm, NewSessionForm, choices, validated
-from .i18n import current_lang, t
+from .i18n import current_lang, t, tn
+from .listing import filter_form, filtered, paginate, provider_options
 
 
 def _event_form(event: Event | None = None) -> EventForm:
@@ -20,8 +21,7 @@ def _event_form(event: Event | None = None) -> EventForm:
     form = EventForm(obj=event)
     u = access.user()
     if u.is_staff:
-        providers = db.scalars(select(Provider).order_by(Provider.name)).all()
-        form.provider_id.choices = choices((p.id, p.name) for p in providers)
+        form.provider_id.choices = choices(provider_options())
     else:
         own = db.get(Provider, u.provider_id)
         form.provider_id.choices = choices([(own.id, own.name)] if own else [])
@@ -49,20 +49,24 @@ def _values(form: EventForm) -> dict[str, object]:
 def list_events() -> str:
     db = get_db()
     now = utcnow()
-    events = db.scalars(access.events_query().order_by(Event.title_fi)).all()
+    form = filter_form(("q", "city", "provider"))
+    stmt = filtered(access.events_query(), form).order_by(Event.title_fi, Event.id)
+    page = paginate(db, stmt)
+    events = page.items
     next_start = dict(db.execute(
         select(Session.event_id, func.min(Session.starts_at))
         .where(Session.event_id.in_([e.id for e in events]), Session.ends_at > now,
                Session.status == SessionStatus.SCHEDULED)
         .group_by(Session.event_id)).all())
-    return render_template("admin/events.html", events=events, next_start=next_start)
+    return render_template("admin/events.html", events=events, next_start=next_start,
+                           form=form, page=page)
 
 
 def new_event() -> str | Response:
     form = _event_form()
     if form.validate_on_submit():
         event = Event(code="000", **_values(form))
-        schedule.add_event(get_db(), event)
+        schedule.add_event(get_db(), event, actor=access.actor())
         flash(t("event.created", code=event.code), "success")
         return redirect(url_for("admin.new_session", event_id=event.id))
     return render_template("admin/event_form.html", form=form, event=None)
@@ -75,7 +79,7 @@ def edit_event(event_id: int) -> str | Response:
         values = _values(form)
         if event.imported:
             values = {k: v for k, v in values.items() if k not in OWNED_FIELDS}
-        schedule.edit_event(get_db(), event, values)
+        schedule.edit_event(get_db(), event, values, actor=access.actor())
         flash(t("event.saved"), "success")
         return redirect(url_for("admin.show_event", event_id=event.id))
     source = get_db().get(ImportSource, event.source_id) if event.source_id else None
@@ -86,11 +90,12 @@ def edit_event(event_id: int) -> str | Response:
 def show_event(event_id: int) -> str:
     event = access.event_or_404(event_id)
     db = get_db()
-    sessions = db.scalars(select(Session).where(Session.event_id == event.id)
-                          .order_by(Session.starts_at)).all()
-    counts = {s.id: schedule.count_active(db, s) for s in sessions}
-    return render_template("admin/event.html", event=event, sessions=sessions, counts=counts,
-                           now=utcnow(), SessionStatus=SessionStatus)
+    page = paginate(db, select(Session).where(Session.event_id == event.id)
+                    .order_by(Session.starts_at, Session.id))
+    counts = {s.id: schedule.count_active(db, s) for s in page.items}
+    log = audit.for_object(db, event_id=event.id) if access.user().is_staff else None
+    return render_template("admin/event.html", event=event, sessions=page.items, page=page,
+                           counts=counts, now=utcnow(), SessionStatus=SessionStatus, log=log)
 
 
 def new_session(event_id: int) -> str | Response:
@@ -106,7 +111,7 @@ def new_session(event_id: int) -> str | Response:
             kind=SessionKind(form.kind.data), capacity=form.capacity.data,
             opens_local=form.registration_opens_at.data,
             closes_local=form.registration_closes_at.data, weeks=validated(form.repeat_weeks.data),
-            may_be_recorded=bool(form.may_be_recorded.data))
-        flash(t("session.created", count=len(created)), "success")
+            may_be_recorded=bool(form.may_be_recorded.data), actor=access.actor())
+        flash(tn("session.created", len(created)), "success")
         return redirect(url_for("admin.show_event", event_id=event.id))
     return render_template("admin/session_form.html", form=form, event=event, session=None)

@@ -9,21 +9,25 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     HiddenField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.fields import DateTimeLocalField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from catalogue.categories import CATEGORIES
 from catalogue.models import LANGUAGES, SessionKind
+from catalogue.timeutil import to_utc
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-CATEGORIES = ("music", "theatre", "museum", "literature", "dance", "talk", "film", "other")
 REQUIRED = "err.required"
 T = TypeVar("T")
 
@@ -47,26 +51,39 @@ def choices(pairs: Any) -> list[Any]:
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # a plain shape check; the login itself decides
 
 
-class LocalDateTimeField(DateTimeLocalField):
+class Unreadable:
+    """A field whose input cannot be read says so with a key of the catalogue (``error_key``),
+    translated next to the field, rather than with the library's English."""
+
+    error_key = "err.required"
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)  # type: ignore[misc]  # the field class after it
+        except ValueError as exc:
+            raise ValueError(self.error_key) from exc
+
+
+class LocalDateTimeField(Unreadable, DateTimeLocalField):
     """A ``datetime-local`` input read as Europe/Helsinki wall-clock time."""
+
+    error_key = "err.datetime"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("format", DATETIME_FORMAT)
         super().__init__(*args, **kwargs)
 
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError("err.datetime") from exc
+
+class WholeNumberField(Unreadable, IntegerField):
+    error_key = "err.integer"
 
 
-class WholeNumberField(IntegerField):
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError("err.integer") from exc
+class DayField(Unreadable, DateField):
+    error_key = "err.day"
+
+
+class ClockField(Unreadable, TimeField):
+    error_key = "err.time"
 
 
 class LoginForm(FlaskForm):
@@ -84,7 +101,9 @@ class EventForm(FlaskForm):
 
     provider_id = SelectField("event.provider", coerce=int, validators=[InputRequired(REQUIRED)])
     city_id = SelectField("event.city", coerce=int)  # 0: by phone, for callers everywhere
-    category = SelectField("event.category", choices=choices((c, f"category.{c}") for c in CATEGORIES))
+    # Exactly the catalogue's list; anything else posted is refused next to the field.
+    category = SelectField("event.category", choices=choices((c, f"category.{c}") for c in CATEGORIES),
+                           validate_choice=False, validators=[AnyOf(CATEGORIES, message="err.category")])
     title_fi = StringField("event.title_fi", validators=[DataRequired(REQUIRED), Length(max=200, message="err.too_long")])
     title_sv = StringField("event.title_sv", validators=[Length(max=200, message="err.too_long")])
     title_en = StringField("event.title_en", validators=[Length(max=200, message="err.too_long")])
@@ -179,13 +198,35 @@ class MoveSessionForm(FlaskForm):
     starts_at = LocalDateTimeField("session.new_start", validators=[InputRequired(REQUIRED)])
     minutes = WholeNumberField("session.minutes", validators=[
         InputRequired(REQUIRED), NumberRange(5, 600, "err.minutes")])
+    # Asked only when the session has a registration window: move it too, or keep its times.
+    window = RadioField("session.move_window", default="move", choices=choices(
+        [("move", "session.window_move"), ("keep", "session.window_keep")]))
     confirm = HiddenField(default="")
 
     now_local: datetime | None = None
+    # Set by the view: the session's start and registration window, Helsinki time.
+    old_start: datetime | None = None
+    window_local: tuple[datetime | None, datetime | None] = (None, None)
 
     def validate_starts_at(self, field: LocalDateTimeField) -> None:
         if field.data and self.now_local and field.data <= self.now_local:
             raise ValidationError("err.in_past")
+
+    def validate_window(self, field: RadioField) -> None:
+        start = self.starts_at.data
+        if field.data != "keep" or start is None:
+            return
+        opens, closes = self.window_local
+        if (closes and closes > start) or (opens and opens >= start):
+            raise ValidationError("err.window_after_new_start")
+
+    def new_window(self) -> tuple[datetime | None, datetime | None]:
+        """The window as it will be (UTC, as stored), for the confirmation to show."""
+        opens, closes = self.window_local
+        if self.window.data != "keep" and self.old_start and self.starts_at.data:
+            shift = self.starts_at.data - self.old_start
+            opens, closes = (opens + shift if opens else None, closes + shift if closes else None)
+        return (to_utc(opens) if opens else None, to_utc(closes) if closes else None)
 
 
 class ConfirmForm(FlaskForm):
@@ -225,3 +266,26 @@ class ReviewForm(FlaskForm):
     def validate_reason(self, field: TextAreaField) -> None:
         if self.decision.data == "reject" and not (field.data or "").strip():
             raise ValidationError("err.reason_needed")
+
+
+class CallbackDoneForm(FlaskForm):
+    note = TextAreaField("work.note", validators=[Length(max=2000, message="err.too_long")])
+    back = HiddenField(default="")
+
+
+class CallerNameForm(FlaskForm):
+    name = StringField("caller.name", validators=[Length(max=120, message="err.too_long")])
+
+
+class AuditFilterForm(FlaskForm):
+    """The log's filters, read from the query string (a GET form: nothing to protect)."""
+
+    class Meta:
+        csrf = False
+
+    type = SelectField("audit.object_type", validate_choice=False)  # the view keeps known ones
+    channel = SelectField("audit.channel", validate_choice=False)
+    actor = StringField("audit.actor", validators=[Length(max=200, message="err.too_long")])
+    action = StringField("audit.action", validators=[Length(max=40, message="err.too_long")])
+    since = DayField("audit.since", validators=[Optional()])
+    until = DayField("audit.until", validators=[Optional()])

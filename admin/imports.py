@@ -2,7 +2,9 @@
 events waiting for approval. The catalogue's importers do the work; this is their channel."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -15,6 +17,7 @@ from . import access
 from .forms import choices
 from .i18n import current_lang, t
 from .import_forms import DecisionForm, SourceForm
+from .listing import filter_form, filtered, paginate
 
 
 def _form(source: ImportSource | None) -> SourceForm:
@@ -85,9 +88,13 @@ def run_source(source_id: int) -> Response:
 
 @access.staff_only
 def worklist() -> str:
-    events = get_db().scalars(select(Event).where(Event.review == "pending")
-                              .order_by(Event.title_fi)).all()
-    return render_template("admin/import_worklist.html", events=events, form=DecisionForm())
+    """Imported events waiting for a decision: searched and in pages (an import can bring
+    hundreds at once)."""
+    form = filter_form(("q", "city", "provider"))
+    stmt = filtered(select(Event).where(Event.review == "pending"), form)
+    page = paginate(get_db(), stmt.order_by(Event.title_fi, Event.id))
+    return render_template("admin/import_worklist.html", events=page.items, page=page,
+                           search=form, form=DecisionForm(), args=request.args.to_dict())
 
 
 @access.staff_only
@@ -97,6 +104,8 @@ def decide(event_id: int) -> Response:
     form = DecisionForm()
     if event is not None and form.validate_on_submit():
         approve = form.decision.data == "approve"
-        schedule.review_event(db, event, approved=approve)
+        schedule.review_event(db, event, approved=approve, actor=access.actor())
         flash(t("imports.approved" if approve else "imports.rejected", code=event.code), "success")
-    return redirect(url_for("admin.import_worklist"))
+    # back to the same search and page (the list's query string came along with the form)
+    back: dict[str, Any] = request.args.to_dict()
+    return redirect(url_for("admin.import_worklist", **back))

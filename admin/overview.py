@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session as DbSession
 from catalogue.db import get_db
 from catalogue.models import CallLog, MenuVisit, Registration, RegistrationStatus, Session, SessionStatus
 from catalogue.timeutil import LOCAL_TZ, to_local, to_utc, utcnow
-from . import access
+from . import access, worklists
 from .charts import bar_chart, column_chart
-from .i18n import has, t
+from .formats import local_dt
+from .i18n import has, t, tn
 
 DAYS = 30
 
@@ -66,26 +67,27 @@ def index() -> str:
     now = utcnow()
     today = to_local(now).date()
     u = access.user()
-    ctx: dict[str, object] = {}
+    ctx: dict[str, object] = {"days": DAYS}
     if u.is_staff:
+        ctx.update(worklists.context(db, now))
         per_day = calls_per_day(db, today)
         ctx["calls"] = per_day
         ctx["calls_total"] = sum(n for _, n in per_day)
         ctx["calls_chart"] = column_chart(
-            [f"{d.day}.{d.month}." for d, _ in per_day], [n for _, n in per_day],
-            title=t("overview.calls_title"), desc=t("overview.calls_desc", days=DAYS), every=3)
+            [local_dt(d, "daymonth") for d, _ in per_day], [n for _, n in per_day],
+            title=t("overview.calls_title"), desc=tn("overview.calls_desc", DAYS), every=3)
         menus = menu_counts(db, now - timedelta(days=DAYS))
         ctx["menus"] = menus
         ctx["menus_chart"] = bar_chart([(node_name(n), [c]) for n, c in menus], [t("overview.visits")],
                                        title=t("overview.menus_title"),
-                                       desc=t("overview.menus_desc", days=DAYS), label_width=200)
+                                       desc=tn("overview.menus_desc", DAYS))
     # Only sessions someone registered for: a chart of zeros says nothing.
     sessions = [row for row in session_counts(db, now - timedelta(days=14), now + timedelta(days=14))
                 if row[1] or row[2]]
     ctx["sessions"] = sessions
     series = [t("reg.confirmed"), t("reg.waiting"), t("reg.attended")]
     ctx["sessions_chart"] = bar_chart(
-        [(f"{to_local(s.starts_at):%d.%m. %H.%M} {s.event.title_fi}", [c, w, a])
+        [(f"{local_dt(s.starts_at, 'short')} {s.event.title_fi}", [c, w, a])
          for s, c, w, a in sessions], series,
         title=t("overview.sessions_title"), desc=t("overview.sessions_desc"))
     return render_template("admin/overview.html", node_name=node_name, **ctx)

@@ -17,6 +17,7 @@ from catalogue.models import LANGUAGES, City
 from catalogue.timeutil import to_local, utcnow
 from . import access
 from .import_forms import PrintForm
+from .formats import local_dt
 from .i18n import current_lang, t
 from .week_programme import by_day, parse_week, service_number, sessions, week_name
 
@@ -46,7 +47,8 @@ def render_html(app: Flask, db: DbSession, monday: date, city_slug: str | None, 
         heading=t("print.heading", lang), code_word=t("print.code", lang),
         nothing=t("print.nothing", lang), call_line=t("print.call", lang, number=number),
         week_line=t("print.week_of", lang, week=week_name(monday).split("-W")[1],
-                    first=f"{monday:%-d.%-m.}", last=f"{last:%-d.%-m.%Y}"))
+                    first=local_dt(monday, "daymonth", lang),
+                    last=local_dt(last, "numeric", lang)))
 
 
 def render_pdf(html: str, base_url: str | None = None) -> bytes:

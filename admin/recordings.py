@@ -20,6 +20,7 @@ from catalogue.timeutil import utcnow
 from . import access
 from .forms import ReviewForm, UploadForm, choices
 from .i18n import current_lang, t
+from .listing import filter_form, filtered, paginate, value
 
 Status = AudioDescription.Status
 HIDDEN = (Status.PENDING,)  # recorded by phone but never kept: not the provider's choice yet
@@ -36,14 +37,20 @@ def player_url(desc: AudioDescription) -> str | None:
     return str(svc.recording_url(desc.storage_path))
 
 
+STATUSES = [(s.value, f"rec.status_{s.value}")
+            for s in (Status.AWAITING_REVIEW, Status.APPROVED, Status.REJECTED)]
+
+
 def list_recordings() -> str:
-    status = request.args.get("status", "")
-    stmt = access.recordings_query().where(AudioDescription.status.not_in(HIDDEN))
-    if status in {s.value for s in Status}:
-        stmt = stmt.where(AudioDescription.status == Status(status))
+    form = filter_form(("q", "provider", "status"), STATUSES)
+    stmt = filtered(access.recordings_query().join(AudioDescription.event), form)
+    stmt = stmt.where(AudioDescription.status.not_in(HIDDEN))
+    if value(form, "status"):
+        stmt = stmt.where(AudioDescription.status == Status(value(form, "status")))
     order = case((AudioDescription.status == Status.AWAITING_REVIEW, 0), else_=1)
-    recs = get_db().scalars(stmt.order_by(order, AudioDescription.created_at.desc())).all()
-    return render_template("admin/recordings.html", recs=recs, status=status, Status=Status)
+    page = paginate(get_db(), stmt.order_by(order, AudioDescription.created_at.desc(),
+                                            AudioDescription.id.desc()))
+    return render_template("admin/recordings.html", recs=page.items, page=page, form=form)
 
 
 def show_recording(rec_id: int) -> str:
@@ -66,7 +73,7 @@ def review_recording(rec_id: int) -> str | Response | tuple[str, int]:
                                url=player_url(desc), Status=Status), 400
     approve = form.decision.data == "approve"
     review(get_db(), desc, approve=approve, reason=(form.reason.data or "").strip() or None,
-           now=utcnow())
+           now=utcnow(), actor=access.actor())
     flash(t("rec.approved" if approve else "rec.rejected"), "success")
     return redirect(url_for("admin.list_recordings"))
 

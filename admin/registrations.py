@@ -3,22 +3,21 @@ a caller who phoned staff, cancelling and the waiting list all go through
 ``catalogue.registration``: the same rules as on the phone."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from catalogue import audit, callers
 from catalogue import registration as reg_service
 from catalogue.callers import find_or_create
 from catalogue.db import get_db
 from catalogue.models import Registration, RegistrationStatus
-from catalogue.timeutil import to_local, utcnow
+from catalogue.timeutil import utcnow
 from . import access
 from .forms import AttendanceForm, ConfirmForm, RegisterCallerForm
-from .i18n import t
-from .templating import local_dt
+from .formats import local_dt
+from .i18n import t, tn
 
 RESULT_KEYS = {
     reg_service.Kind.CONFIRMED: "reg.result_confirmed",
@@ -40,10 +39,16 @@ def _page(session_id: int, form: RegisterCallerForm | None = None,
     regs = reg_service.list_for_session(db, session.id, include_cancelled=True)
     positions = {r.id: reg_service.waiting_position(db, r) for r in regs
                  if r.status == RegistrationStatus.WAITING}
+    # Just cancelled here: the page offers to undo it (``?cancelled=<id>``), and says what
+    # undoing would do now (a free place back, or the waiting list).
+    undo = next((r for r in regs if r.id == request.args.get("cancelled", type=int)
+                 and r.status == RegistrationStatus.CANCELLED), None)
     return render_template(
         "admin/registrations.html", session=session, regs=regs, positions=positions,
         form=form or RegisterCallerForm(), action_form=ConfirmForm(), attendance_form=AttendanceForm(),
-        RegistrationStatus=RegistrationStatus, now=utcnow()), status
+        RegistrationStatus=RegistrationStatus, now=utcnow(), undo=undo,
+        undo_free=undo is not None and not reg_service.is_full(session),
+        log=audit.for_object(db, session_id=session.id)), status
 
 
 @access.staff_only
@@ -61,12 +66,17 @@ def add_registration(session_id: int) -> tuple[str, int] | Response:
     assert form.phone_e164 is not None
     caller = find_or_create(db, form.phone_e164)
     name = (form.name.data or "").strip()
-    if name:
-        caller.name = name
-    result = reg_service.register(db, session.id, caller, by_staff=True, now=utcnow())
-    level = "success" if result.kind in (reg_service.Kind.CONFIRMED, reg_service.Kind.WAITING) else "warning"
+    result = reg_service.register(db, session.id, caller, by_staff=True, now=utcnow(),
+                                  actor=access.actor())
+    made = result.kind in (reg_service.Kind.CONFIRMED, reg_service.Kind.WAITING)
     flash(t(RESULT_KEYS[result.kind], position=result.position or 0,
-            opens=_fmt(result.opens_at)), level)
+            opens=_fmt(result.opens_at)), "success" if made else "warning")
+    # Registering never renames a known caller: a first name is kept only with a registration
+    # made; another name is said, and changed only by an explicit edit.
+    if name and caller.name is None and made:
+        callers.rename(db, caller, name, access.actor())
+    elif name and caller.name and name != caller.name:
+        flash(t("regcancel.name_kept", name=caller.name), "warning")
     return redirect(url_for("admin.list_registrations", session_id=session.id))
 
 
@@ -83,14 +93,51 @@ def _registration_or_404(reg_id: int) -> Registration:
     return reg
 
 
+def _person(reg: Registration) -> str:
+    caller = reg.caller
+    return (caller.name or caller.phone) if caller is not None else f"#{reg.id}"
+
+
 @access.staff_only
-def cancel_registration(reg_id: int) -> Response:
+def cancel_registration(reg_id: int) -> str | Response:
+    """A confirmation page first (no script needed), saying what cancelling does to the
+    waiting list; then the cancellation, and the registrations page offers to undo it."""
     reg = _registration_or_404(reg_id)
     session_id = reg.session_id
+    form = ConfirmForm()
+    back = url_for("admin.list_registrations", session_id=session_id)
+    if reg.status not in reg_service.ACTIVE:
+        return redirect(back)
+    if not form.validate_on_submit():
+        waiting = reg_service.waiting_count(get_db(), session_id)
+        return render_template("admin/registration_cancel.html", reg=reg, session=reg.session,
+                               form=form, person=_person(reg), waiting=waiting, back=back,
+                               RegistrationStatus=RegistrationStatus)
+    done = reg_service.cancel(get_db(), reg.id, now=utcnow(), actor=access.actor())
+    flash(t("regcancel.done_promoted" if done.promoted else "regcancel.done"), "success")
+    return redirect(url_for("admin.list_registrations", session_id=session_id,
+                            cancelled=reg.id) + "#undo")
+
+
+@access.staff_only
+def restore_registration(reg_id: int) -> Response:
+    """Undo a cancellation (``catalogue.registration.restore``) and say plainly what it gave."""
+    reg = _registration_or_404(reg_id)
     if ConfirmForm().validate_on_submit():
-        done = reg_service.cancel(get_db(), reg.id, now=utcnow())
-        flash(t("reg.cancelled", promoted=len(done.promoted)), "success")
-    return redirect(url_for("admin.list_registrations", session_id=session_id))
+        result = reg_service.restore(get_db(), reg.id, now=utcnow(), actor=access.actor())
+        name, kind = _person(reg), result.kind
+        if kind == reg_service.Kind.CONFIRMED:
+            flash(t("regcancel.restored", name=name), "success")
+        elif kind == reg_service.Kind.WAITING:
+            flash(t("regcancel.restored_waiting", name=name, position=result.position or 0),
+                  "warning")
+        elif result.registered:
+            flash(t("regcancel.restore_already", name=name), "warning")
+        else:
+            key = "closed" if kind == reg_service.Kind.CLOSED else "cancelled"
+            flash(t(f"regcancel.restore_{key}"), "warning")
+    return redirect(url_for("admin.list_registrations", session_id=reg.session_id)
+                    + f"#reg-{reg.id}")
 
 
 @access.staff_only
@@ -101,39 +148,3 @@ def mark_attendance(reg_id: int) -> Response:
         reg.attended = {"yes": True, "no": False}.get(form.attended.data or "")
         flash(t("reg.attendance_saved"), "success")
     return redirect(url_for("admin.list_registrations", session_id=reg.session_id) + f"#reg-{reg.id}")
-
-
-def _cell(value: object) -> str:
-    """Free text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-@access.staff_only
-def export_csv(session_id: int) -> Response:
-    session = access.session_or_404(session_id)
-    db = get_db()
-    regs = reg_service.list_for_session(db, session.id, include_cancelled=True)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["status", "waiting_position", "name", "phone", "language", "registered_at",
-                     "registered_by_staff", "attended", "to_be_told"])
-    for r in regs:
-        caller = r.caller
-        writer.writerow([
-            r.status.value,
-            reg_service.waiting_position(db, r) or "",
-            _cell(caller.name if caller else ""),
-            caller.phone if caller else "",  # validated E.164: digits after the plus only
-            caller.language or "" if caller else "",
-            to_local(r.created_at).strftime("%Y-%m-%d %H:%M"),
-            "yes" if r.registered_by_staff else "no",
-            {True: "yes", False: "no"}.get(r.attended, "") if r.attended is not None else "",
-            r.notify_pending or "",
-        ])
-    filename = f"registrations-{session.event.code}-{to_local(session.starts_at):%Y%m%d-%H%M}.csv"
-    # A BOM so that Excel opens Finnish letters correctly.
-    resp = Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    resp.headers["Cache-Control"] = "no-store"
-    return resp

@@ -22,8 +22,10 @@ from catalogue.models import Event, Session, SessionAudio, SessionKind
 from catalogue.timeutil import utcnow
 
 from . import access
+from .formats import local_span
 from .forms import REQUIRED, ReviewForm, choices
 from .i18n import current_lang, t
+from .listing import filter_form, filtered, paginate, value
 
 Status = SessionAudio.Status
 
@@ -50,14 +52,19 @@ def _url(name: str) -> str | None:
     return str(svc.recording_url(name)) if svc is not None and name else None
 
 
+STATUSES = [(s.value, f"listen.status_{s.value}")
+            for s in (Status.PENDING, Status.APPROVED, Status.REJECTED)]
+
+
 def list_session_audio() -> str:
-    status = request.args.get("status", "")
-    stmt = _query()
-    if status in {s.value for s in Status}:
-        stmt = stmt.where(SessionAudio.status == Status(status))
+    form = filter_form(("q", "provider", "status"), STATUSES)
+    stmt = filtered(_query(), form)
+    if value(form, "status"):
+        stmt = stmt.where(SessionAudio.status == Status(value(form, "status")))
     order = case((SessionAudio.status == Status.PENDING, 0), else_=1)
-    rows = get_db().scalars(stmt.order_by(order, SessionAudio.created_at.desc())).all()
-    return render_template("admin/listen_list.html", rows=rows, status=status, Status=Status)
+    page = paginate(get_db(), stmt.order_by(order, SessionAudio.created_at.desc(),
+                                            SessionAudio.id.desc()))
+    return render_template("admin/listen_list.html", rows=page.items, page=page, form=form)
 
 
 def _show(audio: SessionAudio, form: ReviewForm) -> str:
@@ -78,7 +85,8 @@ def review_session_audio(audio_id: int) -> str | Response:
         return Response(_show(audio, form), status=400, mimetype="text/html")
     approve = form.decision.data == "approve"
     listening.review(get_db(), audio, approve=approve,
-                     reason=(form.reason.data or "").strip() or None, now=utcnow())
+                     reason=(form.reason.data or "").strip() or None, now=utcnow(),
+                     actor=access.actor())
     flash(t("listen.approved" if approve else "listen.rejected"), "success")
     return redirect(url_for("admin.list_session_audio"))
 
@@ -91,7 +99,7 @@ def upload_session_audio() -> str | Response:
         .options(joinedload(Session.event)).order_by(Event.title_fi, Session.starts_at))).all()
     form = SessionUploadForm()
     form.session_id.choices = choices(
-        (s.id, f"{s.event.code} {s.event.title_fi} – {s.starts_at:%Y-%m-%d}") for s in sessions)
+        (s.id, f"{s.event.code} {s.event.title_fi} – {local_span(s.starts_at, s.ends_at)}") for s in sessions)
     if not form.is_submitted() and request.args.get("session", "").isdigit():
         form.session_id.data = int(request.args["session"])
     if form.validate_on_submit():

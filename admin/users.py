@@ -1,4 +1,5 @@
-"""Admin logins: creating users, and the demo logins ``python app.py`` prints.
+"""Admin logins: creating and changing users (roles, deactivation, passwords), and the demo
+logins ``python app.py`` prints.
 
 Demo passwords are derived from the instance's secret key (HMAC), so they are different on every
 installation, stable across restarts, and the start-up banner can print them without storing
@@ -9,13 +10,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from catalogue import audit
 from catalogue.models import Provider, User, UserRole
 
 if TYPE_CHECKING:
@@ -41,9 +44,17 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def create_user(db: DbSession, *, email: str, password: str, role: UserRole | str,
-                provider_id: int | None = None) -> User:
+class UserError(ValueError):
+    """A change the admin refuses; the argument is a message key (``users.err.*``)."""
+
+
+def create_user(db: DbSession, *, email: str, password: str | None, role: UserRole | str,
+                provider_id: int | None = None, actor: audit.Actor | None = None) -> User:
+    """``password=None``: no password anyone knows yet (the admin hands over a one-time link
+    to set one, ``resets.issue``)."""
     role = UserRole(role)
+    if password is None:
+        password = secrets.token_urlsafe(32)
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"the password must be at least {MIN_PASSWORD} characters")
     if role == UserRole.PROVIDER:
@@ -58,7 +69,56 @@ def create_user(db: DbSession, *, email: str, password: str, role: UserRole | st
              provider_id=provider_id, active=True)
     db.add(u)
     db.flush()
+    audit.record(db, actor, "user.create", "user", u.id,
+                 after={"email": u.email, "role": u.role, "provider_id": u.provider_id})
     return u
+
+
+def set_password(user: User, password: str) -> None:
+    """A new password ends every session the user had (the session version moves on)."""
+    if len(password) < MIN_PASSWORD:
+        raise UserError("users.err.password_short")
+    user.password_hash = generate_password_hash(password)
+    user.session_version += 1
+
+
+def set_role(db: DbSession, user: User, role: UserRole, provider_id: int | None, by: User) -> None:
+    """Staff change a login's role and provider; nobody changes their own role (they could
+    lock themselves out), and a provider login needs a provider."""
+    if user.id == by.id and role != user.role:
+        raise UserError("users.err.own_role")
+    if role == UserRole.PROVIDER and (provider_id is None or db.get(Provider, provider_id) is None):
+        raise UserError("users.err.provider_needed")
+    before = audit.snapshot(user, ("role", "provider_id"))
+    user.role = role
+    user.provider_id = provider_id if role == UserRole.PROVIDER else None
+    after = audit.snapshot(user, ("role", "provider_id"))
+    if after != before:
+        user.session_version += 1  # what the old sessions could see is not theirs any more
+        audit.record(db, by_actor(by), "user.role", "user", user.id, before=before, after=after)
+
+
+def set_active(db: DbSession, user: User, active: bool, by: User) -> None:
+    """A deactivated login cannot log in, and its sessions end at once (``auth._load_user``
+    refuses an inactive user; the version moves on too). Nobody deactivates themselves, and
+    the last active staff login stays."""
+    if not active:
+        if user.id == by.id:
+            raise UserError("users.err.own_login")
+        others = db.scalar(select(func.count()).select_from(User).where(
+            User.role == UserRole.STAFF, User.active.is_(True), User.id != user.id))
+        if user.role == UserRole.STAFF and not others:
+            raise UserError("users.err.last_staff")
+        user.session_version += 1
+    if active != user.active:
+        audit.record(db, by_actor(by), "user.reactivate" if active else "user.deactivate", "user",
+                     user.id, before={"active": user.active}, after={"active": active})
+    user.active = active
+
+
+def by_actor(by: User | None) -> audit.Actor | None:
+    """The login making a change, as the audit log names it."""
+    return audit.Actor("admin", by.id, by.email) if by is not None else None
 
 
 def authenticate(db: DbSession, email: str, password: str) -> User | None:

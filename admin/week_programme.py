@@ -7,13 +7,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-import phonenumbers
 from flask import Flask
 from sqlalchemy.orm import Session as DbSession
 
 from catalogue.models import City, Session, SessionKind, SessionStatus
 from catalogue.programme import sessions_between
 from catalogue.timeutil import LOCAL_TZ, to_local, to_utc
+from .formats import local_dt, phone
 from .i18n import t
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
@@ -34,14 +34,7 @@ def week_name(monday: date) -> str:
 
 def service_number(app: Flask) -> str:
     """The number people call, written as Finns write it (09 4200 0000)."""
-    raw = str(app.config.get("SERVICE_PHONE_NUMBER") or "")
-    if not raw:
-        return "–"
-    try:
-        return phonenumbers.format_number(phonenumbers.parse(raw, "FI"),
-                                          phonenumbers.PhoneNumberFormat.NATIONAL)
-    except phonenumbers.NumberParseException:
-        return raw
+    return phone(str(app.config.get("SERVICE_PHONE_NUMBER") or ""))
 
 
 def span(first: date, days: int) -> tuple[datetime, datetime]:
@@ -70,9 +63,8 @@ class Line:
 
 def line(s: Session, lang: str) -> Line:
     event = s.event
-    local = to_local(s.starts_at)
     when = t("print.all_day", lang) if s.all_day else (
-        f"{local:%H.%M}–{to_local(s.ends_at):%H.%M}")
+        f"{local_dt(s.starts_at, 'time', lang)}–{local_dt(s.ends_at, 'time', lang)}")
     if s.kind == SessionKind.PHONE:
         how = t("print.by_phone", lang)
     elif s.kind == SessionKind.RECORDING:

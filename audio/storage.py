@@ -110,11 +110,14 @@ def to_served(src: Path, dest: Path, *, filters: str | None = None) -> None:
     _run(cmd)
 
 
-def to_pcm(src: Path, rate: int = 16000) -> bytes:
-    """Mono signed 16-bit little-endian PCM at ``rate``: what Vosk and the silence check read."""
+def to_pcm(src: Path, rate: int = 16000, seconds: float | None = None) -> bytes:
+    """Mono signed 16-bit little-endian PCM at ``rate``: what Vosk and the silence check read.
+    ``seconds``: decode at most this much (an upload's length is checked without decoding
+    hours of it)."""
+    limit = ["-t", str(seconds)] if seconds is not None else []
     proc = _run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(src),
-                 "-vn", "-ac", "1", "-ar", str(rate), "-f", "s16le", "-acodec", "pcm_s16le", "-"],
-                timeout=600)
+                 "-vn", *limit, "-ac", "1", "-ar", str(rate), "-f", "s16le", "-acodec",
+                 "pcm_s16le", "-"], timeout=600)
     return proc.stdout
 
 

@@ -22,12 +22,14 @@ CHOICE = {"fi": r"\bpaina (?:yksi|kaksi|kolme|neljä|nolla|yhdeksän)\b",
 TASKS = [
     ("the programme (its groups)", ["1"]),
     ("first programme item (phone performances)", ["1", "1"]),
-    ("register for an item heard", ["1", "1", "2"]),
+    ("register for an item heard", ["1", "1", "3…"]),
+    ("register another person (their read-back)", ["1", "1", "3…", "3", "0401234567#", "1"]),
     ("cancel a registration", ["3", "1"]),
     ("reach a person (closed: call back?)", ["0"]),
     ("back to the main menu", ["1", "9"]),
 ]
 AINO = "+358912345678"
+REGISTER_HERE = "3…"  # 3 (next) until an item offers registration, then its 2
 
 
 def words_before_choice(text: str, lang: str) -> int:
@@ -51,8 +53,24 @@ def last_turn(app: Any, lang: str, keys: list[str]) -> Turn:
     call = SimulatedCall(client_transport(app.test_client()), TOKEN, BASE, from_number=AINO)
     turn = call.call()
     for key in keys:
+        if key == REGISTER_HERE:
+            turn = _to_an_item_that_registers(call, turn, lang)
+            key = "2"
         turn = call.press(key)
     return turn
+
+
+def _to_an_item_that_registers(call: SimulatedCall, turn: Turn, lang: str) -> Turn:
+    """3 (next) until the item offers 2 to register: the demo week's first phone items may be on
+    now (2 takes part) or be full."""
+    from ivr_flows import prompts
+
+    offer = prompts.text(lang, "programme.register")
+    for _ in range(20):
+        if offer in turn.text:
+            return turn
+        turn = call.press("3")
+    raise RuntimeError(f"no item offers registration in {lang}")
 
 
 def main() -> None:
@@ -73,7 +91,7 @@ def main() -> None:
             counts = [words_before_choice(t.text, lang) for t, lang in zip(turns, ("fi", "sv", "en"))]
             if verbose:
                 for t in turns:
-                    print(" ", task, "|", t.text[:200])
+                    print(" ", task, "|", t.text[:300])
             rows.append((task, " ".join(keys), counts))
         print("| task | keys after the greeting | words before the first choice fi / sv / en |")
         print("|---|---|---:|")

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
+from . import audit
 from .models import Caller, City
 
 DEFAULT_REGION = "FI"
@@ -57,3 +58,28 @@ def find_or_create(db: DbSession, e164: str) -> Caller:
         caller = db.scalar(select(Caller).where(Caller.phone == e164))
         assert caller is not None
     return caller
+
+
+def written(e164: str | None) -> str:
+    """A stored number as people write it: Finnish numbers nationally ("040 1234567", "09 4200
+    0000"), others internationally ("+46 8 123 456"); anything unparsable as it is."""
+    if not e164:
+        return ""
+    try:
+        parsed = phonenumbers.parse(e164, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return e164
+    national = phonenumbers.region_code_for_number(parsed) == DEFAULT_REGION
+    form = (phonenumbers.PhoneNumberFormat.NATIONAL if national
+            else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(parsed, form)
+def rename(db: DbSession, caller: Caller, name: str | None, actor: audit.Actor | None) -> bool:
+    """The one way a known caller's name changes: an explicit edit, logged (registering never
+    renames anyone). Returns whether it changed; the caller commits."""
+    new = (name or "").strip()[:120] or None
+    if new == caller.name:
+        return False
+    audit.record(db, actor, "caller.rename", "caller", caller.id, before={"name": caller.name},
+                 after={"name": new})
+    caller.name = new
+    return True

@@ -2,7 +2,7 @@
 query, that its in-memory copy of the programme is out of date.
 
 Any ORM flush that adds, changes or deletes an event, a session (other than its place count), a
-provider, a city or a recording's audio bumps it in the same transaction; so do the catalogue's services, the admin and
+provider, a city, a recording's audio, an audio description or a room's end bumps it in the same transaction; so do the catalogue's services, the admin and
 importers alike, with nothing to remember. After the commit, this process drops its copies at
 once (``local_generation``); other processes see the new number within their recheck interval.
 """
@@ -39,12 +39,17 @@ def current_version(db: Session) -> int:
 
 
 def _programme_row(obj: Any, changed_only: bool) -> bool:
-    from .models import City, Event, Provider, SessionAudio
+    from .models import AudioDescription, City, Event, LiveRoom, Provider, SessionAudio
     from .models import Session as ProgrammeSession
 
-    # A recording's audio decides whether the phone offers it (``catalogue.listening``).
-    if isinstance(obj, (Event, Provider, City, SessionAudio)):
+    # A recording's audio decides whether the phone offers it (``catalogue.listening``); an
+    # approved description is what "hear more" plays (``catalogue.descriptions.described``).
+    if isinstance(obj, (Event, Provider, City, SessionAudio, AudioDescription)):
         return True
+    # An ended room takes "2 take part now" out of the item (held in ``programme_cache``).
+    if isinstance(obj, LiveRoom):
+        return (obj.ended_at is not None if not changed_only
+                else inspect(obj).attrs.ended_at.history.has_changes())
     if isinstance(obj, ProgrammeSession):
         if not changed_only:
             return True

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 from werkzeug.security import generate_password_hash
 
+from . import categories
 from .models import Caller, City, Event, Provider, Session, SessionKind, SessionStatus
 from .timeutil import LOCAL_TZ, to_local, to_utc
 
@@ -88,7 +89,7 @@ def _new_event(spec: dict[str, Any], provider: Provider, cities: dict[str, City]
             fields[f"{name}_{lang}"] = value
     for lang, value in _price(spec["price"]).items():
         fields[f"price_text_{lang}"] = value
-    return Event(code=spec["code"], provider=provider, category=spec["category"],
+    return Event(code=spec["code"], provider=provider, category=categories.check(spec["category"]),
                  city=cities[spec["city"]] if spec["city"] else None,
                  **{k: spec.get(k, "") for k in _PLACE}, **fields)
 

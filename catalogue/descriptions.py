@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DbSession
 
+from . import audit
 from .models import AudioDescription, Event
 from .signals import description_changed, send_after_commit
 from .timeutil import utcnow
@@ -49,12 +50,15 @@ def keep(db: DbSession, desc: AudioDescription) -> None:
 
 
 def review(db: DbSession, desc: AudioDescription, *, approve: bool, reason: str | None = None,
-           now: datetime | None = None) -> None:
+           now: datetime | None = None, actor: audit.Actor | None = None) -> None:
     """Staff's decision. Approving one description of an event and language retires the one
     approved before it, so "hear more" always has exactly one voice."""
+    before = audit.snapshot(desc, ("status", "review_reason"))
     desc.status = Status.APPROVED if approve else Status.REJECTED
     desc.review_reason = reason
     desc.reviewed_at = now or utcnow()
+    audit.record(db, actor, "recording.review", "recording", desc.id, before=before,
+                 after=audit.snapshot(desc, ("status", "review_reason")), event_id=desc.event_id)
     if approve:
         db.execute(
             update(AudioDescription)
@@ -63,6 +67,15 @@ def review(db: DbSession, desc: AudioDescription, *, approve: bool, reason: str 
             .values(status=Status.REJECTED, review_reason="replaced by a newer description"))
     db.flush()
     _changed(db, desc)
+
+
+def described(db: DbSession) -> frozenset[tuple[int, str]]:
+    """(event id, language) of every approved description: held with the programme in memory
+    (a description's change is a programme change, ``catalogue.changes``), so "hear more"
+    asks the database only where a recording exists."""
+    return frozenset((e, lang) for e, lang in db.execute(
+        select(AudioDescription.event_id, AudioDescription.lang)
+        .where(AudioDescription.status == Status.APPROVED).distinct()))
 
 
 def approved_description(db: DbSession, event_id: int, lang: str) -> AudioDescription | None:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DbSession
 
+from . import audit
 from .models import ListeningPosition, Session, SessionAudio, SessionKind, SessionStatus
 from .timeutil import utcnow
 
@@ -37,12 +38,17 @@ def create_audio(db: DbSession, session: Session, storage_path: str, parts: list
 
 
 def review(db: DbSession, audio: SessionAudio, *, approve: bool, reason: str | None = None,
-           now: datetime | None = None) -> None:
+           now: datetime | None = None, actor: audit.Actor | None = None) -> None:
     """Staff's decision. Approving retires the session's audio approved before, so a session
     always plays one recording."""
+    before = audit.snapshot(audio, ("status", "review_reason"))
     audio.status = Status.APPROVED if approve else Status.REJECTED
     audio.review_reason = reason
     audio.reviewed_at = now or utcnow()
+    audit.record(db, actor, "session_audio.review", "session_audio", audio.id, before=before,
+                 after=audit.snapshot(audio, ("status", "review_reason")),
+                 session_id=audio.session_id,
+                 event_id=db.scalar(select(Session.event_id).where(Session.id == audio.session_id)))
     if approve:
         db.execute(
             update(SessionAudio)

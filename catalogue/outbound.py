@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import Session as DbSession, contains_eager, joinedload
+
+from . import audit
 
 from .models import (ACTIVE, CallKind, Caller, CallStatus, OutboundCall, Registration,
                      RegistrationStatus, Session, SessionKind, SessionStatus)
@@ -220,8 +222,7 @@ def place_failed(db: DbSession, call: OutboundCall, now: datetime, rules: CallRu
 
 def throttled(db: DbSession, call: OutboundCall) -> None:
     """HTTP 429: nothing was placed; the call goes back, not counted as an attempt."""
-    call.status = CallStatus.DUE
-    call.last_result = "429"
+    call.status, call.last_result = CallStatus.DUE, "429"
     db.commit()
 
 
@@ -241,18 +242,24 @@ def finished(db: DbSession, call: OutboundCall, twilio_status: str, now: datetim
 
 
 def heard(db: DbSession, call: OutboundCall, now: datetime) -> None:
-    """The person answered the call's question: the news is told (``notify_pending`` cleared)."""
-    call.status = CallStatus.HEARD
-    call.done_at = now
+    """The person answered the call's question: the news is told (``notify_pending`` cleared,
+    and so off the staff's list of people to be told)."""
+    call.status, call.done_at = CallStatus.HEARD, now
     reg = call.registration
     if reg.notify_pending is not None and NEWS.get(reg.notify_pending) == call.kind:
+        _log_told(db, audit.PHONE, reg, now, "call")
         reg.notify_pending = None
 
 
+def _log_told(db: DbSession, actor: audit.Actor | None, reg: Registration, now: datetime,
+              how: str) -> None:
+    audit.record(db, actor, "registration.told", "registration", reg.id, now=now,
+                 before={"notify_pending": reg.notify_pending}, after={"how": how},
+                 event_id=reg.session.event_id, session_id=reg.session_id)
+
+
 def machine(db: DbSession, call: OutboundCall, answered_by: str, now: datetime) -> None:
-    call.status = CallStatus.MACHINE
-    call.last_result = answered_by[:30]
-    call.done_at = now
+    call.status, call.last_result, call.done_at = CallStatus.MACHINE, answered_by[:30], now
 
 
 def stop_calls(db: DbSession, caller: Caller, now: datetime) -> None:
@@ -264,22 +271,28 @@ def stop_calls(db: DbSession, caller: Caller, now: datetime) -> None:
                .execution_options(synchronize_session=False))
 
 
-def news_for(db: DbSession, caller: Caller, now: datetime) -> list[Registration]:
-    """What is still to be told to this person (said at the start of their own next call)."""
-    regs = db.scalars(select(Registration).join(Session, Registration.session_id == Session.id)
-                      .where(Registration.caller_id == caller.id,
-                             Registration.status.in_(ACTIVE),
-                             Registration.notify_pending.in_(list(NEWS)), Session.ends_at > now)
-                      .order_by(Session.starts_at, Registration.id))
-    return [r for r in regs if _news_valid(r, r.session)]
+def news_for(db: DbSession, caller: Caller | None, now: datetime) -> list[Registration]:
+    """What is still to be told to this person (said at the start of their own next call);
+    with ``caller`` None, to everyone (the staff's list of people to be told)."""
+    stmt = (select(Registration).join(Session, Registration.session_id == Session.id)
+            .where(Registration.status.in_(ACTIVE),
+                   Registration.notify_pending.in_(list(NEWS)), Session.ends_at > now)
+            .order_by(Session.starts_at, Registration.id)
+            .options(contains_eager(Registration.session).joinedload(Session.event),
+                     joinedload(Registration.caller)))
+    stmt = stmt if caller is None else stmt.where(Registration.caller_id == caller.id)
+    return [r for r in db.scalars(stmt) if _news_valid(r, r.session)]
 
 
-def told(db: DbSession, regs: list[Registration], now: datetime) -> None:
-    """The person heard it in their own call: clear the marks, and no call is placed for it."""
+def told(db: DbSession, regs: list[Registration], now: datetime,
+         actor: audit.Actor | None = audit.PHONE, how: str = "own_call") -> None:
+    """The person heard it in their own call (or staff told them: ``actor`` is the login,
+    ``how`` "staff"): clear the marks, and no call is placed for it."""
     for reg in regs:
         kind = NEWS.get(reg.notify_pending or "")
-        reg.notify_pending = None
         if kind is not None:
+            _log_told(db, actor, reg, now, how)
+            reg.notify_pending = None
             db.execute(update(OutboundCall)
                        .where(OutboundCall.registration_id == reg.id, OutboundCall.kind == kind,
                               OutboundCall.status == CallStatus.DUE)

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session as DbSession
 
+from . import audit
 from .database import begin_write
 from .models import Caller, Provider
 
@@ -102,6 +103,24 @@ def keep_claims(db: DbSession) -> None:
     rolled back) still counts, and the row lock is not held while the hash is compared."""
     db.commit()
     begin_write(db)
+
+
+def locked_providers(db: DbSession, now: datetime) -> list[Provider]:
+    """Providers whose PIN is locked now, for everyone else's tries or for their own phone."""
+    return list(db.scalars(select(Provider).where(or_(Provider.pin_locked_until > now,
+                                                     Provider.own_pin_locked_until > now))
+                           .order_by(Provider.name)))
+
+
+def unlock(db: DbSession, provider: Provider, actor: audit.Actor | None, now: datetime) -> None:
+    """Staff lift a provider's locks (both counts start again); the caller commits."""
+    before = audit.snapshot(provider, ("pin_locked_until", "own_pin_locked_until"))
+    for own in (False, True):
+        clear(db, Count.provider(provider.id, own))
+    db.refresh(provider)
+    audit.record(db, actor, "provider.pin_unlock", "provider", provider.id, before=before,
+                 after=audit.snapshot(provider, ("pin_locked_until", "own_pin_locked_until")),
+                 now=now)
 
 
 def clear(db: DbSession, count: Count) -> None:

@@ -10,7 +10,8 @@ removes the phone number itself. A caller who still has something keeps their ro
 their language and name are what the phone remembers for them (DESIGN rule 7).
 
 What a call leaves behind goes after the same period, so that it cannot keep a person alive
-forever: call logs started before the cut-off (with their menu visits), call-back requests made
+forever: call logs started before the cut-off (with their menu visits), the words heard in the
+menus (the speech log), call-back requests made
 before it, and the calls we made about sessions that ended before it. A person who pressed
 "don't call me" keeps their row (with nothing else): it is what keeps that promise.
 The period is ``PURGE_DAYS`` (the admin's registrations page says it).
@@ -34,8 +35,8 @@ from sqlalchemy import CursorResult, delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
-from .models import (CallbackRequest, Caller, CallLog, MenuVisit, OutboundCall, Registration,
-                     RoomParticipant, Session)
+from .models import (AuditEntry, CallbackRequest, Caller, CallLog, MenuVisit, OutboundCall,
+                     Registration, RoomParticipant, Session, SpeechHeard)
 from .timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -69,17 +70,22 @@ def _count(result: Any) -> int:
 
 
 def _remove_old_records(db: DbSession, cutoff: datetime, ended: Any) -> tuple[int, int]:
-    """Call logs (and their menu visits), call-back requests and our calls' rows older than
-    the cut-off; returns (call logs, call-back requests) removed."""
+    """Call logs (and their menu visits), words heard, call-back requests and our calls' rows
+    older than the cut-off; returns (call logs, call-back requests) removed."""
     db.execute(delete(OutboundCall).where(OutboundCall.session_id.in_(ended))
                .execution_options(synchronize_session=False))
     old_calls = select(CallLog.id).where(CallLog.started_at < cutoff)
     db.execute(delete(MenuVisit).where(MenuVisit.call_id.in_(old_calls))
                .execution_options(synchronize_session=False))
+    db.execute(delete(SpeechHeard).where(SpeechHeard.at < cutoff)
+               .execution_options(synchronize_session=False))
     calls = _count(db.execute(delete(CallLog).where(CallLog.started_at < cutoff)
                               .execution_options(synchronize_session=False)))
     callbacks = _count(db.execute(delete(CallbackRequest).where(CallbackRequest.created_at < cutoff)
                                   .execution_options(synchronize_session=False)))
+    # A caller's name as it was before an edit is personal data too: it goes after the period.
+    db.execute(delete(AuditEntry).where(AuditEntry.object_type == "caller", AuditEntry.at < cutoff)
+               .execution_options(synchronize_session=False))
     return calls, callbacks
 
 

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session as DbSession
 from . import changes
 from .listening import offered, with_approved_audio
 from .models import Session
+from .descriptions import described
+from .rooms import ended_rooms
 from .programme import WEEK, ProgrammeItem, in_programme, item_of, items_between, one_per_window
 
 SPAN = timedelta(days=8)  # a week ahead of any "now" until the next slide
@@ -29,6 +31,8 @@ class ProgrammeCache:
         self._items: tuple[ProgrammeItem, ...] = ()
         self._by_id: dict[int, ProgrammeItem] = {}
         self._with_audio: frozenset[int] = frozenset()
+        self._ended: frozenset[int] = frozenset()
+        self._described: frozenset[tuple[int, str]] = frozenset()
         self._loaded_for: datetime | None = None
         self._version = -1
         self._generation = -1
@@ -55,6 +59,8 @@ class ProgrammeCache:
             items = tuple(items_between(db, now, now + SPAN, all_cities=True))
             self._items, self._by_id = items, {i.session_id: i for i in items}
             self._with_audio = with_approved_audio(db)
+            self._ended = ended_rooms(db)
+            self._described = described(db)
             self._loaded_for, self._version, self._generation = now, version, generation
             self._checked = time.monotonic()
             self.loads += 1
@@ -77,3 +83,14 @@ class ProgrammeCache:
             return found
         session = db.get(Session, session_id)
         return item_of(session) if session is not None else None
+
+    def room_ended(self, db: DbSession, session_id: int, now: datetime) -> bool:
+        """The host (or Twilio) has ended this session's room: the programme no longer offers
+        to take part, though its scheduled time lasts."""
+        self._items_for(db, now)
+        return session_id in self._ended
+
+    def described(self, db: DbSession, event_id: int, lang: str, now: datetime) -> bool:
+        """An approved audio description of the event in ``lang`` exists."""
+        self._items_for(db, now)
+        return (event_id, lang) in self._described

@@ -33,7 +33,9 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm.attributes import set_committed_value
 
+from . import audit
 from .database import begin_write
 from .models import ACTIVE, Caller, Registration, RegistrationStatus, Session, SessionStatus
 from .registration_rules import (
@@ -55,8 +57,8 @@ from .registration_rules import (
 from .signals import registration_changed, send_after_commit
 
 __all__ = ["ACTIVE", "PROMOTED", "Cancelled", "Kind", "Result", "active_registration", "cancel",
-           "is_full", "list_for_session", "preview", "promote", "register", "upcoming_for",
-           "waiting_count", "waiting_position", "window"]
+           "is_full", "list_for_session", "preview", "promote", "register", "restore",
+           "upcoming_for", "waiting_count", "waiting_position", "window"]
 
 PROMOTED = "promoted"  # Registration.notify_pending: a place came free; the person must be told
 
@@ -64,6 +66,15 @@ PROMOTED = "promoted"  # Registration.notify_pending: a place came free; the per
 def _changed(db: DbSession, session_id: int) -> None:
     """Queued inside the unit, so it is sent by the unit's commit (or the caller's)."""
     send_after_commit(db, registration_changed, session_id=session_id)
+
+
+def _log(db: DbSession, actor: audit.Actor | None, action: str, reg: Registration,
+         session: Session, was: RegistrationStatus | None, now: datetime) -> None:
+    """The audit entry of a change to ``reg`` (the person by id: no phone number in the log)."""
+    after = {"status": reg.status, "caller_id": reg.caller_id}
+    audit.record(db, actor, action, "registration", reg.id, now=now, event_id=session.event_id,
+                 session_id=session.id, after=after,
+                 before={"status": was, "caller_id": reg.caller_id} if was else None)
 
 
 class _Full(Exception):
@@ -128,7 +139,7 @@ def _release_place(db: DbSession, session_id: int) -> None:
 
 def register(db: DbSession, session_id: int, caller: Caller, *, by_caller: Caller | None = None,
              by_staff: bool = False, now: datetime, waitlist: bool = True,
-             own_transaction: bool = True) -> Result:
+             own_transaction: bool = True, actor: audit.Actor | None = None) -> Result:
     """Register ``caller`` for the session: a place if one is free, else the waiting list
     (or ``Kind.FULL`` and nothing written when ``waitlist`` is False). ``by_caller`` is the
     relative or carer who registered someone else; ``by_staff`` marks staff in the admin.
@@ -139,6 +150,8 @@ def register(db: DbSession, session_id: int, caller: Caller, *, by_caller: Calle
         result = _register(db, session_id, caller, by_caller=by_caller, by_staff=by_staff,
                            now=now, waitlist=waitlist)
         if result.kind in (Kind.CONFIRMED, Kind.WAITING):
+            assert result.registration is not None and result.session is not None
+            _log(db, actor, "registration.add", result.registration, result.session, None, now)
             _changed(db, session_id)
     return result
 
@@ -151,27 +164,29 @@ def _register(db: DbSession, session_id: int, caller: Caller, *, by_caller: Call
         return refused
     assert session is not None
     by = by_caller.id if by_caller is not None and by_caller.id != caller.id else None
-    reg = Registration(session_id=session_id, caller_id=caller.id, status=RegistrationStatus.WAITING,
-                       created_at=now, updated_at=now, active_key=1,
-                       registered_by_caller_id=by, registered_by_staff=by_staff)
+    # The place first, then the row with its final status: one UPDATE and one INSERT. A clash on
+    # the unique constraint rolls the savepoint back, the place taken with it.
     try:
         with db.begin_nested():
+            placed = _take_place(db, session_id)
+            if not placed and not waitlist:
+                raise _Full
+            reg = Registration(session_id=session_id, caller_id=caller.id, created_at=now,
+                               updated_at=now, active_key=1, registered_by_caller_id=by,
+                               registered_by_staff=by_staff,
+                               status=(RegistrationStatus.CONFIRMED if placed
+                                       else RegistrationStatus.WAITING))
             db.add(reg)
             db.flush()  # the unique constraint is the duplicate guard
-            if _take_place(db, session_id):
-                reg.status = RegistrationStatus.CONFIRMED
-                db.flush()
-            elif not waitlist:
-                raise _Full
     except IntegrityError:
         held = held_already(db, session, caller.id)
         if held is None:  # the row that clashed is gone again (cancelled meanwhile): rare
             raise
         return held
     except _Full:
-        return Result(Kind.FULL, session)
-    db.refresh(session)
-    if reg.status == RegistrationStatus.CONFIRMED:
+        return held_already(db, session, caller.id) or Result(Kind.FULL, session)
+    if placed:  # the count the UPDATE left, without reading the row again (it is locked)
+        set_committed_value(session, "confirmed_count", session.confirmed_count + 1)
         return Result(Kind.CONFIRMED, session, reg)
     return Result(Kind.WAITING, session, reg, position=waiting_position(db, reg))
 
@@ -197,20 +212,27 @@ def _fill(db: DbSession, session: Session, now: datetime) -> list[Registration]:
     return promoted
 
 
-def promote(db: DbSession, session_id: int, *, now: datetime,
-            own_transaction: bool = True) -> list[Registration]:
+def _log_promoted(db: DbSession, actor: audit.Actor | None, promoted: list[Registration],
+                  session: Session, now: datetime) -> None:
+    for reg in promoted:
+        _log(db, actor, "registration.promoted", reg, session, RegistrationStatus.WAITING, now)
+
+
+def promote(db: DbSession, session_id: int, *, now: datetime, own_transaction: bool = True,
+            actor: audit.Actor | None = None) -> list[Registration]:
     """Fill free places from the waiting list (after a cancellation, or when staff raise the
     capacity). Returns the promoted registrations. Commits."""
     with _unit(db, own_transaction):
         session = _locked(db, session_id)
         promoted = _fill(db, session, now) if session is not None else []
-        if promoted:
+        if promoted and session is not None:
+            _log_promoted(db, actor, promoted, session, now)
             _changed(db, session_id)
     return promoted
 
 
-def cancel(db: DbSession, registration_id: int, *, now: datetime,
-           own_transaction: bool = True) -> Cancelled:
+def cancel(db: DbSession, registration_id: int, *, now: datetime, own_transaction: bool = True,
+           actor: audit.Actor | None = None) -> Cancelled:
     """Cancel a registration or a waiting-list place; a freed place goes to the first waiting
     (``notify_pending="promoted"``) at once. Cancelling twice is harmless. Commits."""
     found = db.get(Registration, registration_id)
@@ -233,7 +255,44 @@ def cancel(db: DbSession, registration_id: int, *, now: datetime,
                 _release_place(db, session.id)
                 promoted = _fill(db, session, now)
             db.refresh(session)
+            _log(db, actor, "registration.cancel", reg, session, was, now)
+            _log_promoted(db, actor, promoted, session, now)
             _changed(db, session.id)
     return Cancelled(reg, was, promoted)
+
+
+def restore(db: DbSession, registration_id: int, *, now: datetime,
+            actor: audit.Actor | None = None) -> Result:
+    """Undo a cancellation: the same registration (so its place in the order it came) gets a
+    place if one is free, else a waiting-list place. A place that the cancellation gave to the
+    waiting list stays with the person who got it (they may have been told already), so then
+    the result is ``WAITING`` with the position. Until the session ends, whatever the window
+    says (staff put right a mistake); never for a cancelled or moved session. Commits."""
+    found = db.get(Registration, registration_id)
+    if found is None:
+        return Result(Kind.NOT_FOUND)
+    with _unit(db, True):
+        session = _locked(db, found.session_id)
+        reg = db.scalar(select(Registration).where(Registration.id == registration_id)
+                        .execution_options(populate_existing=True))
+        assert reg is not None and session is not None
+        if session.status != SessionStatus.SCHEDULED:
+            return Result(Kind.CANCELLED, session, reg)
+        if session.ends_at <= now:
+            return Result(Kind.CLOSED, session, reg)
+        held = held_already(db, session, reg.caller_id) if reg.caller_id is not None else None
+        if held is not None:  # active already, or the person registered again meanwhile
+            return held
+        reg.status, reg.active_key, reg.updated_at = RegistrationStatus.WAITING, 1, now
+        db.flush()
+        others = [r for r in _fill(db, session, now) if r.id != reg.id]
+        reg.notify_pending = None  # staff put it right; nothing came about to be told
+        db.flush()
+        db.refresh(session)
+        _log(db, actor, "registration.restore", reg, session, RegistrationStatus.CANCELLED, now)
+        _log_promoted(db, actor, others, session, now)
+        _changed(db, session.id)
+        kind = Kind.CONFIRMED if reg.status == RegistrationStatus.CONFIRMED else Kind.WAITING
+        return Result(kind, session, reg, position=waiting_position(db, reg))
 
 

@@ -147,6 +147,12 @@ def ended(db: DbSession, session_id: int) -> bool:
     return found is not None and found.ended_at is not None
 
 
+def ended_rooms(db: DbSession) -> frozenset[int]:
+    """Sessions whose room the host (or Twilio) has ended: held with the programme in memory,
+    since an ended room is a programme change (``catalogue.changes``)."""
+    return frozenset(db.scalars(select(LiveRoom.session_id).where(LiveRoom.ended_at.is_not(None))))
+
+
 def started(db: DbSession, session_id: int) -> bool:
     found = db.scalar(select(LiveRoom).where(LiveRoom.session_id == session_id))
     return found is not None and found.started_at is not None and found.ended_at is None

@@ -82,7 +82,7 @@ def prepare_database(app: Flask, demo: bool | None = None) -> dict[str, int]:
     raise AssertionError("unreachable")
 
 
-def _base_url(app: Flask) -> str:
+def base_url(app: Flask) -> str:
     return (app.config.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{app.config['PORT']}").rstrip("/")
 
 
@@ -90,7 +90,7 @@ def startup_banner(app: Flask, extra_lines: Sequence[str] = ()) -> str:
     """What someone who just ran ``python app.py`` needs: where to point Twilio, where the admin
     is, how to place a test call, and whether requests are being checked. ``extra_lines`` come
     from the layers above (the admin's demo logins)."""
-    base = _base_url(app)
+    base = base_url(app)
     admin = f"{base}/admin/" if "admin" in app.blueprints else "(admin: coming with the admin issue)"
     db_url = make_url(app.config["DATABASE_URL"]).render_as_string(hide_password=True)
     signature = ("OFF (TWILIO_SKIP_SIGNATURE is set; development only)"

@@ -5,8 +5,8 @@ Importing this package registers every node; a channel calls ``start`` and ``tur
 from __future__ import annotations
 
 from . import (  # noqa: F401  (importing registers the nodes)
-    hosting, live, main_menu, my_registrations, outbound, person, programme, provider_line,
-    provider_pin, recordings, registration, someone_else,
+    confirm, hosting, live, main_menu, my_registrations, outbound, person, programme,
+    provider_line, provider_pin, recordings, registration, someone_else,
 )
 from .engine import Ctx, Input, Settings, start, turn
 from .main_menu import first_node

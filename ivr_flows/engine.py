@@ -11,20 +11,13 @@ answer. The caller is loaded only when a node asks for it: most turns need no da
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session as DbSession
-
-from catalogue.models import Caller
-
 from . import prompts
-from .matching import match_speech
+from .context import Ctx, Heard, Input, Settings
+from .matching import match_speech, without_numbers
 from .nodes import (DigitEntry, Finish, Goto, Menu, NoMatch, Node, Option, Outcome, Speak,
                     goto)
-from .office_hours import OfficeHours
-from .ports import Services
 from .reply import Gather, Reply, Segment
 
 __all__ = ["Ctx", "DigitEntry", "Finish", "Gather", "Goto", "Input", "Menu", "NoMatch", "Node",
@@ -39,77 +32,6 @@ _PROVIDER_LINE = ("provider_", "host_")
 # Keys of a node's data that hold personal data (a typed phone number): a channel must keep a
 # state holding them on the server, never in a URL.
 PRIVATE_DATA = frozenset({"number"})
-
-
-@dataclass
-class Settings:
-    staff_number: str | None
-    office_hours: OfficeHours
-    join_minutes: int = 15  # a live room opens this many minutes before the start
-    host_ends_room: bool = True  # the room ends when its host leaves
-
-
-@dataclass
-class Input:
-    """One turn from the channel. ``event`` is "input" (keys or words), "timeout" (silence),
-    or a channel callback such as "dial" or "record" with its fields in ``params``."""
-
-    digits: str = ""
-    speech: str = ""
-    event: str = "input"
-    params: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def empty(self) -> bool:
-        return not self.digits and not self.speech.strip()
-
-
-_UNSET: Any = object()
-
-
-@dataclass
-class Ctx:
-    """One turn's world. ``state`` keeps ``call_id``, ``caller_id`` and ``city`` (the caller's
-    home city) so that a turn that needs neither the call record nor the caller reads nothing."""
-
-    db: DbSession
-    settings: Settings
-    now: datetime
-    state: dict[str, Any]
-    services: Services = field(default_factory=Services)
-    visits: list[tuple[str, datetime]] = field(default_factory=list)
-    _caller: Any = field(default=_UNSET, repr=False)
-
-    @property
-    def caller(self) -> Caller | None:
-        if self._caller is _UNSET:
-            cid = self.state.get("caller_id")
-            self._caller = self.db.get(Caller, int(cid)) if cid else None
-        return self._caller
-
-    def set_caller(self, caller: Caller | None) -> None:
-        self._caller = caller
-        self.state["caller_id"] = caller.id if caller is not None else None
-        self.state["city"] = caller.city_id if caller is not None else None
-        if caller is not None and caller.slow_speech:
-            self.state["slow"] = 1
-
-    @property
-    def home_city(self) -> int | None:
-        if "city" in self.state:
-            return self.state["city"]
-        return self.caller.city_id if self.caller is not None else None
-
-    @property
-    def lang(self) -> str:
-        return self.state.get("lang") or "fi"
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return self.state.setdefault("data", {})
-
-    def say(self, key: str, **values: Any) -> list[Segment]:
-        return prompts.segments(self.lang, key, **values)
 
 
 # ---- the node registry --------------------------------------------------------------------
@@ -276,14 +198,76 @@ def turn(ctx: Ctx, inp: Input) -> Reply:
     current = current_node(ctx.state)
     if inp.event == "timeout" or (inp.event == "input" and inp.empty):
         return _failure(ctx, current, "noinput", [])
+    if inp.event == "input" and inp.speech and not inp.digits:
+        return _words(ctx, inp, current)
+    return _answer(ctx, inp, current)
+
+
+def _answer(ctx: Ctx, inp: Input, current: Node) -> Reply:
     if inp.event == "input":
         if _is_repeat(ctx, inp):
             return _waiting(ctx, current, _last(ctx) or current.reprompt(ctx))
         if _is_person(ctx, inp, current) and ctx.state.get("node") != "person":
-            return enter(ctx, "person", {"back": ctx.state.get("node")})
+            return enter(ctx, "person", {"back": ctx.state.get("node"), "about": current.about(ctx)})
         speed = _speed(ctx, inp, current)
         if speed is not None:
             return _set_speed(ctx, current, speed)
         if _is_main_menu(ctx, inp, current) and not _own_way_back(ctx, current):
             return enter(ctx, "main_menu")
     return _apply(ctx, current, current.handle(ctx, inp), [])
+
+
+CONFIRM = "confirm_speech"  # ivr_flows/confirm.py: "Did you say register? 1 yes, 2 no"
+_SPEEDS = {"slower": True, "faster": False}
+
+
+def _spoken_choice(ctx: Ctx, inp: Input, current: Menu) -> tuple[str, str] | None:
+    """What words said in a menu choose — a key, or "slower"/"faster" — with the words key
+    that named it, in the order a turn applies them (``_answer``)."""
+    if _is_repeat(ctx, inp):
+        return REPEAT, "repeat"
+    if _is_person(ctx, inp, current):
+        return PERSON, "person"
+    speed = _speed(ctx, inp, current)
+    if speed is not None:
+        return ("slower", "speed.slower") if speed else ("faster", "speed.faster")
+    if _is_main_menu(ctx, inp, current) and not _own_way_back(ctx, current):
+        return MAIN_MENU, "main_menu"
+    option = current.choice_for(ctx, inp.speech)
+    return (option.key, option.words) if option is not None else None
+
+
+def _words(ctx: Ctx, inp: Input, current: Node) -> Reply:
+    """Words said. In a menu they choose what a key would, and then act exactly as that key
+    pressed; words heard with a confidence below ``confirm_below`` are confirmed first (a
+    repeat or a change of speed moves nothing and is not). Each answer is noted for the
+    speech log."""
+    if not isinstance(current, Menu):
+        before = int(ctx.state.get("nomatch", 0))
+        reply = _answer(ctx, inp, current)
+        failed = ctx.state.get("node") == current.name and int(ctx.state.get("nomatch", 0)) > before
+        _note(ctx, current, inp, "not_understood" if failed else "matched")
+        return reply
+    choice = _spoken_choice(ctx, inp, current)
+    if choice is None:
+        _note(ctx, current, inp, "not_understood")
+        return _failure(ctx, current, "nomatch", [])
+    key, words_key = choice
+    below = ctx.settings.confirm_below  # 1 asks always, 0 never
+    unsure = inp.confidence is not None and (inp.confidence < below or below >= 1.0)
+    if unsure and current.confirms_speech and key != REPEAT and key not in _SPEEDS:
+        _note(ctx, current, inp, "unsure")
+        held = {"key": key, "said": words_key, "node": current.name, "back": ctx.data,
+                "counts": [ctx.state.get("noinput", 0), ctx.state.get("nomatch", 0)],
+                "last": ctx.state.get("last")}
+        return enter(ctx, CONFIRM, held)
+    _note(ctx, current, inp, "matched")
+    if key in _SPEEDS:
+        return _set_speed(ctx, current, _SPEEDS[key])
+    return _answer(ctx, Input(digits=key), current)
+
+
+def _note(ctx: Ctx, current: Node, inp: Input, outcome: str) -> None:
+    langs = [ctx.state["lang"]] if "lang" in ctx.state else list(prompts.LANGUAGES)
+    ctx.heard.append(Heard(current.name, ctx.state.get("lang") or "", without_numbers(
+        langs, inp.speech), outcome, ctx.now))

@@ -2,6 +2,7 @@
 each of which can be cancelled after a read-back (DESIGN rule 10)."""
 from __future__ import annotations
 
+from catalogue import audit
 from catalogue import registration as service
 from catalogue.programme import item_of
 from catalogue.models import Registration, RegistrationStatus, SessionKind, SessionStatus
@@ -134,7 +135,7 @@ class CancelRegistration(Menu):
         reg = self._reg(ctx)
         if reg is None:
             return _forward(ctx)
-        done = service.cancel(ctx.db, reg.id, now=ctx.now)
+        done = service.cancel(ctx.db, reg.id, now=ctx.now, actor=audit.PHONE)
         said = ("my_registrations.left" if done.was == RegistrationStatus.WAITING
                 else "my_registrations.cancelled")
         return _forward(ctx, ctx.say(said), drop=reg.id)

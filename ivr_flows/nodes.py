@@ -59,11 +59,13 @@ class Node:
     """A place in the call. Subclasses say what to speak on entry, how to reprompt, and how to
     handle an answer. ``allows_person_key`` is False only where 0 is a digit of an answer;
     ``writes`` is True where handling an answer may write to the database, so the channel
-    begins that turn as a writer."""
+    begins that turn as a writer; ``confirms_speech`` is False only where the answer is
+    itself the confirmation of unsure words."""
 
     name: ClassVar[str]
     allows_person_key: ClassVar[bool] = True
     writes: ClassVar[bool] = False
+    confirms_speech: ClassVar[bool] = True
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
         raise NotImplementedError
@@ -78,6 +80,12 @@ class Node:
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
         raise NotImplementedError
+
+    def about(self, ctx: Ctx) -> int | None:
+        """The session the caller is hearing about here, if any (a call-back request keeps it
+        so staff know what the caller wanted)."""
+        value = ctx.data.get("session_id")
+        return int(value) if isinstance(value, int) else None
 
 
 def number_gather(lang: str, speech: bool = True) -> Gather:
@@ -136,6 +144,12 @@ class Menu(Node):
                       for w in (*prompts.words(ctx.lang, opt.words),
                                 *([digits[int(opt.key)]] if ascii_digits(opt.key) else [])))
         return Gather(hints=hints)
+
+    def choice_for(self, ctx: Ctx, speech: str) -> Option | None:
+        """The option the words name, if any."""
+        options = self.options(ctx)
+        key = chosen_key("", speech, {o.key: o.words for o in options}, (ctx.lang,))
+        return next((o for o in options if o.key == key), None)
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
         options = self.options(ctx)

@@ -7,6 +7,7 @@ as heard (``catalogue.outbound.heard``), which clears the news the call was made
 """
 from __future__ import annotations
 
+from catalogue import audit
 from catalogue import outbound as calls
 from catalogue import registration as service
 from catalogue.models import CallKind, OutboundCall, Session
@@ -193,7 +194,7 @@ class CallCancel(Menu):
         call = the_call(ctx)
         if call is None:
             return goodbye(ctx, [])
-        service.cancel(ctx.db, call.registration_id, now=ctx.now)
+        service.cancel(ctx.db, call.registration_id, now=ctx.now, actor=audit.PHONE)
         ctx.db.refresh(call)
         calls.heard(ctx.db, call, ctx.now)
         return goodbye(ctx, ctx.say("call.cancel_done"))

@@ -5,6 +5,8 @@ may type one, hear it read back and confirm. Before a language is chosen, what 0
 in all three languages. After it all, the caller is back in the main menu."""
 from __future__ import annotations
 
+from typing import Any
+
 from catalogue import callers
 from catalogue.models import CallbackRequest, Caller
 
@@ -39,8 +41,17 @@ def _back(ctx: Ctx, preface: list[Segment]) -> Outcome:
     return Goto("main_menu" if "lang" in ctx.state else "language", preface=preface)
 
 
+def _topic(ctx: Ctx) -> dict[str, Any]:
+    """Where the caller pressed 0 and the session they were hearing about: carried to the
+    request, so staff know what the call back is about."""
+    return {k: ctx.data[k] for k in ("back", "about") if ctx.data.get(k) is not None}
+
+
 def _store(ctx: Ctx, caller: Caller) -> Outcome:
-    ctx.db.add(CallbackRequest(caller_id=caller.id, created_at=ctx.now))
+    back, about = ctx.data.get("back"), ctx.data.get("about")
+    ctx.db.add(CallbackRequest(caller_id=caller.id, created_at=ctx.now, lang=ctx.lang,
+                               topic=str(back)[:40] if back else None,
+                               session_id=about if isinstance(about, int) else None))
     when = call_back_when(ctx.lang, ctx.settings.office_hours, ctx.now)
     return Goto("main_menu", preface=ctx.say("person.call_back_done", when=when))
 
@@ -59,7 +70,8 @@ class Person(Node):
             return Finish(Reply(speech=said, dial=number))
         if not known:
             return _back(ctx, _everyone("person.closed", hours))
-        return Goto("call_back_offer", preface=ctx.say("person.closed", hours=spoken_hours(ctx)))
+        return Goto("call_back_offer", _topic(ctx),
+                    preface=ctx.say("person.closed", hours=spoken_hours(ctx)))
 
     def handle(self, ctx: Ctx, inp: Input) -> Outcome:
         """The transfer ended: the ``<Dial>`` action reports how."""
@@ -70,7 +82,7 @@ class Person(Node):
             return _back(ctx, _everyone(key, hours))
         if inp.event == "dial" and status == "completed":
             return Goto("main_menu", preface=ctx.say("person.after"))
-        return Goto("call_back_offer", preface=ctx.say("person.no_answer"))
+        return Goto("call_back_offer", _topic(ctx), preface=ctx.say("person.no_answer"))
 
 
 @node
@@ -88,7 +100,7 @@ class CallBackOffer(Menu):
 
     def _yes(self, ctx: Ctx) -> Outcome:
         if ctx.caller is None:
-            return Goto("call_back_number")
+            return Goto("call_back_number", _topic(ctx))
         return _store(ctx, ctx.caller)
 
 
@@ -102,7 +114,7 @@ class CallBackNumber(PhoneEntry):
         return ctx.say("someone_else.ask_own")
 
     def confirm(self, ctx: Ctx, number: str) -> Outcome:
-        return Goto("call_back_confirm", {"number": number})
+        return Goto("call_back_confirm", {"number": number, **_topic(ctx)})
 
 
 @node
@@ -115,4 +127,4 @@ class CallBackConfirm(NumberReadBack):
         return _store(ctx, callers.find_or_create(ctx.db, ctx.data["number"]))
 
     def again(self, ctx: Ctx) -> Outcome:
-        return Goto("call_back_number")
+        return Goto("call_back_number", _topic(ctx))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session as DbSession
 from catalogue import programme as catalogue_programme
 from catalogue.models import Session, SessionKind, SessionStatus
 from catalogue.programme import ProgrammeItem
-from catalogue.rooms import ended, window_open
+from catalogue.rooms import window_open
 from catalogue.timeutil import to_local
 
 from . import programme_groups, speak
@@ -80,6 +80,9 @@ class Item(Menu):
     name = "item"
     short = None
 
+    def about(self, ctx: Ctx) -> int | None:
+        return current_id(ctx)
+
     def current(self, ctx: Ctx) -> ProgrammeItem | None:
         sid = current_id(ctx)
         return ctx.services.programme.item(ctx.db, sid, ctx.now) if sid is not None else None
@@ -109,13 +112,7 @@ class Item(Menu):
         """Its room is open now (the join window, and the host has not ended it)."""
         opens = item.starts_at - timedelta(minutes=ctx.settings.join_minutes)
         return (item.kind == SessionKind.PHONE and opens <= ctx.now < item.ends_at
-                and not ended(ctx.db, item.session_id))
-
-    def hidden(self, ctx: Ctx) -> dict[str, Callable[[Ctx], Outcome]]:
-        # 2 on a cancelled item is not offered, but is answered: the registration explains
-        # that a cancelled session takes no registrations.
-        item = self.current(ctx)
-        return {"2": self._register} if item is not None and item.cancelled else {}
+                and not ctx.services.programme.room_ended(ctx.db, item.session_id, ctx.now))
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
         session = self.current(ctx)
@@ -137,13 +134,19 @@ class Item(Menu):
     def reprompt(self, ctx: Ctx) -> list[Segment]:
         return self.option_segments(ctx)  # the choices only (issue 10)
 
-    def _more(self, ctx: Ctx) -> Outcome:
+    def more(self, ctx: Ctx) -> list[Segment] | None:
+        """What 1 says: the details, the description, the choices (None: the item is gone)."""
         session = self.current(ctx)
         if session is None:
-            return Goto("main_menu")
-        more = detail_segments(session, ctx.lang) + description_segments(
-            ctx.db, session, ctx.lang, ctx.services.describe)
-        return Speak(more + self.option_segments(ctx))
+            return None
+        recorded = ctx.services.programme.described(ctx.db, session.event_id, ctx.lang, ctx.now)
+        return detail_segments(session, ctx.lang) + description_segments(
+            ctx.db, session, ctx.lang, ctx.services.describe if recorded else None
+        ) + self.option_segments(ctx)
+
+    def _more(self, ctx: Ctx) -> Outcome:
+        more = self.more(ctx)
+        return Goto("main_menu") if more is None else Speak(more)
 
     def _register(self, ctx: Ctx) -> Outcome:
         session = self.current(ctx)
@@ -196,7 +199,7 @@ class EventCode(DigitEntry):
             return Goto("main_menu", preface=ctx.say("code.no_sessions",
                                                      title=event.text("title", ctx.lang)))
         live = [s for s in sessions if window_open(s, ctx.now, ctx.settings.join_minutes)
-                and not ended(ctx.db, s.id)]
+                and not ctx.services.programme.room_ended(ctx.db, s.id, ctx.now)]
         if live:  # a phone performance that can be taken part in now: straight to its room
             return Goto("join_room", {"session_id": live[0].id})
         return Goto("item", {"ids": [s.id for s in sessions], "i": 0})

@@ -33,6 +33,11 @@ def count_sentence(lang: str, group: str, n: int) -> list[Segment]:
     return prompts.segments(lang, f"groups.{group}", count=speak.number(n, lang))
 
 
+def choice_prompt(group: str, n: int) -> str:
+    """"To hear them" or, for a group of one, "to hear it" (fi "ne"/"sen", sv "dem"/"den")."""
+    return f"groups.{group}_choice_one" if n == 1 and group != "all" else f"groups.{group}_choice"
+
+
 def offered_groups(items: list[ProgrammeItem]) -> list[str]:
     """The groups that have something, and "all" when more than one has."""
     found = [g for g in GROUPS if in_group(items, g)]
@@ -63,8 +68,9 @@ class Groups(Menu):
     name = "programme_groups"
 
     def options(self, ctx: Ctx) -> list[Option]:
-        return [Option(KEYS[g], f"groups.{g}_choice", f"groups.{g}", _starter(g))
-                for g in offered_groups(_programme(ctx))]
+        items = _programme(ctx)
+        return [Option(KEYS[g], choice_prompt(g, len(in_group(items, g))), f"groups.{g}",
+                       _starter(g)) for g in offered_groups(items)]
 
     def option_segments(self, ctx: Ctx) -> list[Segment]:
         items = _programme(ctx)

@@ -17,7 +17,7 @@ import phonenumbers
 from num2words import num2words
 from sqlalchemy import select
 
-from catalogue import callers
+from catalogue import audit, callers
 from catalogue import registration as service
 from catalogue.programme import ProgrammeItem, item_of
 from catalogue.models import Caller, Session, SessionKind, SessionStatus
@@ -29,10 +29,16 @@ from .reply import Segment
 # ---- what is said about a session ---------------------------------------------------------
 
 
+def item_for(ctx: Ctx, session: Session) -> ProgrammeItem:
+    """What is said of a session, from the programme in memory (no event or provider read
+    after a registration's commit); a session beyond the cached days from its rows."""
+    return ctx.services.programme.item(ctx.db, session.id, ctx.now) or item_of(session)
+
+
 def session_segments(ctx: Ctx, session: Session, how: bool = True,
                      other: bool = False) -> list[Segment]:
     """Title, weekday, date, time and how to take part: the read-back (DESIGN rule 5)."""
-    return read_back(ctx.lang, item_of(session), how, other)
+    return read_back(ctx.lang, item_for(ctx, session), how, other)
 
 
 def queue_place(n: int, lang: str) -> str:
@@ -43,7 +49,7 @@ def queue_place(n: int, lang: str) -> str:
 
 
 def next_steps(ctx: Ctx, session: Session, other: bool = False) -> list[Segment]:
-    return what_next(ctx.lang, item_of(session), other)
+    return what_next(ctx.lang, item_for(ctx, session), other)
 
 
 def read_back(lang: str, item: ProgrammeItem, how: bool = True,
@@ -193,7 +199,8 @@ class Register(Menu):
         person = callers.find_or_create(ctx.db, number) if number else ctx.caller
         assert person is not None
         result = service.register(ctx.db, int(ctx.data["session_id"]), person,
-                                  by_caller=ctx.caller if other else None, now=ctx.now)
+                                  by_caller=ctx.caller if other else None, now=ctx.now,
+                                  actor=audit.PHONE)
         return Goto("register_done", carry(ctx), preface=outcome_segments(ctx, result, other))
 
 

@@ -45,7 +45,12 @@ def number(n: int, lang: str, case: str = "nominative") -> str:
     """A cardinal; ``case`` matters in Finnish only ("viiteen", "viidestä")."""
     if lang == "fi" and case != "nominative":
         return num2words(n, lang="fi", case=case)
-    return num2words(n, lang=lang)
+    words = num2words(n, lang=lang)
+    if lang == "sv":  # num2words writes "etttusen", "etttusenett" (Swedish: "ettusen")
+        words = words.replace("etttusen", "ettusen")
+    elif lang == "en":  # "one thousand, two hundred": no comma (a pause) inside a number
+        words = words.replace(",", "")
+    return words
 
 
 def ordinal(n: int, lang: str, case: str = "nominative") -> str:

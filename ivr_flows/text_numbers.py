@@ -27,9 +27,14 @@ _FI_CASE_ENDINGS = (("issa", "inessive"), ("issä", "inessive"), ("ssa", "inessi
 _DECADE = re.compile(r"\b(\d{4})-(luvu\w*|luku\w*|talet|tal\w*)", re.IGNORECASE)
 _EN_DECADE = re.compile(r"\b(\d{4})s\b")
 _CLOCK = re.compile(r"\b(kello|klo|klockan|kl\.?|at)\s+(\d{1,2})[.:](\d{2})\b", re.IGNORECASE)
+_CLOCK_WORD = {"klo": "kello", "kl": "klockan"}
 _HYPHENED = re.compile(r"\b(\d+)-(\w+)")  # "45-minute" / "45-minuuttinen"
 _ORDINAL_FI = re.compile(r"\b(\d{1,2})\.(?=\s+[a-zåäö])")  # "3. joulukuuta"
 _NUMBER = re.compile(r"\d+(?:[,.]\d+)?")
+# Thousands written in groups: "1 200 euroa", "12 500" (a space, no-break or thin space), and in
+# English "1,200": one number, not "yksi kaksisataa".
+_GROUPED = re.compile("(?<![\\d,.])\\d{1,3}(?:[ \u00a0\u202f]\\d{3})+(?![\\d,])")
+_EN_GROUPED = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{3})+(?![\d,])")
 _NEXT_WORD = re.compile(r"\s*(\w+)")
 
 
@@ -80,7 +85,8 @@ def say_numbers(text: str, lang: str) -> str:
         return words[:-1] + "ies" if words.endswith("y") else words + "s"
 
     def clock(m: re.Match[str]) -> str:
-        return m.group(1) + " " + speak.clock_short(int(m.group(2)), int(m.group(3)), lang)
+        word = _CLOCK_WORD.get(m.group(1).lower().rstrip("."), m.group(1))  # "klo" is not said
+        return word + " " + speak.clock_short(int(m.group(2)), int(m.group(3)), lang)
 
     def hyphened(m: re.Match[str]) -> str:
         case = fi_case_of(m.group(2)) if lang == "fi" else "nominative"
@@ -90,6 +96,9 @@ def say_numbers(text: str, lang: str) -> str:
     def ordinal(m: re.Match[str]) -> str:
         return speak.ordinal(int(m.group(1)), lang)
 
+    text = _GROUPED.sub(lambda m: re.sub(r"\D", "", m.group(0)), text)
+    if lang == "en":
+        text = _EN_GROUPED.sub(lambda m: m.group(0).replace(",", ""), text)
     text = _DECADE.sub(decade, text)
     if lang == "en":
         text = _EN_DECADE.sub(en_decade, text)

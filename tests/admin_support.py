@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from sqlalchemy.orm import Session as DbSession
 
 from admin.users import create_user
@@ -42,3 +44,12 @@ def post(client: Any, url: str, data: dict[str, Any], page: str | None = None, *
     """POST with a valid CSRF token taken from ``page`` (default: the same URL, or the overview)."""
     tok = token(client, page or "/admin/")
     return client.post(url, data={**data, "csrf_token": tok}, **kw)
+
+
+@pytest.fixture
+def as_staff(db: DbSession, client: Any) -> Any:
+    """A test client logged in as staff (import the fixture into the test module)."""
+    staff(db)
+    db.commit()
+    login(client, "staff@example.test")
+    return client

@@ -58,7 +58,8 @@ def test_the_admin_pages_pass_their_csp_in_chromium(app: Flask, db: DbSession, s
                  f"/admin/sessions/{s.id}/cancel", f"/admin/sessions/{s.id}/registrations",
                  "/admin/hear", "/admin/recordings", f"/admin/recordings/{rec.id}",
                  "/admin/recordings/upload", "/admin/listen", "/admin/listen/upload",
-                 "/admin/calls", f"/admin/sessions/{live.id}/live"]:
+                 "/admin/calls", f"/admin/sessions/{live.id}/live", "/admin/week",
+                 f"/admin/sessions/{s.id}/attendees"]:
         _visit(page, server + path, refused)
     # The player on the recording's page loads its audio under media-src 'self'.
     page.goto(f"{server}/admin/recordings/{rec.id}")

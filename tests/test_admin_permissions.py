@@ -89,8 +89,9 @@ def test_every_admin_route_refuses_an_anonymous_user(app: Flask, db: DbSession, 
     assert db.get_one(AudioDescription, ids["rec_id"]).status == AudioDescription.Status.AWAITING_REVIEW
 
 
-def test_public_admin_endpoints_are_only_login_language_and_css(app: Flask) -> None:
-    assert PUBLIC_ENDPOINTS == {"admin.login", "admin.static", "admin.set_language"}
+def test_public_admin_endpoints_are_only_login_language_css_and_the_password_link(app: Flask) -> None:
+    assert PUBLIC_ENDPOINTS == {"admin.login", "admin.static", "admin.set_language",
+                                "admin.reset_password"}
 
 
 def test_a_provider_cannot_reach_another_providers_things_by_guessing_ids(

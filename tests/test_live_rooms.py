@@ -367,3 +367,27 @@ def test_a_performance_on_now_in_the_programme_offers_to_take_part(caller_phone:
     assert "Jos haluat osallistua nyt, paina kaksi." in t.text and "ilmoittautua" not in t.text
     _, conf = conference(phone.press("2"))
     assert conf.text == f"lampio-session-{s.id}"
+
+
+def test_an_ended_room_is_no_longer_offered_in_the_programme(caller_phone: Any, db: Any) -> None:
+    """The programme is held in memory; a room's end is a programme change, so the very next
+    turn no longer offers to take part (it offers nothing for 2: registration has closed)."""
+    _, _, s = live_event(db, starts_in=timedelta(minutes=-5))
+    db.commit()
+    phone = caller_phone("+358922222556")
+    phone.call()
+    phone.press("1")
+    t = phone.press("1")
+    if "Jos haluat kuulla kaikki" in t.text:
+        t = phone.press("4")
+    assert "Jos haluat osallistua nyt" in t.text
+    from catalogue.rooms import on_event
+    from catalogue.timeutil import utcnow
+    on_event(db, s.id, "conference-end", conference_sid="CF1", call_sid="", caller_id=None,
+             muted=None, now=utcnow())
+    db.commit()
+    t = phone.press("9")  # the main menu, then the programme again
+    t = phone.press("1")
+    if "Jos haluat kuulla kaikki" in t.text:
+        t = phone.press("4")
+    assert "Jos haluat osallistua nyt" not in t.text

@@ -196,3 +196,29 @@ def test_a_recording_with_two_windows_in_the_week_is_listed_once(app: Flask, db:
     items = ProgrammeCache(recheck=0).programme(db, None, now + timedelta(days=1))
     recs = [i.event_id for i in items if i.kind == SessionKind.RECORDING]
     assert recs and len(recs) == len(set(recs))
+
+
+@pytest.mark.parametrize("lang, count, choice", [
+    ("fi", "Ohjelmassa on yksi tallenne.", "Jos haluat kuulla sen, paina kolme."),
+    ("sv", "Det finns en inspelning.", "Om du vill höra den, tryck tre."),
+    ("en", "There is one recording.", "To hear it, press three.")])
+def test_a_group_of_one_is_spoken_of_in_the_singular(app: Flask, db: DbSession, lang: str,
+                                                      count: str, choice: str) -> None:
+    """"Tallenteita on yksi … kuulla ne" was not Finnish: one item is "se", "den", "it"."""
+    from tests import factories as f
+
+    ev = f.event(db, title="Konsertti", code="961")
+    f.session(db, ev, starts_in=timedelta(days=1))
+    rec = f.event(db, title="Tallenne", code="962")
+    s = f.session(db, rec, starts_in=timedelta(hours=-1), minutes=60 * 24 * 3,
+                  kind=SessionKind.RECORDING)
+    name = f"recordings/{s.id:032x}.mp3"
+    listening.review(db, listening.create_audio(db, s, name, [name], 180, 60,
+                                                SessionAudio.Source.UPLOAD), approve=True)
+    f.caller(db, CALLERS[lang], language=lang)
+    db.commit()
+    phone = caller(app, lang)
+    phone.call()
+    groups = phone.press("1")
+    assert count in groups.said and choice in groups.said, groups.said
+    assert prompts.text(lang, "groups.recordings_choice") not in groups.said

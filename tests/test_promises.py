@@ -103,7 +103,7 @@ def test_a_call_back_request_reaches_staff(phone: Phone, db: DbSession, client: 
     db.commit()
     login(client, "staff@example.test")
     page = client.get("/admin/calls").get_data(as_text=True)
-    assert f'id="callback-{request.id}"' in page and "+358912345678" in page and "Aino" in page
+    assert f'id="callback-{request.id}"' in page and "09 12345678" in page and "Aino" in page
     resp = post(client, f"/admin/callbacks/{request.id}/done", {}, page="/admin/calls")
     assert resp.status_code == 302
     db.expire_all()

@@ -62,11 +62,12 @@ def test_a_programme_walk_writes_nothing_and_reads_only_the_change_counter(
             assert t.gather is not None and state_of(phone) not in ("", "db")
     assert not {"INSERT", "UPDATE", "DELETE"} & set(seen), seen
     # Besides the change counter (tests recheck it at once; production once a second), the
-    # walk reads the week once (its sessions, and which recordings have approved audio) and, for
-    # "1 more", whether a recorded description is approved.
+    # walk reads the week once: its sessions, which recordings have approved audio, which rooms
+    # have ended, which events have an approved audio description ("1 more" reads nothing).
     other = [s for s in seen if not s.startswith(("BEGIN", "SELECT catalogue_change"))]
     assert [s.split(".")[0] for s in other] == [
-        "SELECT session", "SELECT session_audio", "SELECT audio_description"], other
+        "SELECT session", "SELECT session_audio", "SELECT live_room",
+        "SELECT DISTINCT audio_description"], other
     assert app.extensions["lampio_programme"].loads == 1
     phone.hang_up()  # the status callback writes the visits noted meanwhile
     nodes = set(db.scalars(select(MenuVisit.node)))
@@ -123,3 +124,36 @@ def test_after_render_every_sentence_of_the_walks_plays_audio(
             says = [el for el in t.root.iter("Say")]
             assert not says, [el.findtext("prosody") for el in says]
             assert t.root.find(".//Play") is not None
+
+
+def test_a_registration_confirm_writes_once_and_reads_nothing_after_its_commit(
+        app: Flask, db: DbSession, phone: Phone, programme: None) -> None:
+    """The place first, then the row with its final status (no INSERT then UPDATE), and what
+    is said next from the programme in memory: no event or provider read after the commit."""
+    app.extensions["lampio_visits"].flush_every = 3600.0  # as in production: batched
+    phone.call()
+    t = phone.press("1")
+    if "paina neljä" in t.text and "Jos haluat kuulla kaikki" in t.text:
+        t = phone.press("1")  # the group of phone events
+    assert "Jos haluat vahvistaa ilmoittautumisen" in phone.press("2").text
+    with statements(app) as seen:
+        done = phone.press("1")
+    assert "Olet ilmoittautunut" in done.text or "Kiitos" in done.text, done.text
+    writes = [s for s in seen if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert [w.split()[0] + " " + w.split()[1 if w.startswith("UPDATE") else 2] for w in writes] == [
+        "UPDATE session", "INSERT registration", "INSERT audit_entry"], writes  # + its log entry
+    after = seen[next(i for i, s in enumerate(seen) if s.startswith("RELEASE")) + 1:]
+    # (the change counter aside: tests recheck it on every read, production once a second)
+    assert not [s for s in after if s.startswith("SELECT")
+                and not s.startswith("SELECT catalogue_change")], after
+
+
+def test_a_hang_up_is_one_write_transaction_with_the_visits(
+        app: Flask, db: DbSession, phone: Phone, programme: None) -> None:
+    app.extensions["lampio_visits"].flush_every = 3600.0
+    phone.call()
+    phone.press("1")
+    with statements(app) as seen:
+        phone.hang_up()
+    assert [s.split()[0] for s in seen].count("BEGIN") == 1, seen
+    assert any(s.startswith("INSERT INTO menu_visit") for s in seen), seen

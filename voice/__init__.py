@@ -17,13 +17,16 @@ def init_app(app: Flask) -> None:
     from ivr_flows import spoken
     from ivr_flows.office_hours import OfficeHours
 
-    from . import simulator_cli
+    from . import browser_phone, simulator_cli
     from .blueprint import bp
     from .room_control import RoomControl
     from .twilio_rest import simulated
     from .visits import VisitBuffer
 
     app.register_blueprint(bp)
+    from . import media_stream
+
+    media_stream.init_app(app)  # SPEECH_BACKEND=vosk: the shared models and recognisers
     audio = app.extensions.get("lampio_audio")
     if audio is not None:  # the audio worker renders what the flows can say
         hours = OfficeHours.parse(app.config["OFFICE_HOURS"])
@@ -37,6 +40,7 @@ def init_app(app: Flask) -> None:
     app.extensions["lampio_visits"] = VisitBuffer(
         get_sessionmaker(app), flush_every=float(app.config.get("VISITS_FLUSH_SECONDS", 2.0)))
     app.extensions["lampio_rooms"] = RoomControl(app)  # the live console's actions
+    browser_phone.init_app(app)  # the admin's /admin/phone, signed here
     simulator_cli.init_app(app)
     from . import assistant_cli
 

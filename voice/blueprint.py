@@ -32,3 +32,11 @@ bp.add_url_rule("/outbound", "outbound_answered", view_func=outbound_views.answe
                 methods=["POST"])
 bp.add_url_rule("/outbound/status", "outbound_ended", view_func=outbound_views.ended,
                 methods=["POST"])
+
+# Twilio Media Streams: the caller's audio for Vosk (voice/media_stream.py), a websocket.
+from flask_sock import Sock  # noqa: E402
+
+from . import media_stream  # noqa: E402
+
+Sock().route(media_stream.STREAM_PATH.removeprefix("/voice"), bp=bp,
+             endpoint="media_stream")(media_stream.stream)

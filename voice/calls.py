@@ -21,7 +21,7 @@ from catalogue.programme_cache import ProgrammeCache
 from catalogue.timeutil import utcnow
 from ivr_flows import prompts
 from ivr_flows.matching import ascii_digits
-from ivr_flows.office_hours import OfficeHours
+from ivr_flows.config import settings_from, settings_key
 from ivr_flows.ports import Services
 
 from . import callstate
@@ -41,13 +41,10 @@ def services() -> Services:
 def _flow_world() -> tuple[ivr_flows.Settings, Services]:
     """Built once per app (again only if a test changes the settings), not on every turn."""
     ext, cfg = current_app.extensions, current_app.config
-    key = (cfg.get("STAFF_PHONE_NUMBER") or None, cfg["OFFICE_HOURS"],
-           int(cfg.get("ROOM_JOIN_MINUTES", 15)), bool(cfg.get("ROOM_HOST_ENDS", True)))
+    key = settings_key(cfg)
     cached = ext.get("lampio_flow_world")
     if cached is None or cached[0] != key:
-        flow_settings = ivr_flows.Settings(staff_number=key[0],
-                                           office_hours=OfficeHours.parse(key[1]),
-                                           join_minutes=key[2], host_ends_room=key[3])
+        flow_settings = settings_from(cfg)
         programme: ProgrammeCache = ext["lampio_programme"]
         svc = ext.get("lampio_audio")
         flow_services = Services(programme=programme) if svc is None else Services(
@@ -113,31 +110,42 @@ def _fingerprint(form: Mapping[str, str]) -> str:
 
 def open_call(db: DbSession, form: Mapping[str, str], line: str) -> ivr_flows.Ctx:
     """The call's record, made on its first webhook; a retried first webhook (Twilio's, after a
-    timeout) starts over on the same record."""
+    timeout) starts over on the same record. The insert comes first (the CallSid is unique), so
+    a new call reads nothing before it."""
     sid = form.get("CallSid", "")
     direction = _direction(form)
     caller = _caller(db, form, direction)
-    existing = db.scalar(select(CallLog).where(CallLog.call_sid == sid))
-    if existing is not None and existing.caller_id == (caller.id if caller else None):
-        existing.state = {}  # Twilio retried the first webhook: start over, same record
-        g.lampio_call = existing
-        return _stamped(_from_record(db, existing), form)
-    if existing is not None:
-        # The CallSid is reused by another number: the first call's record keeps its history
-        # under another name, and this is a new call that knows nothing of the first caller.
-        existing.call_sid = f"{sid}~{existing.id}"[:64]
+    caller_id = caller.id if caller else None
+    call = _insert_call(db, sid, caller_id, direction, line)
+    if call is None:
+        existing = db.scalars(select(CallLog).where(CallLog.call_sid == sid)).one()
         existing.state = {}
-        db.flush()
-    call = CallLog(call_sid=sid, caller_id=caller.id if caller else None, direction=direction,
-                   line=line, started_at=utcnow(), state={})
+        if existing.caller_id == caller_id:  # Twilio retried the first webhook: same record
+            call = existing
+        else:
+            # The CallSid is reused by another number: the first call's record keeps its history
+            # under another name, and this is a new call that knows nothing of the first caller.
+            existing.call_sid = f"{sid}~{existing.id}"[:64]
+            db.flush()
+            call = _insert_call(db, sid, caller_id, direction, line)
+            if call is None:  # a third webhook won the name meanwhile: use its record
+                call = db.scalars(select(CallLog).where(CallLog.call_sid == sid)).one()
+                call.state = {}
+    g.lampio_call = call  # held for ``save``: the session only keeps clean objects weakly
+    return _stamped(_from_record(db, call), form)
+
+
+def _insert_call(db: DbSession, sid: str, caller_id: int | None, direction: str,
+                 line: str) -> CallLog | None:
+    """A new record for the CallSid, or None when one exists already (the unique constraint)."""
+    call = CallLog(call_sid=sid, caller_id=caller_id, direction=direction, line=line,
+                   started_at=utcnow(), state={})
     try:
         with db.begin_nested():
             db.add(call)
     except IntegrityError:
-        call = db.scalars(select(CallLog).where(CallLog.call_sid == sid)).one()
-        call.state = {}
-    g.lampio_call = call  # held for ``save``: the session only keeps clean objects weakly
-    return _stamped(_from_record(db, call), form)
+        return None
+    return call
 
 
 def _stamped(ctx: ivr_flows.Ctx, form: Mapping[str, str]) -> ivr_flows.Ctx:
@@ -181,9 +189,13 @@ def holds_private(ctx: ivr_flows.Ctx) -> bool:
 
 
 def note_visits(ctx: ivr_flows.Ctx) -> None:
+    """The turn's menu visits and words heard go to the batched writer."""
     if ctx.visits:
         visit_buffer().add(int(ctx.state["call_id"]), ctx.visits)
         ctx.visits = []
+    if ctx.heard:
+        visit_buffer().add_heard(ctx.heard)
+        ctx.heard = []
 
 
 def close_call(db: DbSession, form: Mapping[str, str]) -> None:

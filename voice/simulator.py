@@ -59,18 +59,42 @@ class Turn:
         return self.find("Record")
 
 
+@dataclass(frozen=True)
+class Heard:
+    """One thing a caller hears: a ``<Say>``'s text, or a ``<Play>``'s URL with the text its
+    sidecar keeps (``[audio URL]`` when none); ``pause``: the ``<Pause>`` seconds before it."""
+
+    text: str
+    url: str | None = None
+    pause: float = 0.0
+
+
+def heard(el: ET.Element, play_text: PlayText | None = None) -> list[Heard]:
+    """What a caller hears from a TwiML element, in order."""
+    out: list[Heard] = []
+    pause = 0.0
+    for child in el.iter():
+        if child.tag == "Pause":
+            try:
+                pause += float(child.get("length") or 1)
+            except ValueError:
+                pause += 1.0
+        elif child.tag == "Say":
+            text = "".join(child.itertext()).strip()
+            if text:
+                out.append(Heard(text, None, pause))
+                pause = 0.0
+        elif child.tag == "Play" and child.text:
+            text = (play_text(child.text) if play_text else None) or f"[audio {child.text}]"
+            out.append(Heard(text, child.text.strip(), pause))
+            pause = 0.0
+    return out
+
+
 def spoken(el: ET.Element, play_text: PlayText | None = None) -> list[str]:
     """What a caller hears from a TwiML element, in order (``<Say>`` text, ``<Play>`` via its
     sidecar text)."""
-    out: list[str] = []
-    for child in el.iter():
-        if child.tag == "Say":
-            text = "".join(child.itertext()).strip()
-            if text:
-                out.append(text)
-        elif child.tag == "Play" and child.text:
-            out.append((play_text(child.text) if play_text else None) or f"[audio {child.text}]")
-    return out
+    return [h.text for h in heard(el, play_text)]
 
 
 class SimulatedCall:

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import click
 import requests
+from flask import Flask
+from werkzeug.test import Client
 
 from .sim_store import SimRooms
 from .simulator import PlayText, SimulatedCall, Transport
@@ -45,6 +47,21 @@ def http_transport(base_url: str, session: requests.Session | None = None,
         except requests.ConnectionError as exc:
             raise ServiceUnavailable(base) from exc
         return resp.status_code, resp.text
+
+    return send
+
+
+def wsgi_transport(app: Flask, base_url: str) -> Transport:
+    """Form posts to the app's own webhooks in process (WSGI), as Twilio sends them (no
+    cookies, no session): the browser phone's transport, which works behind any proxy."""
+    client = Client(app, use_cookies=False)
+
+    def send(path: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+        resp = client.post(path, data=form, headers=headers, base_url=base_url)
+        try:
+            return resp.status_code, resp.get_data(as_text=True)
+        finally:
+            resp.close()
 
     return send
 

@@ -23,7 +23,7 @@ _KEY_IN_TEXT = re.compile(r"(?<![\w.:])([0-9])(?=[.,:;!?]|\s*$)")
 _PRESS = {"fi": "paina", "sv": "tryck", "en": "press"}
 
 
-def _keys_in(text: str) -> list[str]:
+def keys_in(text: str) -> list[str]:
     """The keys a turn's prompts offer: "paina yksi" / "tryck ett" / "press one" (keys are said
     as words), the short reprompts' "Vahvista yksi, takaisin kaksi.", or a bare digit."""
     found: list[str] = []
@@ -67,7 +67,7 @@ def expected_keys(turn: Turn) -> str:
     g = turn.gather
     if g is None:
         return ""
-    keys = list(dict.fromkeys(_keys_in(turn.text)))
+    keys = list(dict.fromkeys(keys_in(turn.text)))
     parts = [f"keys heard: {' '.join(keys)}" if keys else "keys"]
     if g.get("finishOnKey") == "#" and not g.get("numDigits"):
         parts.append("digits then #")

@@ -152,9 +152,10 @@ def _conference_xml(out: list[str], c: Conference, urls: Urls) -> None:
     out.append("</Dial>")
 
 
-def render(reply: Reply, lang: str, audio: AudioLookup | None, urls: Urls) -> str:
-    """The reply as a TwiML document, byte for byte what ``str(render_builder(...))`` gives."""
-    out = [_DECLARATION, "<Response>"]
+def render(reply: Reply, lang: str, audio: AudioLookup | None, urls: Urls, lead: str = "") -> str:
+    """The reply as a TwiML document, byte for byte what ``str(render_builder(...))`` gives;
+    ``lead``: verbs already written that come first (voice.media_stream's streams)."""
+    out = [_DECLARATION, "<Response>", lead]
     if reply.gather is not None:
         g = reply.gather
         speech = bool(g.speech)

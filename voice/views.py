@@ -13,7 +13,7 @@ from catalogue.db import begin_write, commit_pending, get_db
 from ivr_flows import prompts
 from ivr_flows.reply import Gather, Reply
 
-from . import callstate, calls
+from . import callstate, calls, media_stream
 from .security import public_url, twilio_signed
 from .twiml import render
 
@@ -54,22 +54,26 @@ class _Urls:
         return self._base + path
 
 
-def _twiml(reply: Reply, lang: str, token: str | None = None) -> Response:
+def _twiml(reply: Reply, lang: str, token: str | None = None,
+           listen: media_stream.Listen | None = None) -> Response:
     audio = current_app.extensions.get("lampio_audio")
-    return Response(render(reply, lang, audio, _Urls(token, lang)), mimetype="text/xml")
+    urls = _Urls(token, lang)
+    lead = media_stream.listen_xml(listen, urls.turn(), lang, media_stream.stream_url(
+        current_app)) if listen is not None else ""
+    return Response(render(reply, lang, audio, urls, lead), mimetype="text/xml")
 
 
 def _finish(ctx: ivr_flows.Ctx, reply: Reply, stored: bool = False) -> Response:
     """Put the state where the next webhook finds it, commit here, inside the view (what the
     caller is about to hear is stored; a failed commit becomes the spoken apology, not a 500),
-    then render the TwiML outside any lock. The first turn keeps the state in the call's record
-    too, as a starting point should a URL's state ever be unreadable. A turn whose state came
+    then render the TwiML outside any lock. Should a URL's state ever be unreadable, the call
+    carries on from the main menu (``calls.load_call``). A turn whose state came
     from the record (``stored``) and now travels in the URL writes it back when the record held
     a typed number: the number is kept no longer than the turns that need it."""
-    first = "started" not in ctx.state
     ctx.state["started"] = 1
+    reply, listen = media_stream.plan(current_app, ctx.state, ctx.lang, reply)
     token = callstate.pack(ctx.state)
-    if token is None or first or (stored and calls.holds_private(ctx)):
+    if token is None or (stored and calls.holds_private(ctx)):
         calls.save(ctx)
     calls.note_visits(ctx)
     commit_pending(ctx.db)
@@ -77,7 +81,7 @@ def _finish(ctx: ivr_flows.Ctx, reply: Reply, stored: bool = False) -> Response:
     if buffer.due():
         buffer.flush()
     reply.slow = bool(ctx.state.get("slow"))
-    return _twiml(reply, ctx.lang, token or callstate.IN_DATABASE)
+    return _twiml(reply, ctx.lang, token or callstate.IN_DATABASE, listen)
 
 
 def _with_retry(run: Callable[[bool], Response], writer: bool) -> Response:
@@ -130,6 +134,16 @@ def provider_incoming() -> Response:
     return _start("provider")
 
 
+def _confidence(raw: str | None) -> float | None:
+    """Twilio's ``Confidence`` (0.0-1.0) of the words; None when it is missing or not a number
+    (the words are then taken as they are)."""
+    try:
+        value = float(raw) if raw else None
+    except ValueError:
+        return None
+    return value if value is not None and 0.0 <= value <= 1.0 else None
+
+
 @twilio_signed
 def assistant_incoming() -> Response:
     """The voice assistant's call (``lampio assistant``): the main line's flows, with a call
@@ -145,9 +159,13 @@ def turn() -> Response:
     token = request.args.get("s", "")
     carried = callstate.unpack(token)
     event = request.args.get("event", "input")
-    inp = ivr_flows.Input(digits=request.form.get("Digits", "").strip(),
-                          speech=request.form.get("SpeechResult", ""),
-                          event=event, params=request.form.to_dict())
+    # Words Vosk heard on the Media Stream come in the URL of the call update (media_stream).
+    vosk = request.args.get("heard") == "vosk"
+    heard = request.args if vosk else request.form
+    inp = ivr_flows.Input(digits="" if vosk else request.form.get("Digits", "").strip(),
+                          speech=heard.get("said" if vosk else "SpeechResult", ""),
+                          event=event, params=request.form.to_dict(),
+                          confidence=_confidence(heard.get("c" if vosk else "Confidence")))
 
     attempts: list[bool] = []
 
@@ -179,8 +197,13 @@ def status() -> Response:
     db = get_db()
     begin_write(db)
     calls.close_call(db, request.form)
-    db.commit()
-    calls.visit_buffer().flush()
+    buffer = calls.visit_buffer()
+    batch = buffer.write_into(db)  # the visits noted meanwhile, in this one write transaction
+    try:
+        db.commit()
+    except Exception:
+        buffer.restore(batch)
+        raise
     return Response("", status=204)
 
 

@@ -21,10 +21,13 @@ from .programme import (
 )
 from .outbound import CallKind, CallStatus, OutboundCall, OutboundPace
 from .rooms import LiveRoom, RoomParticipant
-from .records import AudioDescription, CallbackRequest, CallLog, MenuVisit, User, UserRole
+from .records import (AudioDescription, CallbackRequest, CallLog, MenuVisit, PasswordReset,
+                      SpeechHeard, User,
+                      UserRole)
 from .listening import ListeningPosition, SessionAudio
 from .imports import ImportSource, SourceKind
 from .throttle import LoginThrottle
+from .audit import AuditEntry
 from .. import changes  # noqa: E402,F401  (the programme's change counter and its flush hooks)
 
 __all__ = ["ACTIVE", "LANGUAGES", "AudioDescription", "CallLog", "CallbackRequest", "Caller", "City",
@@ -33,4 +36,4 @@ __all__ = ["ACTIVE", "LANGUAGES", "AudioDescription", "CallLog", "CallbackReques
            "SessionStatus", "User", "UserRole"]
 __all__ += ["ImportSource", "SourceKind"]
 __all__ += ["CallKind", "CallStatus", "OutboundCall", "OutboundPace"]
-__all__ += ["LoginThrottle"]
+__all__ += ["LoginThrottle", "PasswordReset", "AuditEntry", "SpeechHeard"]

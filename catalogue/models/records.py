@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from ..database import Base
 from ..timeutil import utcnow
-from .programme import Caller, Event, Provider, enum_column
+from .programme import Caller, Event, Provider, Session, enum_column
 
 
 class CallLog(Base):
@@ -48,8 +48,25 @@ class MenuVisit(Base):
     call: Mapped[CallLog] = relationship(back_populates="visits")
 
 
+class SpeechHeard(Base):
+    """Words a caller said in a menu and what became of them (matched, unsure: asked to
+    confirm, not understood), for staff improving the words and hints. Never a number: digits
+    and number words are left out before a row is made; no call or caller is linked."""
+
+    __tablename__ = "speech_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    node: Mapped[str] = mapped_column(String(40))
+    lang: Mapped[str] = mapped_column(String(5))  # "" before a language was chosen
+    words: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(16))
+
+
 class CallbackRequest(Base):
-    """A caller pressed 0 outside office hours: staff call them back."""
+    """A caller pressed 0 outside office hours: staff call them back. ``lang`` is the call's
+    language, ``topic`` the menu the caller pressed 0 in and ``session_id`` the session they were
+    hearing about, if any (what the call back is about); ``note`` is what staff wrote when done."""
 
     __tablename__ = "callback_request"
 
@@ -57,8 +74,13 @@ class CallbackRequest(Base):
     caller_id: Mapped[Optional[int]] = mapped_column(ForeignKey("caller.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     done_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    lang: Mapped[Optional[str]] = mapped_column(String(2))
+    topic: Mapped[Optional[str]] = mapped_column(String(40))
+    session_id: Mapped[Optional[int]] = mapped_column(ForeignKey("session.id", ondelete="SET NULL"))
+    note: Mapped[Optional[str]] = mapped_column(Text)
 
     caller: Mapped[Optional[Caller]] = relationship()
+    session: Mapped[Optional[Session]] = relationship()
 
 
 class AudioDescription(Base):
@@ -153,3 +175,22 @@ class User(Base):
     @property
     def is_staff(self) -> bool:
         return self.role == UserRole.STAFF
+
+
+class PasswordReset(Base):
+    """A one-time link to set a password, made by staff and handed over (or e-mailed). Only a
+    SHA-256 of the token is kept: the database alone opens nothing. Used once (``used_at``,
+    set by a conditional update), and never after ``expires_at``."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("admin_user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("admin_user.id",
+                                                                    ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -1,0 +1,106 @@
+"""One turn's world (``Ctx``), what came in (``Input``) and the flows' settings.
+
+Kept apart from the turn loop (``engine``), which re-exports them: every node module imports
+them from there.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session as DbSession
+
+from catalogue.models import Caller
+
+from . import prompts
+from .office_hours import OfficeHours
+from .ports import Services
+from .reply import Segment
+
+
+@dataclass(frozen=True)
+class Heard:
+    """Words a caller said in a node and what became of them: "matched", "unsure" (asked to
+    confirm) or "not_understood". ``words`` hold no numbers (``matching.without_numbers``)."""
+
+    node: str
+    lang: str
+    words: str
+    outcome: str
+    at: datetime
+
+
+@dataclass
+class Settings:
+    staff_number: str | None
+    office_hours: OfficeHours
+    join_minutes: int = 15  # a live room opens this many minutes before the start
+    host_ends_room: bool = True  # the room ends when its host leaves
+    # Words recognised with a confidence below this are confirmed before they act (0: never).
+    confirm_below: float = 0.0
+
+
+@dataclass
+class Input:
+    """One turn from the channel. ``event`` is "input" (keys or words), "timeout" (silence),
+    or a channel callback such as "dial" or "record" with its fields in ``params``."""
+
+    digits: str = ""
+    speech: str = ""
+    event: str = "input"
+    params: dict[str, str] = field(default_factory=dict)
+    confidence: float | None = None  # the recogniser's, 0-1, for words; None: not given
+
+    @property
+    def empty(self) -> bool:
+        return not self.digits and not self.speech.strip()
+
+
+_UNSET: Any = object()
+
+
+@dataclass
+class Ctx:
+    """One turn's world. ``state`` keeps ``call_id``, ``caller_id`` and ``city`` (the caller's
+    home city) so that a turn that needs neither the call record nor the caller reads nothing."""
+
+    db: DbSession
+    settings: Settings
+    now: datetime
+    state: dict[str, Any]
+    services: Services = field(default_factory=Services)
+    visits: list[tuple[str, datetime]] = field(default_factory=list)
+    heard: list[Heard] = field(default_factory=list)  # words said this turn, for the speech log
+    _caller: Any = field(default=_UNSET, repr=False)
+
+    @property
+    def caller(self) -> Caller | None:
+        if self._caller is _UNSET:
+            cid = self.state.get("caller_id")
+            self._caller = self.db.get(Caller, int(cid)) if cid else None
+        return self._caller
+
+    def set_caller(self, caller: Caller | None) -> None:
+        self._caller = caller
+        self.state["caller_id"] = caller.id if caller is not None else None
+        self.state["city"] = caller.city_id if caller is not None else None
+        if caller is not None and caller.slow_speech:
+            self.state["slow"] = 1
+
+    @property
+    def home_city(self) -> int | None:
+        if "city" in self.state:
+            return self.state["city"]
+        return self.caller.city_id if self.caller is not None else None
+
+    @property
+    def lang(self) -> str:
+        return self.state.get("lang") or "fi"
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.state.setdefault("data", {})
+
+    def say(self, key: str, **values: Any) -> list[Segment]:
+        return prompts.segments(self.lang, key, **values)
