@@ -41,7 +41,7 @@ WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
 HEADER_MAX = 120  # px of the phone's 844 for the header
 # Table names for ids whose argument does not name its table.
 TABLES = {"rec_id": "audio_description", "audio_id": "session_audio", "user_id": "admin_user",
-          "source_id": "import_source"}
+          "source_id": "import_source", "reg_id": "registration"}
 SKIP_ENDPOINTS = {"admin.static", "admin.login"}  # the login page is checked logged out
 
 

@@ -58,7 +58,7 @@ def test_a_call_back_request_from_the_phone_to_called_back(
     row = page.locator("#callbacks tbody tr")
     assert row.count() == 1
     text = row.inner_text()
-    assert "+358912345678" in text and "Aino" in text and "suomi" in text
+    assert "09 12345678" in text and "Aino" in text and "suomi" in text
     assert "Painoi nollaa kohdassa" in text
     page.screenshot(path=str(SCREENSHOT_DIR / "desk-callbacks.png"), full_page=True)
     row.get_by_label("Muistiinpano").fill("Soitin, halusi kuulla ohjelmasta.")

@@ -131,6 +131,12 @@ def test_a_second_run_writes_nothing_and_an_update_keeps_registrations(
     assert moved is not None and moved.notify_pending == "moved"
     assert moved.session.starts_at == soon(2, hour=15) and moved.session.source_key == "helsinki:test1"
     assert db.scalar(select(func.count()).select_from(Event)) == 2
+    # The import's change is in the log, by the service, with the field before and after.
+    from catalogue.models import AuditEntry
+    entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "event.import",
+                                               AuditEntry.object_id == ev.id))
+    assert entry is not None and entry.channel == "system"
+    assert entry.after.get("title_fi") == "Uusi nimi" and entry.before.get("title_fi") != "Uusi nimi"
 
 
 def test_a_cancelled_or_postponed_event_cancels_its_session_and_tells_the_registered(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import selectinload
 
-from .. import schedule
+from .. import audit, schedule
 from ..models import City, Event, ImportSource, Provider, Session, SessionKind, SessionStatus
 from ..signals import programme_changed, send_after_commit
 from ..timeutil import to_local
@@ -107,9 +107,13 @@ def apply(db: DbSession, source: ImportSource, items: list[ImportedEvent],
             schedule.add_event(db, event)
             outcome.created += 1
         else:
-            for name, value in values.items():
-                if getattr(event, name) != value:
+            changed_fields = {n: v for n, v in values.items() if getattr(event, n) != v}
+            if changed_fields:
+                before = audit.snapshot(event, changed_fields)
+                for name, value in changed_fields.items():
                     setattr(event, name, value)
+                audit.record(db, audit.SYSTEM, "event.import", "event", event.id, before=before,
+                             after=audit.snapshot(event, changed_fields), event_id=event.id)
             event.source_digest = digest
             outcome.updated += 1
             changed.append(event.id)
@@ -158,6 +162,7 @@ def _update(db: DbSession, session: Session, occ: Occurrence) -> int:
             schedule.cancel_session(db, session)
             return 1
         return 0
+    before = audit.snapshot(session, ("status", "starts_at", "ends_at"))
     if session.status == SessionStatus.CANCELLED:  # the source put it back on
         session.status, session.postponed = SessionStatus.SCHEDULED, False
     if (session.starts_at, session.ends_at) != (occ.starts_at, occ.ends_at):
@@ -170,4 +175,8 @@ def _update(db: DbSession, session: Session, occ: Occurrence) -> int:
             new.source_key, new.all_day = key, occ.all_day
         else:
             session.starts_at, session.ends_at = occ.starts_at, occ.ends_at
+    after = audit.snapshot(session, ("status", "starts_at", "ends_at"))
+    if after != before and session.moved_to_id is None:
+        audit.record(db, audit.SYSTEM, "session.import", "session", session.id, before=before,
+                     after=after, event_id=session.event_id, session_id=session.id)
     return 0
