@@ -56,6 +56,8 @@ def _start_worker_on_first_request(app: Flask, svc: AudioService) -> None:
     lock = threading.Lock()
 
     def start() -> None:
+        if app.config.get("LAMPIO_NO_BACKGROUND"):
+            return  # a command's in-process calls (the voice assistant) start no jobs
         if svc.worker is None:
             with lock:
                 if svc.worker is None:

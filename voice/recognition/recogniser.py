@@ -89,6 +89,10 @@ class CallRecogniser:
             return heard if heard.text else None
         return None
 
+    def partial(self) -> str:
+        """The words of the utterance so far (someone is speaking when not empty)."""
+        return str(json.loads(self._rec.PartialResult()).get("partial", ""))
+
     def finish(self) -> Heard:
         """The end of the audio: whatever the last utterance held (empty when nothing)."""
         return _heard(self._rec.FinalResult())
