@@ -16,6 +16,8 @@ from catalogue.audit import Actor
 from catalogue.db import get_db
 from catalogue.models import AudioDescription, Event, Session, User
 
+from .forms import ConfirmForm
+
 PUBLIC_ENDPOINTS = {"admin.login", "admin.static", "admin.set_language", "admin.reset_password"}
 F = TypeVar("F", bound=Callable[..., Any])
 Ts = TypeVarTuple("Ts")
@@ -74,6 +76,19 @@ def session_or_404(session_id: int) -> Session:
     stmt = (select(Session).join(Session.event).where(Session.id == session_id)
             .options(joinedload(Session.event)))
     found = get_db().scalar(own_only(stmt))
+    if found is None:
+        abort(404)
+    return found
+
+
+M = TypeVar("M")
+
+
+def posted_row(model: type[M], row_id: int) -> M:
+    """A one-button POST's row: 400 without a valid CSRF token, 404 for no such row."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    found = get_db().get(model, row_id)
     if found is None:
         abort(404)
     return found

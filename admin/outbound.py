@@ -4,7 +4,7 @@ there, ``admin.worklists``), and calls nobody answered after the retries (or tha
 gone out), each marked done here. Staff only: phone numbers are personal data."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
@@ -33,12 +33,8 @@ def calls_for_staff() -> str:
 
 @access.staff_only
 def call_done(call_id: int) -> Response:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    call = access.posted_row(OutboundCall, call_id)
     db = get_db()
-    call = db.get(OutboundCall, call_id)
-    if call is None:
-        abort(404)
     call.needs_staff = False
     # Staff phoned the person about the news: told, so off the list of people to be told too.
     if outbound.NEWS.get(call.registration.notify_pending or "") == call.kind:

@@ -64,12 +64,8 @@ def callback_done(request_id: int) -> Response:
 
 @access.staff_only
 def told_done(reg_id: int) -> Response:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    reg = access.posted_row(Registration, reg_id)
     db = get_db()
-    reg = db.get(Registration, reg_id)
-    if reg is None:
-        abort(404)
     if reg.notify_pending is not None:
         outbound.told(db, [reg], utcnow(), actor=access.actor(), how="staff")
         flash(t("work.told_done_flash"), "success")
@@ -80,12 +76,8 @@ def told_done(reg_id: int) -> Response:
 
 @access.staff_only
 def unlock_pin(provider_id: int) -> Response:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    provider = access.posted_row(Provider, provider_id)
     db = get_db()
-    provider = db.get(Provider, provider_id)
-    if provider is None:
-        abort(404)
     pins.unlock(db, provider, access.actor(), utcnow())
     flash(t("work.unlocked"), "success")
     return _back("pins")
