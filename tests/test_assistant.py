@@ -196,3 +196,27 @@ def test_cached_audio_is_played_from_the_store_and_the_rest_made_offline(
     assert welcome in (tmp_path / "out" / "01-said.txt").read_text()
     with wave.open(str(tmp_path / "out" / "01-said.wav")) as w:
         assert w.getnframes() > 16000  # the welcome and the language menu, a few seconds
+
+
+def test_a_live_room_is_explained_aloud_before_the_assistant_leaves_it(
+        app: Flask, db: DbSession, tmp_path: Path) -> None:
+    """2 (a performance on now) needs a phone: the assistant says so, and how, never a silent
+    end; the call ends properly."""
+    from catalogue.models import SessionKind
+
+    f.session(db, f.event(db, title="Yhteislaulu", code="555"), starts_in=timedelta(minutes=-5),
+              kind=SessionKind.PHONE)
+    db.commit()
+    folder = answers(tmp_path / "answers", "typed:1", "typed:2", "typed:2")
+    out = tmp_path / "out"
+    result = assistant(app, "--lang", "fi", "--keys", "--from", NEW_CALLER, "--input",
+                       str(folder), "--output", str(out))
+    assert result.exit_code == 0, result.output
+    assert "[a live room needs a phone: the assistant leaves it]" in result.output
+    assert "Esitykseen osallistutaan puhelimella." in result.output
+    said = (out / "transcript.txt").read_text(encoding="utf-8") + "".join(
+        p.read_text(encoding="utf-8") for p in sorted(out.glob("*-said.txt")))
+    assert "Soita Lämpiö-puhelimeen ja paina kaksi." in said
+    db.rollback()
+    call = db.scalar(select(CallLog).where(CallLog.line == "assistant"))
+    assert call is not None and call.ended_at is not None

@@ -84,13 +84,17 @@ def run_assistant(*, from_number: str, lang: str, answers: Answers, out_dir: Pat
         if turn_lang not in told:
             told.add(turn_lang)
             echo(f"[no speech model for {turn_lang}: keys only]")
-            notice = prompts.segments(turn_lang, "assistant.keys_only")
-            for seg in notice:
-                echo(f"🔊 {seg.text}")
-            speaker.speak(None, extra=[speaker.sentence(seg.text, turn_lang) for seg in notice])
+            say("assistant.keys_only", turn_lang)
+
+    def say(key: str, turn_lang: str) -> None:
+        notice = prompts.segments(turn_lang, key)
+        for seg in notice:
+            echo(f"🔊 {seg.text}")
+        speaker.speak(None, extra=[speaker.sentence(seg.text, turn_lang) for seg in notice])
 
     inputs = AssistantInputs(answers, choose, lang, echo, out_dir, no_model,
-                             turn_no=lambda: speaker.turn_no)
+                             turn_no=lambda: speaker.turn_no,
+                             room_notice=lambda turn_lang: say("assistant.room_by_phone", turn_lang))
     if wake is not None or isinstance(answers, LiveAnswers):
         if not wait_to_start(answers, speaker, choose(lang), wake, lang, echo):
             return CallResult(ended_by="caller"), inputs, speaker

@@ -131,7 +131,8 @@ class AssistantInputs:
     def __init__(self, answers: Answers, model_for: Callable[[str], SpeechModel | None],
                  lang: str, echo: Callable[[str], None], out_dir: Path | None = None,
                  no_model: Callable[[str], None] | None = None,
-                 turn_no: Callable[[], int] = lambda: 0) -> None:
+                 turn_no: Callable[[], int] = lambda: 0,
+                 room_notice: Callable[[str], None] | None = None) -> None:
         self.answers = answers
         self.model_for = model_for
         self.lang = lang
@@ -139,6 +140,7 @@ class AssistantInputs:
         self.out_dir = out_dir
         self.no_model = no_model
         self.turn_no = turn_no  # the spoken turn being answered: its files share the number
+        self.room_notice = room_notice  # says, aloud, that a performance is taken part in by phone
         self.answered: list[float] = []  # when each answer ended, for the turn latency
         self._rec: dict[str, CallRecogniser] = {}  # one recogniser per call (per model)
 
@@ -195,4 +197,6 @@ class AssistantInputs:
         if poll().left:
             return None
         self.echo("[a live room needs a phone: the assistant leaves it]")
+        if self.room_notice is not None:  # never a silent end: say why, and how to take part
+            self.room_notice(self.lang)
         return Action("hangup")
