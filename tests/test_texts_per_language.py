@@ -16,18 +16,11 @@ from catalogue.timeutil import utcnow
 from ivr_flows.facts import detail_segments, item_segments
 from ivr_flows.programme import description_text_segments
 from tests import factories as f
-from tests.admin_support import login, post, staff
+from tests.admin_support import post
+from tests.test_admin_views import as_staff  # noqa: F401  (the fixture: staff logged in)
 
 EVENT = {"category": "music", "title_fi": "Konsertti", "title_sv": "Konsert",
          "title_en": "Concert", "short_fi": "Lyhyt.", "description_fi": "Pitkä kuvaus."}
-
-
-@pytest.fixture
-def as_staff(app: Flask, db: DbSession, client: Any) -> Any:
-    staff(db)
-    db.commit()
-    login(client, "staff@example.test")
-    return client
 
 
 def said(segments: list[Any]) -> str:

@@ -280,6 +280,9 @@ def init_app(app: Flask) -> None:
 
         from .recognition import SpeechModels
 
-        app.extensions["lampio_speech_models"] = SpeechModels(
-            parse_models(str(app.config.get("VOSK_MODELS") or "")))
+        models = SpeechModels(parse_models(str(app.config.get("VOSK_MODELS") or "")))
+        app.extensions["lampio_speech_models"] = models
         app.extensions["lampio_recognisers"] = Recognisers()
+        # Loaded now, beside start-up, not by the first caller's stream (seconds, 500 MB).
+        threading.Thread(target=lambda: [models.get(m) for m in set(langs.values())],
+                         name="vosk-preload", daemon=True).start()

@@ -6,6 +6,8 @@ one call's audio, so each call gets its own and changes its grammar menu by menu
 """
 from __future__ import annotations
 
+import threading
+
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -105,6 +107,7 @@ class SpeechModels:
     def __init__(self, paths: Mapping[str, str]) -> None:
         self.paths = dict(paths)
         self._loaded: dict[str, SpeechModel] = {}
+        self._lock = threading.Lock()  # a preloading thread and a first stream may ask at once
 
     @classmethod
     def from_setting(cls, spec: str) -> "SpeechModels":
@@ -114,9 +117,10 @@ class SpeechModels:
         path = self.paths.get(lang)
         if path is None:
             return None
-        if lang not in self._loaded:
-            self._loaded[lang] = SpeechModel(lang, path)
-        return self._loaded[lang]
+        with self._lock:
+            if lang not in self._loaded:
+                self._loaded[lang] = SpeechModel(lang, path)
+            return self._loaded[lang]
 
 
 def check_models(paths: Mapping[str, str]) -> None:
