@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from flask import Flask, url_for
+from playwright import sync_api
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 from werkzeug.serving import make_server
@@ -303,6 +304,7 @@ def test_the_menu_opens_at_phone_width_and_the_root_url_leads_to_the_admin(
         page.wait_for_url(desk.base + "/admin/events")
         # at desktop width the menu is open, with no toggle
         page.set_viewport_size({"width": 1280, "height": 800})
-        assert not toggle.is_visible() and events.first.is_visible()
+        sync_api.expect(toggle).to_be_hidden()  # expect waits for the layout, is_visible does not
+        sync_api.expect(events.first).to_be_visible()
     finally:
         page.context.close()

@@ -103,7 +103,7 @@ def test_staff_runs_the_programme_in_a_real_browser(app: Flask, db: DbSession, s
 
     # 1. log in
     _log_in(page, server)
-    assert page.get_by_role("heading", name="Yleiskatsaus").is_visible()
+    page.get_by_role("heading", name="Yleiskatsaus").wait_for()
 
     # 2. an event with a session repeating weekly
     page.get_by_role("link", name="Tapahtumat").first.click()
@@ -151,7 +151,8 @@ def test_staff_runs_the_programme_in_a_real_browser(app: Flask, db: DbSession, s
     # 5. approve a recording after listening and reading the transcript
     page.get_by_role("link", name="Äänitteet").click()
     page.get_by_role("link", name="Museokierros").click()
-    assert page.get_by_text("Tervetuloa museokierrokselle.").is_visible()
+    page.wait_for_url(f"{server}/admin/recordings/{rec.id}")  # a click does not wait for the page
+    page.get_by_text("Tervetuloa museokierrokselle.").wait_for()  # waits until visible
     duration = page.locator("audio").evaluate(
         "a => new Promise(r => { if (a.readyState >= 1) r(a.duration);"
         " a.addEventListener('loadedmetadata', () => r(a.duration)); a.load(); })")
@@ -195,6 +196,7 @@ def test_keyboard_focus_zoom_and_a_screenshot(app: Flask, db: DbSession, server:
     # a validation error is shown next to its field and named for screen readers
     page.goto(f"{server}/admin/events/new")
     page.get_by_role("button", name="Tallenna").click()
+    page.locator("#title_fi-error").wait_for()  # the answer page, not the form before it
     title = page.get_by_label("Nimi suomeksi")
     assert title.get_attribute("aria-invalid") == "true"
     assert page.locator("#title_fi-error").inner_text().strip() == "Tämä kenttä on pakollinen."
