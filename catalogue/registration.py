@@ -21,7 +21,9 @@ Why it is safe under concurrency:
   as a writer (the voice webhooks do, see ``catalogue.database.begin_write``), they also commit whatever
   the session held before, because only a fresh transaction can begin IMMEDIATE. Pass
   ``own_transaction=False`` only when the caller already holds the database lock and commits
-  itself (the demo loader inside ``prepare_database``).
+  itself before anything is said or shown: the voice webhooks (they begin as writers and commit
+  before the TwiML is rendered, so "you are registered" still reaches no one before the commit)
+  and the demo loader inside ``prepare_database``.
 """
 from __future__ import annotations
 

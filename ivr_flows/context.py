@@ -72,6 +72,10 @@ class Ctx:
     services: Services = field(default_factory=Services)
     visits: list[tuple[str, datetime]] = field(default_factory=list)
     heard: list[Heard] = field(default_factory=list)  # words said this turn, for the speech log
+    # The channel commits the turn's writes itself before the reply is heard (the voice webhooks
+    # begin as writers and commit in ``voice.views._finish``): the registration services then
+    # only flush, and a confirm costs one transaction, not two.
+    commits: bool = False
     _caller: Any = field(default=_UNSET, repr=False)
 
     @property

@@ -135,7 +135,8 @@ class CancelRegistration(Menu):
         reg = self._reg(ctx)
         if reg is None:
             return _forward(ctx)
-        done = service.cancel(ctx.db, reg.id, now=ctx.now, actor=audit.PHONE)
+        done = service.cancel(ctx.db, reg.id, now=ctx.now, actor=audit.PHONE,
+                              own_transaction=not ctx.commits)
         said = ("my_registrations.left" if done.was == RegistrationStatus.WAITING
                 else "my_registrations.cancelled")
         return _forward(ctx, ctx.say(said), drop=reg.id)

@@ -194,7 +194,8 @@ class CallCancel(Menu):
         call = the_call(ctx)
         if call is None:
             return goodbye(ctx, [])
-        service.cancel(ctx.db, call.registration_id, now=ctx.now, actor=audit.PHONE)
+        service.cancel(ctx.db, call.registration_id, now=ctx.now, actor=audit.PHONE,
+                       own_transaction=not ctx.commits)
         ctx.db.refresh(call)
         calls.heard(ctx.db, call, ctx.now)
         return goodbye(ctx, ctx.say("call.cancel_done"))

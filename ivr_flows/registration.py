@@ -200,7 +200,7 @@ class Register(Menu):
         assert person is not None
         result = service.register(ctx.db, int(ctx.data["session_id"]), person,
                                   by_caller=ctx.caller if other else None, now=ctx.now,
-                                  actor=audit.PHONE)
+                                  actor=audit.PHONE, own_transaction=not ctx.commits)
         return Goto("register_done", carry(ctx), preface=outcome_segments(ctx, result, other))
 
 

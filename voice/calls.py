@@ -67,7 +67,7 @@ def _caller(db: DbSession, form: Mapping[str, str], direction: str) -> Caller | 
 def context(db: DbSession, state: dict[str, Any]) -> ivr_flows.Ctx:
     flow_settings, flow_services = _flow_world()
     return ivr_flows.Ctx(db=db, settings=flow_settings, now=utcnow(), state=state,
-                         services=flow_services)
+                         services=flow_services, commits=True)
 
 
 def _from_record(db: DbSession, call: CallLog) -> ivr_flows.Ctx:
