@@ -271,16 +271,16 @@ def stop_calls(db: DbSession, caller: Caller, now: datetime) -> None:
                .execution_options(synchronize_session=False))
 
 
-def news_for(db: DbSession, caller: Caller | None, now: datetime) -> list[Registration]:
+def news_for(db: DbSession, caller_id: int | None, now: datetime) -> list[Registration]:
     """What is still to be told to this person (said at the start of their own next call);
-    with ``caller`` None, to everyone (the staff's list of people to be told)."""
+    with ``caller_id`` None, to everyone (the staff's list of people to be told)."""
     stmt = (select(Registration).join(Session, Registration.session_id == Session.id)
             .where(Registration.status.in_(ACTIVE),
                    Registration.notify_pending.in_(list(NEWS)), Session.ends_at > now)
             .order_by(Session.starts_at, Registration.id)
             .options(contains_eager(Registration.session).joinedload(Session.event),
                      joinedload(Registration.caller)))
-    stmt = stmt if caller is None else stmt.where(Registration.caller_id == caller.id)
+    stmt = stmt if caller_id is None else stmt.where(Registration.caller_id == caller_id)
     return [r for r in db.scalars(stmt) if _news_valid(r, r.session)]
 
 

@@ -76,6 +76,9 @@ class Ctx:
     # begin as writers and commit in ``voice.views._finish``): the registration services then
     # only flush, and a confirm costs one transaction, not two.
     commits: bool = False
+    # A language the caller chose this turn: the channel keeps it on the caller with the visits,
+    # in a batch (``voice.visits``), so that choosing it writes nothing on the turn.
+    language_chosen: str | None = None
     _caller: Any = field(default=_UNSET, repr=False)
 
     @property

@@ -26,8 +26,7 @@ def first_node(ctx: Ctx) -> str:
 
 @node
 class Language(Node):
-    name = "language"
-    writes = True  # the choice is kept on the caller
+    name = "language"  # the choice is kept on the caller later, in a batch: no write here
 
     def enter(self, ctx: Ctx) -> list[Segment]:
         return prompts.segments("fi", "greeting.welcome") + self.reprompt(ctx)
@@ -45,8 +44,8 @@ class Language(Node):
         if lang is None:
             return NoMatch()
         ctx.state["lang"] = lang
-        if ctx.caller is not None:
-            ctx.caller.language = lang
+        if ctx.state.get("caller_id"):
+            ctx.language_chosen = lang
         return Goto("main_menu", preface=ctx.say("greeting.welcome") + news_preface(ctx))
 
 

@@ -16,9 +16,9 @@ from flask import Flask
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session as DbSession
 
-from catalogue.models import CallLog, MenuVisit, SessionKind
+from catalogue.models import Caller, CallLog, MenuVisit, SessionKind
 from tests import factories as f
-from tests.phone import Phone
+from tests.phone import MakePhone, Phone
 
 
 @contextmanager
@@ -176,3 +176,39 @@ def test_a_hang_up_is_one_write_transaction_with_the_visits(
         phone.hang_up()
     assert len(committed) == 1, seen  # one write transaction, on either database
     assert any(s.startswith("INSERT INTO menu_visit") for s in seen), seen
+
+
+def test_a_first_call_chooses_its_language_without_a_write_and_the_next_call_knows_it(
+        app: Flask, db: DbSession, make_phone: MakePhone, programme: None) -> None:
+    """The choice travels in the URL at once and is kept on the caller with the visits: in the
+    status callback's one transaction at the hang-up (or the buffer's next batch)."""
+    app.extensions["lampio_visits"].flush_every = 3600.0
+    first = make_phone("+358401112233")
+    t = first.call()
+    assert "Valitse kieli" in t.text or "Svenska" in t.text or "English" in t.text, t.text
+    with statements(app) as seen:
+        t = first.press("2")  # svenska
+    assert t.gather is not None and "huvudmeny" in t.text.lower(), t.text
+    assert not [s for s in seen if s.startswith(("BEGIN IMMEDIATE", "INSERT", "UPDATE"))], seen
+    caller = db.scalar(select(Caller).where(Caller.phone == "+358401112233"))
+    assert caller is not None and caller.language is None  # not yet: batched
+    db.rollback()  # end this session's read (its snapshot) before the hang-up writes
+    with statements(app) as seen, commits(app) as committed:
+        first.hang_up()
+    assert len(committed) == 1 and any(s.startswith("UPDATE caller") for s in seen), seen
+    assert db.get_one(Caller, caller.id).language == "sv"
+    again = make_phone("+358401112233").call()  # straight to the greeting, in Swedish
+    assert "huvudmeny" in again.text.lower() or "välkommen" in again.text.lower(), again.text
+
+
+def test_a_language_waiting_in_the_buffer_is_written_by_its_batch(
+        app: Flask, db: DbSession, make_phone: MakePhone, programme: None) -> None:
+    buffer = app.extensions["lampio_visits"]
+    buffer.flush_every = 3600.0
+    p = make_phone("+358401112244")
+    p.call()
+    p.press("3")  # English
+    buffer.flush()  # the periodic batch, as when the hang-up reaches another worker
+    db.expire_all()
+    caller = db.scalar(select(Caller).where(Caller.phone == "+358401112244"))
+    assert caller is not None and caller.language == "en"

@@ -189,13 +189,16 @@ def holds_private(ctx: ivr_flows.Ctx) -> bool:
 
 
 def note_visits(ctx: ivr_flows.Ctx) -> None:
-    """The turn's menu visits and words heard go to the batched writer."""
+    """The turn's menu visits, words heard and a language chosen go to the batched writer."""
     if ctx.visits:
         visit_buffer().add(int(ctx.state["call_id"]), ctx.visits)
         ctx.visits = []
     if ctx.heard:
         visit_buffer().add_heard(ctx.heard)
         ctx.heard = []
+    if ctx.language_chosen and ctx.state.get("caller_id"):
+        visit_buffer().add_language(int(ctx.state["caller_id"]), ctx.language_chosen)
+        ctx.language_chosen = None
 
 
 def close_call(db: DbSession, form: Mapping[str, str]) -> None:

@@ -1,10 +1,12 @@
-"""The menus callers reach (``menu_visit``, the admin's overview) and the words they say in
-them (``speech_log``, the admin's speech page), written in batches.
+"""The menus callers reach (``menu_visit``, the admin's overview), the words they say in
+them (``speech_log``, the admin's speech page) and the language a first-time caller chose
+(kept on ``caller`` for their next call), written in batches.
 
 A turn only notes its visits here; they are written a batch at a time, in a short transaction of
 their own, at most every ``flush_every`` seconds (and inside the status callback's transaction at
 the end of a call, and when the process exits), so that walking the programme writes nothing
-on the turn.
+on the turn. A language waits here at most ``flush_every`` seconds: a caller who rings again
+sooner is asked once more, nothing worse.
 """
 from __future__ import annotations
 
@@ -14,19 +16,20 @@ import threading
 import time
 from datetime import datetime
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
 from catalogue.db import begin_write
-from catalogue.models import MenuVisit, SpeechHeard
+from catalogue.models import Caller, MenuVisit, SpeechHeard
 from ivr_flows.context import Heard
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500
 
 
-Batch = tuple[list[dict[str, object]], list[dict[str, object]]]  # menu visits, words heard
+# menu visits, words heard, and languages chosen by caller id
+Batch = tuple[list[dict[str, object]], list[dict[str, object]], dict[int, str]]
 
 
 class VisitBuffer:
@@ -35,6 +38,7 @@ class VisitBuffer:
         self.flush_every = flush_every
         self._rows: list[dict[str, object]] = []
         self._heard: list[dict[str, object]] = []
+        self._languages: dict[int, str] = {}
         self._lock = threading.Lock()
         self._last = time.monotonic()
         atexit.register(self.flush)
@@ -48,24 +52,29 @@ class VisitBuffer:
             self._heard.extend({"node": h.node[:40], "lang": h.lang[:5], "words": h.words[:200],
                                 "outcome": h.outcome, "at": h.at} for h in heard)
 
+    def add_language(self, caller_id: int, lang: str) -> None:
+        with self._lock:
+            self._languages[caller_id] = lang  # the last choice wins
+
     def due(self) -> bool:
-        waiting = len(self._rows) + len(self._heard)
+        waiting = len(self._rows) + len(self._heard) + len(self._languages)
         return bool(waiting) and (waiting >= MAX_BATCH
                                   or time.monotonic() - self._last >= self.flush_every)
 
     def take(self) -> Batch:
         with self._lock:
-            batch = (self._rows, self._heard)
-            self._rows, self._heard = [], []
+            batch = (self._rows, self._heard, self._languages)
+            self._rows, self._heard, self._languages = [], [], {}
             self._last = time.monotonic()
         return batch
 
     def restore(self, batch: Batch) -> None:
         """A batch whose transaction failed: kept for the next try (a bounded number)."""
-        rows, heard = batch
+        rows, heard, languages = batch
         with self._lock:
             self._rows[:0] = rows[:MAX_BATCH * 10]
             self._heard[:0] = heard[:MAX_BATCH * 10]
+            self._languages = {**dict(list(languages.items())[:MAX_BATCH * 10]), **self._languages}
 
     def write_into(self, db: DbSession) -> Batch:
         """The batch into a transaction the caller commits (the status callback's own, so a
@@ -76,7 +85,7 @@ class VisitBuffer:
 
     def flush(self) -> None:
         batch = self.take()
-        if not batch[0] and not batch[1]:
+        if not any(batch):
             return
         try:
             with self.sessions() as db:
@@ -84,14 +93,16 @@ class VisitBuffer:
                 _insert(db, batch)
                 db.commit()
         except Exception:  # noqa: BLE001 - statistics must never break a call; keep them for later
-            log.warning("could not write %d menu visits and %d words heard now; will try again",
-                        len(batch[0]), len(batch[1]))
+            log.warning("could not write %d menu visits, %d words heard and %d languages now; "
+                        "will try again", len(batch[0]), len(batch[1]), len(batch[2]))
             self.restore(batch)
 
 
 def _insert(db: DbSession, batch: Batch) -> None:
-    rows, heard = batch
+    rows, heard, languages = batch
     if rows:
         db.execute(insert(MenuVisit), rows)
     if heard:
         db.execute(insert(SpeechHeard), heard)
+    if languages:  # by primary key; a caller removed meanwhile (purged) matches no row
+        db.execute(update(Caller), [{"id": cid, "language": lang} for cid, lang in languages.items()])
