@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession, contains_eager, joinedload
 
@@ -271,17 +271,25 @@ def stop_calls(db: DbSession, caller: Caller, now: datetime) -> None:
                .execution_options(synchronize_session=False))
 
 
+_NEWS_FOR_ALL = (select(Registration).join(Session, Registration.session_id == Session.id)
+                 .where(Registration.status.in_(ACTIVE),
+                        Registration.notify_pending.in_(list(NEWS)),
+                        Session.ends_at > bindparam("now"))
+                 .order_by(Session.starts_at, Registration.id)
+                 .options(contains_eager(Registration.session).joinedload(Session.event),
+                          joinedload(Registration.caller)))
+# Built once: asked at the start of nearly every call, and empty for nearly every caller.
+_NEWS_FOR_ONE = _NEWS_FOR_ALL.where(Registration.caller_id == bindparam("caller_id"))
+
+
 def news_for(db: DbSession, caller_id: int | None, now: datetime) -> list[Registration]:
     """What is still to be told to this person (said at the start of their own next call);
     with ``caller_id`` None, to everyone (the staff's list of people to be told)."""
-    stmt = (select(Registration).join(Session, Registration.session_id == Session.id)
-            .where(Registration.status.in_(ACTIVE),
-                   Registration.notify_pending.in_(list(NEWS)), Session.ends_at > now)
-            .order_by(Session.starts_at, Registration.id)
-            .options(contains_eager(Registration.session).joinedload(Session.event),
-                     joinedload(Registration.caller)))
-    stmt = stmt if caller_id is None else stmt.where(Registration.caller_id == caller_id)
-    return [r for r in db.scalars(stmt) if _news_valid(r, r.session)]
+    if caller_id is None:
+        found = db.scalars(_NEWS_FOR_ALL, {"now": now})
+    else:
+        found = db.scalars(_NEWS_FOR_ONE, {"now": now, "caller_id": caller_id})
+    return [r for r in found if _news_valid(r, r.session)]
 
 
 def told(db: DbSession, regs: list[Registration], now: datetime,

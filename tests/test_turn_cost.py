@@ -212,3 +212,25 @@ def test_a_language_waiting_in_the_buffer_is_written_by_its_batch(
     db.expire_all()
     caller = db.scalar(select(Caller).where(Caller.phone == "+358401112244"))
     assert caller is not None and caller.language == "en"
+
+
+def test_the_hang_up_ends_the_record_and_keeps_only_the_language_of_a_stored_state(
+        app: Flask, db: DbSession, make_phone: MakePhone, programme: None) -> None:
+    """One UPDATE ends the record; a state kept in it (here a typed number) is cut down to its
+    language, so the number is not kept past the call. A record that held none keeps none."""
+    stored, plain = make_phone("+358912345678"), make_phone("+358401112255")
+    stored.call()
+    plain.call()
+    call = db.scalar(select(CallLog).where(CallLog.call_sid == stored.call_sid))
+    assert call is not None
+    call.state = {"lang": "sv", "node": "someone_else", "data": {"number": "+358401234567"}}
+    db.commit()
+    stored.hang_up(duration=42)
+    plain.hang_up(duration=7)
+    db.expire_all()
+    ended = db.get_one(CallLog, call.id)
+    assert (ended.status, ended.duration_seconds, ended.state) == ("completed", 42, {"lang": "sv"})
+    assert ended.ended_at is not None
+    other = db.scalar(select(CallLog).where(CallLog.call_sid == plain.call_sid))
+    assert other is not None and (other.state, other.duration_seconds) == ({}, 7)
+    assert other.ended_at is not None

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app, g
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
@@ -202,14 +202,20 @@ def note_visits(ctx: ivr_flows.Ctx) -> None:
 
 
 def close_call(db: DbSession, form: Mapping[str, str]) -> None:
-    call = db.scalar(select(CallLog).where(CallLog.call_sid == form.get("CallSid", "")))
-    if call is None:
-        return
-    call.status = form.get("CallStatus", "completed")[:20]
-    call.ended_at = utcnow()
+    """The record's end, in one UPDATE that returns the state it held: only a state kept in the
+    record (a typed number, a long state) is written again, with nothing but its language."""
     duration = form.get("CallDuration", "")
-    call.duration_seconds = int(duration) if ascii_digits(duration) and len(duration) < 9 else None
-    call.state = {"lang": (call.state or {}).get("lang")} if call.state else {}
+    ended = db.execute(
+        update(CallLog).where(CallLog.call_sid == form.get("CallSid", ""))
+        .values(status=form.get("CallStatus", "completed")[:20], ended_at=utcnow(),
+                duration_seconds=int(duration) if ascii_digits(duration) and len(duration) < 9
+                else None)
+        .returning(CallLog.id, CallLog.state)
+        .execution_options(synchronize_session=False)).first()
+    if ended is not None and ended.state:
+        db.execute(update(CallLog).where(CallLog.id == ended.id)
+                   .values(state={"lang": ended.state.get("lang")})
+                   .execution_options(synchronize_session=False))
 
 
 def language_hint(form: Mapping[str, str]) -> str | None:
