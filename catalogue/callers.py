@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import phonenumbers
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
 
 from . import audit
@@ -50,13 +50,15 @@ def find_or_create(db: DbSession, e164: str) -> Caller:
     if caller is not None:
         return caller
     city = city_for_number(db, e164)
-    try:
-        with db.begin_nested():
-            caller = Caller(phone=e164, city_id=city.id if city else None)
-            db.add(caller)
-    except IntegrityError:
-        caller = db.scalar(select(Caller).where(Caller.phone == e164))
-        assert caller is not None
+    # One INSERT … ON CONFLICT DO NOTHING on either database (no savepoint, no flush): a
+    # concurrent first call's row wins and is the one read back.
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    new_id = db.scalar(insert(Caller).values(phone=e164, city_id=city.id if city else None)
+                       .on_conflict_do_nothing(index_elements=[Caller.phone])
+                       .returning(Caller.id))
+    caller = (db.get(Caller, new_id) if new_id is not None
+              else db.scalar(select(Caller).where(Caller.phone == e164)))
+    assert caller is not None
     return caller
 
 

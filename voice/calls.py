@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app, g
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
 
 import ivr_flows
@@ -111,41 +111,42 @@ def _fingerprint(form: Mapping[str, str]) -> str:
 def open_call(db: DbSession, form: Mapping[str, str], line: str) -> ivr_flows.Ctx:
     """The call's record, made on its first webhook; a retried first webhook (Twilio's, after a
     timeout) starts over on the same record. The insert comes first (the CallSid is unique), so
-    a new call reads nothing before it."""
+    a new call reads nothing before it, and nothing after it either: its state is empty."""
     sid = form.get("CallSid", "")
     direction = _direction(form)
     caller = _caller(db, form, direction)
     caller_id = caller.id if caller else None
-    call = _insert_call(db, sid, caller_id, direction, line)
-    if call is None:
-        existing = db.scalars(select(CallLog).where(CallLog.call_sid == sid)).one()
-        existing.state = {}
-        if existing.caller_id == caller_id:  # Twilio retried the first webhook: same record
-            call = existing
-        else:
-            # The CallSid is reused by another number: the first call's record keeps its history
-            # under another name, and this is a new call that knows nothing of the first caller.
-            existing.call_sid = f"{sid}~{existing.id}"[:64]
-            db.flush()
-            call = _insert_call(db, sid, caller_id, direction, line)
-            if call is None:  # a third webhook won the name meanwhile: use its record
-                call = db.scalars(select(CallLog).where(CallLog.call_sid == sid)).one()
-                call.state = {}
+    call_id = _insert_call(db, sid, caller_id, direction, line)
+    if call_id is not None:
+        ctx = context(db, {"call_id": call_id})
+        ctx.set_caller(caller)
+        return _stamped(ctx, form)
+    existing = db.scalars(select(CallLog).where(CallLog.call_sid == sid)).one()
+    existing.state = {}
+    if existing.caller_id == caller_id:  # Twilio retried the first webhook: same record
+        call = existing
+    else:
+        # The CallSid is reused by another number: the first call's record keeps its history
+        # under another name, and this is a new call that knows nothing of the first caller.
+        existing.call_sid = f"{sid}~{existing.id}"[:64]
+        db.flush()
+        _insert_call(db, sid, caller_id, direction, line)  # or a third webhook's record won
+        call = db.scalars(select(CallLog).where(CallLog.call_sid == sid)).one()
+        call.state = {}
     g.lampio_call = call  # held for ``save``: the session only keeps clean objects weakly
     return _stamped(_from_record(db, call), form)
 
 
 def _insert_call(db: DbSession, sid: str, caller_id: int | None, direction: str,
-                 line: str) -> CallLog | None:
-    """A new record for the CallSid, or None when one exists already (the unique constraint)."""
-    call = CallLog(call_sid=sid, caller_id=caller_id, direction=direction, line=line,
-                   started_at=utcnow(), state={})
-    try:
-        with db.begin_nested():
-            db.add(call)
-    except IntegrityError:
-        return None
-    return call
+                 line: str) -> int | None:
+    """The new record's id, or None when the CallSid has one already: one ``INSERT … ON
+    CONFLICT DO NOTHING RETURNING id`` on either database, with no savepoint around it."""
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return db.scalar(insert(CallLog)
+                     .values(call_sid=sid, caller_id=caller_id, direction=direction, line=line,
+                             started_at=utcnow(), state={})
+                     .on_conflict_do_nothing(index_elements=[CallLog.call_sid])
+                     .returning(CallLog.id))
 
 
 def _stamped(ctx: ivr_flows.Ctx, form: Mapping[str, str]) -> ivr_flows.Ctx:
