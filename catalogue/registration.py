@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, Table, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -121,14 +121,18 @@ def _locked(db: DbSession, session_id: int) -> Session | None:
 
 # ---- writes --------------------------------------------------------------------------------
 
+# The counter's UPDATE goes to the table itself, built once (no ORM bookkeeping on the confirm).
+_SESSIONS = cast("Table", Session.__table__)
+_TAKE_PLACE = (update(_SESSIONS)
+               .where(_SESSIONS.c.id == bindparam("sid"),
+                      or_(_SESSIONS.c.capacity.is_(None),
+                          _SESSIONS.c.confirmed_count < _SESSIONS.c.capacity))
+               .values(confirmed_count=_SESSIONS.c.confirmed_count + 1))
+
+
 def _take_place(db: DbSession, session_id: int) -> bool:
     """The atomic conditional UPDATE: True when a place was free and is now ours."""
-    result = db.execute(
-        update(Session)
-        .where(Session.id == session_id,
-               or_(Session.capacity.is_(None), Session.confirmed_count < Session.capacity))
-        .values(confirmed_count=Session.confirmed_count + 1)
-        .execution_options(synchronize_session=False))
+    result = db.execute(_TAKE_PLACE, {"sid": session_id})
     return cast("CursorResult[Any]", result).rowcount == 1  # an UPDATE's Result is a CursorResult
 
 
