@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
-from catalogue import outbound, worklists
+from catalogue import news, outbound, worklists
 from catalogue.db import get_db
 from catalogue.models import OutboundCall, Session
 from catalogue.timeutil import utcnow
@@ -38,6 +38,6 @@ def call_done(call_id: int) -> Response:
     call.needs_staff = False
     # Staff phoned the person about the news: told, so off the list of people to be told too.
     if outbound.NEWS.get(call.registration.notify_pending or "") == call.kind:
-        outbound.told(db, [call.registration], utcnow(), actor=access.actor(), how="staff")
+        news.told(db, [call.registration], utcnow(), actor=access.actor(), how="staff")
     flash(t("calls.done_flash"), "success")
     return redirect(url_for("admin.calls_for_staff"))

@@ -1,6 +1,6 @@
 """Staff's worklists on the overview (call-back requests, people to be told, recordings to
 review, locked provider PINs), their counts in the navigation, and the actions that clear them.
-The lists and the writes are the catalogue's (``catalogue.worklists``, ``outbound.told``,
+The lists and the writes are the catalogue's (``catalogue.worklists``, ``news.told``,
 ``pins.unlock``); this module only shows them and passes the acting login."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session as DbSession
 from werkzeug.wrappers import Response
 
-from catalogue import outbound, pins, worklists
+from catalogue import news, pins, worklists
 from catalogue.db import get_db
 from catalogue.models import CallbackRequest, Provider, Registration
 from catalogue.timeutil import utcnow
@@ -67,7 +67,7 @@ def told_done(reg_id: int) -> Response:
     reg = access.posted_row(Registration, reg_id)
     db = get_db()
     if reg.notify_pending is not None:
-        outbound.told(db, [reg], utcnow(), actor=access.actor(), how="staff")
+        news.told(db, [reg], utcnow(), actor=access.actor(), how="staff")
         flash(t("work.told_done_flash"), "success")
     else:
         flash(t("work.already_done"), "warning")

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session as DbSession, contains_eager, joinedload
+from sqlalchemy.orm import Session as DbSession
 
 from . import audit
 
@@ -86,7 +86,7 @@ def _rows(db: DbSession, now: datetime, rules: CallRules) -> list[dict[str, Any]
     news = db.execute(base.where(Registration.notify_pending.in_(list(NEWS)),
                                  Session.ends_at > now)).all()
     for reg, session in news:
-        if _news_valid(reg, session):
+        if news_valid(reg, session):
             add(reg, NEWS[reg.notify_pending or ""], now)
     lead = timedelta(minutes=rules.reminder_minutes)
     soon = db.execute(base.where(Registration.status == RegistrationStatus.CONFIRMED,
@@ -118,7 +118,7 @@ def _recently_told(db: DbSession, now: datetime) -> set[tuple[int, int]]:
     return {(r, s) for r, s in rows}
 
 
-def _news_valid(reg: Registration, session: Session) -> bool:
+def news_valid(reg: Registration, session: Session) -> bool:
     if reg.notify_pending == "cancelled":
         return session.status == SessionStatus.CANCELLED
     if reg.notify_pending == "promoted":
@@ -171,7 +171,7 @@ def still_wanted(call: OutboundCall, now: datetime) -> bool:
         return (reg.status == RegistrationStatus.CONFIRMED and session.status == SessionStatus.SCHEDULED
                 and now < session.starts_at + STARTING_GRACE)
     return (reg.notify_pending is not None and NEWS.get(reg.notify_pending) == call.kind
-            and now < session.ends_at and _news_valid(reg, session))
+            and now < session.ends_at and news_valid(reg, session))
 
 
 # ---- outcomes ------------------------------------------------------------------------------
@@ -247,11 +247,11 @@ def heard(db: DbSession, call: OutboundCall, now: datetime) -> None:
     call.status, call.done_at = CallStatus.HEARD, now
     reg = call.registration
     if reg.notify_pending is not None and NEWS.get(reg.notify_pending) == call.kind:
-        _log_told(db, audit.PHONE, reg, now, "call")
+        log_told(db, audit.PHONE, reg, now, "call")
         reg.notify_pending = None
 
 
-def _log_told(db: DbSession, actor: audit.Actor | None, reg: Registration, now: datetime,
+def log_told(db: DbSession, actor: audit.Actor | None, reg: Registration, now: datetime,
               how: str) -> None:
     audit.record(db, actor, "registration.told", "registration", reg.id, now=now,
                  before={"notify_pending": reg.notify_pending}, after={"how": how},
@@ -269,40 +269,3 @@ def stop_calls(db: DbSession, caller: Caller, now: datetime) -> None:
                .where(OutboundCall.caller_id == caller.id, OutboundCall.status == CallStatus.DUE)
                .values(status=CallStatus.SKIPPED, last_result="no_calls", done_at=now)
                .execution_options(synchronize_session=False))
-
-
-_NEWS_FOR_ALL = (select(Registration).join(Session, Registration.session_id == Session.id)
-                 .where(Registration.status.in_(ACTIVE),
-                        Registration.notify_pending.in_(list(NEWS)),
-                        Session.ends_at > bindparam("now"))
-                 .order_by(Session.starts_at, Registration.id)
-                 .options(contains_eager(Registration.session).joinedload(Session.event),
-                          joinedload(Registration.caller)))
-# Built once: asked at the start of nearly every call, and empty for nearly every caller.
-_NEWS_FOR_ONE = _NEWS_FOR_ALL.where(Registration.caller_id == bindparam("caller_id"))
-
-
-def news_for(db: DbSession, caller_id: int | None, now: datetime) -> list[Registration]:
-    """What is still to be told to this person (said at the start of their own next call);
-    with ``caller_id`` None, to everyone (the staff's list of people to be told)."""
-    if caller_id is None:
-        found = db.scalars(_NEWS_FOR_ALL, {"now": now})
-    else:
-        found = db.scalars(_NEWS_FOR_ONE, {"now": now, "caller_id": caller_id})
-    return [r for r in found if _news_valid(r, r.session)]
-
-
-def told(db: DbSession, regs: list[Registration], now: datetime,
-         actor: audit.Actor | None = audit.PHONE, how: str = "own_call") -> None:
-    """The person heard it in their own call (or staff told them: ``actor`` is the login,
-    ``how`` "staff"): clear the marks, and no call is placed for it."""
-    for reg in regs:
-        kind = NEWS.get(reg.notify_pending or "")
-        if kind is not None:
-            _log_told(db, actor, reg, now, how)
-            reg.notify_pending = None
-            db.execute(update(OutboundCall)
-                       .where(OutboundCall.registration_id == reg.id, OutboundCall.kind == kind,
-                              OutboundCall.status == CallStatus.DUE)
-                       .values(status=CallStatus.SKIPPED, last_result="told", done_at=now)
-                       .execution_options(synchronize_session=False))

@@ -15,15 +15,12 @@ Why it is safe under concurrency:
   IntegrityError means "already registered".
 * **Listeners hear only what is stored.** Each change queues ``registration_changed`` (payload
   ``session_id``), sent by ``catalogue.signals`` after the commit; nothing for a rollback.
-* **Told only when stored.** ``register``, ``cancel`` and ``promote`` end their unit of work with a
-  ``commit`` before returning, so a flow can only say "you are registered" about a row that is
-  committed, and the admin gets the same guarantee. On SQLite, unless the session already began
-  as a writer (the voice webhooks do, see ``catalogue.database.begin_write``), they also commit whatever
-  the session held before, because only a fresh transaction can begin IMMEDIATE. Pass
-  ``own_transaction=False`` only when the caller already holds the database lock and commits
-  itself before anything is said or shown: the voice webhooks (they begin as writers and commit
-  before the TwiML is rendered, so "you are registered" still reaches no one before the commit)
-  and the demo loader inside ``prepare_database``.
+* **Told only when stored.** ``register``, ``cancel`` and ``promote`` commit before returning,
+  so the admin can only show "registered" for a committed row; on SQLite they first commit what
+  the session held (only a fresh transaction can begin IMMEDIATE). ``own_transaction=False``
+  (only flush) is for a caller that holds the lock and commits before anything is said or shown:
+  the voice webhooks (writers from the start, committing before the TwiML is rendered) and the
+  demo loader inside ``prepare_database``.
 """
 from __future__ import annotations
 
@@ -121,8 +118,7 @@ def _locked(db: DbSession, session_id: int) -> Session | None:
 
 # ---- writes --------------------------------------------------------------------------------
 
-# The counter's UPDATE goes to the table itself, built once (no ORM bookkeeping on the confirm).
-_SESSIONS = cast("Table", Session.__table__)
+_SESSIONS = cast("Table", Session.__table__)  # the place's UPDATE: on the table, built once
 _TAKE_PLACE = (update(_SESSIONS)
                .where(_SESSIONS.c.id == bindparam("sid"),
                       or_(_SESSIONS.c.capacity.is_(None),

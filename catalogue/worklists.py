@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import joinedload
 
 from . import audit, outbound, pins
+from .news import news_for
 from .models import (AudioDescription, CallbackRequest, OutboundCall, Provider, Registration,
                      Session, SessionAudio)
 
@@ -41,7 +42,7 @@ def callback_done(db: DbSession, request: CallbackRequest, note: str | None,
 
 def to_be_told(db: DbSession, now: datetime) -> list[Registration]:
     """Everyone still to be told of a change, across sessions (the same rule as the calls)."""
-    return outbound.news_for(db, None, now)
+    return news_for(db, None, now)
 
 
 def last_calls(db: DbSession, regs: list[Registration]) -> dict[int, OutboundCall]:

@@ -3,7 +3,7 @@ free, a session cancelled or moved. The same news the service calls about; which
 person first tells it, and then it is cleared (no call is placed for news already told)."""
 from __future__ import annotations
 
-from catalogue import outbound as calls
+from catalogue import news
 
 from .engine import Ctx
 from .reply import Segment
@@ -18,11 +18,11 @@ def news_preface(ctx: Ctx) -> list[Segment]:
         return []
     from .outbound import session_brief
 
-    regs = calls.news_for(ctx.db, int(caller_id), ctx.now)
+    regs = news.news_for(ctx.db, int(caller_id), ctx.now)
     said: list[Segment] = []
     for reg in regs:
         said += ctx.say(_SAID[reg.notify_pending or ""]) + session_brief(ctx, reg.session)
         if reg.notify_pending == "moved":
             said += ctx.say("call.moved_kept")
-    calls.told(ctx.db, regs, ctx.now)
+    news.told(ctx.db, regs, ctx.now)
     return said

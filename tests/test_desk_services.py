@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from catalogue import audit, callers, outbound, pins, registration, schedule, worklists
+from catalogue import audit, callers, news, pins, registration, schedule, worklists
 from catalogue.models import (AuditEntry, CallbackRequest, Caller, Provider, Registration,
                               RegistrationStatus)
 from catalogue.registration import Kind
@@ -143,7 +143,7 @@ def test_to_be_told_across_sessions_cleared_by_staff_or_by_a_call(db: DbSession)
     told = worklists.to_be_told(db, utcnow())
     assert [(r.id, r.notify_pending) for r in told] == [(ra.id, "cancelled"), (rb.id, "moved")]
     assert worklists.counts(db, utcnow())["told"] == 2
-    outbound.told(db, [told[0]], utcnow(), actor=STAFF, how="staff")
+    news.told(db, [told[0]], utcnow(), actor=STAFF, how="staff")
     db.commit()
     assert [r.id for r in worklists.to_be_told(db, utcnow())] == [rb.id]
     last = entries(db, action="registration.told")[-1]
