@@ -217,6 +217,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     audio.init_app(app)
     voice.init_app(app)
     admin.init_app(app, csrf_exempt=[voice_bp])  # the webhooks are checked by Twilio's signature
+    from voice import webhooks
+
+    webhooks.install(app)  # POST /voice/… is served by a lean app without the admin's hooks
     hops = app.config["PROXY_FIX_HOPS"]
     if hops:  # behind that many proxies: the client's address, scheme and host are theirs to say
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -1,8 +1,9 @@
 """What every response and request of the app gets from the admin: security headers, a
 ``Secure`` session cookie whenever the request came over https, and a size limit on bodies.
 
-The headers go on all responses (the webhooks' TwiML and the audio files too: they are harmless
-there). The CSP allows only this origin's own scripts, styles, images and audio, with no inline
+The headers go on all of the main app's responses (the audio files too: they are harmless there);
+Twilio's webhooks are served by their own lean app (``voice.webhooks``) with ``nosniff`` only,
+since no browser renders TwiML. The CSP allows only this origin's own scripts, styles, images and audio, with no inline
 code: the admin's templates have none (the live console's script is ``static/live.js``).
 
 https: ``request.is_secure`` (with ``PROXY_FIX_HOPS`` set, ProxyFix has already applied the

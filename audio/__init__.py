@@ -65,6 +65,7 @@ def _start_worker_on_first_request(app: Flask, svc: AudioService) -> None:
                     svc.worker.start()
 
     app.before_request(start)
+    app.extensions.setdefault("lampio_starters", []).append(start)  # the webhooks' app too
 
 
 def init_app(app: Flask) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .database import Base, begin_write, commit_pending, make_engine, private_database
 
 __all__ = ["Base", "begin_write", "commit_pending", "get_db", "get_engine", "get_sessionmaker", "init_app",
-           "make_engine", "private_database", "session_scope"]
+           "make_engine", "private_database", "request_hooks", "session_scope"]
 
 
 def get_engine(app: Flask | None = None) -> Engine:
@@ -78,5 +78,11 @@ def init_app(app: Flask) -> None:
     app.extensions["lampio_engine"] = engine
     app.extensions["lampio_engine_wait"] = wait  # what a connection's waits go back to
     app.extensions["lampio_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    request_hooks(app)
+
+
+def request_hooks(app: Flask) -> None:
+    """The commit before the response and the session's end, on ``app`` (the main app, and the
+    webhooks' own, which shares its engine: ``voice.webhooks``)."""
     app.after_request(_commit)
     app.teardown_appcontext(_teardown)

@@ -17,6 +17,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session as DbSession
 
 from catalogue.models import Caller, CallLog, MenuVisit, SessionKind
+from catalogue.timeutil import utcnow
 from tests import factories as f
 from tests.phone import MakePhone, Phone
 
@@ -234,3 +235,40 @@ def test_the_hang_up_ends_the_record_and_keeps_only_the_language_of_a_stored_sta
     other = db.scalar(select(CallLog).where(CallLog.call_sid == plain.call_sid))
     assert other is not None and (other.state, other.duration_seconds) == ({}, 7)
     assert other.ended_at is not None
+
+
+def test_a_turn_notes_its_visits_only_after_its_commit(
+        app: Flask, db: DbSession, phone: Phone, programme: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another request's transaction (a hang-up writes the batch) must never insert visits of a
+    call whose record is not committed: a turn whose commit fails leaves none in the buffer."""
+    import voice.views
+
+    buffer = app.extensions["lampio_visits"]
+    buffer.flush_every = 3600.0
+    phone.call()
+    buffer.take()
+
+    def failing(_db: DbSession) -> None:
+        raise RuntimeError("the commit failed")
+
+    monkeypatch.setattr(voice.views, "commit_pending", failing)
+    t = phone.press("1")
+    assert t.gather is not None and "/voice/fallback" in t.body  # the apology, with a way on
+    assert buffer.take()[0] == []
+
+
+def test_a_hang_up_whose_batch_cannot_be_written_still_ends_the_call(
+        app: Flask, db: DbSession, phone: Phone, programme: None) -> None:
+    buffer = app.extensions["lampio_visits"]
+    buffer.flush_every = 3600.0
+    phone.call()
+    buffer.take()
+    buffer.add(999_999, [("main_menu", utcnow())])  # no such call: the foreign key refuses it
+    t = phone.hang_up()
+    assert t.status == 204
+    db.expire_all()
+    ended = db.scalar(select(CallLog).where(CallLog.call_sid == phone.call_sid))
+    assert ended is not None and ended.ended_at is not None and ended.status == "completed"
+    kept = buffer.take()[0]
+    assert [row["call_id"] for row in kept] == [999_999]  # kept for the next try, not lost

@@ -173,3 +173,4 @@ def start_on_first_request(app: Flask) -> None:
                     worker.start()
 
     app.before_request(start)
+    app.extensions.setdefault("lampio_starters", []).append(start)  # the webhooks' app too

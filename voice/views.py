@@ -16,6 +16,7 @@ from ivr_flows.reply import Gather, Reply
 from . import callstate, calls, media_stream
 from .security import public_url, twilio_signed
 from .twiml import render
+from .visits import insert_batch
 
 log = logging.getLogger(__name__)
 TURN_PATH = "/voice/turn"  # the blueprint's URL table says the same (voice/blueprint.py)
@@ -75,8 +76,10 @@ def _finish(ctx: ivr_flows.Ctx, reply: Reply, stored: bool = False) -> Response:
     token = callstate.pack(ctx.state)
     if token is None or (stored and calls.holds_private(ctx)):
         calls.save(ctx)
-    calls.note_visits(ctx)
     commit_pending(ctx.db)
+    # Only after the commit: another request's transaction (a hang-up writes the batch) must
+    # never insert visits of a call whose record is not committed yet (PostgreSQL's foreign key).
+    calls.note_visits(ctx)
     buffer = calls.visit_buffer()
     if buffer.due():
         buffer.flush()
@@ -198,12 +201,17 @@ def status() -> Response:
     begin_write(db)
     calls.close_call(db, request.form)
     buffer = calls.visit_buffer()
-    batch = buffer.write_into(db)  # the visits noted meanwhile, in this one write transaction
+    batch = buffer.take()  # the visits noted meanwhile, in this one write transaction
     try:
+        insert_batch(db, batch)
         db.commit()
-    except Exception:
+    except Exception:  # noqa: BLE001 - the batch's fault or the database's: the call still ends
+        log.warning("could not write the batch with a hang-up; the call's end is written alone")
+        db.rollback()
         buffer.restore(batch)
-        raise
+        begin_write(db)
+        calls.close_call(db, request.form)
+        db.commit()
     return Response("", status=204)
 
 

@@ -76,13 +76,6 @@ class VisitBuffer:
             self._heard[:0] = heard[:MAX_BATCH * 10]
             self._languages = {**dict(list(languages.items())[:MAX_BATCH * 10]), **self._languages}
 
-    def write_into(self, db: DbSession) -> Batch:
-        """The batch into a transaction the caller commits (the status callback's own, so a
-        hang-up takes the write lock once); on a failed commit hand it to ``restore``."""
-        batch = self.take()
-        _insert(db, batch)
-        return batch
-
     def flush(self) -> None:
         batch = self.take()
         if not any(batch):
@@ -90,7 +83,7 @@ class VisitBuffer:
         try:
             with self.sessions() as db:
                 begin_write(db)
-                _insert(db, batch)
+                insert_batch(db, batch)
                 db.commit()
         except Exception:  # noqa: BLE001 - statistics must never break a call; keep them for later
             log.warning("could not write %d menu visits, %d words heard and %d languages now; "
@@ -98,7 +91,9 @@ class VisitBuffer:
             self.restore(batch)
 
 
-def _insert(db: DbSession, batch: Batch) -> None:
+def insert_batch(db: DbSession, batch: Batch) -> None:
+    """A taken batch into a transaction the caller commits (the status callback's own, so a
+    hang-up takes the write lock once); should it fail, the batch goes back by ``restore``."""
     rows, heard, languages = batch
     if rows:
         db.execute(insert(MenuVisit), rows)
