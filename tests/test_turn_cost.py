@@ -23,34 +23,32 @@ from tests.phone import MakePhone, Phone
 
 
 @contextmanager
+def _listening(app: Flask, name: str, listener: Any) -> Iterator[None]:
+    engine = app.extensions["lampio_engine"]
+    event.listen(engine, name, listener)
+    try:
+        yield
+    finally:
+        event.remove(engine, name, listener)
+
+
+@contextmanager
 def statements(app: Flask) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         seen.append(statement.strip().split()[0].upper() + " " + " ".join(statement.split()[1:8]))
 
-    engine = app.extensions["lampio_engine"]
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with _listening(app, "before_cursor_execute", note):
         yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 @contextmanager
 def commits(app: Flask) -> Iterator[list[int]]:
     """The transactions committed on the app's engine meanwhile."""
     done: list[int] = []
-
-    def committed(_conn: Any) -> None:
-        done.append(1)
-
-    engine = app.extensions["lampio_engine"]
-    event.listen(engine, "commit", committed)
-    try:
+    with _listening(app, "commit", lambda _conn: done.append(1)):
         yield done
-    finally:
-        event.remove(engine, "commit", committed)
 
 
 @pytest.fixture
