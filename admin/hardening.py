@@ -3,8 +3,9 @@
 
 The headers go on all of the main app's responses (the audio files too: they are harmless there);
 Twilio's webhooks are served by their own lean app (``voice.webhooks``) with ``nosniff`` only,
-since no browser renders TwiML. The CSP allows only this origin's own scripts, styles, images and audio, with no inline
-code: the admin's templates have none (the live console's script is ``static/live.js``).
+since no browser renders TwiML. The CSP allows only this origin's own scripts, styles, images
+and audio, with no inline code: the admin's templates have none (the live console's script is
+``static/live.js``).
 
 https: ``request.is_secure`` (with ``PROXY_FIX_HOPS`` set, ProxyFix has already applied the
 proxy's ``X-Forwarded-Proto``); with ``PROXY_FIX_HOPS=0`` the first ``X-Forwarded-Proto`` is
