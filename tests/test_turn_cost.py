@@ -270,3 +270,36 @@ def test_a_hang_up_whose_batch_cannot_be_written_still_ends_the_call(
     assert ended is not None and ended.ended_at is not None and ended.status == "completed"
     kept = buffer.take()[0]
     assert [row["call_id"] for row in kept] == [999_999]  # kept for the next try, not lost
+
+
+def test_a_language_of_a_caller_removed_meanwhile_does_not_stop_the_batch(
+        app: Flask, db: DbSession, phone: Phone, programme: None) -> None:
+    buffer = app.extensions["lampio_visits"]
+    buffer.flush_every = 3600.0
+    phone.call()
+    buffer.add_language(999_999, "sv")  # purged between the choice and the batch
+    phone.hang_up()
+    db.expire_all()
+    assert (db.scalar(select(func.count()).select_from(MenuVisit)) or 0) > 0
+    assert buffer.take() == ([], [], {})
+
+
+def test_a_batch_that_keeps_failing_is_dropped_and_the_next_one_is_written(
+        app: Flask, db: DbSession, make_phone: MakePhone, programme: None) -> None:
+    from voice.visits import MAX_TRIES
+
+    buffer = app.extensions["lampio_visits"]
+    buffer.flush_every = 3600.0
+    buffer.add(999_999, [("main_menu", utcnow())])  # no such call: refused on every try
+    for _ in range(MAX_TRIES):
+        buffer.flush()
+    assert buffer.take() == ([], [], {})  # dropped (logged), not kept for ever
+    p = make_phone("+358401112266")
+    p.call()
+    p.press("1")
+    p.hang_up()
+    db.expire_all()
+    call = db.scalar(select(CallLog).where(CallLog.call_sid == p.call_sid))
+    assert call is not None
+    assert (db.scalar(select(func.count()).select_from(MenuVisit)
+                      .where(MenuVisit.call_id == call.id)) or 0) > 0

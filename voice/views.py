@@ -205,6 +205,7 @@ def status() -> Response:
     try:
         insert_batch(db, batch)
         db.commit()
+        buffer.written()
     except Exception:  # noqa: BLE001 - the batch's fault or the database's: the call still ends
         log.warning("could not write the batch with a hang-up; the call's end is written alone")
         db.rollback()

@@ -15,8 +15,9 @@ import logging
 import threading
 import time
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import insert, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
@@ -26,6 +27,12 @@ from ivr_flows.context import Heard
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500
+MAX_TRIES = 3  # a batch that failed this often is dropped (logged): it must not block the rest
+_CALLERS = cast("Table", Caller.__table__)
+# On the table: a caller removed meanwhile (purged) matches no row and is no error, where the
+# ORM's update by primary key would refuse the whole batch (StaleDataError) on every try.
+_KEEP_LANGUAGE = (update(_CALLERS).where(_CALLERS.c.id == bindparam("cid"))
+                  .values(language=bindparam("lang")))
 
 
 # menu visits, words heard, and languages chosen by caller id
@@ -39,6 +46,7 @@ class VisitBuffer:
         self._rows: list[dict[str, object]] = []
         self._heard: list[dict[str, object]] = []
         self._languages: dict[int, str] = {}
+        self._failures = 0  # failed tries in a row
         self._lock = threading.Lock()
         self._last = time.monotonic()
         atexit.register(self.flush)
@@ -69,12 +77,23 @@ class VisitBuffer:
         return batch
 
     def restore(self, batch: Batch) -> None:
-        """A batch whose transaction failed: kept for the next try (a bounded number)."""
+        """A batch whose transaction failed: kept for the next try, at most ``MAX_TRIES`` in a
+        row (then dropped and logged: statistics must not stop being written for good)."""
         rows, heard, languages = batch
         with self._lock:
+            self._failures += 1
+            if self._failures >= MAX_TRIES:
+                self._failures = 0
+                log.warning("dropped %d menu visits, %d words heard and %d languages after %d "
+                            "failed tries", len(rows), len(heard), len(languages), MAX_TRIES)
+                return
             self._rows[:0] = rows[:MAX_BATCH * 10]
             self._heard[:0] = heard[:MAX_BATCH * 10]
             self._languages = {**dict(list(languages.items())[:MAX_BATCH * 10]), **self._languages}
+
+    def written(self) -> None:
+        """A batch was committed: the count of failed tries starts again."""
+        self._failures = 0
 
     def flush(self) -> None:
         batch = self.take()
@@ -85,6 +104,7 @@ class VisitBuffer:
                 begin_write(db)
                 insert_batch(db, batch)
                 db.commit()
+            self.written()
         except Exception:  # noqa: BLE001 - statistics must never break a call; keep them for later
             log.warning("could not write %d menu visits, %d words heard and %d languages now; "
                         "will try again", len(batch[0]), len(batch[1]), len(batch[2]))
@@ -99,5 +119,5 @@ def insert_batch(db: DbSession, batch: Batch) -> None:
         db.execute(insert(MenuVisit), rows)
     if heard:
         db.execute(insert(SpeechHeard), heard)
-    if languages:  # by primary key; a caller removed meanwhile (purged) matches no row
-        db.execute(update(Caller), [{"id": cid, "language": lang} for cid, lang in languages.items()])
+    if languages:
+        db.execute(_KEEP_LANGUAGE, [{"cid": cid, "lang": lang} for cid, lang in languages.items()])
