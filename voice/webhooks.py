@@ -14,13 +14,46 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any, Callable
+from urllib.parse import parse_qsl
 
-from flask import Flask, Response
+from flask import Flask, Request, Response
+from flask.sessions import NullSession, SessionInterface
 
 from catalogue.db import request_hooks
 
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 PREFIX = "/voice/"
+
+
+SMALL_FORM = 64 << 10  # bytes; Twilio's posts are a kilobyte or two
+
+
+class WebhookRequest(Request):
+    """Twilio's small url-encoded posts parsed as Werkzeug parses them (``parse_qsl``, the same
+    error handler) but without its stream machinery: 20 µs of a turn's 50. Anything else (no
+    length, too long, another type) goes to Werkzeug's parser, with its limits."""
+
+    def _load_form_data(self) -> None:
+        length = self.content_length
+        if "form" in self.__dict__ or self.mimetype != "application/x-www-form-urlencoded" \
+                or length is None or length > SMALL_FORM:
+            super()._load_form_data()
+            return
+        body = self.get_data(cache=True).decode("utf-8", "replace")
+        self.__dict__["form"] = self.parameter_storage_class(
+            parse_qsl(body, keep_blank_values=True, errors="werkzeug.url_quote"))
+        self.__dict__["files"] = self.parameter_storage_class()
+
+
+class _NoSession(SessionInterface):
+    """A webhook has no cookie session (Twilio keeps no cookies for us; the call's state is in
+    the signed URL): the signing serializer and the cookie are not made on every turn."""
+
+    def open_session(self, app: Flask, request: Any) -> NullSession:
+        return self.make_null_session(app)
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        return None
 
 
 def _nosniff(response: Response) -> Response:
@@ -36,6 +69,8 @@ def lean_app(app: Flask, starters: Iterable[Callable[[], None]]) -> Flask:
     lean = Flask(app.import_name, root_path=app.root_path, instance_path=app.instance_path)
     lean.config = app.config  # one config and one set of extensions: the same app, leaner
     lean.extensions = app.extensions
+    lean.session_interface = _NoSession()
+    lean.request_class = WebhookRequest
     lean.register_blueprint(bp)
     for start in starters:
         lean.before_request(start)
