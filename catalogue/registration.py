@@ -11,8 +11,8 @@ Why it is safe under concurrency:
   that frees a place and a registration that would go on the waiting list cannot interleave and
   leave a free place with people waiting.
 * **Never doubled.** The unique constraint ``registration_one_active`` (session, caller,
-  active_key) forbids two active rows for one person; the insert runs in a SAVEPOINT and an
-  IntegrityError means "already registered".
+  active_key) forbids two active rows for one person; the insert is ``ON CONFLICT DO NOTHING``
+  on it, and no row back means "already registered" (the place it took is given back).
 * **Listeners hear only what is stored.** Each change queues ``registration_changed`` (payload
   ``session_id``), sent by ``catalogue.signals`` after the commit; nothing for a rollback.
 * **Told only when stored.** ``register``, ``cancel`` and ``promote`` commit before returning,
@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, bindparam, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -73,14 +73,8 @@ def _log(db: DbSession, actor: audit.Actor | None, action: str, reg: Registratio
     after = {"status": reg.status, "caller_id": reg.caller_id}
     audit.record(db, actor, action, "registration", reg.id, now=now, event_id=session.event_id,
                  session_id=session.id, after=after,
-                 before={"status": was, "caller_id": reg.caller_id} if was else None)
+                 before=dict(after, status=was) if was else None)
 
-
-class _Full(Exception):
-    """Raised inside the savepoint to undo the insert when the caller wants no waiting list."""
-
-
-# ---- locking ------------------------------------------------------------------------------
 
 @contextmanager
 def _unit(db: DbSession, own_transaction: bool) -> Iterator[None]:
@@ -116,7 +110,7 @@ def _locked(db: DbSession, session_id: int) -> Session | None:
     return db.scalar(stmt)
 
 
-# ---- writes --------------------------------------------------------------------------------
+# ---- writes (the lock first: ``_unit`` and ``_locked`` above) --------------------------------
 
 _SESSIONS = cast("Table", Session.__table__)  # the place's UPDATE: on the table, built once
 _TAKE_PLACE = (update(_SESSIONS)
@@ -130,6 +124,16 @@ def _take_place(db: DbSession, session_id: int) -> bool:
     """The atomic conditional UPDATE: True when a place was free and is now ours."""
     result = db.execute(_TAKE_PLACE, {"sid": session_id})
     return cast("CursorResult[Any]", result).rowcount == 1  # an UPDATE's Result is a CursorResult
+
+
+def _insert(db: DbSession, values: dict[str, Any]) -> Registration | None:
+    """The new row, or None when the caller holds an active one already: ``INSERT … ON
+    CONFLICT DO NOTHING RETURNING`` on either database, loaded into the session as it is."""
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = (insert(Registration).values(**values)
+            .on_conflict_do_nothing(index_elements=["session_id", "caller_id", "active_key"])
+            .returning(Registration))
+    return db.scalars(stmt).first()
 
 
 def _release_place(db: DbSession, session_id: int) -> None:
@@ -166,27 +170,22 @@ def _register(db: DbSession, session_id: int, caller: Caller, *, by_caller: Call
         return refused
     assert session is not None
     by = by_caller.id if by_caller is not None and by_caller.id != caller.id else None
-    # The place first, then the row with its final status: one UPDATE and one INSERT. A clash on
-    # the unique constraint rolls the savepoint back, the place taken with it.
-    try:
-        with db.begin_nested():
-            placed = _take_place(db, session_id)
-            if not placed and not waitlist:
-                raise _Full
-            reg = Registration(session_id=session_id, caller_id=caller.id, created_at=now,
-                               updated_at=now, active_key=1, registered_by_caller_id=by,
-                               registered_by_staff=by_staff,
-                               status=(RegistrationStatus.CONFIRMED if placed
-                                       else RegistrationStatus.WAITING))
-            db.add(reg)
-            db.flush()  # the unique constraint is the duplicate guard
-    except IntegrityError:
+    # The place first, then the row with its final status, with no savepoint: an INSERT that
+    # meets the unique constraint (the duplicate guard) adds nothing and gives the place back.
+    placed = _take_place(db, session_id)
+    if not placed and not waitlist:
+        return held_already(db, session, caller.id) or Result(Kind.FULL, session)
+    reg = _insert(db, dict(session_id=session_id, caller_id=caller.id, created_at=now,
+                           updated_at=now, active_key=1, registered_by_caller_id=by,
+                           registered_by_staff=by_staff, status=RegistrationStatus.CONFIRMED
+                           if placed else RegistrationStatus.WAITING))
+    if reg is None:
+        if placed:
+            _release_place(db, session_id)
         held = held_already(db, session, caller.id)
         if held is None:  # the row that clashed is gone again (cancelled meanwhile): rare
-            raise
+            raise RuntimeError(f"registration of {caller.id} for {session_id}: the clash is gone")
         return held
-    except _Full:
-        return held_already(db, session, caller.id) or Result(Kind.FULL, session)
     if placed:  # the count the UPDATE left, without reading the row again (it is locked)
         set_committed_value(session, "confirmed_count", session.confirmed_count + 1)
         return Result(Kind.CONFIRMED, session, reg)

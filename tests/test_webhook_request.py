@@ -13,7 +13,8 @@ from werkzeug.test import EnvironBuilder
 from voice.webhooks import SMALL_FORM, WebhookRequest
 
 BODIES = [
-    b"CallSid=CA" + b"0" * 32 + b"&Digits=3&From=%2B358401234567&SpeechResult=hyv%C3%A4%C3%A4+p%C3%A4iv%C3%A4%C3%A4",
+    b"CallSid=CA" + b"0" * 32 + b"&Digits=3&From=%2B358401234567"
+    b"&SpeechResult=hyv%C3%A4%C3%A4+p%C3%A4iv%C3%A4%C3%A4",
     b"Digits=&Empty&=nokey&a=1&a=2&plus=1+2%2B3",
     b"SpeechResult=%FF%FEbad+bytes&Digits=%E4",  # not UTF-8: kept as Werkzeug keeps it
     b"Digits=1&Digits=2&Caller=%2B35840%20123",
@@ -21,7 +22,8 @@ BODIES = [
 ]
 
 
-def _environ(body: bytes, content_type: str = "application/x-www-form-urlencoded") -> dict[str, Any]:
+def _environ(body: bytes,
+             content_type: str = "application/x-www-form-urlencoded") -> dict[str, Any]:
     return EnvironBuilder(path="/voice/turn", method="POST", data=body,
                           content_type=content_type).get_environ()
 

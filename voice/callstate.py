@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import zlib
+from functools import cache
 from typing import Any
 
+from ivr_flows import prompts
 from ivr_flows.engine import PRIVATE_DATA
 
 IN_DATABASE = "db"
@@ -32,10 +35,66 @@ def private(state: dict[str, Any]) -> bool:
     return any(k in data or k in back for k in PRIVATE_DATA)
 
 
+@cache
+def _fixed() -> tuple[list[tuple[str, str]], dict[tuple[str, str], int], str]:
+    """Every fixed prompt sentence of every language, numbered, and a digest of the list: what
+    was said last (``last``, for * to repeat) is mostly such sentences, and a number in the
+    token instead of the sentence makes it half as long, and so the URL Twilio signs, the
+    TwiML that carries it twice and the work on every turn that reads or writes it."""
+    texts = [(lang, text) for lang in prompts.LANGUAGES
+             for text in prompts.all_fixed_prompts(lang)]
+    digest = hashlib.sha256("\n".join(f"{lang}:{text}" for lang, text in texts).encode())
+    return texts, {pair: i for i, pair in enumerate(texts)}, digest.hexdigest()[:8]
+
+
+def _compact_last(state: dict[str, Any]) -> dict[str, Any]:
+    """``last`` with fixed sentences as their numbers and other plain sentences in the call's
+    language as bare text; the prompts' digest (``pv``) says which numbering."""
+    _, index, version = _fixed()
+    lang, out = state.get("lang"), []
+    for seg in state["last"]:
+        text, seg_lang, pause, path = seg
+        if not pause and path is None:
+            number = index.get((seg_lang, text))
+            if number is not None:
+                out.append(number)
+                continue
+            if seg_lang == lang:
+                out.append(text)
+                continue
+        out.append(seg)
+    return {**state, "last": out, "pv": version}
+
+
+def _expand_last(state: dict[str, Any]) -> dict[str, Any]:
+    """The inverse; a token numbered by other prompts (a deploy changed them mid-call) loses
+    only ``last``: * then says the current menu's choices instead."""
+    texts, _, version = _fixed()
+    if state.pop("pv", None) != version:
+        state.pop("last", None)
+        return state
+    lang, out = state.get("lang"), []
+    for seg in state["last"]:
+        if isinstance(seg, int):
+            if not 0 <= seg < len(texts):
+                state.pop("last")
+                return state
+            seg_lang, text = texts[seg]
+            out.append([text, seg_lang, 0.0, None])
+        elif isinstance(seg, str):
+            out.append([seg, lang, 0.0, None])
+        else:
+            out.append(seg)
+    state["last"] = out
+    return state
+
+
 def pack(state: dict[str, Any]) -> str | None:
     """The state as a URL-safe token, or None when it must stay on the server."""
     if private(state):
         return None
+    if state.get("last"):
+        state = _compact_last(state)
     raw = json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode()
     packer = zlib.compressobj(_LEVEL, zlib.DEFLATED, _WBITS, _MEMLEVEL)
     token = base64.urlsafe_b64encode(packer.compress(raw) + packer.flush()).rstrip(b"=").decode("ascii")
@@ -51,4 +110,6 @@ def unpack(token: str) -> dict[str, Any] | None:
         state = json.loads(raw)
     except (ValueError, zlib.error, binascii.Error):
         return None
-    return state if isinstance(state, dict) and "call_id" in state else None
+    if not isinstance(state, dict) or "call_id" not in state:
+        return None
+    return _expand_last(state) if state.get("last") else state
