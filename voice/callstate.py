@@ -39,8 +39,8 @@ def private(state: dict[str, Any]) -> bool:
 def _fixed() -> tuple[list[tuple[str, str]], dict[tuple[str, str], int], str]:
     """Every fixed prompt sentence of every language, numbered, and a digest of the list: what
     was said last (``last``, for * to repeat) is mostly such sentences, and a number in the
-    token instead of the sentence makes it half as long, and so the URL Twilio signs, the
-    TwiML that carries it twice and the work on every turn that reads or writes it."""
+    token instead of the sentence shortens it (a menu's token to a third, an item's by a
+    quarter), and so the URL Twilio signs and the TwiML that carries it twice."""
     texts = [(lang, text) for lang in prompts.LANGUAGES
              for text in prompts.all_fixed_prompts(lang)]
     digest = hashlib.sha256("\n".join(f"{lang}:{text}" for lang, text in texts).encode())
