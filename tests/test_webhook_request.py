@@ -70,3 +70,13 @@ def test_webhooks_use_it_and_make_no_session(app: Flask, phone: Any) -> None:
     assert seen["request"] is WebhookRequest
     assert isinstance(seen["session"], NullSession)
     assert seen["cookie"] is None
+
+
+def test_a_small_post_does_not_use_werkzeugs_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: Request) -> None:
+        raise AssertionError("Werkzeug's form parser was used")
+
+    monkeypatch.setattr(Request, "_load_form_data", refuse)
+    assert WebhookRequest(_environ(BODIES[0])).form["Digits"] == "3"
+    with pytest.raises(AssertionError):
+        _ = WebhookRequest(_environ(b'{"Digits": "5"}', "application/json")).form
