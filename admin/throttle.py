@@ -22,12 +22,11 @@ from flask_limiter import Limiter, RequestLimit
 from limits.errors import ConfigurationError
 from limits.storage import Storage, storage_from_string
 from sqlalchemy import case, delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
+from catalogue.database import upsert_insert
 from catalogue.db import get_engine
 from catalogue.models import LoginThrottle
 from .users import normalise_email
@@ -57,9 +56,8 @@ class DatabaseStorage(Storage):
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
         engine = get_engine()
-        insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
         stale = _T.expires_at <= now
-        new = insert(_T).values(key=key, hits=amount, expires_at=now + expiry)
+        new = upsert_insert(engine, _T).values(key=key, hits=amount, expires_at=now + expiry)
         upsert = new.on_conflict_do_update(index_elements=[_T.key], set_={
             "hits": case((stale, amount), else_=_T.hits + amount),
             "expires_at": case((stale, now + expiry), else_=_T.expires_at),

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import phonenumbers
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
 
 from . import audit
+from .database import upsert_insert
 from .models import Caller, City
 
 DEFAULT_REGION = "FI"
@@ -52,8 +52,7 @@ def find_or_create(db: DbSession, e164: str) -> Caller:
     city = city_for_number(db, e164)
     # One INSERT … ON CONFLICT DO NOTHING on either database (no savepoint, no flush): a
     # concurrent first call's row wins and is the one read back.
-    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    new_id = db.scalar(insert(Caller).values(phone=e164, city_id=city.id if city else None)
+    new_id = db.scalar(upsert_insert(db, Caller).values(phone=e164, city_id=city.id if city else None)
                        .on_conflict_do_nothing(index_elements=[Caller.phone])
                        .returning(Caller.id))
     caller = (db.get(Caller, new_id) if new_id is not None

@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event, make_url, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -111,6 +112,13 @@ def begin_write(db: Session) -> None:
         if db.in_transaction():
             db.commit()
         db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+def upsert_insert(bind: Session | Engine, target: Any) -> Any:
+    """An INSERT of ``target`` in the bind's own dialect, so that it has ``on_conflict_do_nothing``
+    / ``on_conflict_do_update`` (PostgreSQL's or SQLite's; both spell them alike)."""
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
+    return (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(target)
 
 
 def commit_pending(db: Session) -> None:

@@ -13,10 +13,9 @@ import time
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
 
-from .database import begin_write
+from .database import begin_write, upsert_insert
 from .models import CallKind, CallStatus, OutboundCall, OutboundPace
 from .outbound import QuietHours, still_wanted
 
@@ -28,8 +27,7 @@ def _pg(db: DbSession) -> bool:
 
 
 def _pace_row(db: DbSession) -> OutboundPace:
-    insert = postgresql.insert if _pg(db) else sqlite.insert
-    db.execute(insert(OutboundPace).values(id=PACE_ROW, next_at=0.0).on_conflict_do_nothing())
+    db.execute(upsert_insert(db, OutboundPace).values(id=PACE_ROW, next_at=0.0).on_conflict_do_nothing())
     stmt = select(OutboundPace).where(OutboundPace.id == PACE_ROW).execution_options(
         populate_existing=True)
     if _pg(db):

@@ -30,12 +30,11 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, bindparam, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit
-from .database import begin_write
+from .database import begin_write, upsert_insert
 from .models import ACTIVE, Caller, Registration, RegistrationStatus, Session, SessionStatus
 from .registration_rules import (
     Cancelled,
@@ -129,8 +128,7 @@ def _take_place(db: DbSession, session_id: int) -> bool:
 def _insert(db: DbSession, values: dict[str, Any]) -> Registration | None:
     """The new row, or None when the caller holds an active one already: ``INSERT … ON
     CONFLICT DO NOTHING RETURNING`` on either database, loaded into the session as it is."""
-    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = (insert(Registration).values(**values)
+    stmt = (upsert_insert(db, Registration).values(**values)
             .on_conflict_do_nothing(index_elements=["session_id", "caller_id", "active_key"])
             .returning(Registration))
     return db.scalars(stmt).first()

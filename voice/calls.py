@@ -11,11 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app, g
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as DbSession
 
 import ivr_flows
 from catalogue import callers
+from catalogue.database import upsert_insert
 from catalogue.models import Caller, CallLog
 from catalogue.programme_cache import ProgrammeCache
 from catalogue.timeutil import utcnow
@@ -141,8 +141,7 @@ def _insert_call(db: DbSession, sid: str, caller_id: int | None, direction: str,
                  line: str) -> int | None:
     """The new record's id, or None when the CallSid has one already: one ``INSERT … ON
     CONFLICT DO NOTHING RETURNING id`` on either database, with no savepoint around it."""
-    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    return db.scalar(insert(CallLog)
+    return db.scalar(upsert_insert(db, CallLog)
                      .values(call_sid=sid, caller_id=caller_id, direction=direction, line=line,
                              started_at=utcnow(), state={})
                      .on_conflict_do_nothing(index_elements=[CallLog.call_sid])
