@@ -27,14 +27,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit
-from .database import begin_write, upsert_insert
+from .database import begin_write
 from .models import ACTIVE, Caller, Registration, RegistrationStatus, Session, SessionStatus
 from .registration_rules import (
     Cancelled,
@@ -52,6 +51,7 @@ from .registration_rules import (
     waiting_position,
     window,
 )
+from .registration_sql import insert_registration, locked, release_place, take_place
 from .signals import registration_changed, send_after_commit
 
 __all__ = ["ACTIVE", "PROMOTED", "Cancelled", "Kind", "Result", "active_registration", "cancel",
@@ -100,59 +100,31 @@ def _writer(db: DbSession) -> bool:
     return db.connection().get_execution_options().get("sqlite_begin") == "IMMEDIATE"
 
 
-def _locked(db: DbSession, session_id: int) -> Session | None:
-    """The session, freshly loaded and locked for this transaction: ``FOR UPDATE`` where rows
-    can be locked; SQLite's BEGIN IMMEDIATE (taken by ``_unit``) already locks the database."""
-    stmt = select(Session).where(Session.id == session_id).execution_options(populate_existing=True)
-    if db.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update(of=Session)
-    return db.scalar(stmt)
 
 
-# ---- writes (the lock first: ``_unit`` and ``_locked`` above) --------------------------------
-
-_SESSIONS = cast("Table", Session.__table__)  # the place's UPDATE: on the table, built once
-_TAKE_PLACE = (update(_SESSIONS)
-               .where(_SESSIONS.c.id == bindparam("sid"),
-                      or_(_SESSIONS.c.capacity.is_(None),
-                          _SESSIONS.c.confirmed_count < _SESSIONS.c.capacity))
-               .values(confirmed_count=_SESSIONS.c.confirmed_count + 1))
-
-
-def _take_place(db: DbSession, session_id: int) -> bool:
-    """The atomic conditional UPDATE: True when a place was free and is now ours."""
-    result = db.execute(_TAKE_PLACE, {"sid": session_id})
-    return cast("CursorResult[Any]", result).rowcount == 1  # an UPDATE's Result is a CursorResult
-
-
-def _insert(db: DbSession, values: dict[str, Any]) -> Registration | None:
-    """The new row, or None when the caller holds an active one already: ``INSERT … ON
-    CONFLICT DO NOTHING RETURNING`` on either database, loaded into the session as it is."""
-    stmt = (upsert_insert(db, Registration).values(**values)
-            .on_conflict_do_nothing(index_elements=["session_id", "caller_id", "active_key"])
-            .returning(Registration))
-    return db.scalars(stmt).first()
-
-
-def _release_place(db: DbSession, session_id: int) -> None:
-    db.execute(update(Session)
-               .where(Session.id == session_id, Session.confirmed_count > 0)
-               .values(confirmed_count=Session.confirmed_count - 1)
-               .execution_options(synchronize_session=False))
-
-
-def register(db: DbSession, session_id: int, caller: Caller, *, by_caller: Caller | None = None,
-             by_staff: bool = False, now: datetime, waitlist: bool = True,
-             own_transaction: bool = True, actor: audit.Actor | None = None) -> Result:
-    """Register ``caller`` for the session: a place if one is free, else the waiting list
-    (or ``Kind.FULL`` and nothing written when ``waitlist`` is False). ``by_caller`` is the
-    relative or carer who registered someone else; ``by_staff`` marks staff in the admin.
-    Commits before returning (see the module docstring)."""
-    if caller.id is None:
+def _id(db: DbSession, person: Caller | int) -> int:
+    """A person's id; a new one is flushed first."""
+    if isinstance(person, int):
+        return person
+    if person.id is None:
         db.flush()
+    return person.id
+
+
+def register(db: DbSession, session_id: int, caller: Caller | int, *,
+             by_caller: Caller | int | None = None, by_staff: bool = False, now: datetime,
+             waitlist: bool = True, own_transaction: bool = True,
+             actor: audit.Actor | None = None) -> Result:
+    """Register ``caller`` (the person, or only their id: the phone keeps that) for the
+    session: a place if one is free, else the waiting list (or ``Kind.FULL`` and nothing
+    written when ``waitlist`` is False). ``by_caller`` is the relative or carer who registered
+    someone else; ``by_staff`` marks staff in the admin. Commits before returning (see the
+    module docstring)."""
+    caller_id = _id(db, caller)
+    by = _id(db, by_caller) if by_caller is not None else None
     with _unit(db, own_transaction):
-        result = _register(db, session_id, caller, by_caller=by_caller, by_staff=by_staff,
-                           now=now, waitlist=waitlist)
+        result = _register(db, session_id, caller_id, by=by if by != caller_id else None,
+                           by_staff=by_staff, now=now, waitlist=waitlist)
         if result.kind in (Kind.CONFIRMED, Kind.WAITING):
             assert result.registration is not None and result.session is not None
             _log(db, actor, "registration.add", result.registration, result.session, None, now)
@@ -160,29 +132,28 @@ def register(db: DbSession, session_id: int, caller: Caller, *, by_caller: Calle
     return result
 
 
-def _register(db: DbSession, session_id: int, caller: Caller, *, by_caller: Caller | None,
+def _register(db: DbSession, session_id: int, caller_id: int, *, by: int | None,
               by_staff: bool, now: datetime, waitlist: bool) -> Result:
-    session = _locked(db, session_id)
+    session = locked(db, session_id)
     refused = refusal(session, now)
     if refused is not None:
         return refused
     assert session is not None
-    by = by_caller.id if by_caller is not None and by_caller.id != caller.id else None
     # The place first, then the row with its final status, with no savepoint: an INSERT that
     # meets the unique constraint (the duplicate guard) adds nothing and gives the place back.
-    placed = _take_place(db, session_id)
+    placed = take_place(db, session_id)
     if not placed and not waitlist:
-        return held_already(db, session, caller.id) or Result(Kind.FULL, session)
-    reg = _insert(db, dict(session_id=session_id, caller_id=caller.id, created_at=now,
+        return held_already(db, session, caller_id) or Result(Kind.FULL, session)
+    reg = insert_registration(db, dict(session_id=session_id, caller_id=caller_id, created_at=now,
                            updated_at=now, active_key=1, registered_by_caller_id=by,
                            registered_by_staff=by_staff, status=RegistrationStatus.CONFIRMED
                            if placed else RegistrationStatus.WAITING))
     if reg is None:
         if placed:
-            _release_place(db, session_id)
-        held = held_already(db, session, caller.id)
+            release_place(db, session_id)
+        held = held_already(db, session, caller_id)
         if held is None:  # the row that clashed is gone again (cancelled meanwhile): rare
-            raise RuntimeError(f"registration of {caller.id} for {session_id}: the clash is gone")
+            raise RuntimeError(f"registration of {caller_id} for {session_id}: the clash is gone")
         return held
     if placed:  # the count the UPDATE left, without reading the row again (it is locked)
         set_committed_value(session, "confirmed_count", session.confirmed_count + 1)
@@ -202,7 +173,7 @@ def _fill(db: DbSession, session: Session, now: datetime) -> list[Registration]:
     promoted: list[Registration] = []
     if session.ends_at <= now or session.status != SessionStatus.SCHEDULED:
         return promoted
-    while (first := _first_waiting(db, session.id)) is not None and _take_place(db, session.id):
+    while (first := _first_waiting(db, session.id)) is not None and take_place(db, session.id):
         first.status = RegistrationStatus.CONFIRMED
         first.notify_pending = PROMOTED
         first.updated_at = now
@@ -222,7 +193,7 @@ def promote(db: DbSession, session_id: int, *, now: datetime, own_transaction: b
     """Fill free places from the waiting list (after a cancellation, or when staff raise the
     capacity). Returns the promoted registrations. Commits."""
     with _unit(db, own_transaction):
-        session = _locked(db, session_id)
+        session = locked(db, session_id)
         promoted = _fill(db, session, now) if session is not None else []
         if promoted and session is not None:
             _log_promoted(db, actor, promoted, session, now)
@@ -238,7 +209,7 @@ def cancel(db: DbSession, registration_id: int, *, now: datetime, own_transactio
     if found is None:
         return Cancelled(None, None)
     with _unit(db, own_transaction):
-        session = _locked(db, found.session_id)
+        session = locked(db, found.session_id)
         reg = db.scalar(select(Registration).where(Registration.id == registration_id)
                         .execution_options(populate_existing=True))
         assert reg is not None and session is not None
@@ -251,7 +222,7 @@ def cancel(db: DbSession, registration_id: int, *, now: datetime, own_transactio
             reg.updated_at = now
             db.flush()
             if was == RegistrationStatus.CONFIRMED:
-                _release_place(db, session.id)
+                release_place(db, session.id)
                 promoted = _fill(db, session, now)
             db.refresh(session)
             _log(db, actor, "registration.cancel", reg, session, was, now)
@@ -271,7 +242,7 @@ def restore(db: DbSession, registration_id: int, *, now: datetime,
     if found is None:
         return Result(Kind.NOT_FOUND)
     with _unit(db, True):
-        session = _locked(db, found.session_id)
+        session = locked(db, found.session_id)
         reg = db.scalar(select(Registration).where(Registration.id == registration_id)
                         .execution_options(populate_existing=True))
         assert reg is not None and session is not None

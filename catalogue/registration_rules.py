@@ -8,7 +8,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
@@ -72,10 +72,18 @@ def refusal(session: Session | None, now: datetime) -> Result | None:
     return None
 
 
+# The statements a confirm runs, built once: building one cost more than running it.
+_ACTIVE_OF = select(Registration).where(Registration.session_id == bindparam("sid"),
+                                        Registration.caller_id == bindparam("cid"),
+                                        Registration.status.in_(ACTIVE))
+_WAITING = (select(func.count()).select_from(Registration)
+            .where(Registration.session_id == bindparam("sid"),
+                   Registration.status == RegistrationStatus.WAITING))
+_AHEAD = _WAITING.where(Registration.id < bindparam("rid"))
+
+
 def active_registration(db: DbSession, session_id: int, caller_id: int) -> Registration | None:
-    return db.scalar(select(Registration).where(
-        Registration.session_id == session_id, Registration.caller_id == caller_id,
-        Registration.status.in_(ACTIVE)))
+    return db.scalar(_ACTIVE_OF, {"sid": session_id, "cid": caller_id})
 
 
 def waiting_order() -> tuple[InstrumentedAttribute[int], ...]:
@@ -89,17 +97,12 @@ def waiting_position(db: DbSession, registration: Registration) -> int | None:
     """1 for the first on the waiting list; None when not waiting."""
     if registration.status != RegistrationStatus.WAITING:
         return None
-    ahead = db.scalar(select(func.count()).select_from(Registration).where(
-        Registration.session_id == registration.session_id,
-        Registration.status == RegistrationStatus.WAITING,
-        Registration.id < registration.id)) or 0
+    ahead = db.scalar(_AHEAD, {"sid": registration.session_id, "rid": registration.id}) or 0
     return ahead + 1
 
 
 def waiting_count(db: DbSession, session_id: int) -> int:
-    return db.scalar(select(func.count()).select_from(Registration).where(
-        Registration.session_id == session_id,
-        Registration.status == RegistrationStatus.WAITING)) or 0
+    return db.scalar(_WAITING, {"sid": session_id}) or 0
 
 
 def is_full(session: Session) -> bool:

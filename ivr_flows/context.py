@@ -88,6 +88,14 @@ class Ctx:
             self._caller = self.db.get(Caller, int(cid)) if cid else None
         return self._caller
 
+    @property
+    def caller_id(self) -> int | None:
+        """Who calls, without loading the row: registering needs no more (a confirm's SELECT)."""
+        if self._caller is not _UNSET:
+            return self._caller.id if self._caller is not None else None
+        cid = self.state.get("caller_id")
+        return int(cid) if cid else None
+
     def set_caller(self, caller: Caller | None) -> None:
         self._caller = caller
         self.state["caller_id"] = caller.id if caller is not None else None

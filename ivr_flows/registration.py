@@ -136,15 +136,22 @@ def carry(ctx: Ctx, *keys: str, **extra: Any) -> dict[str, Any]:
 
 # ---- register -----------------------------------------------------------------------------
 
+def _other(ctx: Ctx) -> bool:
+    """Whether the person being registered is someone other than the caller: a typed number
+    that is not the caller's own."""
+    number = ctx.data.get("number")
+    if not number or ctx.data.get("own"):
+        return False
+    return ctx.caller is None or ctx.caller.phone != number
+
+
 def _target(ctx: Ctx) -> tuple[Caller | None, bool]:
     """Who is being registered (None: a typed number not yet known), and whether it is someone
     other than the caller."""
     number = ctx.data.get("number")
     if not number:
         return ctx.caller, False
-    known = ctx.db.scalar(select(Caller).where(Caller.phone == number))
-    own = bool(ctx.data.get("own")) or (ctx.caller is not None and ctx.caller.phone == number)
-    return known, not own
+    return ctx.db.scalar(select(Caller).where(Caller.phone == number)), _other(ctx)
 
 
 @node
@@ -188,18 +195,17 @@ class Register(Menu):
             confirm = "register.confirm_waiting_other" if ctx.data.get("other") else "register.confirm_waiting"
         opts = [Option("1", confirm, "registration.confirm", self._confirm),
                 Option("2", "register.back", "no", go_back)]
-        if ctx.caller is not None and not ctx.data.get("number"):
+        if ctx.caller_id is not None and not ctx.data.get("number"):
             opts.append(Option("3", "register.someone_else", "registration.someone_else",
                                lambda c: Goto("someone_else", carry(c))))
         return opts
 
     def _confirm(self, ctx: Ctx) -> Outcome:
-        number = ctx.data.get("number")
-        _, other = _target(ctx)
-        person = callers.find_or_create(ctx.db, number) if number else ctx.caller
+        number, other = ctx.data.get("number"), _other(ctx)
+        person = callers.find_or_create(ctx.db, number) if number else ctx.caller_id
         assert person is not None
         result = service.register(ctx.db, int(ctx.data["session_id"]), person,
-                                  by_caller=ctx.caller if other else None, now=ctx.now,
+                                  by_caller=ctx.caller_id if other else None, now=ctx.now,
                                   actor=audit.PHONE, own_transaction=not ctx.commits)
         return Goto("register_done", carry(ctx), preface=outcome_segments(ctx, result, other))
 
