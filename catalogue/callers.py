@@ -1,12 +1,14 @@
 """Callers: phone numbers normalised to E.164, and the home city a landline suggests."""
 from __future__ import annotations
 
+from typing import cast
+
 import phonenumbers
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session as DbSession
 
 from . import audit
-from .database import upsert_insert
+from .database import attach, upsert_once
 from .models import Caller, City
 
 DEFAULT_REGION = "FI"
@@ -44,19 +46,23 @@ def city_for_number(db: DbSession, e164: str) -> City | None:
     return None
 
 
+_BY_PHONE = select(Caller).where(Caller.phone == bindparam("phone"))  # built once
+_CALLERS = cast("Table", Caller.__table__)
+
+
 def find_or_create(db: DbSession, e164: str) -> Caller:
     """The caller with this number, created on first contact (concurrent first calls tolerated)."""
-    caller = db.scalar(select(Caller).where(Caller.phone == e164))
+    caller = db.scalar(_BY_PHONE, {"phone": e164})
     if caller is not None:
         return caller
     city = city_for_number(db, e164)
-    # One INSERT … ON CONFLICT DO NOTHING on either database (no savepoint, no flush): a
-    # concurrent first call's row wins and is the one read back.
-    new_id = db.scalar(upsert_insert(db, Caller).values(phone=e164, city_id=city.id if city else None)
-                       .on_conflict_do_nothing(index_elements=[Caller.phone])
-                       .returning(Caller.id))
-    caller = (db.get(Caller, new_id) if new_id is not None
-              else db.scalar(select(Caller).where(Caller.phone == e164)))
+    # One INSERT … ON CONFLICT DO NOTHING RETURNING the row on either database (no savepoint,
+    # no flush, no reading it back): a concurrent first call's row wins and is the one read.
+    stmt = upsert_once(db, "caller", lambda insert: insert(_CALLERS)
+                       .on_conflict_do_nothing(index_elements=[_CALLERS.c.phone])
+                       .returning(*_CALLERS.c))
+    row = db.execute(stmt, {"phone": e164, "city_id": city.id if city else None}).first()
+    caller = attach(db, Caller, row) if row is not None else db.scalar(_BY_PHONE, {"phone": e164})
     assert caller is not None
     return caller
 

@@ -4,7 +4,7 @@ write transaction begins. Plain SQLAlchemy 2.0, so that the call flows, CLI jobs
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 import os
 import sqlite3
@@ -114,11 +114,29 @@ def begin_write(db: Session) -> None:
         db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
+def _insert_of(bind: Session | Engine) -> Any:
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
+    return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+
 def upsert_insert(bind: Session | Engine, target: Any) -> Any:
     """An INSERT of ``target`` in the bind's own dialect, so that it has ``on_conflict_do_nothing``
     / ``on_conflict_do_update`` (PostgreSQL's or SQLite's; both spell them alike)."""
-    engine = bind.get_bind() if isinstance(bind, Session) else bind
-    return (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(target)
+    return _insert_of(bind)(target)
+
+
+_BUILT: dict[tuple[str, Any], Any] = {}
+
+
+def upsert_once(bind: Session | Engine, name: str, build: Callable[[Any], Any]) -> Any:
+    """``build(insert)``, with ``insert`` the bind's dialect's (as ``upsert_insert``), made on
+    first use and kept under ``name``: the INSERTs of a call's turns cost more to build than to
+    run. Values come as parameters at execution."""
+    insert = _insert_of(bind)
+    stmt = _BUILT.get((name, insert))
+    if stmt is None:
+        stmt = _BUILT[(name, insert)] = build(insert)
+    return stmt
 
 
 M = TypeVar("M", bound=Base)

@@ -4,8 +4,9 @@ the call we make (``outbound.heard``), or from staff. Whichever reaches them fir
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session as DbSession, contains_eager, joinedload
 
 from . import audit
@@ -22,6 +23,11 @@ _NEWS_FOR_ALL = (select(Registration).join(Session, Registration.session_id == S
                           joinedload(Registration.caller)))
 # Built once: asked at the start of nearly every call, and empty for nearly every caller.
 _NEWS_FOR_ONE = _NEWS_FOR_ALL.where(Registration.caller_id == bindparam("caller_id"))
+# So first a look on the table for any mark on the caller's rows (a fraction of the eager
+# query's cost even when that finds nothing); only then does the query above decide.
+_T = cast("Table", Registration.__table__)
+_ANY_FOR_ONE = (select(_T.c.id).where(_T.c.caller_id == bindparam("caller_id"),
+                                      _T.c.notify_pending.is_not(None)).limit(1))
 
 
 def news_for(db: DbSession, caller_id: int | None, now: datetime) -> list[Registration]:
@@ -29,6 +35,8 @@ def news_for(db: DbSession, caller_id: int | None, now: datetime) -> list[Regist
     with ``caller_id`` None, to everyone (the staff's list of people to be told)."""
     if caller_id is None:
         found = db.scalars(_NEWS_FOR_ALL, {"now": now})
+    elif db.scalar(_ANY_FOR_ONE, {"caller_id": caller_id}) is None:
+        return []
     else:
         found = db.scalars(_NEWS_FOR_ONE, {"now": now, "caller_id": caller_id})
     return [r for r in found if news_valid(r, r.session)]

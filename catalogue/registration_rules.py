@@ -119,17 +119,20 @@ def held_already(db: DbSession, session: Session, caller_id: int) -> Result | No
     return Result(Kind.ALREADY_WAITING, session, reg, position=waiting_position(db, reg))
 
 
-def preview(db: DbSession, session_id: int, caller: Caller | None, *, now: datetime) -> Result:
+def preview(db: DbSession, session_id: int, caller: Caller | int | None, *,
+            now: datetime) -> Result:
     """What ``register`` would most likely answer, without writing anything: for the read-back
     before the caller confirms. The real answer comes from ``register`` (places can go meanwhile).
-    ``caller`` may be None for a person not yet known (nobody can be registered already)."""
+    ``caller`` (or only their id) may be None for a person not yet known (nobody can be
+    registered already)."""
     session = db.get(Session, session_id)
     refused = refusal(session, now)
     if refused is not None:
         return refused
     assert session is not None
-    if caller is not None and caller.id is not None:
-        held = held_already(db, session, caller.id)
+    caller_id = caller if isinstance(caller, int) or caller is None else caller.id
+    if caller_id is not None:
+        held = held_already(db, session, caller_id)
         if held is not None:
             return held
     if is_full(session):

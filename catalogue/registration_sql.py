@@ -8,7 +8,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session as DbSession
 
-from .database import attach, upsert_insert
+from .database import attach, upsert_once
 from .models import Registration, Session
 
 # Built once (a statement's construction was a tenth of a confirm): as read, and locked.
@@ -40,7 +40,6 @@ def take_place(db: DbSession, session_id: int) -> bool:
 
 
 _REGISTRATIONS = cast("Table", Registration.__table__)
-_INSERTS: dict[str, Any] = {}  # per dialect, built once
 
 
 def insert_registration(db: DbSession, values: dict[str, Any]) -> Registration | None:
@@ -48,13 +47,10 @@ def insert_registration(db: DbSession, values: dict[str, Any]) -> Registration |
     CONFLICT DO NOTHING RETURNING`` on either database. A Core statement, and the row it
     returns put into the session as loaded (the ORM's bulk INSERT path was a fifth of a
     confirm): the object is as a query would have given it."""
-    dialect = db.get_bind().dialect.name
-    stmt = _INSERTS.get(dialect)
-    if stmt is None:
-        stmt = _INSERTS[dialect] = (
-            upsert_insert(db, _REGISTRATIONS)
-            .on_conflict_do_nothing(index_elements=["session_id", "caller_id", "active_key"])
-            .returning(*_REGISTRATIONS.c))
+    stmt = upsert_once(db, "registration", lambda insert: insert(_REGISTRATIONS)
+                       .on_conflict_do_nothing(index_elements=["session_id", "caller_id",
+                                                               "active_key"])
+                       .returning(*_REGISTRATIONS.c))
     row = db.execute(stmt, values).first()
     return attach(db, Registration, row) if row is not None else None
 

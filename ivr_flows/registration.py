@@ -145,12 +145,12 @@ def _other(ctx: Ctx) -> bool:
     return ctx.caller is None or ctx.caller.phone != number
 
 
-def _target(ctx: Ctx) -> tuple[Caller | None, bool]:
-    """Who is being registered (None: a typed number not yet known), and whether it is someone
-    other than the caller."""
+def _target(ctx: Ctx) -> tuple[Caller | int | None, bool]:
+    """Who is being registered (the caller by id; None: a typed number not yet known), and
+    whether it is someone other than the caller."""
     number = ctx.data.get("number")
     if not number:
-        return ctx.caller, False
+        return ctx.caller_id, False
     return ctx.db.scalar(select(Caller).where(Caller.phone == number)), _other(ctx)
 
 
@@ -170,7 +170,7 @@ class Register(Menu):
             # A recording's session is a listening window: anyone can listen, nobody registers;
             # the player says so when it cannot be heard (no approved audio, window closed).
             return Goto("recording_play", {"session_id": session.id})
-        if ctx.caller is None and not ctx.data.get("number"):
+        if ctx.caller_id is None and not ctx.data.get("number"):
             return Goto("no_caller_id", carry(ctx))
         target, other = _target(ctx)
         preview = service.preview(ctx.db, session.id, target, now=ctx.now)

@@ -6,16 +6,16 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app, g
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session as DbSession
 
 import ivr_flows
 from catalogue import callers
-from catalogue.database import upsert_insert
+from catalogue.database import upsert_once
 from catalogue.models import Caller, CallLog
 from catalogue.programme_cache import ProgrammeCache
 from catalogue.timeutil import utcnow
@@ -81,6 +81,7 @@ def _from_record(db: DbSession, call: CallLog) -> ivr_flows.Ctx:
     return ctx
 
 
+_CALLS = cast("Table", CallLog.__table__)
 _CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
 
 
@@ -141,11 +142,11 @@ def _insert_call(db: DbSession, sid: str, caller_id: int | None, direction: str,
                  line: str) -> int | None:
     """The new record's id, or None when the CallSid has one already: one ``INSERT … ON
     CONFLICT DO NOTHING RETURNING id`` on either database, with no savepoint around it."""
-    return db.scalar(upsert_insert(db, CallLog)
-                     .values(call_sid=sid, caller_id=caller_id, direction=direction, line=line,
-                             started_at=utcnow(), state={})
-                     .on_conflict_do_nothing(index_elements=[CallLog.call_sid])
-                     .returning(CallLog.id))
+    stmt = upsert_once(db, "call_log", lambda insert: insert(_CALLS)
+                       .on_conflict_do_nothing(index_elements=[_CALLS.c.call_sid])
+                       .returning(_CALLS.c.id))
+    return db.scalar(stmt, dict(call_sid=sid, caller_id=caller_id, direction=direction,
+                                line=line, started_at=utcnow(), state={}))
 
 
 def _stamped(ctx: ivr_flows.Ctx, form: Mapping[str, str]) -> ivr_flows.Ctx:
@@ -201,17 +202,19 @@ def note_visits(ctx: ivr_flows.Ctx) -> None:
         ctx.language_chosen = None
 
 
+_END = (update(_CALLS).where(_CALLS.c.call_sid == bindparam("sid"))  # built once
+        .values(status=bindparam("st"), ended_at=bindparam("at"), duration_seconds=bindparam("dur"))
+        .returning(_CALLS.c.id, _CALLS.c.state))
+
+
 def close_call(db: DbSession, form: Mapping[str, str]) -> None:
     """The record's end, in one UPDATE that returns the state it held: only a state kept in the
     record (a typed number, a long state) is written again, with nothing but its language."""
     duration = form.get("CallDuration", "")
-    ended = db.execute(
-        update(CallLog).where(CallLog.call_sid == form.get("CallSid", ""))
-        .values(status=form.get("CallStatus", "completed")[:20], ended_at=utcnow(),
-                duration_seconds=int(duration) if ascii_digits(duration) and len(duration) < 9
-                else None)
-        .returning(CallLog.id, CallLog.state)
-        .execution_options(synchronize_session=False)).first()
+    ended = db.execute(_END, {
+        "sid": form.get("CallSid", ""), "st": form.get("CallStatus", "completed")[:20],
+        "at": utcnow(),
+        "dur": int(duration) if ascii_digits(duration) and len(duration) < 9 else None}).first()
     if ended is not None and ended.state:
         db.execute(update(CallLog).where(CallLog.id == ended.id)
                    .values(state={"lang": ended.state.get("lang")})
