@@ -1,0 +1,122 @@
+"""The turns' hot writes go through Core statements built once, and what they return is put in
+the session as loaded (``catalogue.database.attach``): checked as behaviour — the objects are
+real, nothing is read back, and the phone's first turn, read-back and confirm read no row they
+do not need."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, cast
+
+from flask import Flask
+from sqlalchemy import Table, event, inspect, insert, select
+from sqlalchemy.orm import Session as DbSession
+
+from catalogue import callers, news
+from catalogue.database import attach, upsert_once
+from catalogue.models import Caller, City, Registration, RegistrationStatus
+from catalogue.registration import cancel, register
+from catalogue.timeutil import utcnow
+from tests import factories as f
+from tests.phone import MakePhone
+from tests.test_turn_cost import statements
+
+
+def test_an_attached_row_is_a_persistent_object_that_reads_nothing(app: Flask,
+                                                                   db: DbSession) -> None:
+    helsinki = f.city(db, "helsinki")
+    table = cast("Table", Caller.__table__)
+    row = db.execute(insert(table).returning(*table.c),
+                     {"phone": "+358401112223", "city_id": helsinki.id, "name": "Aino"}).one()
+    seen: list[str] = []
+    event.listen(db.get_bind(), "before_cursor_execute", lambda *a: seen.append(a[2]))
+    caller = attach(db, Caller, row)
+    assert inspect(caller).persistent and db.get(Caller, row.id) is caller
+    assert (caller.phone, caller.name, caller.city_id, caller.no_calls) == \
+        ("+358401112223", "Aino", helsinki.id, False)  # the column defaults came back too
+    assert isinstance(caller.created_at, type(utcnow()))
+    assert caller.city is helsinki and seen == [], seen  # the relationship from the identity map
+    caller.name = "Aino K."  # and it is an ordinary object: a change is flushed
+    db.commit()
+    db.expire_all()
+    assert db.scalar(select(Caller.name).where(Caller.phone == "+358401112223")) == "Aino K."
+
+
+def test_a_statement_built_once_is_kept_per_name_and_dialect(app: Flask, db: DbSession) -> None:
+    built: list[object] = []
+
+    def build(ins: object) -> object:
+        built.append(ins)
+        insert_of = cast("Callable[[Table], Any]", ins)  # the dialect's own insert
+        return insert_of(cast("Table", City.__table__)).on_conflict_do_nothing(
+            index_elements=["slug"])
+
+    first = upsert_once(db, "test-city", build)
+    assert upsert_once(db, "test-city", build) is first and len(built) == 1
+
+
+def test_a_new_callers_row_comes_back_from_its_insert(app: Flask, db: DbSession) -> None:
+    f.city(db, "helsinki")
+    db.commit()
+    with statements(app) as seen:
+        made = callers.find_or_create(db, "+358912345000")  # a Helsinki landline
+    assert made.city is not None and made.city.slug == "helsinki"
+    reads = [s for s in seen if s.startswith("SELECT caller.")]
+    assert len(reads) == 1 and seen[-1].startswith("INSERT INTO caller"), seen  # no read back
+    db.commit()
+    assert callers.find_or_create(db, "+358912345000") is made  # and then it is found
+
+
+def test_a_call_start_the_read_back_and_the_confirm_read_the_caller_once(
+        app: Flask, db: DbSession, make_phone: MakePhone) -> None:
+    ev = f.event(db, title="Konsertti", code="911")
+    f.session(db, ev, starts_in=timedelta(days=2))
+    f.caller(db, "+358401234567", language="fi")
+    db.commit()
+    phone = make_phone(from_number="+358401234567")
+    with statements(app) as at_start:
+        t = phone.call()
+    turns = []
+    with statements(app) as seen:
+        t = phone.press("1")  # the programme
+    turns.append(seen)
+    if "paina neljä" in t.text and "Jos haluat kuulla kaikki" in t.text:
+        with statements(app) as seen:
+            phone.press("1")  # the group of phone events
+        turns.append(seen)
+    with statements(app) as seen:
+        t = phone.press("2")  # register: the read-back
+    turns.append(seen)
+    assert "Jos haluat vahvistaa ilmoittautumisen" in t.text, t.text
+    with statements(app) as at_confirm:
+        done = phone.press("1")
+    assert "Olet nyt ilmoittautunut" in done.text, done.text
+    caller_reads = [s for seen in (at_start, *turns, at_confirm) for s in seen
+                    if s.startswith("SELECT caller.")]
+    assert len(caller_reads) == 1, caller_reads  # the lookup by number at the start, only
+    reg = db.scalars(select(Registration)).one()
+    assert reg.status == RegistrationStatus.CONFIRMED and reg.caller is not None
+    assert reg.caller.phone == "+358401234567"
+
+
+def test_news_is_looked_for_cheaply_and_still_said(app: Flask, db: DbSession,
+                                                   make_phone: MakePhone) -> None:
+    ev = f.event(db, title="Konsertti", code="911")
+    s = f.session(db, ev, starts_in=timedelta(days=2), capacity=1)
+    aino, eino = f.caller(db, "+358401234567"), f.caller(db, "+358401234568")
+    db.commit()
+    assert news.news_for(db, aino.id, utcnow()) == []
+    register(db, s.id, aino, now=utcnow())
+    held = register(db, s.id, eino, now=utcnow())
+    assert held.waiting and held.registration is not None
+    cancel(db, db.scalars(select(Registration).where(Registration.caller_id == aino.id)).one().id,
+           now=utcnow())
+    assert [r.caller_id for r in news.news_for(db, eino.id, utcnow())] == [eino.id]
+    with statements(app) as seen:
+        t = make_phone(from_number="+358401234568").call()
+    assert "Konsertti" in t.text, t.text  # a place came free: said at the start of the call
+    with statements(app) as quiet:
+        make_phone(from_number="+358401234567").call()
+    eager = [q for q in quiet if q.startswith("SELECT registration.id, registration.session_id")]
+    assert eager == [], quiet  # no news mark on Aino's rows: the eager query is not run
+    assert any(q.startswith("SELECT registration.id FROM registration") for q in quiet), quiet
