@@ -72,9 +72,10 @@ class Ctx:
     services: Services = field(default_factory=Services)
     visits: list[tuple[str, datetime]] = field(default_factory=list)
     heard: list[Heard] = field(default_factory=list)  # words said this turn, for the speech log
-    # The channel commits the turn's writes itself before the reply is heard (the voice webhooks
-    # begin as writers and commit in ``voice.views._finish``): the registration services then
-    # only flush, and a confirm costs one transaction, not two.
+    # The channel commits the turn's writes itself before the reply is heard: a voice webhook
+    # of a node that writes begins as the writer and commits in ``voice.views._finish``, and the
+    # registration services then only flush. In any other turn they take the write lock for
+    # their own unit and commit it, so that the lock is not held for the rest of the turn.
     commits: bool = False
     # A language the caller chose this turn: the channel keeps it on the caller with the visits,
     # in a batch (``voice.visits``), so that choosing it writes nothing on the turn.

@@ -159,7 +159,8 @@ class Register(Menu):
     """Read back → 1 confirm / 2 back / 3 someone else → the confirmation with what next."""
 
     name = "register"
-    writes = True
+    # Not a writer from the start: the confirm's service takes the write lock for its own
+    # unit and commits it, so the lock is not held while the answer is said and rendered.
     short = "register.short"
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:

@@ -75,6 +75,8 @@ def _finish(ctx: ivr_flows.Ctx, reply: Reply, stored: bool = False) -> Response:
     reply, listen = media_stream.plan(current_app, ctx.state, ctx.lang, reply)
     token = callstate.pack(ctx.state)
     if token is None or (stored and calls.holds_private(ctx)):
+        if not ctx.commits:
+            begin_write(ctx.db)  # a reading turn (a service may have committed): queue fairly
         calls.save(ctx)
     commit_pending(ctx.db)
     # Only after the commit: another request's transaction (a hang-up writes the batch) must
@@ -180,6 +182,7 @@ def turn() -> Response:
         state = callstate.unpack(token) if attempts else carried
         attempts.append(writer)
         ctx = calls.load_call(db, request.form, state)
+        ctx.commits = writer  # else a service takes the lock for its own unit (a confirm)
         g.lang = ctx.lang
         if event == "restart":
             reply = ivr_flows.engine.enter(ctx, "main_menu")
