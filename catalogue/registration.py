@@ -19,8 +19,9 @@ Why it is safe under concurrency:
   so the admin can only show "registered" for a committed row; on SQLite they first commit what
   the session held (only a fresh transaction can begin IMMEDIATE). ``own_transaction=False``
   (only flush) is for a caller that holds the lock and commits before anything is said or shown:
-  the voice webhooks (writers from the start, committing before the TwiML is rendered) and the
-  demo loader inside ``prepare_database``.
+  a voice webhook that began as the writer (committing before the TwiML is rendered) and the
+  demo loader inside ``prepare_database``. The phone's confirm and cancel do not begin as
+  writers: they own their unit, so the lock is held only while it runs.
 """
 from __future__ import annotations
 
@@ -100,8 +101,6 @@ def _writer(db: DbSession) -> bool:
     return db.connection().get_execution_options().get("sqlite_begin") == "IMMEDIATE"
 
 
-
-
 def _id(db: DbSession, person: Caller | int) -> int:
     """A person's id; a new one is flushed first."""
     if isinstance(person, int):
@@ -144,10 +143,10 @@ def _register(db: DbSession, session_id: int, caller_id: int, *, by: int | None,
     placed = take_place(db, session_id)
     if not placed and not waitlist:
         return held_already(db, session, caller_id) or Result(Kind.FULL, session)
-    reg = insert_registration(db, dict(session_id=session_id, caller_id=caller_id, created_at=now,
-                           updated_at=now, active_key=1, registered_by_caller_id=by,
-                           registered_by_staff=by_staff, status=RegistrationStatus.CONFIRMED
-                           if placed else RegistrationStatus.WAITING))
+    reg = insert_registration(db, dict(
+        session_id=session_id, caller_id=caller_id, created_at=now, updated_at=now, active_key=1,
+        registered_by_caller_id=by, registered_by_staff=by_staff,
+        status=RegistrationStatus.CONFIRMED if placed else RegistrationStatus.WAITING))
     if reg is None:
         if placed:
             release_place(db, session_id)

@@ -28,12 +28,12 @@ from ivr_flows.context import Heard
 log = logging.getLogger(__name__)
 MAX_BATCH = 500
 MAX_TRIES = 3  # a batch that failed this often is dropped (logged): it must not block the rest
-_CALLERS = cast("Table", Caller.__table__)
-# On the table: a caller removed meanwhile (purged) matches no row and is no error, where the
-# ORM's update by primary key would refuse the whole batch (StaleDataError) on every try.
 # On the tables, built once: the ORM's bulk path costs more than the executemany it runs.
 _VISITS = insert(cast("Table", MenuVisit.__table__))
 _HEARD = insert(cast("Table", SpeechHeard.__table__))
+_CALLERS = cast("Table", Caller.__table__)
+# On the table: a caller removed meanwhile (purged) matches no row and is no error, where the
+# ORM's update by primary key would refuse the whole batch (StaleDataError) on every try.
 _KEEP_LANGUAGE = (update(_CALLERS).where(_CALLERS.c.id == bindparam("cid"))
                   .values(language=bindparam("lang")))
 
