@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "DEMO_DATA": False,
     "PROGRAMME_RECHECK_SECONDS": 1.0,  # how stale another process's programme change may be
     "VISITS_FLUSH_SECONDS": 2.0,  # menu visits are written in batches at most this often
+    "TURN_MEMO_SIZE": 2000,  # reading turns' answers kept for other callers (0: none)
+    "TURN_MEMO_SECONDS": 10,  # and for at most this long
     "RECORDING_PART_SECONDS": 180,  # a recording is played by phone in parts of about this long
     "RECORDING_LISTEN_DAYS": 14,  # a live room's recording can be heard this long after the end
     "ROOM_JOIN_MINUTES": 15,  # a live room opens this many minutes before the start
@@ -64,6 +66,8 @@ _RANGES: dict[str, tuple[int, int]] = {
     "DB_JOB_TIMEOUT": (1, 3600),
     "PURGE_DAYS": (1, 3650),
     "CALL_STALE_HOURS": (1, 168),
+    "TURN_MEMO_SIZE": (0, 100_000),
+    "TURN_MEMO_SECONDS": (1, 60),
 }
 _BOOL = {"TWILIO_SKIP_SIGNATURE", "SCHEDULER", "DEMO_DATA", "GTTS_SLOW", "ROOM_HOST_ENDS"}
 _INT = {"PORT", "TTS_COOLDOWN", "AUDIO_JOBS_INTERVAL"}

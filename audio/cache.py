@@ -52,6 +52,9 @@ class KeyMemo:
     def __init__(self) -> None:
         self._map: OrderedDict[tuple[str, str], tuple[str | None, float]] = OrderedDict()
         self._lock = threading.Lock()
+        # Counts renderings found: a TwiML answer kept elsewhere (``voice.turn_memo``) that said
+        # a sentence with <Say> is not used again once the sentence has its audio.
+        self.generation = 0
 
     def get(self, text: str, lang: str) -> tuple[bool, str | None]:
         """(known, key): known is False when the file system must be asked."""
@@ -65,6 +68,8 @@ class KeyMemo:
 
     def put(self, text: str, lang: str, key: str | None, expired: bool = False) -> None:
         with self._lock:
+            if key is not None and self._map.get((text, lang), (None, 0.0))[0] != key:
+                self.generation += 1
             self._map[(text, lang)] = (key, 0.0 if expired else time.monotonic() + self.MISS_SECONDS)
             self._map.move_to_end((text, lang))
             while len(self._map) > self.SIZE:

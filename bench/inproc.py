@@ -1,7 +1,8 @@
 """In-process turn cost: one process, Flask's test client (no HTTP, no gunicorn), the real app on
 a temp database with the demo programme, requests signed as Twilio signs them.
 
-Calls are interleaved — minimal endpoint, programme walk, registration walk, minimal, … — so the
+Calls are interleaved — minimal endpoint, programme walk, registration walk, the programme walk
+on a second app with no answers kept (``TURN_MEMO_SIZE=0``), minimal, … — so the
 floor (``minimal_app.py`` through its own test client) is measured in the same run under the
 same noise. SQL statements are counted with a ``before_cursor_execute`` listener on the app's
 engine (on SQLite that includes the ``BEGIN IMMEDIATE`` each webhook starts with).
@@ -140,12 +141,17 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
     app = create_app(app_config(tmp, url))
     engine = app.extensions["lampio_engine"]
     client = app.test_client()
+    # The same service with no reading turn's answer kept (TURN_MEMO_SIZE=0): every turn worked
+    # out, as when callers are all at different places.
+    cold = create_app({**app_config(tmp, url), "TURN_MEMO_SIZE": 0})
     reg = find_registration_walk(lambda number: SimulatedCall(
         client_transport(client), TOKEN, BASE, from_number=number))
     callers = [Caller("minimal", minimal_app.app.test_client(), PROGRAMME_WALK, 1),
                Caller("programme", client, PROGRAMME_WALK, 2, engine),
-               Caller("registration", client, reg, 3, engine)]
-    minimal, prog, regc = callers
+               Caller("registration", client, reg, 3, engine),
+               Caller("programme, memo off", cold.test_client(), PROGRAMME_WALK, 4,
+                      cold.extensions["lampio_engine"])]
+    minimal, prog, regc, prog_cold = callers
     room = RoomCallbacks(app, client)
     everyone: list[Caller | RoomCallbacks] = [*callers, room]
     for c in everyone:
@@ -155,10 +161,14 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
             c.call()
     for c in everyone:
         c.reset()
+    memo = app.extensions.get("lampio_turn_memo")
+    if memo is not None:
+        memo.hits = memo.kept = 0
     for _ in range(args.inproc_calls):
         for c in everyone:
             c.call()
     engine.dispose()
+    cold.extensions["lampio_engine"].dispose()
 
     floor = statistics.fmean(minimal.turn_times()) * 1000
     print(f"{args.inproc_calls} calls of each walk after {args.warmup} warm-up calls; "
@@ -170,12 +180,15 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
     print(_line("minimal endpoint (floor)", minimal.turn_times(), floor))
     print(_line(f"programme turn ({PROGRAMME_KEY}, 3)", prog.rec.latencies.get(PROGRAMME_KEY, []),
                 floor, prog.sql.counts.get(PROGRAMME_KEY) if prog.sql else None))
+    print(_line(f"  the same, memo off", prog_cold.rec.latencies.get(PROGRAMME_KEY, []), floor,
+                prog_cold.sql.counts.get(PROGRAMME_KEY) if prog_cold.sql else None))
     print(_line(f"registration {CONFIRM_KEY} (1)", regc.rec.latencies.get(CONFIRM_KEY, []), floor,
                 regc.sql.counts.get(CONFIRM_KEY) if regc.sql else None))
     print(_line("room status callback", room.times(), floor))
     print(_line("programme walk, every turn", prog.turn_times(), floor, prog.statements()))
+    print(_line("  the same, memo off", prog_cold.turn_times(), floor, prog_cold.statements()))
     print(_line("registration walk, every turn", regc.turn_times(), floor, regc.statements()))
-    for c in (prog, regc):
+    for c in (prog, regc, prog_cold):
         print(f"  {c.name} walk, turn by turn (mean ms / p50 / p99 / SQL statements):")
         for label, values in c.rec.latencies.items():
             sql = c.sql.counts.get(label, []) if c.sql else []
@@ -189,6 +202,11 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
           f"{ratio(p50c, p50p):.2f}x")
     print(f"  statements per turn (mean): programme walk {statistics.fmean(prog.statements()):.1f}, "
           f"registration walk {statistics.fmean(regc.statements()):.1f}")
-    failed = prog.rec.errors + regc.rec.errors + minimal.rec.errors + room.rec.errors
+    if memo is not None:
+        print(f"  turns answered from another caller's same turn (voice/turn_memo.py): "
+              f"{memo.hits} of {prog.rec.turns + regc.rec.turns}; {memo.kept} worked out and kept; "
+              f"{memo.entries()} answers held at the end")
+    failed = (prog.rec.errors + regc.rec.errors + minimal.rec.errors + room.rec.errors
+              + prog_cold.rec.errors)
     if failed:
         print(f"  {failed} failed turns (≥ 400 or the apology TwiML)")

@@ -40,15 +40,21 @@ class ProgrammeCache:
         self.loads = 0  # for tests and benchmarks: how often the database was read
 
     def _stale(self, db: DbSession, now: datetime) -> bool:
+        here = self._stale_here(now)
+        if here is not None:
+            return here
+        self._checked = time.monotonic()
+        return changes.current_version(db) != self._version
+
+    def _stale_here(self, now: datetime) -> bool | None:
+        """Stale (True) or fresh (False) as far as this process knows; None: time to read the
+        change counter."""
         loaded = self._loaded_for
         if loaded is None or now < loaded or now - loaded > SLIDE:
             return True
         if self._generation != changes.local_generation():
             return True
-        if time.monotonic() - self._checked >= self.recheck:
-            self._checked = time.monotonic()
-            return changes.current_version(db) != self._version
-        return False
+        return None if time.monotonic() - self._checked >= self.recheck else False
 
     def _items_for(self, db: DbSession, now: datetime) -> tuple[ProgrammeItem, ...]:
         if not self._stale(db, now):
@@ -65,6 +71,17 @@ class ProgrammeCache:
             self._checked = time.monotonic()
             self.loads += 1
             return items
+
+    def stamp(self, db: DbSession, now: datetime) -> tuple[int, int, datetime | None]:
+        """Which copy answers for ``now`` (reloaded first when stale): an answer built from
+        the programme is stale once its stamp changes."""
+        self._items_for(db, now)
+        return self._version, self._generation, self._loaded_for
+
+    def stamp_here(self, now: datetime) -> tuple[int, int, datetime | None] | None:
+        """The stamp when the copy is fresh without asking the database; else None."""
+        return (self._version, self._generation, self._loaded_for) \
+            if self._stale_here(now) is False else None
 
     def programme(self, db: DbSession, city_id: int | None, now: datetime,
                   horizon: timedelta = WEEK) -> list[ProgrammeItem]:

@@ -80,10 +80,14 @@ class Ctx:
     # A language the caller chose this turn: the channel keeps it on the caller with the visits,
     # in a batch (``voice.visits``), so that choosing it writes nothing on the turn.
     language_chosen: str | None = None
+    # Set when the turn asked who calls: its answer is then this call's own, and the channel
+    # does not answer another call's same turn with it (``voice.turn_memo``).
+    personal: bool = False
     _caller: Any = field(default=_UNSET, repr=False)
 
     @property
     def caller(self) -> Caller | None:
+        self.personal = True
         if self._caller is _UNSET:
             cid = self.state.get("caller_id")
             self._caller = self.db.get(Caller, int(cid)) if cid else None
@@ -92,10 +96,22 @@ class Ctx:
     @property
     def caller_id(self) -> int | None:
         """Who calls, without loading the row: registering needs no more (a confirm's SELECT)."""
+        self.personal = True
         if self._caller is not _UNSET:
             return self._caller.id if self._caller is not None else None
         cid = self.state.get("caller_id")
         return int(cid) if cid else None
+
+    @property
+    def call_id(self) -> int:
+        """The call's record (0: none yet)."""
+        self.personal = True
+        return int(self.state.get("call_id") or 0)
+
+    @property
+    def caller_known(self) -> bool:
+        """Whether the caller's number is known (a caller record), without loading it."""
+        return self.caller_id is not None
 
     def set_caller(self, caller: Caller | None) -> None:
         self._caller = caller

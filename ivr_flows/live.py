@@ -20,7 +20,7 @@ from .reply import Conference, Reply, Segment
 
 
 def call_sid(ctx: Ctx) -> str:
-    call = ctx.db.get(CallLog, int(ctx.state.get("call_id") or 0))
+    call = ctx.db.get(CallLog, ctx.call_id)
     return call.call_sid if call is not None else ""
 
 

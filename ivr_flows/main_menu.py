@@ -44,7 +44,7 @@ class Language(Node):
         if lang is None:
             return NoMatch()
         ctx.state["lang"] = lang
-        if ctx.state.get("caller_id"):
+        if ctx.caller_known:
             ctx.language_chosen = lang
         return Goto("main_menu", preface=ctx.say("greeting.welcome") + news_preface(ctx))
 

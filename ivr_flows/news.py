@@ -13,12 +13,12 @@ _SAID = {"promoted": "news.promoted", "cancelled": "news.cancelled", "moved": "n
 
 def news_preface(ctx: Ctx) -> list[Segment]:
     """Each piece of news with its session, before the main menu; empty for most calls."""
-    caller_id = ctx.state.get("caller_id")  # the id is enough: the caller's row is not read
-    if not caller_id:
+    caller_id = ctx.caller_id  # the id is enough: the caller's row is not read
+    if caller_id is None:
         return []
     from .outbound import session_brief
 
-    regs = news.news_for(ctx.db, int(caller_id), ctx.now)
+    regs = news.news_for(ctx.db, caller_id, ctx.now)
     said: list[Segment] = []
     for reg in regs:
         said += ctx.say(_SAID[reg.notify_pending or ""]) + session_brief(ctx, reg.session)

@@ -30,7 +30,7 @@ STATES: list[dict[str, Any]] = [
 def test_a_state_comes_back_exactly(state: dict[str, Any]) -> None:
     token = callstate.pack(json.loads(json.dumps(state)))
     assert token is not None
-    assert callstate.unpack(token) == state
+    assert callstate.unpack(token, callstate.who(state)) == state
 
 
 def test_fixed_sentences_travel_as_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -52,7 +52,7 @@ def test_a_token_of_other_prompts_loses_only_what_was_said_last(
     assert token is not None
     texts, index, _ = callstate._fixed()
     monkeypatch.setattr(callstate, "_fixed", lambda: (texts, index, "another"))
-    state = callstate.unpack(token)
+    state = callstate.unpack(token, callstate.who(STATES[0]))
     assert state is not None and "last" not in state
     assert state["node"] == "item" and state["data"] == STATES[0]["data"]
 

@@ -39,6 +39,9 @@ def init_app(app: Flask) -> None:
         recheck=float(app.config.get("PROGRAMME_RECHECK_SECONDS", 1.0)))
     app.extensions["lampio_visits"] = VisitBuffer(
         get_sessionmaker(app), flush_every=float(app.config.get("VISITS_FLUSH_SECONDS", 2.0)))
+    from . import turn_memo
+
+    turn_memo.init_app(app)  # reading turns' answers, shared by the callers at the same place
     app.extensions["lampio_rooms"] = RoomControl(app)  # the live console's actions
     browser_phone.init_app(app)  # the admin's /admin/phone, signed here
     simulator_cli.init_app(app)

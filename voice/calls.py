@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
@@ -52,6 +53,16 @@ def _flow_world() -> tuple[ivr_flows.Settings, Services]:
         cached = (key, flow_settings, flow_services)
         ext["lampio_flow_world"] = cached
     return cached[1], cached[2]
+
+
+def settings_stamp() -> tuple[Any, ...]:
+    """What the flows' settings are made of (a turn's answer depends on them)."""
+    return settings_key(current_app.config)
+
+
+def now() -> datetime:
+    """The turn's clock (tests set ``utcnow`` here)."""
+    return utcnow()
 
 
 def visit_buffer() -> VisitBuffer:
@@ -109,6 +120,11 @@ def _fingerprint(form: Mapping[str, str]) -> str:
     return hmac.new(key, msg, hashlib.sha256).hexdigest()[:16].translate(_LETTERS)
 
 
+def fingerprint_matches(state: Mapping[str, Any], form: Mapping[str, str]) -> bool:
+    """Whether a state is this call's and this number's."""
+    return state.get("fp") == _fingerprint(form)
+
+
 def open_call(db: DbSession, form: Mapping[str, str], line: str) -> ivr_flows.Ctx:
     """The call's record, made on its first webhook; a retried first webhook (Twilio's, after a
     timeout) starts over on the same record. The insert comes first (the CallSid is unique), so
@@ -158,9 +174,9 @@ def load_call(db: DbSession, form: Mapping[str, str],
               state: dict[str, Any] | None) -> ivr_flows.Ctx:
     """The turn's context: from the state the URL carried, else from the call's record; a
     state of another call or another number is never used (the call starts anew)."""
-    fingerprint = _fingerprint(form)
-    if state is not None and state.get("fp") == fingerprint:
+    if state is not None and fingerprint_matches(state, form):
         return context(db, state)
+    fingerprint = _fingerprint(form)
     call = None if state is not None else db.scalar(
         select(CallLog).where(CallLog.call_sid == form.get("CallSid", "")))
     if call is None or (call.state or {}).get("fp") != fingerprint:
@@ -226,6 +242,6 @@ def language_hint(form: Mapping[str, str]) -> str | None:
     Twilio posts the URL that failed as ``ErrorUrl``, and our turn URLs carry the language in
     the state token, or beside ``s=db`` as ``l``. None when nothing says (all three are used)."""
     query = parse_qs(urlsplit(form.get("ErrorUrl", "")).query)
-    state = callstate.unpack((query.get("s") or [""])[0])
+    state = callstate.read((query.get("s") or [""])[0])
     lang = (state or {}).get("lang") or (query.get("l") or [""])[0]
     return str(lang) if lang in prompts.LANGUAGES else None

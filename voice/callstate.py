@@ -5,6 +5,10 @@ the URL of the next webhook: Twilio posts back to exactly the URL we gave it and
 signature (checked on every webhook) covers the URL with its query, so the state cannot be forged
 or moved to another call. A turn then needs no database write at all.
 
+The call's own part (its record's id, the caller's id, the fingerprint of CallSid and number)
+travels beside it as ``w=`` (``who``), so that the token itself is the same for every caller at
+the same place in the same flow: ``voice.turn_memo`` answers such a turn once for all of them.
+
 A state that holds personal data (a typed phone number: never in a URL) or that is too long for a
 comfortable URL is kept in ``call_log.state`` instead, and the URL says so with ``s=db``.
 """
@@ -22,6 +26,7 @@ from ivr_flows import prompts
 from ivr_flows.engine import PRIVATE_DATA
 
 IN_DATABASE = "db"
+WHO = ("call_id", "caller_id", "fp")  # the call's own part, in ``w=``, never in the token
 MAX_TOKEN = 1800  # characters; Twilio's URLs stay well below its limits
 # Raw deflate with a small window and little memory: a state is under a kilobyte, and setting up
 # zlib's default 32 KiB window costs more than compressing it.
@@ -90,9 +95,11 @@ def _expand_last(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def pack(state: dict[str, Any]) -> str | None:
-    """The state as a URL-safe token, or None when it must stay on the server."""
+    """The state without the call's own part (``who``) as a URL-safe token, or None when it
+    must stay on the server."""
     if private(state):
         return None
+    state = {k: v for k, v in state.items() if k not in WHO}
     if state.get("last"):
         state = _compact_last(state)
     raw = json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode()
@@ -101,8 +108,34 @@ def pack(state: dict[str, Any]) -> str | None:
     return token if len(token) <= MAX_TOKEN else None
 
 
-def unpack(token: str) -> dict[str, Any] | None:
-    """The state from a token; None for ``db`` or anything unreadable (then the database)."""
+def who(state: dict[str, Any]) -> str:
+    """The call's own part as ``call_id.caller_id.fp``: digits and letters, no phone number
+    (the fingerprint is a keyed digest); an absent caller is ``n``, an absent key empty."""
+    caller = state.get("caller_id", "")
+    return f"{state.get('call_id', '')}.{'n' if caller is None else caller}.{state.get('fp', '')}"
+
+
+def who_fields(text: str) -> dict[str, Any] | None:
+    """``who``'s fields back, or None when the text is not one."""
+    parts = text.split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or len(parts[0]) > 18:
+        return None
+    call_id, caller, fp = parts
+    out: dict[str, Any] = {"call_id": int(call_id)}
+    if caller == "n":
+        out["caller_id"] = None
+    elif caller.isdigit() and len(caller) <= 18:
+        out["caller_id"] = int(caller)
+    elif caller:
+        return None
+    if fp:
+        out["fp"] = fp
+    return out
+
+
+def read(token: str) -> dict[str, Any] | None:
+    """The shared part of a state from its token (the language, for the fallback), or None for
+    ``db`` or anything unreadable."""
     if not token or token == IN_DATABASE:
         return None
     try:
@@ -110,6 +143,20 @@ def unpack(token: str) -> dict[str, Any] | None:
         state = json.loads(raw)
     except (ValueError, zlib.error, binascii.Error):
         return None
-    if not isinstance(state, dict) or "call_id" not in state:
+    if not isinstance(state, dict):
         return None
     return _expand_last(state) if state.get("last") else state
+
+
+def unpack(token: str, who_text: str = "") -> dict[str, Any] | None:
+    """The whole state from a token and its ``w=``; None for ``db`` or anything unreadable
+    (then the database). A token of an earlier release holds the call's part itself."""
+    state = read(token)
+    if state is None:
+        return None
+    if who_text:
+        own = who_fields(who_text)
+        if own is None:
+            return None
+        state.update(own)
+    return state if "call_id" in state else None

@@ -27,16 +27,25 @@ def public_url() -> str:
     return f"{proto}://{host}{path}"
 
 
+class _FormValidator(RequestValidator):
+    """Twilio's validator, asking the form for each parameter's values directly: its own
+    lookup tries two methods that a plain dict lacks, two exceptions per parameter (a third of
+    the check's time on a webhook's twenty parameters)."""
+
+    def get_values(self, param_dict: Any, param_name: str) -> list[str]:
+        return [param_dict[param_name]]
+
+
 def signature_ok() -> bool:
     """One HMAC for the URL as it is first; only a mismatch pays for the validator's full check
     (it also tries the URL with and without the port, two more HMACs, on every request)."""
-    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
+    validator = _FormValidator(current_app.config["TWILIO_AUTH_TOKEN"])
     url, form = public_url(), request.form.to_dict()
     return hmac.compare_digest(validator.compute_signature(url, form).encode(), signature.encode()) \
-        or validator.validate(url, form, signature)
+        or RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"]).validate(url, form, signature)
 
 
 def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -16,6 +16,7 @@ from ivr_flows.reply import Gather, Reply
 from . import callstate, calls, media_stream
 from .security import public_url, twilio_signed
 from .twiml import render
+from . import turn_memo
 from .visits import insert_batch
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,10 @@ class _Urls:
     the result equals ``url_for``'s.
     """
 
-    def __init__(self, token: str | None = None, lang: str | None = None) -> None:
+    def __init__(self, token: str | None = None, lang: str | None = None, who: str = "") -> None:
         self.token = token
         self.lang = lang
+        self.who = who  # the call's own part of the state (``callstate.who``), beside the token
         self.path = request.script_root + TURN_PATH
         self._base: str | None = None
 
@@ -44,6 +46,8 @@ class _Urls:
             query = f"{query}&s={self.token}" if query else f"s={self.token}"
             if self.token == callstate.IN_DATABASE and self.lang:
                 query += f"&l={self.lang}"  # for the fallback, which must not need the database
+            elif self.who:
+                query += f"&w={self.who}"
         return f"{self.path}?{query}" if query else self.path
 
     def absolute(self, path: str) -> str:
@@ -56,21 +60,28 @@ class _Urls:
 
 
 def _twiml(reply: Reply, lang: str, token: str | None = None,
-           listen: media_stream.Listen | None = None) -> Response:
+           listen: media_stream.Listen | None = None, who: str = "") -> Response:
+    return Response(_twiml_text(reply, lang, token, listen, who), mimetype="text/xml")
+
+
+def _twiml_text(reply: Reply, lang: str, token: str | None, listen: media_stream.Listen | None,
+                who: str) -> str:
     audio = current_app.extensions.get("lampio_audio")
-    urls = _Urls(token, lang)
+    urls = _Urls(token, lang, who)
     lead = media_stream.listen_xml(listen, urls.turn(), lang, media_stream.stream_url(
         current_app)) if listen is not None else ""
-    return Response(render(reply, lang, audio, urls, lead), mimetype="text/xml")
+    return render(reply, lang, audio, urls, lead)
 
 
-def _finish(ctx: ivr_flows.Ctx, reply: Reply, stored: bool = False) -> Response:
+def _finish(ctx: ivr_flows.Ctx, reply: Reply, stored: bool = False,
+            memo: tuple[turn_memo.Key, int] | None = None) -> Response:
     """Put the state where the next webhook finds it, commit here, inside the view (what the
     caller is about to hear is stored; a failed commit becomes the spoken apology, not a 500),
     then render the TwiML outside any lock. Should a URL's state ever be unreadable, the call
     carries on from the main menu (``calls.load_call``). A turn whose state came
     from the record (``stored``) and now travels in the URL writes it back when the record held
-    a typed number: the number is kept no longer than the turns that need it."""
+    a typed number: the number is kept no longer than the turns that need it. A pure turn's
+    answer (``memo``: its key and the statement count before the flow) is kept for others."""
     ctx.state["started"] = 1
     reply, listen = media_stream.plan(current_app, ctx.state, ctx.lang, reply)
     token = callstate.pack(ctx.state)
@@ -81,12 +92,18 @@ def _finish(ctx: ivr_flows.Ctx, reply: Reply, stored: bool = False) -> Response:
     commit_pending(ctx.db)
     # Only after the commit: another request's transaction (a hang-up writes the batch) must
     # never insert visits of a call whose record is not committed yet (PostgreSQL's foreign key).
+    keep = turn_memo.keeping(current_app, memo, ctx) if token and listen is None else None
+    nodes = tuple(node for node, _ in ctx.visits)
     calls.note_visits(ctx)
     buffer = calls.visit_buffer()
     if buffer.due():
         buffer.flush()
     reply.slow = bool(ctx.state.get("slow"))
-    return _twiml(reply, ctx.lang, token or callstate.IN_DATABASE, listen)
+    who = callstate.who(ctx.state)
+    if keep is None:
+        return _twiml(reply, ctx.lang, token or callstate.IN_DATABASE, listen, who)
+    return keep[0].keep(keep[1], _twiml_text(reply, ctx.lang, token, None, keep[0].marker),
+                        nodes, who)
 
 
 def _with_retry(run: Callable[[bool], Response], writer: bool) -> Response:
@@ -161,8 +178,12 @@ def turn() -> Response:
     odd = _odd_call()
     if odd is not None:
         return odd
-    token = request.args.get("s", "")
-    carried = callstate.unpack(token)
+    now, memo = calls.now(), turn_memo.of(current_app)
+    key, kept = turn_memo.lookup(current_app, request, now, get_db)
+    if kept is not None:
+        return kept  # another caller's same turn, answered a moment ago
+    token, who = request.args.get("s", ""), request.args.get("w", "")
+    carried = callstate.unpack(token, who)
     event = request.args.get("event", "input")
     # Words Vosk heard on the Media Stream come in the URL of the call update (media_stream).
     vosk = request.args.get("heard") == "vosk"
@@ -171,6 +192,7 @@ def turn() -> Response:
                           speech=heard.get("said" if vosk else "SpeechResult", ""),
                           event=event, params=request.form.to_dict(),
                           confidence=_confidence(heard.get("c" if vosk else "Confidence")))
+    key = key if carried is not None else None
 
     attempts: list[bool] = []
 
@@ -179,16 +201,20 @@ def turn() -> Response:
         if writer:
             begin_write(db)
         # A fresh state for each attempt: a retried turn starts again from what the URL carried.
-        state = callstate.unpack(token) if attempts else carried
+        state = callstate.unpack(token, who) if attempts else carried
         attempts.append(writer)
         ctx = calls.load_call(db, request.form, state)
         ctx.commits = writer  # else a service takes the lock for its own unit (a confirm)
         g.lang = ctx.lang
+        mark = memo.statements() if memo is not None else 0
+        if key is not None:
+            ctx.now = now  # the instant the key names
         if event == "restart":
             reply = ivr_flows.engine.enter(ctx, "main_menu")
         else:
             reply = ivr_flows.turn(ctx, inp)
-        return _finish(ctx, reply, stored=state is None)
+        return _finish(ctx, reply, stored=state is None,
+                       memo=(key, mark) if key is not None and not writer else None)
 
     # Nodes that write (registration, a person, the provider line) begin as writers at once,
     # and so does a state kept in the database (it is read, then written back).

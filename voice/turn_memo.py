@@ -1,0 +1,175 @@
+"""One answer for every caller at the same place: a reading turn's TwiML, kept for a few seconds.
+
+Most turns walk the programme or the menus, and their answer depends only on the state the URL
+carries (``callstate.pack`` leaves the call's own part out of the token, in ``w=``), the key
+pressed, the minute, this process's programme, prompt audio and settings. Such a turn is worked
+out once; another caller at the same place within ``TURN_MEMO_SECONDS`` gets the same TwiML with
+its own ``w=`` put in and its menu visits noted under its own call.
+
+An answer is kept only when it was pure: no SQL statement ran while the flow worked it out (a
+caller's news, a registration, a recording or the programme's reload all run some), it did not
+ask who calls (``Ctx.personal``), heard no words, chose no language, and its state travels in the
+URL. Entries are keyed by the programme's stamp (the after-commit signal here, the change
+counter from another process) and by the prompt audio found so far, so a change is never
+answered from an older entry; the time limit bounds anything else.
+"""
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, Request, Response
+from sqlalchemy import event
+from sqlalchemy.orm import Session as DbSession
+
+import ivr_flows
+
+from .visits import VisitBuffer
+
+Key = tuple[Any, ...]
+_PLAIN_ARGS = frozenset({"s", "w", "event"})  # a turn URL with anything else is not memoised
+
+
+@dataclass(frozen=True)
+class Entry:
+    body: str  # the TwiML with ``TurnMemo.marker`` where the call's own ``w=`` goes
+    nodes: tuple[str, ...]  # menu visits, noted under each call that gets this answer
+    expires: float
+
+
+class TurnMemo:
+    def __init__(self, engine: Any, size: int, seconds: float) -> None:
+        self.size, self.seconds = size, seconds
+        # Letters, digits and ~ only: unchanged by URL building and XML escaping, and no
+        # spoken text holds this process's random word.
+        self.marker = f"~{secrets.token_hex(8)}~"
+        self._entries: OrderedDict[Key, Entry] = OrderedDict()
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self.hits = self.kept = 0
+        event.listen(engine, "before_cursor_execute", self._statement)
+
+    def _statement(self, *_: Any) -> None:
+        self._local.n = getattr(self._local, "n", 0) + 1
+
+    def statements(self) -> int:
+        """SQL statements run by this thread so far: two readings around a flow tell whether
+        it asked the database anything."""
+        return int(getattr(self._local, "n", 0))
+
+    def key(self, request: Request, now: datetime, stamp: Callable[[], Key],
+            base: str) -> Key | None:
+        """The turn's key, or None when the turn cannot be memoised at all (words, a callback,
+        a state kept in the database)."""
+        args, form = request.args, request.form
+        token, event = args.get("s", ""), args.get("event", "input")
+        if not token or token == "db" or not args.get("w") or not _PLAIN_ARGS.issuperset(args) \
+                or event not in ("input", "timeout") or "SpeechResult" in form:
+            return None
+        return (token, event, form.get("Digits", "").strip(), now.replace(second=0, microsecond=0),
+                stamp(), request.script_root, base)
+
+    def get(self, key: Key) -> Entry | None:
+        entry = self._entries.get(key)
+        if entry is None or entry.expires < time.monotonic():
+            return None
+        self.hits += 1
+        return entry
+
+    def pure(self, ctx: ivr_flows.Ctx, mark: int) -> bool:
+        return (not ctx.personal and not ctx.heard and ctx.language_chosen is None
+                and not ctx.commits and self.statements() == mark)
+
+    def put(self, key: Key, body: str, nodes: tuple[str, ...]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._entries[key] = Entry(body, nodes, now + self.seconds)
+            self._entries.move_to_end(key)
+            self.kept += 1
+            # Oldest first: drop what has expired, and anything over the size.
+            while self._entries:
+                oldest = next(iter(self._entries.values()))
+                if oldest.expires >= now and len(self._entries) <= self.size:
+                    break
+                self._entries.popitem(last=False)
+
+    def keep(self, key: Key, body: str, nodes: tuple[str, ...], who_text: str) -> Response:
+        """Keep a worked-out answer (``body`` with the marker) and answer this call with it."""
+        self.put(key, body, nodes)
+        return Response(body.replace(self.marker, who_text), mimetype="text/xml")
+
+    def entries(self) -> int:
+        return len(self._entries)
+
+
+def init_app(app: Flask) -> None:
+    size = int(app.config.get("TURN_MEMO_SIZE", 0))
+    if size > 0:
+        app.extensions["lampio_turn_memo"] = TurnMemo(
+            app.extensions["lampio_engine"], size, float(app.config.get("TURN_MEMO_SECONDS", 10)))
+
+
+def of(app: Flask) -> TurnMemo | None:
+    return app.extensions.get("lampio_turn_memo")
+
+
+def keeping(app: Flask, plan: tuple[Key, int] | None,
+            ctx: ivr_flows.Ctx) -> tuple[TurnMemo, Key] | None:
+    """Where a worked-out turn's answer is kept: ``plan`` is its key and the statement count
+    before the flow; None when there is no memo or the turn was not pure."""
+    memo = of(app)
+    if plan is None or memo is None or not memo.pure(ctx, plan[1]):
+        return None
+    return memo, plan[0]
+
+
+def stamp(app: Flask, db: Callable[[], DbSession], now: datetime) -> Key:
+    """What besides the URL a pure answer depends on in this process: the programme's copy,
+    the prompt audio found so far, the flows' settings."""
+    from .calls import settings_stamp
+
+    audio = app.extensions.get("lampio_audio")
+    programme = app.extensions["lampio_programme"]
+    return (programme.stamp_here(now) or programme.stamp(db(), now),
+            audio.cache.memo.generation if audio is not None else -1, settings_stamp())
+
+
+def lookup(app: Flask, request: Request, now: datetime,
+           db: Callable[[], DbSession]) -> tuple[Key | None, Response | None]:
+    """The turn's key, and its kept answer when there is one for this call: its own ``w=``
+    in the URLs, its visits noted under it. ``db`` is asked for a session only when the
+    programme's change counter is due to be read."""
+    memo = of(app)
+    if memo is None:
+        return None, None
+    key = memo.key(request, now, lambda: stamp(app, db, now),
+                   app.config.get("PUBLIC_BASE_URL") or request.host_url)
+    entry = memo.get(key) if key is not None else None
+    who_text = request.args.get("w", "")
+    call_id = check_who(who_text, request.form) if entry is not None else None
+    if entry is None or call_id is None:
+        return key, None
+    visits: VisitBuffer = app.extensions["lampio_visits"]
+    if entry.nodes:
+        visits.add(call_id, [(node, now) for node in entry.nodes])
+    if visits.due():
+        visits.flush()
+    return key, Response(entry.body.replace(memo.marker, who_text), mimetype="text/xml")
+
+
+def check_who(who_text: str, form: Mapping[str, str]) -> int | None:
+    """The call's record id from ``w=``, when its fingerprint is this call's and this
+    number's; None sends the turn the long way (which starts the call anew)."""
+    from . import callstate
+    from .calls import fingerprint_matches
+
+    state = callstate.who_fields(who_text)
+    if state is None or not fingerprint_matches(state, form):
+        return None
+    return int(state["call_id"])
