@@ -34,6 +34,25 @@ from .visits import VisitBuffer
 
 Key = tuple[Any, ...]
 _PLAIN_ARGS = frozenset({"s", "w", "event"})  # a turn URL with anything else is not memoised
+_NOT_PLAIN: dict[str, str] = {}
+
+
+def _plain_query(raw: bytes) -> dict[str, str]:
+    """``s``, ``w`` and ``event`` of a turn URL as ``voice.views`` writes it; ``_NOT_PLAIN``
+    for any other query (another parameter, one twice, anything quoted)."""
+    try:
+        text = raw.decode("ascii")
+    except UnicodeDecodeError:
+        return _NOT_PLAIN
+    if "%" in text or "+" in text:
+        return _NOT_PLAIN
+    out: dict[str, str] = {}
+    for part in text.split("&"):
+        name, _, value = part.partition("=")
+        if name not in _PLAIN_ARGS or name in out:
+            return _NOT_PLAIN
+        out[name] = value
+    return out
 
 
 @dataclass(frozen=True)
@@ -63,13 +82,13 @@ class TurnMemo:
         it asked the database anything."""
         return int(getattr(self._local, "n", 0))
 
-    def key(self, request: Request, now: datetime, stamp: Callable[[], Key],
-            base: str) -> Key | None:
+    def key(self, request: Request, args: dict[str, str], now: datetime,
+            stamp: Callable[[], Key], base: str) -> Key | None:
         """The turn's key, or None when the turn cannot be memoised at all (words, a callback,
-        a state kept in the database)."""
-        args, form = request.args, request.form
+        a state kept in the database); ``args`` are the query's (``_plain_query``)."""
+        form = request.form
         token, event = args.get("s", ""), args.get("event", "input")
-        if not token or token == "db" or not args.get("w") or not _PLAIN_ARGS.issuperset(args) \
+        if args is _NOT_PLAIN or not token or token == "db" or not args.get("w") \
                 or event not in ("input", "timeout") or "SpeechResult" in form:
             return None
         return (token, event, form.get("Digits", "").strip(), now.replace(second=0, microsecond=0),
@@ -148,10 +167,13 @@ def lookup(app: Flask, request: Request, now: datetime,
     memo = of(app)
     if memo is None:
         return None, None
-    key = memo.key(request, now, lambda: stamp(app, db, now),
+    # The query split as our own URLs write it (nothing in it needs unquoting; any other is
+    # not memoised), without Werkzeug's parsing.
+    args = _plain_query(request.query_string)
+    key = memo.key(request, args, now, lambda: stamp(app, db, now),
                    app.config.get("PUBLIC_BASE_URL") or request.host_url)
     entry = memo.get(key) if key is not None else None
-    who_text = request.args.get("w", "")
+    who_text = args.get("w", "")
     call_id = check_who(who_text, request.form) if entry is not None else None
     if entry is None or call_id is None:
         return key, None
