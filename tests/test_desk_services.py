@@ -40,12 +40,13 @@ def _two(db: DbSession, capacity: int = 1) -> tuple[int, Registration, Caller]:
 
 
 def test_record_keeps_only_what_changed_and_names_no_number(db: DbSession) -> None:
-    e = audit.record(db, STAFF, "session.edit", "session", 7, event_id=3, session_id=7,
-                     before={"capacity": 10, "kind": "phone",
-                             "starts_at": datetime(2026, 12, 1, 12, 0)},
-                     after={"capacity": 12, "kind": "phone",
-                            "starts_at": datetime(2026, 12, 1, 12, 0)})
+    audit.record(db, STAFF, "session.edit", "session", 7, event_id=3, session_id=7,
+                 before={"capacity": 10, "kind": "phone",
+                         "starts_at": datetime(2026, 12, 1, 12, 0)},
+                 after={"capacity": 12, "kind": "phone",
+                        "starts_at": datetime(2026, 12, 1, 12, 0)})
     db.commit()
+    (e,) = audit.for_object(db, event_id=3)
     assert (e.before, e.after) == ({"capacity": 10}, {"capacity": 12})
     assert e.channel == "admin" and e.actor == "staff@example.test"
     assert audit.for_object(db, event_id=3) == [e] and audit.for_object(db, session_id=8) == []
