@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
 
+from .checkpoint import BACKSTOP_PAGES, Checkpointer
 from .writelock import ProcessWriters
 
 
@@ -52,6 +53,11 @@ def make_engine(url: str, *, connect_timeout: float = 10.0,
         kwargs["connect_args"] = connect_args
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
+        file = make_url(url).database
+        checkpoints = Checkpointer(file) if file and file != ":memory:" else None
+        if checkpoints is not None:
+            event.listen(engine, "engine_disposed", lambda _engine: checkpoints.stop())
+
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             # Let SQLAlchemy issue BEGIN itself so that BEGIN IMMEDIATE can be used for row-lock
@@ -69,9 +75,12 @@ def make_engine(url: str, *, connect_timeout: float = 10.0,
             # WAL with NORMAL is durable across application crashes; only a power cut can lose
             # the last commits. No fsync per commit keeps write transactions short.
             cur.execute("PRAGMA synchronous=NORMAL")
+            if checkpoints is not None:  # checkpoints by a thread of their own (checkpoint.py)
+                cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+                checkpoints.start()
             cur.close()
 
-        database = make_url(url).database
+        database = file
         # Writers queue here first, in this process and then across processes (writelock).
         writers = ProcessWriters(f"{database}-writelock"
                                  if database and database != ":memory:" else None)
