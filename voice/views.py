@@ -13,10 +13,9 @@ from catalogue.db import begin_write, commit_pending, get_db
 from ivr_flows import prompts
 from ivr_flows.reply import Gather, Reply
 
-from . import callstate, calls, media_stream
+from . import callstate, calls, media_stream, turn_memo
 from .security import public_url, twilio_signed
 from .twiml import render
-from . import turn_memo
 from .visits import insert_batch
 
 log = logging.getLogger(__name__)
