@@ -180,7 +180,7 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
     print(_line("minimal endpoint (floor)", minimal.turn_times(), floor))
     print(_line(f"programme turn ({PROGRAMME_KEY}, 3)", prog.rec.latencies.get(PROGRAMME_KEY, []),
                 floor, prog.sql.counts.get(PROGRAMME_KEY) if prog.sql else None))
-    print(_line(f"  the same, memo off", prog_cold.rec.latencies.get(PROGRAMME_KEY, []), floor,
+    print(_line("  the same, memo off", prog_cold.rec.latencies.get(PROGRAMME_KEY, []), floor,
                 prog_cold.sql.counts.get(PROGRAMME_KEY) if prog_cold.sql else None))
     print(_line(f"registration {CONFIRM_KEY} (1)", regc.rec.latencies.get(CONFIRM_KEY, []), floor,
                 regc.sql.counts.get(CONFIRM_KEY) if regc.sql else None))

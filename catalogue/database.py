@@ -80,10 +80,8 @@ def make_engine(url: str, *, connect_timeout: float = 10.0,
                 checkpoints.start()
             cur.close()
 
-        database = file
         # Writers queue here first, in this process and then across processes (writelock).
-        writers = ProcessWriters(f"{database}-writelock"
-                                 if database and database != ":memory:" else None)
+        writers = ProcessWriters(f"{file}-writelock" if checkpoints is not None else None)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:

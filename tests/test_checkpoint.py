@@ -7,21 +7,22 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-from flask import Flask
 from sqlalchemy import text
 
 from catalogue.checkpoint import BACKSTOP_PAGES, Checkpointer
 from catalogue.database import make_engine
 
 
-def test_the_apps_commits_leave_the_log_to_the_thread(app: Flask) -> None:
-    engine = app.extensions["lampio_engine"]
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's write-ahead log")
-    with engine.connect() as conn:
-        assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == BACKSTOP_PAGES
-        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+def test_the_apps_connections_leave_the_log_to_the_thread(tmp_path: Path) -> None:
+    """The app's SQLite engine (``make_engine``, whatever database the suite runs on)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'app.sqlite3'}")
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == BACKSTOP_PAGES
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    finally:
+        engine.dispose()
+    assert make_engine("sqlite://").dialect.name == "sqlite"  # in memory: no thread, no error
 
 
 def test_the_thread_checkpoints_what_commits_left(tmp_path: Path) -> None:

@@ -110,6 +110,30 @@ def test_a_kept_answer_walks_on_as_the_callers_own_call(memo_app: Flask) -> None
         assert regs[0].caller.phone == "+358401000002"
 
 
+def test_a_wrong_key_silence_and_a_hang_up_after_kept_answers(memo_app: Flask) -> None:
+    """What goes wrong at a kept place is kept too and said alike (the failure counters travel
+    in the state), and a call answered from the memo still ends as a call: its record closed,
+    its visits written with the hang-up."""
+    memo = _memo(memo_app)
+    first = _phone(memo_app, "+358401000001")
+    _walk(first)
+    wrong, silent = first.press("7"), first.silence()
+    hits = memo.hits
+    second = _phone(memo_app, "+358401000002")
+    _walk(second)
+    again_wrong, again_silent = second.press("7"), second.silence()
+    assert memo.hits - hits >= 5
+    assert again_wrong.said == wrong.said and again_wrong.gather is not None
+    assert again_silent.said == silent.said and again_silent.gather is not None
+    assert not again_wrong.hangs_up and not again_silent.hangs_up
+    second.hang_up()
+    with get_sessionmaker(memo_app)() as db:
+        call = db.scalars(select(CallLog).order_by(CallLog.id.desc())).first()
+        assert call is not None and call.ended_at is not None
+        nodes = [v.node for v in db.scalars(select(MenuVisit).where(MenuVisit.call_id == call.id))]
+    assert "item" in nodes
+
+
 def test_a_change_to_the_programme_is_never_answered_from_before(memo_app: Flask) -> None:
     first = _walk(_phone(memo_app, "+358401000001"))
     title = first[-1].said[1]

@@ -176,10 +176,9 @@ def load_call(db: DbSession, form: Mapping[str, str],
     state of another call or another number is never used (the call starts anew)."""
     if state is not None and fingerprint_matches(state, form):
         return context(db, state)
-    fingerprint = _fingerprint(form)
     call = None if state is not None else db.scalar(
         select(CallLog).where(CallLog.call_sid == form.get("CallSid", "")))
-    if call is None or (call.state or {}).get("fp") != fingerprint:
+    if call is None or not fingerprint_matches(call.state or {}, form):
         # State lost (e.g. a restore) or not this caller's: carry on from the main menu.
         ctx = open_call(db, form, "main")
         ctx.state["node"] = "main_menu"
