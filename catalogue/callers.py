@@ -52,9 +52,15 @@ _CALLERS = cast("Table", Caller.__table__)
 
 def find_or_create(db: DbSession, e164: str) -> Caller:
     """The caller with this number, created on first contact (concurrent first calls tolerated)."""
+    return find_or_add(db, e164)[0]
+
+
+def find_or_add(db: DbSession, e164: str) -> tuple[Caller, bool]:
+    """``find_or_create``, and whether this call made the row (the person's first contact:
+    nothing can be waiting to be told to them yet)."""
     caller = db.scalar(_BY_PHONE, {"phone": e164})
     if caller is not None:
-        return caller
+        return caller, False
     city = city_for_number(db, e164)
     # One INSERT … ON CONFLICT DO NOTHING RETURNING the row on either database (no savepoint,
     # no flush, no reading it back): a concurrent first call's row wins and is the one read.
@@ -62,9 +68,11 @@ def find_or_create(db: DbSession, e164: str) -> Caller:
                        .on_conflict_do_nothing(index_elements=[_CALLERS.c.phone])
                        .returning(*_CALLERS.c))
     row = db.execute(stmt, {"phone": e164, "city_id": city.id if city else None}).first()
-    caller = attach(db, Caller, row) if row is not None else db.scalar(_BY_PHONE, {"phone": e164})
+    if row is not None:
+        return attach(db, Caller, row), True
+    caller = db.scalar(_BY_PHONE, {"phone": e164})  # a concurrent first call's row won
     assert caller is not None
-    return caller
+    return caller, False
 
 
 def written(e164: str | None) -> str:

@@ -113,8 +113,12 @@ class Ctx:
         """Whether the caller's number is known (a caller record), without loading it."""
         return self.caller_id is not None
 
-    def set_caller(self, caller: Caller | None) -> None:
+    def set_caller(self, caller: Caller | None, first: bool = False) -> None:
+        """``first``: this call made the caller's row, so nothing can be waiting to be told to
+        them (``news``); the mark lasts until the news would be looked for."""
         self._caller = caller
+        if first and caller is not None:
+            self.state["first"] = 1
         self.state["caller_id"] = caller.id if caller is not None else None
         self.state["city"] = caller.city_id if caller is not None else None
         if caller is not None and caller.slow_speech:

@@ -119,3 +119,30 @@ def test_news_is_looked_for_cheaply_and_still_said(app: Flask, db: DbSession,
     eager = [q for q in quiet if q.startswith("SELECT registration.id, registration.session_id")]
     assert eager == [], quiet  # no news mark on Aino's rows: the eager query is not run
     assert any(q.startswith("SELECT registration.id FROM registration") for q in quiet), quiet
+
+
+def test_a_first_callers_language_choice_looks_for_no_news(app: Flask, db: DbSession,
+                                                          make_phone: MakePhone) -> None:
+    """A row this call made cannot have news waiting, so the choice of language reads nothing;
+    a person known before (registered by staff, no language yet) still hears theirs then."""
+    ev = f.event(db, title="Konsertti", code="911")
+    s = f.session(db, ev, starts_in=timedelta(days=2), capacity=1)
+    first, waiting = f.caller(db, "+358401234567"), f.caller(db, "+358401234568", language=None)
+    db.commit()
+    register(db, s.id, first, now=utcnow())
+    assert register(db, s.id, waiting, now=utcnow()).waiting
+    cancel(db, db.scalars(select(Registration).where(Registration.caller_id == first.id))
+           .one().id, now=utcnow())  # the waiting person gets the place: news for them
+    new = make_phone(from_number="+358405550001")
+    assert "Tervetuloa" in new.call().text
+    news_look = "SELECT registration.id FROM registration"  # news.news_for's first look
+    with statements(app) as choosing:
+        menu = new.press("1")
+    assert "Päävalikko" in menu.text, menu.text
+    assert not [q for q in choosing if q.startswith(news_look) or "notify_pending" in q], choosing
+    known = make_phone(from_number="+358401234568")
+    known.call()
+    with statements(app) as told:
+        menu = known.press("1")
+    assert "Konsertti" in menu.text.split("Päävalikko")[0], menu.text
+    assert any(q.startswith(news_look) for q in told), told

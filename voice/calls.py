@@ -69,10 +69,11 @@ def visit_buffer() -> VisitBuffer:
     return current_app.extensions["lampio_visits"]
 
 
-def _caller(db: DbSession, form: Mapping[str, str], direction: str) -> Caller | None:
-    # An outbound call's person is the one called ("To"); an inbound one's the caller ("From").
+def _caller(db: DbSession, form: Mapping[str, str], direction: str) -> tuple[Caller | None, bool]:
+    """The person and whether this call made their row. An outbound call's person is the one
+    called ("To"); an inbound one's the caller ("From")."""
     number = callers.normalise(form.get("To" if direction == "outbound" else "From"))
-    return callers.find_or_create(db, number) if number else None
+    return callers.find_or_add(db, number) if number else (None, False)
 
 
 def context(db: DbSession, state: dict[str, Any]) -> ivr_flows.Ctx:
@@ -131,12 +132,12 @@ def open_call(db: DbSession, form: Mapping[str, str], line: str) -> ivr_flows.Ct
     a new call reads nothing before it, and nothing after it either: its state is empty."""
     sid = form.get("CallSid", "")
     direction = _direction(form)
-    caller = _caller(db, form, direction)
+    caller, first = _caller(db, form, direction)
     caller_id = caller.id if caller else None
     call_id = _insert_call(db, sid, caller_id, direction, line)
     if call_id is not None:
         ctx = context(db, {"call_id": call_id})
-        ctx.set_caller(caller)
+        ctx.set_caller(caller, first=first)
         return _stamped(ctx, form)
     existing = db.scalars(select(CallLog).where(CallLog.call_sid == sid)).one()
     existing.state = {}
@@ -182,6 +183,7 @@ def load_call(db: DbSession, form: Mapping[str, str],
         # State lost (e.g. a restore) or not this caller's: carry on from the main menu.
         ctx = open_call(db, form, "main")
         ctx.state["node"] = "main_menu"
+        ctx.state.pop("first", None)  # no greeting or language choice follows to take it
         if ctx.caller is not None and ctx.caller.language:
             ctx.state["lang"] = ctx.caller.language
         return ctx
