@@ -9,13 +9,14 @@ from contextlib import contextmanager
 import os
 import sqlite3
 import uuid
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import MetaData, create_engine, event, inspect, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
 
 from .checkpoint import BACKSTOP_PAGES, Checkpointer
 from .writelock import ProcessWriters
@@ -154,7 +155,12 @@ def attach(db: Session, model: type[M], row: Any) -> M:
     them) as an object of the session, as if a query had loaded it: a Core INSERT costs a
     fraction of the ORM's unit of work, and the rest of the request still has the object."""
     values = row._mapping
-    obj = model(**{attr.key: values[attr.columns[0]] for attr in inspect(model).column_attrs})
+    mapper = inspect(model)
+    # A bare instance filled as the ORM's own loader fills one: the constructor's attribute
+    # events would record each value as a change only for the next line to forget them all.
+    obj = cast(M, mapper.class_manager.new_instance())  # the manager of ``model`` itself
+    instance_state(obj).dict.update(
+        {attr.key: values[attr.columns[0]] for attr in mapper.column_attrs})
     make_transient_to_detached(obj)
     db.add(obj)
     return obj
