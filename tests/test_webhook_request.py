@@ -19,6 +19,7 @@ BODIES = [
     b"SpeechResult=%FF%FEbad+bytes&Digits=%E4",  # not UTF-8: kept as Werkzeug keeps it
     b"Digits=1&Digits=2&Caller=%2B35840%20123",
     b"",
+    b"&&a=1&&b&c=%&d=%2&e=%zz&f+g=h+i&%3D=%26&j==k&=",  # empty parts, broken escapes, "=" twice
 ]
 
 
@@ -80,3 +81,18 @@ def test_a_small_post_does_not_use_werkzeugs_parser(monkeypatch: pytest.MonkeyPa
     assert WebhookRequest(_environ(BODIES[0])).form["Digits"] == "3"
     with pytest.raises(AssertionError):
         _ = WebhookRequest(_environ(b'{"Digits": "5"}', "application/json")).form
+
+
+def test_the_quick_split_gives_parse_qsls_pairs_for_any_body() -> None:
+    """Random bodies over the characters that matter (separators, escapes, plus, non-ASCII)."""
+    import random
+    from urllib.parse import parse_qsl
+
+    from voice.webhooks import _pairs
+
+    rng = random.Random(8)
+    alphabet = "ab=&%+2Fe4zä "
+    for _ in range(3000):
+        body = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        assert _pairs(body) == parse_qsl(body, keep_blank_values=True,
+                                         errors="werkzeug.url_quote"), body
