@@ -7,8 +7,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, Table, bindparam, func, select
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
@@ -76,10 +77,18 @@ def refusal(session: Session | None, now: datetime) -> Result | None:
 _ACTIVE_OF = select(Registration).where(Registration.session_id == bindparam("sid"),
                                         Registration.caller_id == bindparam("cid"),
                                         Registration.status.in_(ACTIVE))
-_WAITING = (select(func.count()).select_from(Registration)
-            .where(Registration.session_id == bindparam("sid"),
-                   Registration.status == RegistrationStatus.WAITING))
-_AHEAD = _WAITING.where(Registration.id < bindparam("rid"))
+# The counts on the table, not the entity: a Core statement skips the ORM's execution path (a
+# third of a count's time), so the session is flushed first by hand (``_count``).
+_T = cast("Table", Registration.__table__)
+_WAITING = (select(func.count()).select_from(_T)
+            .where(_T.c.session_id == bindparam("sid"),
+                   _T.c.status == RegistrationStatus.WAITING))
+_AHEAD = _WAITING.where(_T.c.id < bindparam("rid"))
+
+
+def _count(db: DbSession, stmt: Select[int], params: dict[str, int]) -> int:
+    db.flush()  # what the ORM's autoflush did: a change of this transaction is counted
+    return db.scalar(stmt, params) or 0
 
 
 def active_registration(db: DbSession, session_id: int, caller_id: int) -> Registration | None:
@@ -97,12 +106,11 @@ def waiting_position(db: DbSession, registration: Registration) -> int | None:
     """1 for the first on the waiting list; None when not waiting."""
     if registration.status != RegistrationStatus.WAITING:
         return None
-    ahead = db.scalar(_AHEAD, {"sid": registration.session_id, "rid": registration.id}) or 0
-    return ahead + 1
+    return _count(db, _AHEAD, {"sid": registration.session_id, "rid": registration.id}) + 1
 
 
 def waiting_count(db: DbSession, session_id: int) -> int:
-    return db.scalar(_WAITING, {"sid": session_id}) or 0
+    return _count(db, _WAITING, {"sid": session_id})
 
 
 def is_full(session: Session) -> bool:
