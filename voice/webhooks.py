@@ -29,9 +29,10 @@ SMALL_FORM = 64 << 10  # bytes; Twilio's posts are a kilobyte or two
 
 
 class WebhookRequest(Request):
-    """Twilio's small url-encoded posts parsed as Werkzeug parses them (``parse_qsl``'s result,
-    the same error handler) but without its stream machinery: about 15 µs of the 50 it took. Anything
-    else (no length, too long, another type) goes to Werkzeug's parser, with its limits."""
+    """Twilio's small url-encoded posts parsed as Werkzeug parses them (``parse_qsl``'s pairs,
+    the same error handler) but without its stream machinery: about 15 µs of the 50 it took.
+    Anything else (no length, too long, another type) goes to Werkzeug's parser, with its
+    limits."""
 
     def _load_form_data(self) -> None:
         length = self.content_length
