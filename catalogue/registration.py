@@ -5,7 +5,8 @@ Why it is safe under concurrency:
 * **Never overbooked.** A place is taken only by the atomic conditional
   ``UPDATE session SET confirmed_count = confirmed_count + 1 WHERE id = :id AND (capacity IS NULL
   OR confirmed_count < capacity)``; its rowcount says whether the place was ours. The database
-  decides, not a count read earlier in Python.
+  decides, not a count read earlier in Python (only a session whose count, read under its lock,
+  is at capacity skips the UPDATE: nobody else can change it before the commit).
 * **One writer per session at a time.** Every change first locks the session: ``SELECT … FOR
   UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` (the database write lock) on SQLite. So a cancel
   that frees a place and a registration that would go on the waiting list cannot interleave and
@@ -140,7 +141,9 @@ def _register(db: DbSession, session_id: int, caller_id: int, *, by: int | None,
     assert session is not None
     # The place first, then the row with its final status, with no savepoint: an INSERT that
     # meets the unique constraint (the duplicate guard) adds nothing and gives the place back.
-    placed = take_place(db, session_id)
+    # Under the session's lock its count is this transaction's own, so a full session is seen
+    # full without asking; a free place is still taken only by the conditional UPDATE.
+    placed = not is_full(session) and take_place(db, session_id)
     if not placed and not waitlist:
         return held_already(db, session, caller_id) or Result(Kind.FULL, session)
     reg = insert_registration(db, dict(

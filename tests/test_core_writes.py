@@ -146,3 +146,21 @@ def test_a_first_callers_language_choice_looks_for_no_news(app: Flask, db: DbSes
         menu = known.press("1")
     assert "Konsertti" in menu.text.split("Päävalikko")[0], menu.text
     assert any(q.startswith(news_look) for q in told), told
+
+
+def test_a_full_session_puts_the_next_on_the_waiting_list_without_trying_for_a_place(
+        app: Flask, db: DbSession) -> None:
+    """The locked session's count says it is full; the place's UPDATE still decides otherwise."""
+    s = f.session(db, f.event(db, title="Konsertti", code="912"), starts_in=timedelta(days=2),
+                  capacity=1)
+    aino, eino = f.caller(db, "+358401234567"), f.caller(db, "+358401234568")
+    db.commit()
+    with statements(app) as placing:
+        assert register(db, s.id, aino, now=utcnow()).registration is not None
+    assert any(q.startswith("UPDATE session") for q in placing), placing
+    with statements(app) as waiting:
+        held = register(db, s.id, eino, now=utcnow())
+    assert held.waiting and held.position == 1
+    assert not [q for q in waiting if q.startswith("UPDATE session")], waiting
+    db.refresh(s)
+    assert s.confirmed_count == 1
