@@ -136,6 +136,8 @@ def test_a_first_callers_language_choice_looks_for_no_news(app: Flask, db: DbSes
     new = make_phone(from_number="+358405550001")
     assert "Tervetuloa" in new.call().text
     news_look = "SELECT registration.id FROM registration"  # news.news_for's first look
+    assert new.press("7").gather is not None  # a wrong key, then silence: asked again, no news
+    assert new.silence().gather is not None
     with statements(app) as choosing:
         menu = new.press("1")
     assert "Päävalikko" in menu.text, menu.text

@@ -82,17 +82,3 @@ def test_a_small_post_does_not_use_werkzeugs_parser(monkeypatch: pytest.MonkeyPa
     with pytest.raises(AssertionError):
         _ = WebhookRequest(_environ(b'{"Digits": "5"}', "application/json")).form
 
-
-def test_the_quick_split_gives_parse_qsls_pairs_for_any_body() -> None:
-    """Random bodies over the characters that matter (separators, escapes, plus, non-ASCII)."""
-    import random
-    from urllib.parse import parse_qsl
-
-    from voice.webhooks import _pairs
-
-    rng = random.Random(8)
-    alphabet = "ab=&%+2Fe4zä "
-    for _ in range(3000):
-        body = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
-        assert _pairs(body) == parse_qsl(body, keep_blank_values=True,
-                                         errors="werkzeug.url_quote"), body
