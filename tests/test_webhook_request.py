@@ -81,4 +81,3 @@ def test_a_small_post_does_not_use_werkzeugs_parser(monkeypatch: pytest.MonkeyPa
     assert WebhookRequest(_environ(BODIES[0])).form["Digits"] == "3"
     with pytest.raises(AssertionError):
         _ = WebhookRequest(_environ(b'{"Digits": "5"}', "application/json")).form
-
