@@ -21,7 +21,7 @@ from catalogue.timeutil import utcnow
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL, _empty_tables, base_config
 from tests.phone import Phone
 from voice import turn_memo
-from voice.simulator import Turn
+from voice.simulator import SimulatedCall, Turn
 
 WALK = ("1", "1", "4", "3", "3")  # Finnish, the programme, everything, next, next
 
@@ -44,7 +44,7 @@ def _phone(app: Flask, number: str) -> Phone:
     return Phone(app.test_client(), AUTH_TOKEN, PUBLIC_BASE_URL, from_number=number)
 
 
-def _walk(phone: Phone, keys: tuple[str, ...] = WALK) -> list[Turn]:
+def _walk(phone: SimulatedCall, keys: tuple[str, ...] = WALK) -> list[Turn]:
     turns = [phone.call()]
     for key in keys:
         turns.append(phone.press(key))

@@ -10,7 +10,7 @@ from flask.globals import request_ctx
 from flask.sessions import NullSession
 from werkzeug.test import EnvironBuilder
 
-from voice.webhooks import SMALL_FORM, WebhookRequest
+from voice.webhook_request import SMALL_FORM, WebhookRequest
 
 BODIES = [
     b"CallSid=CA" + b"0" * 32 + b"&Digits=3&From=%2B358401234567"

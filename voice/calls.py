@@ -110,20 +110,22 @@ def _direction(form: Mapping[str, str]) -> str:
 _LETTERS = str.maketrans("0123456789", "ghijklmnop")
 
 
-def _fingerprint(form: Mapping[str, str]) -> str:
+def _fingerprint(form: Mapping[str, str], config: Mapping[str, Any] | None = None) -> str:
     """Which call and which person a state belongs to: a keyed digest of the CallSid and the
     person's number (no number in the URL), checked on every turn so that a CallSid reused by
     another number never carries the first caller's state."""
     person = form.get("To" if _direction(form) == "outbound" else "From", "")
-    key = str(current_app.config["SECRET_KEY"]).encode()
+    key = str((current_app.config if config is None else config)["SECRET_KEY"]).encode()
     msg = f"{form.get('CallSid', '')}|{person}".encode()
     # Letters only: a state (or a log line) never holds anything that looks like a number.
     return hmac.new(key, msg, hashlib.sha256).hexdigest()[:16].translate(_LETTERS)
 
 
-def fingerprint_matches(state: Mapping[str, Any], form: Mapping[str, str]) -> bool:
-    """Whether a state is this call's and this number's."""
-    return state.get("fp") == _fingerprint(form)
+def fingerprint_matches(state: Mapping[str, Any], form: Mapping[str, str],
+                        config: Mapping[str, Any] | None = None) -> bool:
+    """Whether a state is this call's and this number's (``config``: the app's, when no
+    app context is pushed)."""
+    return state.get("fp") == _fingerprint(form, config)
 
 
 def open_call(db: DbSession, form: Mapping[str, str], line: str) -> ivr_flows.Ctx:

@@ -15,6 +15,7 @@ answered from an older entry; the time limit bounds anything else.
 """
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -29,9 +30,13 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as DbSession
 
 import ivr_flows
+from ivr_flows.config import settings_key
 
+from .security import accepted
 from .visits import VisitBuffer
+from .webhook_request import WebhookRequest
 
+log = logging.getLogger(__name__)
 Key = tuple[Any, ...]
 _PLAIN_ARGS = frozenset({"s", "w", "event"})  # a turn URL with anything else is not memoised
 _NOT_PLAIN: dict[str, str] = {}
@@ -151,47 +156,105 @@ def keeping(app: Flask, plan: tuple[Key, int] | None,
 def stamp(app: Flask, db: Callable[[], DbSession], now: datetime) -> Key:
     """What besides the URL a pure answer depends on in this process: the programme's copy,
     the prompt audio found so far, the flows' settings."""
-    from .calls import settings_stamp
-
     audio = app.extensions.get("lampio_audio")
     programme = app.extensions["lampio_programme"]
     return (programme.stamp_here(now) or programme.stamp(db(), now),
-            audio.cache.memo.generation if audio is not None else -1, settings_stamp())
+            audio.cache.memo.generation if audio is not None else -1, settings_key(app.config))
 
 
-def lookup(app: Flask, request: Request, now: datetime,
-           db: Callable[[], DbSession]) -> tuple[Key | None, Response | None]:
-    """The turn's key, and its kept answer when there is one for this call: its own ``w=``
-    in the URLs, its visits noted under it. ``db`` is asked for a session only when the
+def turn_key(app: Flask, request: Request, now: datetime,
+             db: Callable[[], DbSession]) -> Key | None:
+    """The turn's key (None: not memoised). ``db`` is asked for a session only when the
     programme's change counter is due to be read."""
     memo = of(app)
     if memo is None:
-        return None, None
+        return None
     # The query split as our own URLs write it (nothing in it needs unquoting; any other is
     # not memoised), without Werkzeug's parsing.
-    args = _plain_query(request.query_string)
-    key = memo.key(request, args, now, lambda: stamp(app, db, now),
-                   app.config.get("PUBLIC_BASE_URL") or request.host_url)
-    entry = memo.get(key) if key is not None else None
-    who_text = args.get("w", "")
-    call_id = check_who(who_text, request.form) if entry is not None else None
-    if entry is None or call_id is None:
-        return key, None
+    return memo.key(request, _plain_query(request.query_string), now,
+                    lambda: stamp(app, db, now), app.config.get("PUBLIC_BASE_URL") or request.host_url)
+
+
+def for_turn(app: Flask, request: Request,
+             db: Callable[[], DbSession]) -> tuple[datetime, Key | None, Response | None]:
+    """The view's turn: its instant, its key and the kept answer, as ``answer_early`` left
+    them in front of Flask (it found none), or worked out here when it did not get so far."""
+    from .calls import now as clock
+
+    early = request.environ.get(EARLY_KEY)
+    if early is not None:
+        return early[0], early[1], None
+    now = clock()
+    key = turn_key(app, request, now, db)
+    return now, key, kept_answer(app, request, key, now)
+
+
+def kept_answer(app: Flask, request: Request, key: Key | None, now: datetime) -> Response | None:
+    """The kept answer for this call, when there is one and the webhook is signed: its own
+    ``w=`` in the URLs, its visits noted under it."""
+    memo = of(app)
+    entry = memo.get(key) if memo is not None and key is not None else None
+    if entry is None or memo is None:
+        return None
+    who_text = _plain_query(request.query_string).get("w", "")
+    call_id = check_who(who_text, request.form, app.config)
+    if call_id is None or not accepted(request, app.config):
+        return None  # the long way: a new start, or the refusal
     visits: VisitBuffer = app.extensions["lampio_visits"]
     if entry.nodes:
         visits.add(call_id, [(node, now) for node in entry.nodes])
     if visits.due():
         visits.flush()
-    return key, Response(entry.body.replace(memo.marker, who_text), mimetype="text/xml")
+    return Response(entry.body.replace(memo.marker, who_text), mimetype="text/xml")
 
 
-def check_who(who_text: str, form: Mapping[str, str]) -> int | None:
+def check_who(who_text: str, form: Mapping[str, str], config: Mapping[str, Any]) -> int | None:
     """The call's record id from ``w=``, when its fingerprint is this call's and this
     number's; None sends the turn the long way (which starts the call anew)."""
     from . import callstate
     from .calls import fingerprint_matches
 
     state = callstate.who_fields(who_text)
-    if state is None or not fingerprint_matches(state, form):
+    if state is None or not fingerprint_matches(state, form, config):
         return None
     return int(state["call_id"])
+
+
+class _Later(Exception):
+    """The programme's change counter is due: the turn goes through Flask, which has a session."""
+
+
+def _no_database() -> DbSession:
+    raise _Later
+
+
+EARLY_KEY = "lampio.turn_key"  # in the WSGI environ: the key worked out in front of Flask
+
+
+def answer_early(lean: Flask, environ: dict[str, Any]) -> Response | None:
+    """A kept answer served in front of Flask's request machinery (its contexts, routing and
+    hooks were about 60 µs of a 0.28 ms kept turn): the same key, signature check and visits as
+    the view's, from the same functions. A turn with no kept answer goes on to the view with
+    its key in ``environ[EARLY_KEY]``; one that would need the database, or anything unusual,
+    goes on without it, and the view does it all."""
+    from .calls import now as clock
+    from .calls import valid_sid
+
+    request = lean.request_class(environ)
+    if of(lean) is None or not isinstance(request, WebhookRequest) or not request.small_form():
+        return None
+    try:
+        if not valid_sid(request.form):
+            return None  # the view's apology
+        now = clock()
+        key = turn_key(lean, request, now, _no_database)
+        environ[EARLY_KEY] = (now, key)
+        return kept_answer(lean, request, key, now)
+    except _Later:
+        return None
+    except Exception:  # noqa: BLE001 - outside Flask no error handler speaks: the view answers
+        log.exception("a kept answer could not be given in front of Flask; the view answers")
+        environ.pop(EARLY_KEY, None)
+        return None
+    finally:
+        request.put_back_body()

@@ -177,8 +177,8 @@ def turn() -> Response:
     odd = _odd_call()
     if odd is not None:
         return odd
-    now, memo = calls.now(), turn_memo.of(current_app)
-    key, kept = turn_memo.lookup(current_app, request, now, get_db)
+    memo = turn_memo.of(current_app)
+    now, key, kept = turn_memo.for_turn(current_app, request, get_db)
     if kept is not None:
         return kept  # another caller's same turn, answered a moment ago
     token, who = request.args.get("s", ""), request.args.get("w", "")

@@ -14,35 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any, Callable
-from urllib.parse import parse_qsl
 
-from flask import Flask, Request, Response
+from flask import Flask, Response
 from flask.sessions import NullSession, SessionInterface
 
 from catalogue.db import request_hooks
 
+from .webhook_request import WebhookRequest
+
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 PREFIX = "/voice/"
-
-
-SMALL_FORM = 64 << 10  # bytes; Twilio's posts are a kilobyte or two
-
-
-class WebhookRequest(Request):
-    """Twilio's small url-encoded posts parsed as Werkzeug parses them (``parse_qsl``, the same
-    error handler) but without its stream machinery: about 15 µs of the 50 it took. Anything
-    else (no length, too long, another type) goes to Werkzeug's parser, with its limits."""
-
-    def _load_form_data(self) -> None:
-        length = self.content_length
-        if "form" in self.__dict__ or self.mimetype != "application/x-www-form-urlencoded" \
-                or length is None or length > SMALL_FORM:
-            super()._load_form_data()
-            return
-        body = self.get_data(cache=True).decode("utf-8", "replace")
-        self.__dict__["form"] = self.parameter_storage_class(
-            parse_qsl(body, keep_blank_values=True, errors="werkzeug.url_quote"))
-        self.__dict__["files"] = self.parameter_storage_class()
 
 
 class _NoSession(SessionInterface):
@@ -56,7 +37,7 @@ class _NoSession(SessionInterface):
         return None
 
 
-def _nosniff(response: Response) -> Response:
+def nosniff(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -75,7 +56,7 @@ def lean_app(app: Flask, starters: Iterable[Callable[[], None]]) -> Flask:
     for start in starters:
         lean.before_request(start)
     request_hooks(lean)
-    lean.after_request(_nosniff)
+    lean.after_request(nosniff)
     return lean
 
 
@@ -85,13 +66,22 @@ def install(app: Flask) -> None:
     lean = lean_app(app, app.extensions.get("lampio_starters", []))
     app.extensions["lampio_webhooks_app"] = lean
     # Flask's documented way to add WSGI middleware; mypy sees wsgi_app only as a method.
-    app.wsgi_app = dispatch(app.wsgi_app, lean.wsgi_app)  # type: ignore[method-assign,assignment]
+    app.wsgi_app = dispatch(app.wsgi_app, lean)  # type: ignore[method-assign,assignment]
 
 
-def dispatch(main: WSGIApp, lean: WSGIApp) -> WSGIApp:
+def dispatch(main: WSGIApp, lean: Flask) -> WSGIApp:
+    """``POST /voice/…`` to the webhooks' app, a turn with a kept answer straight from the
+    memo (``voice.turn_memo.answer_early``), the rest to the main app."""
+    from .turn_memo import answer_early
+    from .views import TURN_PATH
+
     def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO", "").startswith(PREFIX):
-            return lean(environ, start_response)
-        return main(environ, start_response)
+        path = environ.get("PATH_INFO", "")
+        if environ.get("REQUEST_METHOD") != "POST" or not path.startswith(PREFIX):
+            return main(environ, start_response)
+        kept = answer_early(lean, environ) if path == TURN_PATH else None
+        if kept is not None:
+            return nosniff(kept)(environ, start_response)
+        return lean.wsgi_app(environ, start_response)
 
     return application
