@@ -50,6 +50,12 @@ class Figures:
         for label, values in other.latencies.items():
             self.latencies.setdefault(label, []).extend(values)
 
+    def then(self, other: Figures) -> None:
+        """``other`` measured after this (a repeat of the round): its seconds add up."""
+        seconds = self.seconds + other.seconds
+        self.merge(other)
+        self.seconds = seconds
+
     def all(self) -> list[float]:
         return [v for values in self.latencies.values() for v in values]
 
@@ -231,6 +237,10 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     g.add_argument("--workers", type=int, default=4)
     g.add_argument("--threads", type=int, default=8)
     g.add_argument("--client-processes", type=int, default=2)
+    g.add_argument("--repeat", type=int, default=1,
+                   help="run each round this often, ours and minimal in turn, and add them up "
+                        "(the spread of the repeats' ratios is printed): less of the machine's "
+                        "drift in the ratio (1)")
     g.add_argument("--quick", action="store_true", help="short rounds (4 s / 8 s, 3 calls each)")
     g.add_argument("--app", default="app:create_app()", help="gunicorn target of our service")
 
@@ -272,12 +282,20 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
         for pause in pauses:
             for n in counts:
                 for name in walks:
-                    no += 1
-                    rnd = Round(no, steps[name], pause, args.pause_seconds if pause else args.seconds,
-                                min(args.max_calls, 100))
                     print(f"… {n} callers, pause {pause:g} s, {name} walk", flush=True)
-                    f_ours = drive(ours.base, rnd, n, args.client_processes)
-                    f_base = drive(base.base, rnd, n, args.client_processes)
+                    f_ours, f_base, each = Figures(), Figures(), []
+                    for _ in range(max(1, args.repeat)):
+                        no += 1
+                        rnd = Round(no, steps[name], pause,
+                                    args.pause_seconds if pause else args.seconds,
+                                    min(args.max_calls, 100))
+                        o, b = (drive(s.base, rnd, n, args.client_processes) for s in servers)
+                        f_ours.then(o)
+                        f_base.then(b)
+                        each.append(ratio(o.rate, b.rate))
+                    if len(each) > 1:
+                        print("    turns/s ratio of each repeat: "
+                              + ", ".join(f"{r:.2f}" for r in each), flush=True)
                     rows.append((n, pause, name, f_ours, f_base))
         print()
         print(table(rows))
