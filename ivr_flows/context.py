@@ -110,8 +110,12 @@ class Ctx:
 
     @property
     def caller_known(self) -> bool:
-        """Whether the caller's number is known (a caller record), without loading it."""
-        return self.caller_id is not None
+        """Whether the caller's number is known (a caller record), without loading it. Not
+        personal: whether the caller is known travels beside every state (``voice.callstate.
+        who``), and a kept answer is kept for known and unknown callers apart."""
+        if self._caller is not _UNSET:
+            return self._caller is not None
+        return bool(self.state.get("caller_id"))
 
     def set_caller(self, caller: Caller | None, first: bool = False) -> None:
         """``first``: this call made the caller's row, so nothing can be waiting to be told to

@@ -13,9 +13,10 @@ _SAID = {"promoted": "news.promoted", "cancelled": "news.cancelled", "moved": "n
 
 def news_preface(ctx: Ctx) -> list[Segment]:
     """Each piece of news with its session, before the main menu; empty for most calls."""
-    caller_id = ctx.caller_id  # the id is enough: the caller's row is not read
-    if caller_id is None or ctx.state.pop("first", None):
+    if not ctx.caller_known or ctx.state.pop("first", None):
         return []  # no one, or a person whose row this call made: nothing can wait yet
+    caller_id = ctx.caller_id  # the id is enough: the caller's row is not read
+    assert caller_id is not None
     from .outbound import session_brief
 
     regs = news.news_for(ctx.db, caller_id, ctx.now)

@@ -111,7 +111,7 @@ def test_what_the_early_path_leaves_the_view_answers_from_the_memo(
     real = turn_memo.check_who
     failed: list[bool] = []
 
-    def once(*args: Any) -> int | None:
+    def once(*args: Any) -> dict[str, Any] | None:
         if not failed:
             failed.append(True)
             raise RuntimeError("broken in front of Flask")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app import SettingError, create_app
 from catalogue.db import get_sessionmaker
 from catalogue.demo import load_demo
-from catalogue.models import CallLog, Event, MenuVisit, Registration
+from catalogue.models import CallLog, Caller, Event, MenuVisit, Registration
 from catalogue.timeutil import utcnow
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL, _empty_tables, base_config
 from tests.phone import Phone
@@ -164,15 +164,48 @@ def test_a_caller_of_another_number_never_gets_the_answer(memo_app: Flask) -> No
 
 def test_turns_that_ask_the_database_or_the_caller_are_not_kept(memo_app: Flask) -> None:
     memo = _memo(memo_app)
-    phone = _phone(memo_app, "+358401000001")
+    with get_sessionmaker(memo_app)() as db:  # a person staff added: no language yet
+        db.add(Caller(phone="+358401000009"))
+        db.commit()
+    phone = _phone(memo_app, "+358401000009")
     phone.call()
     kept = memo.kept
-    phone.press("1")  # the language: noted on the caller, and the caller's news looked up
+    phone.press("1")  # the language, and then the news waiting for a known person looked up
     assert memo.kept == kept
-    _walk(phone, ())
-    kept = memo.kept
     phone.press("1")  # the main menu's "1": the programme, no database
     assert memo.kept == kept + 1
+    kept = memo.kept
+    phone.press("3")  # the next item: no database either, kept
+    assert memo.kept == kept + 1
+
+
+def _language(app: Flask, number: str) -> str | None:
+    app.extensions["lampio_visits"].flush()
+    with get_sessionmaker(app)() as db:
+        return db.scalar(select(Caller.language).where(Caller.phone == number))
+
+
+def test_a_first_calls_language_choice_is_kept_on_each_callers_own_row(memo_app: Flask) -> None:
+    """A first call's choice asks nothing (no news can wait for a row the call made): the
+    answer is kept, and each first caller who gets it has the language kept on their own row.
+    Known and unknown numbers are kept apart (only a known one has a row to keep it on)."""
+    memo = _memo(memo_app)
+    turns = []
+    for number, key in (("+358401000001", "2"), ("+358401000002", "2"), ("+358401000003", "3")):
+        phone = _phone(memo_app, number)
+        phone.call()
+        hits = memo.hits
+        turns.append((phone.press(key), memo.hits - hits))
+    assert [hit for _, hit in turns] == [0, 1, 0]  # the second Swedish choice was kept
+    assert turns[0][0].said == turns[1][0].said != turns[2][0].said
+    assert [_language(memo_app, n) for n in ("+358401000001", "+358401000002",
+                                            "+358401000003")] == ["sv", "sv", "en"]
+    withheld = _phone(memo_app, "anonymous")
+    withheld.call()
+    hits = memo.hits
+    answer = withheld.press("2")
+    assert memo.hits == hits and answer.said == turns[0][0].said  # worked out: another key
+    assert _language(memo_app, "anonymous") is None
 
 
 def test_another_minute_or_new_audio_is_worked_out_again(memo_app: Flask,
@@ -233,3 +266,18 @@ def test_flows_ask_who_calls_only_through_the_context() -> None:
     readers = {p.name for p in root.glob("*.py") if pattern.search(p.read_text())}
     assert readers == {"context.py"}
 
+
+
+def test_known_and_unknown_callers_are_kept_apart(memo_app: Flask) -> None:
+    """The same place and key, one caller with a row and one without: two keys (an answer may
+    depend on ``Ctx.caller_known``, which is not personal)."""
+    from flask import Request
+    from werkzeug.test import EnvironBuilder
+
+    memo, now = _memo(memo_app), utcnow()
+    request = Request(EnvironBuilder(method="POST", data={"Digits": "1"}).get_environ())
+
+    def key(who: str) -> turn_memo.Key | None:
+        return memo.key(request, {"s": "token", "w": who}, now, lambda: (1,), "http://x")
+
+    assert key("12.34.abc") == key("13.35.def") != key("12.n.abc") == key("13..def")

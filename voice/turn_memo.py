@@ -2,14 +2,14 @@
 
 Most turns walk the programme or the menus, and their answer depends only on the state the URL
 carries (``callstate.pack`` leaves the call's own part out of the token, in ``w=``), the key
-pressed, the minute, this process's programme, prompt audio and settings. Such a turn is worked
-out once; another caller at the same place within ``TURN_MEMO_SECONDS`` gets the same TwiML with
-its own ``w=`` put in and its menu visits noted under its own call.
+pressed, the minute, this process's programme, prompt audio and settings, and whether the
+caller's number is known. Such a turn is worked out once; another caller at the same place
+within ``TURN_MEMO_SECONDS`` gets the same TwiML with its own ``w=`` put in, its menu visits
+noted under its own call and a language chosen (a first call's) kept on its own caller.
 
 An answer is kept only when it was pure: no SQL statement ran while the flow worked it out (a
 caller's news, a registration, a recording or the programme's reload all run some), it did not
-ask who calls (``Ctx.personal``), heard no words, chose no language, and its state travels in the
-URL. Entries are keyed by the programme's stamp (the after-commit signal here, the change
+ask who calls (``Ctx.personal``), heard no words, and its state travels in the URL. Entries are keyed by the programme's stamp (the after-commit signal here, the change
 counter from another process) and by the prompt audio found so far, so a change is never
 answered from an older entry; the time limit bounds anything else.
 """
@@ -65,6 +65,7 @@ class Entry:
     body: str  # the TwiML with ``TurnMemo.marker`` where the call's own ``w=`` goes
     nodes: tuple[str, ...]  # menu visits, noted under each call that gets this answer
     expires: float
+    language: str | None = None  # a language chosen: kept on each known caller who gets it
 
 
 class TurnMemo:
@@ -96,8 +97,9 @@ class TurnMemo:
         if args is _NOT_PLAIN or not token or token == "db" or not args.get("w") \
                 or event not in ("input", "timeout") or "SpeechResult" in form:
             return None
+        known = args["w"].split(".")[1:2] not in ([""], ["n"])  # as ``Ctx.caller_known``
         return (token, event, form.get("Digits", "").strip(), now.replace(second=0, microsecond=0),
-                stamp(), request.script_root, base)
+                stamp(), request.script_root, base, known)
 
     def get(self, key: Key) -> Entry | None:
         entry = self._entries.get(key)
@@ -107,13 +109,14 @@ class TurnMemo:
         return entry
 
     def pure(self, ctx: ivr_flows.Ctx, mark: int) -> bool:
-        return (not ctx.personal and not ctx.heard and ctx.language_chosen is None
-                and not ctx.commits and self.statements() == mark)
+        return (not ctx.personal and not ctx.heard and not ctx.commits
+                and self.statements() == mark)
 
-    def put(self, key: Key, body: str, nodes: tuple[str, ...]) -> None:
+    def put(self, key: Key, body: str, nodes: tuple[str, ...],
+            language: str | None = None) -> None:
         now = time.monotonic()
         with self._lock:
-            self._entries[key] = Entry(body, nodes, now + self.seconds)
+            self._entries[key] = Entry(body, nodes, now + self.seconds, language)
             self._entries.move_to_end(key)
             self.kept += 1
             # Oldest first: drop what has expired, and anything over the size.
@@ -123,9 +126,10 @@ class TurnMemo:
                     break
                 self._entries.popitem(last=False)
 
-    def keep(self, key: Key, body: str, nodes: tuple[str, ...], who_text: str) -> Response:
+    def keep(self, key: Key, body: str, nodes: tuple[str, ...], who_text: str,
+             language: str | None) -> Response:
         """Keep a worked-out answer (``body`` with the marker) and answer this call with it."""
-        self.put(key, body, nodes)
+        self.put(key, body, nodes, language)
         return Response(body.replace(self.marker, who_text), mimetype="text/xml")
 
     def entries(self) -> int:
@@ -197,27 +201,30 @@ def kept_answer(app: Flask, request: Request, key: Key | None, now: datetime) ->
     if entry is None or memo is None:
         return None
     who_text = _plain_query(request.query_string).get("w", "")
-    call_id = check_who(who_text, request.form, app.config)
-    if call_id is None or not accepted(request, app.config):
+    who = check_who(who_text, request.form, app.config)
+    if who is None or not accepted(request, app.config):
         return None  # the long way: a new start, or the refusal
     visits: VisitBuffer = app.extensions["lampio_visits"]
     if entry.nodes:
-        visits.add(call_id, [(node, now) for node in entry.nodes])
+        visits.add(who["call_id"], [(node, now) for node in entry.nodes])
+    if entry.language and who.get("caller_id"):
+        visits.add_language(int(who["caller_id"]), entry.language)
     if visits.due():
         visits.flush()
     return Response(entry.body.replace(memo.marker, who_text), mimetype="text/xml")
 
 
-def check_who(who_text: str, form: Mapping[str, str], config: Mapping[str, Any]) -> int | None:
-    """The call's record id from ``w=``, when its fingerprint is this call's and this
-    number's; None sends the turn the long way (which starts the call anew)."""
+def check_who(who_text: str, form: Mapping[str, str],
+              config: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``w=``'s fields (the call's record id, the caller's), when its fingerprint is this
+    call's and this number's; None sends the turn the long way (which starts the call anew)."""
     from . import callstate
     from .calls import fingerprint_matches
 
     state = callstate.who_fields(who_text)
     if state is None or not fingerprint_matches(state, form, config):
         return None
-    return int(state["call_id"])
+    return state
 
 
 class _Later(Exception):

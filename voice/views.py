@@ -92,7 +92,7 @@ def _finish(ctx: ivr_flows.Ctx, reply: Reply, stored: bool = False,
     # Only after the commit: another request's transaction (a hang-up writes the batch) must
     # never insert visits of a call whose record is not committed yet (PostgreSQL's foreign key).
     keep = turn_memo.keeping(current_app, memo, ctx) if token and listen is None else None
-    nodes = tuple(node for node, _ in ctx.visits)
+    nodes, chosen = tuple(node for node, _ in ctx.visits), ctx.language_chosen
     calls.note_visits(ctx)
     buffer = calls.visit_buffer()
     if buffer.due():
@@ -102,7 +102,7 @@ def _finish(ctx: ivr_flows.Ctx, reply: Reply, stored: bool = False,
     if keep is None:
         return _twiml(reply, ctx.lang, token or callstate.IN_DATABASE, listen, who)
     return keep[0].keep(keep[1], _twiml_text(reply, ctx.lang, token, None, keep[0].marker),
-                        nodes, who)
+                        nodes, who, chosen)
 
 
 def _with_retry(run: Callable[[bool], Response], writer: bool) -> Response:

@@ -1,0 +1,89 @@
+"""The load part's figures (a round's turns, failures and latencies) and its report: the table
+of ours against the minimal endpoint, and the confirm against a programme turn."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from common import CONFIRM_KEY, PROGRAMME_KEY, Recorder, pct, ratio
+
+
+@dataclass
+class Figures:
+    turns: int = 0
+    errors: int = 0
+    calls: int = 0
+    seconds: float = 0.0
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: Figures | Recorder) -> None:
+        self.turns += other.turns
+        self.errors += other.errors
+        self.reasons.update(other.reasons)
+        if isinstance(other, Figures):
+            self.calls += other.calls
+            self.seconds = max(self.seconds, other.seconds)
+        for label, values in other.latencies.items():
+            self.latencies.setdefault(label, []).extend(values)
+
+    def then(self, other: Figures) -> None:
+        """``other`` measured after this (a repeat of the round): its seconds add up."""
+        seconds = self.seconds + other.seconds
+        self.merge(other)
+        self.seconds = seconds
+
+    def all(self) -> list[float]:
+        return [v for values in self.latencies.values() for v in values]
+
+    @property
+    def rate(self) -> float:
+        return self.turns / self.seconds if self.seconds else 0.0
+
+    @property
+    def ok_rate(self) -> float:
+        """Turns a second that did not fail (a failed turn is cheap and ends the walk early)."""
+        return (self.turns - self.errors) / self.seconds if self.seconds else 0.0
+
+
+
+KEY_TURN = {"programme": PROGRAMME_KEY, "registration": CONFIRM_KEY}
+Row = tuple[int, float, str, Figures, Figures]  # callers, pause, walk, ours, minimal
+
+
+def table(rows: list[Row]) -> str:
+    head = (f"{'callers':>7} {'pause':>5} {'walk':<12} {'server':<8} {'calls':>6} {'turns':>7} "
+            f"{'failed':>6} {'turns/s':>8} {'ok/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+            f"{'key':<7} {'key p50':>8} {'key p99':>8}")
+    lines = [head, "-" * len(head)]
+    for n, pause, name, ours, base in rows:
+        key = KEY_TURN[name]
+        lead = f"{n:>7} {pause:>5.1f} {name:<12}"
+        for server, f in (("lampio", ours), ("minimal", base)):
+            lat, k = f.all(), f.latencies.get(key, [])
+            lines.append(f"{lead} {server:<8} {f.calls:>6} {f.turns:>7} {f.errors:>6} "
+                         f"{f.rate:>8.1f} {f.ok_rate:>8.1f} {pct(lat, 50):>8.1f} "
+                         f"{pct(lat, 99):>8.1f} {pct(lat, 100):>8.1f} {key:<7} "
+                         f"{pct(k, 50):>8.1f} {pct(k, 99):>8.1f}")
+        a, b, ka, kb = ours.all(), base.all(), ours.latencies.get(key, []), base.latencies.get(key, [])
+        lines.append(f"{lead} {'ratio':<8} {'':>6} {'':>7} {'':>6} "
+                     f"{ratio(ours.rate, base.rate):>8.2f} {ratio(ours.ok_rate, base.ok_rate):>8.2f} "
+                     f"{ratio(pct(a, 50), pct(b, 50)):>8.2f} {ratio(pct(a, 99), pct(b, 99)):>8.2f} "
+                     f"{ratio(pct(a, 100), pct(b, 100)):>8.2f} {key:<7} "
+                     f"{ratio(pct(ka, 50), pct(kb, 50)):>8.2f} {ratio(pct(ka, 99), pct(kb, 99)):>8.2f}")
+    return "\n".join(lines)
+
+
+def confirm_vs_programme(rows: list[Row]) -> list[str]:
+    """Registration confirm against a programme turn, on our server, per load."""
+    by = {(n, p, name): ours for n, p, name, ours, _ in rows}
+    out = []
+    for (n, p, name), ours in by.items():
+        prog = by.get((n, p, "programme"))
+        if name != "registration" or prog is None:
+            continue
+        c, t = ours.latencies.get(CONFIRM_KEY, []), prog.latencies.get(PROGRAMME_KEY, [])
+        out.append(f"{n:>4} callers, pause {p:.0f} s: confirm / programme turn  "
+                   f"p50 {pct(c, 50):.1f} / {pct(t, 50):.1f} = {ratio(pct(c, 50), pct(t, 50)):.2f}x   "
+                   f"p99 {pct(c, 99):.1f} / {pct(t, 99):.1f} = {ratio(pct(c, 99), pct(t, 99)):.2f}x")
+    return out
