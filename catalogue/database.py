@@ -148,6 +148,7 @@ def upsert_once(bind: Session | Engine, name: str, build: Callable[[Any], Any]) 
 
 
 M = TypeVar("M", bound=Base)
+_UNHURRIED = text("SET LOCAL synchronous_commit TO OFF")
 
 
 def attach(db: Session, model: type[M], row: Any) -> M:
@@ -164,6 +165,18 @@ def attach(db: Session, model: type[M], row: Any) -> M:
     make_transient_to_detached(obj)
     db.add(obj)
     return obj
+
+
+def commit_unhurried(db: Session) -> None:
+    """Commit a write whose loss in a database server's crash costs nothing anyone was told —
+    a call's end, menu visits and the like — without waiting for it to reach the disk: on
+    PostgreSQL ``synchronous_commit`` is off for this one transaction (a crash loses at most
+    the last few hundred milliseconds of such commits, each whole or not at all; the fsync was
+    most of a hang-up there). SQLite's WAL with ``synchronous=NORMAL`` waits for no disk anyway.
+    Registrations and anything a caller is told commit with ``commit`` as always."""
+    if db.get_bind().dialect.name == "postgresql" and db.in_transaction():
+        db.execute(_UNHURRIED)
+    db.commit()
 
 
 def commit_pending(db: Session) -> None:

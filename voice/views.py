@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 import ivr_flows
+from catalogue.database import commit_unhurried
 from catalogue.db import begin_write, commit_pending, get_db
 from ivr_flows import prompts
 from ivr_flows.reply import Gather, Reply
@@ -232,7 +233,7 @@ def status() -> Response:
     batch = buffer.take()  # the visits noted meanwhile, in this one write transaction
     try:
         insert_batch(db, batch)
-        db.commit()
+        commit_unhurried(db)  # a call's end and statistics: no disk wait on PostgreSQL
         buffer.written()
     except Exception:  # noqa: BLE001 - the batch's fault or the database's: the call still ends
         log.warning("could not write the batch with a hang-up; the call's end is written alone")
@@ -240,7 +241,7 @@ def status() -> Response:
         buffer.restore(batch)
         begin_write(db)
         calls.close_call(db, request.form)
-        db.commit()
+        commit_unhurried(db)
     return Response("", status=204)
 
 

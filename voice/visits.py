@@ -21,7 +21,7 @@ from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
-from catalogue.db import begin_write
+from catalogue.database import begin_write, commit_unhurried
 from catalogue.models import Caller, MenuVisit, SpeechHeard
 from ivr_flows.context import Heard
 
@@ -106,7 +106,7 @@ class VisitBuffer:
             with self.sessions() as db:
                 begin_write(db)
                 insert_batch(db, batch)
-                db.commit()
+                commit_unhurried(db)
             self.written()
         except Exception:  # noqa: BLE001 - statistics must never break a call; keep them for later
             log.warning("could not write %d menu visits, %d words heard and %d languages now; "
