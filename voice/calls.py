@@ -55,11 +55,6 @@ def _flow_world() -> tuple[ivr_flows.Settings, Services]:
     return cached[1], cached[2]
 
 
-def settings_stamp() -> tuple[Any, ...]:
-    """What the flows' settings are made of (a turn's answer depends on them)."""
-    return settings_key(current_app.config)
-
-
 def now() -> datetime:
     """The turn's clock (tests set ``utcnow`` here)."""
     return utcnow()

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 
 def public_url() -> str:
+    """``url_signed`` for the request being handled."""
     return url_signed(request, current_app.config)
 
 

@@ -9,9 +9,11 @@ noted under its own call and a language chosen (a first call's) kept on its own 
 
 An answer is kept only when it was pure: no SQL statement ran while the flow worked it out (a
 caller's news, a registration, a recording or the programme's reload all run some), it did not
-ask who calls (``Ctx.personal``), heard no words, and its state travels in the URL. Entries are keyed by the programme's stamp (the after-commit signal here, the change
-counter from another process) and by the prompt audio found so far, so a change is never
-answered from an older entry; the time limit bounds anything else.
+ask who calls (``Ctx.personal``), heard no words, and its state travels in the URL. Entries are
+keyed by the programme's stamp (the after-commit signal here, the change counter from another
+process) and by the prompt audio found so far, so a change is never answered from an older
+entry; the time limit bounds anything else. A kept answer is given in front of Flask
+(``answer_early``, from ``voice.webhooks.dispatch``) when it can be.
 """
 from __future__ import annotations
 
