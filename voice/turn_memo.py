@@ -249,8 +249,10 @@ def answer_early(lean: Flask, environ: dict[str, Any]) -> Response | None:
     from .calls import now as clock
     from .calls import valid_sid
 
+    if of(lean) is None:
+        return None
     request = lean.request_class(environ)
-    if of(lean) is None or not isinstance(request, WebhookRequest) or not request.small_form():
+    if not isinstance(request, WebhookRequest) or not request.small_form():
         return None
     try:
         if not valid_sid(request.form):
