@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session as DbSession
 import ivr_flows
 from ivr_flows.config import settings_key
 
+from . import callstate
 from .security import accepted
 from .visits import VisitBuffer
 from .webhook_request import WebhookRequest
@@ -99,7 +100,8 @@ class TurnMemo:
         if args is _NOT_PLAIN or not token or token == "db" or not args.get("w") \
                 or event not in ("input", "timeout") or "SpeechResult" in form:
             return None
-        known = args["w"].split(".")[1:2] not in ([""], ["n"])  # as ``Ctx.caller_known``
+        who = callstate.who_fields(args["w"])
+        known = bool(who and who.get("caller_id"))  # as ``Ctx.caller_known`` reads it
         return (token, event, form.get("Digits", "").strip(), now.replace(second=0, microsecond=0),
                 stamp(), request.script_root, base, known)
 
@@ -220,7 +222,6 @@ def check_who(who_text: str, form: Mapping[str, str],
               config: Mapping[str, Any]) -> dict[str, Any] | None:
     """``w=``'s fields (the call's record id, the caller's), when its fingerprint is this
     call's and this number's; None sends the turn the long way (which starts the call anew)."""
-    from . import callstate
     from .calls import fingerprint_matches
 
     state = callstate.who_fields(who_text)
