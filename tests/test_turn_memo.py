@@ -27,15 +27,19 @@ WALK = ("1", "1", "4", "3", "3")  # Finnish, the programme, everything, next, ne
 
 
 @pytest.fixture
-def memo_app(_schema: tuple[str, Path], tmp_path: Path) -> Iterator[Flask]:
+def memo_app(_schema: tuple[str, Path], tmp_path: Path,
+             monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """The service as it runs: the programme's change counter read once a minute, so only the
-    after-commit signal tells this process of a change."""
+    after-commit signal tells this process of a change. The turns' clock stands still (a kept
+    answer is for its minute: a walk that crossed into the next would find none)."""
     url, _ = _schema
     app = create_app({**base_config(url, tmp_path), "PROGRAMME_RECHECK_SECONDS": 60})
+    now = utcnow()
     with get_sessionmaker(app)() as db:
         _empty_tables(db)
-        load_demo(db, utcnow())
+        load_demo(db, now)
         db.commit()
+    monkeypatch.setattr("voice.calls.utcnow", lambda: now)
     yield app
     app.extensions["lampio_engine"].dispose()
 
