@@ -84,7 +84,8 @@ def test_a_programme_walk_writes_nothing_and_reads_only_the_change_counter(
         "SELECT session", "SELECT session_audio", "SELECT live_room",
         "SELECT DISTINCT audio_description"], other
     assert app.extensions["lampio_programme"].loads == 1
-    phone.hang_up()  # the status callback writes the visits noted meanwhile
+    phone.hang_up()
+    app.extensions["lampio_visits"].flush()  # the batch: the visits noted meanwhile
     nodes = set(db.scalars(select(MenuVisit.node)))
     assert {"programme", "item", "main_menu"} <= nodes
 
@@ -185,15 +186,48 @@ def test_a_registration_confirm_writes_once_and_reads_nothing_after_its_commit(
                 and not s.startswith("SELECT catalogue_change")], after
 
 
-def test_a_hang_up_is_one_write_transaction_with_the_visits(
+def test_a_hang_up_writes_nothing_and_its_end_goes_with_the_next_batch(
+        app: Flask, db: DbSession, make_phone: MakePhone, programme: None) -> None:
+    """The status callback only notes the call's end; the batch then ends every call that
+    ended meanwhile and writes their visits, in one write transaction on either database."""
+    buffer = app.extensions["lampio_visits"]
+    buffer.flush_every = 3600.0
+    phones = [make_phone(f"+35840111{n:04d}") for n in range(3)]
+    for p in phones:
+        p.call()
+        p.press("1")
+    with statements(app) as seen:
+        for p in phones:
+            assert p.hang_up().status == 204
+    assert seen == [], seen
+    calls = db.scalars(select(CallLog)).all()
+    assert len(calls) == 3 and all(c.ended_at is None for c in calls)
+    db.rollback()  # end this session's read (its snapshot) before the batch writes
+    with statements(app) as seen, commits(app) as committed:
+        buffer.flush()
+    assert len(committed) == 1, seen
+    assert any(s.startswith("INSERT INTO menu_visit") for s in seen), seen
+    assert len([s for s in seen if s.startswith("UPDATE call_log")]) == 1, seen  # executemany
+    db.expire_all()
+    ended = db.scalars(select(CallLog)).all()
+    assert {(c.status, c.duration_seconds) for c in ended} == {("completed", 30)}
+    assert all(c.ended_at is not None for c in ended)
+
+
+def test_a_hang_up_finding_the_batch_due_writes_it(
         app: Flask, db: DbSession, phone: Phone, programme: None) -> None:
-    app.extensions["lampio_visits"].flush_every = 3600.0
+    buffer = app.extensions["lampio_visits"]
+    buffer.flush_every = 3600.0
     phone.call()
     phone.press("1")
-    with statements(app) as seen, commits(app) as committed:
+    buffer.flush_every = 0.0  # the batch's time has come
+    with commits(app) as committed:
         phone.hang_up()
-    assert len(committed) == 1, seen  # one write transaction, on either database
-    assert any(s.startswith("INSERT INTO menu_visit") for s in seen), seen
+    assert len(committed) == 1
+    db.expire_all()
+    call = db.scalars(select(CallLog)).one()
+    assert call.ended_at is not None and call.status == "completed"
+    assert not any(buffer.take())
 
 
 def test_a_first_call_chooses_its_language_without_a_write_and_the_next_call_knows_it(
@@ -210,9 +244,10 @@ def test_a_first_call_chooses_its_language_without_a_write_and_the_next_call_kno
     assert not [s for s in seen if s.startswith(("BEGIN IMMEDIATE", "INSERT", "UPDATE"))], seen
     caller = db.scalar(select(Caller).where(Caller.phone == "+358401112233"))
     assert caller is not None and caller.language is None  # not yet: batched
-    db.rollback()  # end this session's read (its snapshot) before the hang-up writes
+    db.rollback()  # end this session's read (its snapshot) before the batch writes
+    first.hang_up()
     with statements(app) as seen, commits(app) as committed:
-        first.hang_up()
+        app.extensions["lampio_visits"].flush()
     assert len(committed) == 1 and any(s.startswith("UPDATE caller") for s in seen), seen
     assert db.get_one(Caller, caller.id).language == "sv"
     again = make_phone("+358401112233").call()  # straight to the greeting, in Swedish
@@ -284,6 +319,7 @@ def test_a_hang_up_whose_batch_cannot_be_written_still_ends_the_call(
     buffer.add(999_999, [("main_menu", utcnow())])  # no such call: the foreign key refuses it
     t = phone.hang_up()
     assert t.status == 204
+    buffer.flush()
     db.expire_all()
     ended = db.scalar(select(CallLog).where(CallLog.call_sid == phone.call_sid))
     assert ended is not None and ended.ended_at is not None and ended.status == "completed"
@@ -298,9 +334,10 @@ def test_a_language_of_a_caller_removed_meanwhile_does_not_stop_the_batch(
     phone.call()
     buffer.add_language(999_999, "sv")  # purged between the choice and the batch
     phone.hang_up()
+    buffer.flush()
     db.expire_all()
     assert (db.scalar(select(func.count()).select_from(MenuVisit)) or 0) > 0
-    assert buffer.take() == ([], [], {})
+    assert not any(buffer.take())
 
 
 def test_a_batch_that_keeps_failing_is_dropped_and_the_next_one_is_written(
@@ -312,11 +349,12 @@ def test_a_batch_that_keeps_failing_is_dropped_and_the_next_one_is_written(
     buffer.add(999_999, [("main_menu", utcnow())])  # no such call: refused on every try
     for _ in range(MAX_TRIES):
         buffer.flush()
-    assert buffer.take() == ([], [], {})  # dropped (logged), not kept for ever
+    assert not any(buffer.take())  # dropped (logged), not kept for ever
     p = make_phone("+358401112266")
     p.call()
     p.press("1")
     p.hang_up()
+    buffer.flush()
     db.expire_all()
     call = db.scalar(select(CallLog).where(CallLog.call_sid == p.call_sid))
     assert call is not None

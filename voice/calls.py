@@ -11,7 +11,7 @@ from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app, g
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session as DbSession
 
 import ivr_flows
@@ -26,7 +26,7 @@ from ivr_flows.config import settings_from, settings_key
 from ivr_flows.ports import Services
 
 from . import callstate
-from .visits import VisitBuffer
+from .visits import VisitBuffer, end_calls
 
 
 def settings() -> ivr_flows.Settings:
@@ -216,23 +216,18 @@ def note_visits(ctx: ivr_flows.Ctx) -> None:
         ctx.language_chosen = None
 
 
-_END = (update(_CALLS).where(_CALLS.c.call_sid == bindparam("sid"))  # built once
-        .values(status=bindparam("st"), ended_at=bindparam("at"), duration_seconds=bindparam("dur"))
-        .returning(_CALLS.c.id, _CALLS.c.state))
+def call_end(form: Mapping[str, str]) -> dict[str, object]:
+    """What Twilio's status callback says of a call's end, as ``visits.end_calls`` writes it."""
+    duration = form.get("CallDuration", "")
+    return {"sid": form.get("CallSid", ""), "st": form.get("CallStatus", "completed")[:20],
+            "at": utcnow(),
+            "dur": int(duration) if ascii_digits(duration) and len(duration) < 9 else None}
 
 
 def close_call(db: DbSession, form: Mapping[str, str]) -> None:
-    """The record's end, in one UPDATE that returns the state it held: only a state kept in the
-    record (a typed number, a long state) is written again, with nothing but its language."""
-    duration = form.get("CallDuration", "")
-    ended = db.execute(_END, {
-        "sid": form.get("CallSid", ""), "st": form.get("CallStatus", "completed")[:20],
-        "at": utcnow(),
-        "dur": int(duration) if ascii_digits(duration) and len(duration) < 9 else None}).first()
-    if ended is not None and ended.state:
-        db.execute(update(CallLog).where(CallLog.id == ended.id)
-                   .values(state={"lang": ended.state.get("lang")})
-                   .execution_options(synchronize_session=False))
+    """The record's end at once, in the caller's transaction (an outbound call's end decides
+    its retry there); the main line's hang-ups wait for the next batch (``VisitBuffer.end``)."""
+    end_calls(db, [call_end(form)])
 
 
 def language_hint(form: Mapping[str, str]) -> str | None:

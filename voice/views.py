@@ -9,7 +9,6 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 import ivr_flows
-from catalogue.database import commit_unhurried
 from catalogue.db import begin_write, commit_pending, get_db
 from ivr_flows import prompts
 from ivr_flows.reply import Gather, Reply
@@ -17,7 +16,6 @@ from ivr_flows.reply import Gather, Reply
 from . import callstate, calls, media_stream, turn_memo
 from .security import public_url, twilio_signed
 from .twiml import render
-from .visits import insert_batch
 
 log = logging.getLogger(__name__)
 TURN_PATH = "/voice/turn"  # the blueprint's URL table says the same (voice/blueprint.py)
@@ -224,24 +222,13 @@ def turn() -> Response:
 
 @twilio_signed
 def status() -> Response:
-    if not calls.valid_sid(request.form):
-        return Response("", status=204)
-    db = get_db()
-    begin_write(db)
-    calls.close_call(db, request.form)
-    buffer = calls.visit_buffer()
-    batch = buffer.take()  # the visits noted meanwhile, in this one write transaction
-    try:
-        insert_batch(db, batch)
-        commit_unhurried(db)  # a call's end and statistics: no disk wait on PostgreSQL
-        buffer.written()
-    except Exception:  # noqa: BLE001 - the batch's fault or the database's: the call still ends
-        log.warning("could not write the batch with a hang-up; the call's end is written alone")
-        db.rollback()
-        buffer.restore(batch)
-        begin_write(db)
-        calls.close_call(db, request.form)
-        commit_unhurried(db)
+    """The call's end waits in the batch with its visits (``voice.visits``): a hang-up writes
+    only when it finds the batch due, and then for every call that ended meanwhile."""
+    if calls.valid_sid(request.form):
+        buffer = calls.visit_buffer()
+        buffer.end(calls.call_end(request.form))
+        if buffer.due():
+            buffer.flush()
     return Response("", status=204)
 
 

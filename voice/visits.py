@@ -1,12 +1,16 @@
-"""The menus callers reach (``menu_visit``, the admin's overview), the words they say in
-them (``speech_log``, the admin's speech page) and the language a first-time caller chose
-(kept on ``caller`` for their next call), written in batches.
+"""What a call leaves behind, written in batches: the menus callers reach (``menu_visit``, the
+admin's overview), the words they say in them (``speech_log``, the admin's speech page), the
+language a first-time caller chose (kept on ``caller`` for their next call) and the call's end
+(``call_log``: its status, duration and the end of any state kept in the record).
 
-A turn only notes its visits here; they are written a batch at a time, in a short transaction of
-their own, at most every ``flush_every`` seconds (and inside the status callback's transaction at
-the end of a call, and when the process exits), so that walking the programme writes nothing
-on the turn. A language waits here at most ``flush_every`` seconds: a caller who rings again
-sooner is asked once more, nothing worse.
+A turn, and the hang-up's status callback, only note these here; they are written a batch at a
+time, in a short transaction of their own, at most every ``flush_every`` seconds (by whichever
+request finds the batch due, and when the process exits), so that walking the programme and
+hanging up write nothing on the turn: the two writes of a call that were not its own record
+became one transaction for all the calls that ended meanwhile. A language waits here at most
+``flush_every`` seconds: a caller who rings again sooner is asked once more, nothing worse; a
+typed number kept in a call's record outlives the call by as long (and a process that dies
+before its batch leaves it to ``lampio registrations purge``'s stale-call sweep).
 """
 from __future__ import annotations
 
@@ -15,14 +19,14 @@ import logging
 import threading
 import time
 from datetime import datetime
-from typing import cast
+from typing import NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
 from catalogue.database import begin_write, commit_unhurried
-from catalogue.models import Caller, MenuVisit, SpeechHeard
+from catalogue.models import Caller, CallLog, MenuVisit, SpeechHeard
 from ivr_flows.context import Heard
 
 log = logging.getLogger(__name__)
@@ -37,9 +41,33 @@ _CALLERS = cast("Table", Caller.__table__)
 _KEEP_LANGUAGE = (update(_CALLERS).where(_CALLERS.c.id == bindparam("cid"))
                   .values(language=bindparam("lang")))
 
+_CALLS = cast("Table", CallLog.__table__)
+_END = (update(_CALLS).where(_CALLS.c.call_sid == bindparam("sid"))
+        .values(status=bindparam("st"), ended_at=bindparam("at"), duration_seconds=bindparam("dur")))
+_STATES = (select(_CALLS.c.id, _CALLS.c.state)
+           .where(_CALLS.c.call_sid.in_(bindparam("sids", expanding=True))))
+_KEEP_ONLY = update(_CALLS).where(_CALLS.c.id == bindparam("cid")).values(state=bindparam("kept"))
 
-# menu visits, words heard, and languages chosen by caller id
-Batch = tuple[list[dict[str, object]], list[dict[str, object]], dict[int, str]]
+
+class Batch(NamedTuple):
+    """Menu visits, words heard, languages chosen by caller id, and ended calls by CallSid."""
+    visits: list[dict[str, object]]
+    heard: list[dict[str, object]]
+    languages: dict[int, str]
+    ends: dict[str, dict[str, object]]
+
+
+def end_calls(db: DbSession, ends: list[dict[str, object]]) -> None:
+    """Calls' ends (``sid``, ``st``, ``at``, ``dur``) in a transaction the caller commits: one
+    executemany, then only a state kept in a record (a typed number, a long state) is written
+    again, with nothing but its language, so that the number is not kept past the call."""
+    if not ends:
+        return
+    db.execute(_END, ends)
+    kept = [{"cid": row.id, "kept": {"lang": row.state.get("lang")}} for row in db.execute(
+        _STATES, {"sids": [end["sid"] for end in ends]}) if row.state]
+    if kept:
+        db.execute(_KEEP_ONLY, kept)
 
 
 class VisitBuffer:
@@ -49,6 +77,7 @@ class VisitBuffer:
         self._rows: list[dict[str, object]] = []
         self._heard: list[dict[str, object]] = []
         self._languages: dict[int, str] = {}
+        self._ends: dict[str, dict[str, object]] = {}
         self._failures = 0  # failed tries in a row
         self._lock = threading.Lock()
         self._last = time.monotonic()
@@ -67,32 +96,39 @@ class VisitBuffer:
         with self._lock:
             self._languages[caller_id] = lang  # the last choice wins
 
+    def end(self, end: dict[str, object]) -> None:
+        """A call's end (``sid``, ``st``, ``at``, ``dur``: ``calls.call_end``)."""
+        with self._lock:
+            self._ends[str(end["sid"])] = end
+
     def due(self) -> bool:
-        waiting = len(self._rows) + len(self._heard) + len(self._languages)
+        waiting = len(self._rows) + len(self._heard) + len(self._languages) + len(self._ends)
         return bool(waiting) and (waiting >= MAX_BATCH
                                   or time.monotonic() - self._last >= self.flush_every)
 
     def take(self) -> Batch:
         with self._lock:
-            batch = (self._rows, self._heard, self._languages)
-            self._rows, self._heard, self._languages = [], [], {}
+            batch = Batch(self._rows, self._heard, self._languages, self._ends)
+            self._rows, self._heard, self._languages, self._ends = [], [], {}, {}
             self._last = time.monotonic()
         return batch
 
     def restore(self, batch: Batch) -> None:
         """A batch whose transaction failed: kept for the next try, at most ``MAX_TRIES`` in a
         row (then dropped and logged: statistics must not stop being written for good)."""
-        rows, heard, languages = batch
+        rows, heard, languages, ends = batch
         with self._lock:
             self._failures += 1
             if self._failures >= MAX_TRIES:
                 self._failures = 0
-                log.warning("dropped %d menu visits, %d words heard and %d languages after %d "
-                            "failed tries", len(rows), len(heard), len(languages), MAX_TRIES)
+                log.warning("dropped %d menu visits, %d words heard, %d languages and %d calls' "
+                            "ends after %d failed tries", len(rows), len(heard), len(languages),
+                            len(ends), MAX_TRIES)
                 return
             self._rows[:0] = rows[:MAX_BATCH * 10]
             self._heard[:0] = heard[:MAX_BATCH * 10]
             self._languages = {**dict(list(languages.items())[:MAX_BATCH * 10]), **self._languages}
+            self._ends = {**dict(list(ends.items())[:MAX_BATCH * 10]), **self._ends}
 
     def written(self) -> None:
         """A batch was committed: the count of failed tries starts again."""
@@ -103,21 +139,31 @@ class VisitBuffer:
         if not any(batch):
             return
         try:
-            with self.sessions() as db:
-                begin_write(db)
-                insert_batch(db, batch)
-                commit_unhurried(db)
+            self._write(batch)
             self.written()
         except Exception:  # noqa: BLE001 - statistics must never break a call; keep them for later
-            log.warning("could not write %d menu visits, %d words heard and %d languages now; "
-                        "will try again", len(batch[0]), len(batch[1]), len(batch[2]))
+            log.warning("could not write %d menu visits, %d words heard, %d languages and %d "
+                        "calls' ends now; will try again", *map(len, batch))
+            if batch.ends and (batch.visits or batch.heard or batch.languages):
+                try:  # a call's end does not wait for statistics that cannot be written
+                    self._write(Batch([], [], {}, batch.ends))
+                    batch = batch._replace(ends={})
+                except Exception:  # noqa: BLE001 - the database's fault: all of it waits
+                    pass
             self.restore(batch)
+
+    def _write(self, batch: Batch) -> None:
+        with self.sessions() as db:
+            begin_write(db)
+            insert_batch(db, batch)
+            commit_unhurried(db)  # a call's end and statistics: no disk wait on PostgreSQL
 
 
 def insert_batch(db: DbSession, batch: Batch) -> None:
-    """A taken batch into a transaction the caller commits (the status callback's own, so a
-    hang-up takes the write lock once); should it fail, the batch goes back by ``restore``."""
-    rows, heard, languages = batch
+    """A taken batch into a transaction the caller commits; should it fail, the batch goes back
+    by ``restore``."""
+    rows, heard, languages, ends = batch
+    end_calls(db, list(ends.values()))
     if rows:
         db.execute(_VISITS, rows)
     if heard:
