@@ -1,14 +1,17 @@
 """Callers: phone numbers normalised to E.164, and the home city a landline suggests."""
 from __future__ import annotations
 
-from typing import cast
+from datetime import datetime
+from typing import Any, cast
 
 import phonenumbers
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import (ColumnElement, ScalarSelect, Select, String, Table, bindparam, func,
+                        literal, select, true)
 from sqlalchemy.orm import Session as DbSession
 
 from . import audit
 from .database import attach, upsert_once
+from .timeutil import utcnow
 from .models import Caller, City
 
 DEFAULT_REGION = "FI"
@@ -30,20 +33,32 @@ def normalise(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def city_for_number(db: DbSession, e164: str) -> City | None:
-    """A Finnish landline's area code suggests the home city (09 Helsinki, 014 Jyväskylä…)."""
+def landline_national(e164: str) -> str | None:
+    """A Finnish landline's national number ("912345678"), whose area code suggests the home
+    city (09 Helsinki, 014 Jyväskylä…); None for a mobile or a foreign number."""
     parsed = phonenumbers.parse(e164)
     if parsed.country_code != 358:
         return None
     if phonenumbers.number_type(parsed) not in (phonenumbers.PhoneNumberType.FIXED_LINE,
                                                  phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
         return None
-    national = str(parsed.national_number)
-    cities = db.scalars(select(City).where(City.area_code.is_not(None))).all()
-    for city in sorted(cities, key=lambda c: -len(c.area_code or "")):
-        if city.area_code and national.startswith(city.area_code):
-            return city
-    return None
+    return str(parsed.national_number)
+
+
+def city_of(national: ColumnElement[str]) -> ScalarSelect[Any]:
+    """The id of the city whose area code begins the national number (the longest code wins),
+    as a subquery inside the INSERT that adds a caller: no read of its own."""
+    return (select(City.id)
+            .where(City.area_code.is_not(None), national.like(City.area_code + "%"))
+            .order_by(func.length(City.area_code).desc()).limit(1).scalar_subquery())
+
+
+def city_for_number(db: DbSession, e164: str) -> City | None:
+    """The home city a landline suggests (see ``landline_national``)."""
+    national = landline_national(e164)
+    if national is None:
+        return None
+    return db.scalar(select(City).where(City.id == city_of(literal(national, String))))
 
 
 _BY_PHONE = select(Caller).where(Caller.phone == bindparam("phone"))  # built once
@@ -55,24 +70,42 @@ def find_or_create(db: DbSession, e164: str) -> Caller:
     return find_or_add(db, e164)[0]
 
 
-def find_or_add(db: DbSession, e164: str) -> tuple[Caller, bool]:
+def find_or_add(db: DbSession, e164: str, now: datetime | None = None) -> tuple[Caller, bool]:
     """``find_or_create``, and whether this call made the row (the person's first contact:
-    nothing can be waiting to be told to them yet)."""
+    nothing can be waiting to be told to them yet); ``now`` is the new row's time."""
     caller = db.scalar(_BY_PHONE, {"phone": e164})
     if caller is not None:
         return caller, False
-    city = city_for_number(db, e164)
     # One INSERT … ON CONFLICT DO NOTHING RETURNING the row on either database (no savepoint,
     # no flush, no reading it back): a concurrent first call's row wins and is the one read.
-    stmt = upsert_once(db, "caller", lambda insert: insert(_CALLERS)
-                       .on_conflict_do_nothing(index_elements=[_CALLERS.c.phone])
-                       .returning(*_CALLERS.c))
-    row = db.execute(stmt, {"phone": e164, "city_id": city.id if city else None}).first()
+    row = db.execute(_added_once(db), {"phone": e164, "national": landline_national(e164),
+                                       "now": now or utcnow()}).first()
     if row is not None:
         return attach(db, Caller, row), True
     caller = db.scalar(_BY_PHONE, {"phone": e164})  # a concurrent first call's row won
     assert caller is not None
     return caller, False
+
+
+def new_row() -> Select[Any]:
+    """The values of a new caller's row, for ``INSERT … SELECT`` into ``NEW_COLUMNS``
+    (parameters: ``phone``, the ``national`` number of a landline, or None, whose area code
+    suggests the city, and ``now``): the same row whether added here or inside a call's first
+    statement (``catalogue.call_start``, where no Python-side column default would apply)."""
+    return select(bindparam("phone", type_=_CALLERS.c.phone.type),
+                  city_of(bindparam("national", type_=String)),
+                  bindparam("now", type_=_CALLERS.c.created_at.type))
+
+
+NEW_COLUMNS = ["phone", "city_id", "created_at"]
+
+
+def _added_once(db: DbSession) -> Any:
+    # ``WHERE true``: SQLite reads "SELECT … ON CONFLICT" without a WHERE as a join's ON.
+    return upsert_once(db, "caller", lambda insert: insert(_CALLERS)
+                       .from_select(NEW_COLUMNS, new_row().where(true()))
+                       .on_conflict_do_nothing(index_elements=[_CALLERS.c.phone])
+                       .returning(*_CALLERS.c))
 
 
 def written(e164: str | None) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state
 
+from . import pool_ping
 from .checkpoint import BACKSTOP_PAGES, Checkpointer
 from .writelock import ProcessWriters
 
@@ -46,13 +47,14 @@ def make_engine(url: str, *, connect_timeout: float = 10.0,
         # Several request threads share the file; wait on the lock a bounded while.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
     else:
-        kwargs["pool_pre_ping"] = True
         kwargs["pool_timeout"] = connect_timeout
         connect_args: dict[str, Any] = {"connect_timeout": max(1, round(connect_timeout))}
         if statement_timeout:
             connect_args["options"] = f"-c statement_timeout={round(statement_timeout * 1000)}"
         kwargs["connect_args"] = connect_args
     engine = create_engine(url, **kwargs)
+    if not url.startswith("sqlite"):
+        pool_ping.install(engine)  # a ping only for a connection that lay idle (pool_ping.py)
     if url.startswith("sqlite"):
         file = make_url(url).database
         checkpoints = Checkpointer(file) if file and file != ":memory:" else None
@@ -152,16 +154,20 @@ _UNHURRIED = text("SET LOCAL synchronous_commit TO OFF")
 
 
 def attach(db: Session, model: type[M], row: Any) -> M:
-    """``row`` (all of ``model``'s columns, as this transaction's ``INSERT … RETURNING`` gave
-    them) as an object of the session, as if a query had loaded it: a Core INSERT costs a
+    """``row`` (all of ``model``'s columns by name, as this transaction's ``INSERT … RETURNING``
+    gave them) as an object of the session, as if a query had loaded it: a Core INSERT costs a
     fraction of the ORM's unit of work, and the rest of the request still has the object."""
     values = row._mapping
     mapper = inspect(model)
+    key = mapper.identity_key_from_primary_key(tuple(values[c.name] for c in mapper.primary_key))
+    held = db.identity_map.get(key)
+    if held is not None:  # the session has it already (a known caller, loaded before)
+        return cast(M, held)
     # A bare instance filled as the ORM's own loader fills one: the constructor's attribute
     # events would record each value as a change only for the next line to forget them all.
     obj = cast(M, mapper.class_manager.new_instance())  # the manager of ``model`` itself
-    instance_state(obj).dict.update(
-        {attr.key: values[attr.columns[0]] for attr in mapper.column_attrs})
+    instance_state(obj).dict.update(  # by name: the row may come from a CTE of the table
+        {attr.key: values[attr.columns[0].name] for attr in mapper.column_attrs})
     make_transient_to_detached(obj)
     db.add(obj)
     return obj

@@ -7,16 +7,15 @@ import hmac
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app, g
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 import ivr_flows
-from catalogue import callers
-from catalogue.database import upsert_once
+from catalogue import call_start, callers
 from catalogue.models import Caller, CallLog
 from catalogue.programme_cache import ProgrammeCache
 from catalogue.timeutil import utcnow
@@ -64,11 +63,10 @@ def visit_buffer() -> VisitBuffer:
     return current_app.extensions["lampio_visits"]
 
 
-def _caller(db: DbSession, form: Mapping[str, str], direction: str) -> tuple[Caller | None, bool]:
-    """The person and whether this call made their row. An outbound call's person is the one
-    called ("To"); an inbound one's the caller ("From")."""
-    number = callers.normalise(form.get("To" if direction == "outbound" else "From"))
-    return callers.find_or_add(db, number) if number else (None, False)
+def _number(form: Mapping[str, str], direction: str) -> str | None:
+    """The person's number: an outbound call's is the one called ("To"), an inbound one's the
+    caller's ("From"); None when withheld."""
+    return callers.normalise(form.get("To" if direction == "outbound" else "From"))
 
 
 def context(db: DbSession, state: dict[str, Any]) -> ivr_flows.Ctx:
@@ -88,7 +86,6 @@ def _from_record(db: DbSession, call: CallLog) -> ivr_flows.Ctx:
     return ctx
 
 
-_CALLS = cast("Table", CallLog.__table__)
 _CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
 
 
@@ -129,12 +126,12 @@ def open_call(db: DbSession, form: Mapping[str, str], line: str) -> ivr_flows.Ct
     a new call reads nothing before it, and nothing after it either: its state is empty."""
     sid = form.get("CallSid", "")
     direction = _direction(form)
-    caller, first = _caller(db, form, direction)
+    started = call_start.start_call(db, _number(form, direction), sid, direction, line, utcnow())
+    caller = started.caller
     caller_id = caller.id if caller else None
-    call_id = _insert_call(db, sid, caller_id, direction, line)
-    if call_id is not None:
-        ctx = context(db, {"call_id": call_id})
-        ctx.set_caller(caller, first=first)
+    if started.call_id is not None:
+        ctx = context(db, {"call_id": started.call_id})
+        ctx.set_caller(caller, first=started.first)
         return _stamped(ctx, form)
     existing = db.scalars(select(CallLog).where(CallLog.call_sid == sid)).one()
     existing.state = {}
@@ -145,22 +142,12 @@ def open_call(db: DbSession, form: Mapping[str, str], line: str) -> ivr_flows.Ct
         # under another name, and this is a new call that knows nothing of the first caller.
         existing.call_sid = f"{sid}~{existing.id}"[:64]
         db.flush()
-        _insert_call(db, sid, caller_id, direction, line)  # or a third webhook's record won
+        call_start.insert_record(db, caller_id, sid=sid, direction=direction, line=line,
+                                 now=utcnow(), state={})  # or a third webhook's record won
         call = db.scalars(select(CallLog).where(CallLog.call_sid == sid)).one()
         call.state = {}
     g.lampio_call = call  # held for ``save``: the session only keeps clean objects weakly
     return _stamped(_from_record(db, call), form)
-
-
-def _insert_call(db: DbSession, sid: str, caller_id: int | None, direction: str,
-                 line: str) -> int | None:
-    """The new record's id, or None when the CallSid has one already: one ``INSERT … ON
-    CONFLICT DO NOTHING RETURNING id`` on either database, with no savepoint around it."""
-    stmt = upsert_once(db, "call_log", lambda insert: insert(_CALLS)
-                       .on_conflict_do_nothing(index_elements=[_CALLS.c.call_sid])
-                       .returning(_CALLS.c.id))
-    return db.scalar(stmt, dict(call_sid=sid, caller_id=caller_id, direction=direction,
-                                line=line, started_at=utcnow(), state={}))
 
 
 def _stamped(ctx: ivr_flows.Ctx, form: Mapping[str, str]) -> ivr_flows.Ctx:
