@@ -51,8 +51,8 @@ def snapshot(obj: object, fields: Iterable[str]) -> dict[str, Any]:
     return {name: value(getattr(obj, name)) for name in fields}
 
 
-_TABLE = cast("Table", AuditEntry.__table__)
-_INSERT = insert(_TABLE)  # built once
+TABLE = cast("Table", AuditEntry.__table__)
+_INSERT = insert(TABLE)  # built once
 
 
 def record(db: DbSession, actor: Actor | None, action: str, obj_type: str, obj_id: int, *,
@@ -62,8 +62,18 @@ def record(db: DbSession, actor: Actor | None, action: str, obj_type: str, obj_i
     """Add one entry in the caller's transaction (it is kept exactly when the change is), at
     once, with a Core INSERT (the ORM's flush of it was a tenth of a phone registration; no
     one reads the entry back in the same transaction, so nothing is returned or kept in the
-    session either: that was another 130 µs of a confirm). With both ``before`` and
-    ``after``, only the fields whose value changed are kept."""
+    session either: that was another 130 µs of a confirm)."""
+    db.execute(_INSERT, entry(actor, action, obj_type, obj_id, before=before, after=after,
+                              event_id=event_id, session_id=session_id, now=now))
+
+
+def entry(actor: Actor | None, action: str, obj_type: str, obj_id: int | None, *,
+          before: Mapping[str, Any] | None = None, after: Mapping[str, Any] | None = None,
+          event_id: int | None = None, session_id: int | None = None,
+          now: datetime | None = None) -> dict[str, Any]:
+    """An entry's row (``record`` adds it; a statement that makes the object in the same round
+    trip adds it with the new id). With both ``before`` and ``after``, only the fields whose
+    value changed are kept."""
     who = actor or SYSTEM
     old = {k: value(v) for k, v in (before or {}).items()}
     new = {k: value(v) for k, v in (after or {}).items()}
@@ -71,10 +81,9 @@ def record(db: DbSession, actor: Actor | None, action: str, obj_type: str, obj_i
         changed = {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)}
         old = {k: v for k, v in old.items() if k in changed}
         new = {k: v for k, v in new.items() if k in changed}
-    db.execute(_INSERT, dict(
-        at=now or utcnow(), channel=who.channel, user_id=who.user_id, actor=who.label[:200],
-        action=action[:40], object_type=obj_type, object_id=obj_id, event_id=event_id,
-        session_id=session_id, before=old, after=new))
+    return dict(at=now or utcnow(), channel=who.channel, user_id=who.user_id,
+                actor=who.label[:200], action=action[:40], object_type=obj_type, object_id=obj_id,
+                event_id=event_id, session_id=session_id, before=old, after=new)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ Why it is safe under concurrency:
 
 * **Never overbooked.** A place is taken only by the atomic conditional
   ``UPDATE session SET confirmed_count = confirmed_count + 1 WHERE id = :id AND (capacity IS NULL
-  OR confirmed_count < capacity)``; its rowcount says whether the place was ours. The database
+  OR confirmed_count < capacity)``; its rowcount says whether the place was ours (on PostgreSQL
+  it runs inside the one statement that also inserts the row and its audit entry, and what it
+  returned says so: ``registration_sql.place_and_add``). The database
   decides, not a count read earlier in Python (only a session whose count, read under its lock,
   is at capacity skips the UPDATE: nobody else can change it before the commit).
 * **One writer per session at a time.** Every change first locks the session: ``SELECT … FOR
@@ -53,7 +55,8 @@ from .registration_rules import (
     waiting_position,
     window,
 )
-from .registration_sql import insert_registration, locked, release_place, take_place
+from .registration_sql import (insert_registration, locked, place_and_add, release_place,
+                               take_place)
 from .signals import registration_changed, send_after_commit
 
 __all__ = ["ACTIVE", "PROMOTED", "Cancelled", "Kind", "Result", "active_registration", "cancel",
@@ -71,10 +74,22 @@ def _changed(db: DbSession, session_id: int) -> None:
 def _log(db: DbSession, actor: audit.Actor | None, action: str, reg: Registration,
          session: Session, was: RegistrationStatus | None, now: datetime) -> None:
     """The audit entry of a change to ``reg`` (the person by id: no phone number in the log)."""
-    after = {"status": reg.status, "caller_id": reg.caller_id}
+    after = _fields(reg.status, reg.caller_id)
     audit.record(db, actor, action, "registration", reg.id, now=now, event_id=session.event_id,
                  session_id=session.id, after=after,
                  before=dict(after, status=was) if was else None)
+
+
+def _entry(actor: audit.Actor | None, caller_id: int, session: Session,
+           status: RegistrationStatus, now: datetime) -> dict[str, object]:
+    """``_log``'s entry of a new registration with this status, before its id is known."""
+    return audit.entry(actor, "registration.add", "registration", None, now=now,
+                       event_id=session.event_id, session_id=session.id,
+                       after=_fields(status, caller_id))
+
+
+def _fields(status: RegistrationStatus, caller_id: int | None) -> dict[str, object]:
+    return {"status": status, "caller_id": caller_id}  # the person by id, never a number
 
 
 @contextmanager
@@ -124,32 +139,42 @@ def register(db: DbSession, session_id: int, caller: Caller | int, *,
     by = _id(db, by_caller) if by_caller is not None else None
     with _unit(db, own_transaction):
         result = _register(db, session_id, caller_id, by=by if by != caller_id else None,
-                           by_staff=by_staff, now=now, waitlist=waitlist)
+                           by_staff=by_staff, now=now, waitlist=waitlist, actor=actor)
         if result.kind in (Kind.CONFIRMED, Kind.WAITING):
-            assert result.registration is not None and result.session is not None
-            _log(db, actor, "registration.add", result.registration, result.session, None, now)
             _changed(db, session_id)
     return result
 
 
 def _register(db: DbSession, session_id: int, caller_id: int, *, by: int | None,
-              by_staff: bool, now: datetime, waitlist: bool) -> Result:
+              by_staff: bool, now: datetime, waitlist: bool,
+              actor: audit.Actor | None) -> Result:
     session = locked(db, session_id)
     refused = refusal(session, now)
     if refused is not None:
         return refused
     assert session is not None
+    values = dict(session_id=session_id, caller_id=caller_id, created_at=now, updated_at=now,
+                  active_key=1, registered_by_caller_id=by, registered_by_staff=by_staff)
     # The place first, then the row with its final status, with no savepoint: an INSERT that
     # meets the unique constraint (the duplicate guard) adds nothing and gives the place back.
     # Under the session's lock its count is this transaction's own, so a full session is seen
     # full without asking; a free place is still taken only by the conditional UPDATE.
-    placed = not is_full(session) and take_place(db, session_id)
-    if not placed and not waitlist:
-        return held_already(db, session, caller_id) or Result(Kind.FULL, session)
-    reg = insert_registration(db, dict(
-        session_id=session_id, caller_id=caller_id, created_at=now, updated_at=now, active_key=1,
-        registered_by_caller_id=by, registered_by_staff=by_staff,
-        status=RegistrationStatus.CONFIRMED if placed else RegistrationStatus.WAITING))
+    if db.get_bind().dialect.name == "postgresql":  # the three steps in one statement there
+        added = place_and_add(db, values, try_place=not is_full(session), waitlist=waitlist,
+                              logs={status: _entry(actor, caller_id, session, status, now)
+                                    for status in (RegistrationStatus.CONFIRMED,
+                                                   RegistrationStatus.WAITING)})
+        placed, reg = added.placed, added.registration
+        if not placed and not waitlist and reg is None:
+            return held_already(db, session, caller_id) or Result(Kind.FULL, session)
+    else:
+        placed = not is_full(session) and take_place(db, session_id)
+        if not placed and not waitlist:
+            return held_already(db, session, caller_id) or Result(Kind.FULL, session)
+        reg = insert_registration(db, dict(values, status=RegistrationStatus.CONFIRMED
+                                           if placed else RegistrationStatus.WAITING))
+        if reg is not None:
+            _log(db, actor, "registration.add", reg, session, None, now)
     if reg is None:
         if placed:
             release_place(db, session_id)

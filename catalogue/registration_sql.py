@@ -3,13 +3,17 @@ running it): the session loaded under its lock, the place taken and given back, 
 inserted. ``catalogue.registration`` says why they are safe together."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, or_, select, update
+from sqlalchemy import (Boolean, CursorResult, Table, bindparam, case, exists, func, literal,
+                        or_, select, true, update)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session as DbSession
 
+from . import audit
 from .database import attach, upsert_once
-from .models import Registration, Session
+from .models import Registration, RegistrationStatus, Session
 
 # Built once (a statement's construction was a tenth of a confirm): as read, and locked.
 _SELECT_SESSION = (select(Session).where(Session.id == bindparam("sid"))
@@ -26,16 +30,17 @@ def locked(db: DbSession, session_id: int) -> Session | None:
 
 
 _SESSIONS = cast("Table", Session.__table__)  # the place's UPDATE: on the table, built once
-_TAKE_PLACE = (update(_SESSIONS)
-               .where(_SESSIONS.c.id == bindparam("sid"),
-                      or_(_SESSIONS.c.capacity.is_(None),
-                          _SESSIONS.c.confirmed_count < _SESSIONS.c.capacity))
-               .values(confirmed_count=_SESSIONS.c.confirmed_count + 1))
+# A place taken: one more confirmed, only while there is room (the one rule of both UPDATEs).
+_PLACE = (update(_SESSIONS)
+          .where(_SESSIONS.c.id == bindparam("sid"),
+                 or_(_SESSIONS.c.capacity.is_(None),
+                     _SESSIONS.c.confirmed_count < _SESSIONS.c.capacity))
+          .values(confirmed_count=_SESSIONS.c.confirmed_count + 1))
 
 
 def take_place(db: DbSession, session_id: int) -> bool:
     """The atomic conditional UPDATE: True when a place was free and is now ours."""
-    result = db.execute(_TAKE_PLACE, {"sid": session_id})
+    result = db.execute(_PLACE, {"sid": session_id})
     return cast("CursorResult[Any]", result).rowcount == 1  # an UPDATE's Result is a CursorResult
 
 
@@ -60,3 +65,68 @@ def release_place(db: DbSession, session_id: int) -> None:
                .where(Session.id == session_id, Session.confirmed_count > 0)
                .values(confirmed_count=Session.confirmed_count - 1)
                .execution_options(synchronize_session=False))
+
+
+_ADDED_COLUMNS = ["session_id", "caller_id", "created_at", "updated_at", "active_key",
+                  "registered_by_caller_id", "registered_by_staff", "status"]
+_LOGGED_COLUMNS = ["at", "channel", "user_id", "actor", "action", "object_type", "object_id",
+                   "event_id", "session_id", "before", "after"]
+
+
+@dataclass
+class Added:
+    placed: bool  # a place was taken (the row is confirmed, or the row clashed)
+    registration: Registration | None  # None: the person holds an active row, or no waiting
+
+
+def place_and_add(db: DbSession, values: dict[str, Any], *, try_place: bool, waitlist: bool,
+                  logs: dict[RegistrationStatus, dict[str, Any]]) -> Added:
+    """PostgreSQL, under the session's lock: the place taken if ``try_place`` and one is free
+    (the same conditional UPDATE as ``take_place``), the row inserted with the status that
+    gives (``values`` without it; none if no place and no ``waitlist``), and its audit entry
+    (``logs``: the entry for either status, its object id the new row's), in one statement: one
+    round trip where there were three, each holding the session's lock."""
+    params = {f"r_{k}": v for k, v in values.items()}
+    for status, log in logs.items():
+        params.update({f"{status.name}_{k}": v for k, v in log.items()})
+    row = db.execute(_PLACE_AND_ADD, dict(
+        params, sid=values["session_id"], try_place=try_place, waitlist=waitlist)).one()
+    reg = attach(db, Registration, row) if row.id is not None else None
+    return Added(bool(row.placed), reg)
+
+
+def _place_and_add() -> Any:
+    status_type = _REGISTRATIONS.c.status.type
+    placed = (_PLACE.where(bindparam("try_place", type_=Boolean))
+              .returning(_SESSIONS.c.id).cte("placed"))
+    took = exists(select(placed.c.id))
+    status = case((took, literal(RegistrationStatus.CONFIRMED, status_type)),
+                  else_=literal(RegistrationStatus.WAITING, status_type))
+    row = [bindparam(f"r_{name}", type_=_REGISTRATIONS.c[name].type)
+           for name in _ADDED_COLUMNS[:-1]]
+    added = (postgresql.insert(_REGISTRATIONS)
+             .from_select(_ADDED_COLUMNS, select(*row, status)
+                          .where(or_(bindparam("waitlist", type_=Boolean), took)),
+                          include_defaults=False)
+             .on_conflict_do_nothing(index_elements=["session_id", "caller_id", "active_key"])
+             .returning(*_REGISTRATIONS.c).cte("added"))
+
+    def logged(status: RegistrationStatus) -> Any:
+        table = audit.TABLE
+        cols = [added.c.id if name == "object_id" else
+                bindparam(f"{status.name}_{name}", type_=table.c[name].type)
+                for name in _LOGGED_COLUMNS]
+        return (postgresql.insert(table)
+                .from_select(_LOGGED_COLUMNS, select(*cols).select_from(added)
+                             .where(added.c.status == literal(status, status_type)),
+                             include_defaults=False)
+                .cte(f"logged_{status.name.lower()}"))
+
+    one = select(literal(1).label("one")).subquery("one")
+    placed_count = select(func.count()).select_from(placed).scalar_subquery()
+    return (select(placed_count.label("placed"), added)
+            .select_from(one.outerjoin(added, true()))
+            .add_cte(logged(RegistrationStatus.CONFIRMED), logged(RegistrationStatus.WAITING)))
+
+
+_PLACE_AND_ADD = _place_and_add()  # built once

@@ -157,12 +157,55 @@ def test_a_full_session_puts_the_next_on_the_waiting_list_without_trying_for_a_p
                   capacity=1)
     aino, eino = f.caller(db, "+358401234567"), f.caller(db, "+358401234568")
     db.commit()
+    # PostgreSQL: the place, the row and its audit entry in one statement, whose UPDATE is
+    # asked to try (``try_place``) only when the locked count has room.
+    together = db.get_bind().dialect.name == "postgresql"
+    tried: list[object] = []
+    event.listen(db.get_bind(), "before_cursor_execute", _note_try(tried))
     with statements(app) as placing:
         assert register(db, s.id, aino, now=utcnow()).registration is not None
-    assert any(q.startswith("UPDATE session") for q in placing), placing
+    assert any(q.startswith("WITH placed AS (UPDATE session" if together else "UPDATE session")
+               for q in placing), placing
     with statements(app) as waiting:
         held = register(db, s.id, eino, now=utcnow())
     assert held.waiting and held.position == 1
-    assert not [q for q in waiting if q.startswith("UPDATE session")], waiting
+    if together:
+        assert tried == [True, False], tried
+    else:
+        assert not [q for q in waiting if q.startswith("UPDATE session")], waiting
+    db.refresh(s)
+    assert s.confirmed_count == 1
+
+
+def _note_try(tried: list[object]) -> Callable[..., None]:
+    def note(_conn: object, _cursor: object, _statement: str, params: Any, *_: object) -> None:
+        if isinstance(params, dict) and "try_place" in params:
+            tried.append(params["try_place"])
+    return note
+
+
+def test_a_registrations_audit_entry_is_the_same_on_both_databases(db: DbSession) -> None:
+    """On PostgreSQL the entry is written by the registration's own statement: the same
+    entry, one per new row, none when nothing was added."""
+    from catalogue import audit
+    from catalogue.models import AuditEntry
+
+    ev = f.event(db, title="Konsertti", code="913")
+    s = f.session(db, ev, starts_in=timedelta(days=2), capacity=1)
+    aino, eino = f.caller(db, "+358401234567"), f.caller(db, "+358401234568")
+    db.commit()
+    now = utcnow().replace(microsecond=0)
+    placed = register(db, s.id, aino, now=now, actor=audit.PHONE).registration
+    waiting = register(db, s.id, eino, now=now, actor=audit.PHONE).registration
+    again = register(db, s.id, eino, now=now, actor=audit.PHONE)  # held already: no entry
+    full = register(db, s.id, f.caller(db, "+358401234569"), now=now, waitlist=False)
+    assert placed is not None and waiting is not None and again.registration is not None
+    assert again.registration.id == waiting.id and full.registration is None
+    rows = db.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [(e.action, e.channel, e.object_type, e.object_id, e.event_id, e.session_id, e.at,
+             e.before, e.after) for e in rows] == [
+        ("registration.add", "phone", "registration", reg.id, ev.id, s.id, now, {},
+         {"status": status, "caller_id": who.id})
+        for reg, status, who in ((placed, "confirmed", aino), (waiting, "waiting", eino))]
     db.refresh(s)
     assert s.confirmed_count == 1
