@@ -39,7 +39,9 @@ def start_call(db: DbSession, number: str | None, sid: str, direction: str, line
     first webhook, or reused the CallSid; the caller decides which."""
     record: dict[str, Any] = dict(sid=sid, direction=direction, line=line, now=now, state={})
     if number is not None and db.get_bind().dialect.name == "postgresql":
-        return _in_one(db, number, record)
+        if db.in_transaction():
+            return _in_one(db, number, record)
+        return _committing_itself(db, number, record)
     caller, first = callers.find_or_add(db, number, now) if number else (None, False)
     return Started(caller, first, insert_record(db, caller.id if caller else None, **record))
 
@@ -53,6 +55,21 @@ def insert_record(db: DbSession, caller_id: int | None, *, sid: str, direction: 
                        .returning(_CALLS.c.id))
     return db.scalar(stmt, dict(call_sid=sid, caller_id=caller_id, direction=direction,
                                 line=line, started_at=now, state=state))
+
+
+def _committing_itself(db: DbSession, number: str, record: dict[str, Any]) -> Started:
+    """Nothing is in the session's transaction yet (a call's first webhook): the statement runs
+    on its own and commits by itself, with no BEGIN before it and no COMMIT after it, two round
+    trips of three; it is one statement, so all of it is kept or none. The rest of the webhook
+    then begins a transaction of its own, as before."""
+    db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        started = _in_one(db, number, record)
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()  # hands the connection back (as it was): the next statement begins anew
+    return started
 
 
 def _in_one(db: DbSession, number: str, record: dict[str, Any]) -> Started:

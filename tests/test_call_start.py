@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -129,6 +130,7 @@ def test_two_first_calls_of_one_new_number_at_once_share_the_person(app: Flask,
         pytest.skip("SQLite's writers take turns: the steps run one at a time (test above)")
     make = get_sessionmaker(app)
     other = make()
+    other.execute(text("SELECT 1"))  # in a transaction: the start's statement stays in it
     holder = call_start.start_call(other, "+358401234599", "CA" + "a" * 32, "inbound", "main",
                                    utcnow())  # its row is written, not committed
     result: list[call_start.Started] = []
@@ -166,3 +168,28 @@ def _wait_until_blocked(db: DbSession) -> None:
             return
         time.sleep(0.02)
     raise AssertionError("the second call's start never waited on the first's row")
+
+
+def test_a_first_webhooks_statement_commits_by_itself_and_the_rest_has_a_transaction(
+        app: Flask, db: DbSession) -> None:
+    """PostgreSQL, nothing begun yet: the one statement is sent on a connection in autocommit
+    (no BEGIN before it, no COMMIT after it: two round trips fewer); what the webhook does next
+    is in a transaction again."""
+    if not _postgres(db):
+        pytest.skip("SQLite's steps run in the webhook's BEGIN IMMEDIATE transaction")
+    autocommit: list[tuple[str, bool]] = []
+
+    def note(conn: Any, _cursor: object, statement: str, *_args: object) -> None:
+        autocommit.append((statement.split()[0], conn.connection.driver_connection.autocommit))
+
+    event.listen(app.extensions["lampio_engine"], "before_cursor_execute", note)
+    with get_sessionmaker(app)() as session:
+        started = call_start.start_call(session, "+358401234567", SID, "inbound", "main",
+                                        utcnow())
+        person_id = _person(started).id
+        assert not session.in_transaction()
+        session.execute(select(CallLog.id))
+        assert session.in_transaction()
+        session.rollback()
+    assert autocommit == [("WITH", True), ("SELECT", False)], autocommit
+    assert db.scalar(select(CallLog.caller_id)) == person_id  # kept
