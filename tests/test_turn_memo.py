@@ -31,9 +31,11 @@ def memo_app(_schema: tuple[str, Path], tmp_path: Path,
              monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """The service as it runs: the programme's change counter read once a minute, so only the
     after-commit signal tells this process of a change. The turns' clock stands still (a kept
-    answer is for its minute: a walk that crossed into the next would find none)."""
+    answer is for its minute: a walk that crossed into the next would find none), and answers
+    are kept a minute (a test's walks on a slow, busy machine once took over the default 10 s)."""
     url, _ = _schema
-    app = create_app({**base_config(url, tmp_path), "PROGRAMME_RECHECK_SECONDS": 60})
+    app = create_app({**base_config(url, tmp_path), "PROGRAMME_RECHECK_SECONDS": 60,
+                      "TURN_MEMO_SECONDS": 60})
     now = utcnow()
     with get_sessionmaker(app)() as db:
         _empty_tables(db)
