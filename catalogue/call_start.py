@@ -3,7 +3,8 @@
 On PostgreSQL that is one statement (data-modifying ``WITH``): one round trip to the server
 where it was three, the lookup, the new caller's INSERT and the record's INSERT, each with its
 share of the driver's work; under load that was most of what a call's first webhook cost there.
-SQLite has no INSERT inside ``WITH``, so there the same rows come from the same steps one at a
+When the webhook has begun nothing else (a new call on the main line), that statement commits by
+itself, with no ``BEGIN`` or ``COMMIT`` around it. SQLite has no INSERT inside ``WITH``, so there the same rows come from the same steps one at a
 time (``callers.find_or_add``, then ``insert_record``). Both make the same rows: the new
 caller's values are ``callers.new_row`` in either, and the tests run on both databases.
 """
@@ -35,8 +36,10 @@ class Started:
 def start_call(db: DbSession, number: str | None, sid: str, direction: str, line: str,
                now: datetime) -> Started:
     """The person (None for a withheld number) and the call's new record, in the session's
-    transaction. ``call_id`` is None when a record with this CallSid exists: Twilio retried the
-    first webhook, or reused the CallSid; the caller decides which."""
+    transaction — or on PostgreSQL, when the session has begun none, committed at once by the
+    statement itself (``_committing_itself``). ``call_id`` is None when a record with this
+    CallSid exists: Twilio retried the first webhook, or reused the CallSid; the caller decides
+    which."""
     record: dict[str, Any] = dict(sid=sid, direction=direction, line=line, now=now, state={})
     if number is not None and db.get_bind().dialect.name == "postgresql":
         if db.in_transaction():
@@ -81,7 +84,7 @@ def _in_one(db: DbSession, number: str, record: dict[str, Any]) -> Started:
         return Started(person, bool(row.first), call_id)
     # A first call of the same new number, at the same moment, made the row: this statement's
     # INSERT met it and did nothing, and its snapshot could not see it. The next statement can.
-    caller, _ = callers.find_or_add(db, number)
+    caller, _ = callers.find_or_add(db, number, record["now"])
     if call_id is not None:
         db.execute(update(_CALLS).where(_CALLS.c.id == call_id).values(caller_id=caller.id))
     return Started(caller, False, call_id)

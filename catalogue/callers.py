@@ -6,13 +6,13 @@ from typing import Any, cast
 
 import phonenumbers
 from sqlalchemy import (ColumnElement, ScalarSelect, Select, String, Table, bindparam, func,
-                        literal, select, true)
+                        select, true)
 from sqlalchemy.orm import Session as DbSession
 
 from . import audit
 from .database import attach, upsert_once
-from .timeutil import utcnow
 from .models import Caller, City
+from .timeutil import utcnow
 
 DEFAULT_REGION = "FI"
 # What Twilio sends for a withheld or unknown number.
@@ -51,14 +51,6 @@ def city_of(national: ColumnElement[str]) -> ScalarSelect[Any]:
     return (select(City.id)
             .where(City.area_code.is_not(None), national.like(City.area_code + "%"))
             .order_by(func.length(City.area_code).desc()).limit(1).scalar_subquery())
-
-
-def city_for_number(db: DbSession, e164: str) -> City | None:
-    """The home city a landline suggests (see ``landline_national``)."""
-    national = landline_national(e164)
-    if national is None:
-        return None
-    return db.scalar(select(City).where(City.id == city_of(literal(national, String))))
 
 
 _BY_PHONE = select(Caller).where(Caller.phone == bindparam("phone"))  # built once
