@@ -3,10 +3,11 @@
 On PostgreSQL that is one statement (data-modifying ``WITH``): one round trip to the server
 where it was three, the lookup, the new caller's INSERT and the record's INSERT, each with its
 share of the driver's work; under load that was most of what a call's first webhook cost there.
-When the webhook has begun nothing else (a new call on the main line), that statement commits by
-itself, with no ``BEGIN`` or ``COMMIT`` around it. SQLite has no INSERT inside ``WITH``, so there the same rows come from the same steps one at a
-time (``callers.find_or_add``, then ``insert_record``). Both make the same rows: the new
-caller's values are ``callers.new_row`` in either, and the tests run on both databases.
+When the webhook has begun nothing else (a new call on the main line), that statement commits
+by itself, with no ``BEGIN`` or ``COMMIT`` around it. SQLite has no INSERT inside ``WITH``, so
+there the same rows come from the same steps one at a time (``callers.find_or_add``, then
+``insert_record``), inside the webhook's transaction. Both make the same rows: the new caller's
+values are ``callers.new_row`` in either, and the tests run on both databases.
 """
 from __future__ import annotations
 
@@ -92,7 +93,7 @@ def _in_one(db: DbSession, number: str, record: dict[str, Any]) -> Started:
 
 # SQLAlchemy fills a column's Python-side default in a top-level INSERT only, not in one inside
 # WITH: there the model's own value is given by hand (or the column's server default applies).
-_UNFILLED = {"status": cast(Any, _CALLS.c.status.default).arg}
+_IN_PROGRESS = cast(Any, _CALLS.c.status.default).arg
 
 
 def _one_statement() -> Any:
@@ -103,7 +104,7 @@ def _one_statement() -> Any:
     made = (postgresql.insert(_CALLERS)
             .from_select(callers.NEW_COLUMNS,
                          callers.new_row().where(~exists(select(found.c.id))),
-                         include_defaults=False)  # the server's defaults, as ``_UNFILLED`` says
+                         include_defaults=False)  # the server's defaults (see ``_IN_PROGRESS``)
             .on_conflict_do_nothing(index_elements=[_CALLERS.c.phone])
             .returning(*_CALLERS.c).cte("made"))
     person = union_all(select(found, literal(False).label("first")),
@@ -111,7 +112,7 @@ def _one_statement() -> Any:
     record = (postgresql.insert(_CALLS)
               .values(call_sid=bindparam("sid"), caller_id=select(person.c.id).scalar_subquery(),
                       direction=bindparam("direction"), line=bindparam("line"),
-                      started_at=bindparam("now"), status=_UNFILLED["status"],
+                      started_at=bindparam("now"), status=_IN_PROGRESS,
                       state=bindparam("state", type_=_CALLS.c.state.type))
               .on_conflict_do_nothing(index_elements=[_CALLS.c.call_sid])
               .returning(_CALLS.c.id.label("call_id")).cte("record"))

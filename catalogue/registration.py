@@ -165,7 +165,7 @@ def _register(db: DbSession, session_id: int, caller_id: int, *, by: int | None,
                                     for status in (RegistrationStatus.CONFIRMED,
                                                    RegistrationStatus.WAITING)})
         placed, reg = added.placed, added.registration
-        if not placed and not waitlist and reg is None:
+        if not placed and not waitlist:  # nothing was inserted
             return held_already(db, session, caller_id) or Result(Kind.FULL, session)
     else:
         placed = not is_full(session) and take_place(db, session_id)

@@ -15,6 +15,7 @@ from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.orm import Session as DbSession
 
 from catalogue import call_start
+from catalogue.database import begin_write
 from catalogue.db import get_sessionmaker
 from catalogue.models import Caller, CallLog, City
 from catalogue.timeutil import utcnow
@@ -124,19 +125,20 @@ def test_a_retried_first_webhook_finds_its_record(db: DbSession) -> None:
 
 def test_two_first_calls_of_one_new_number_at_once_share_the_person(app: Flask,
                                                                       db: DbSession) -> None:
-    """The second statement waits on the first's new row and then cannot see it (PostgreSQL's
-    snapshot): it finds the person in a statement of its own and gives the record their id."""
-    if not _postgres(db):
-        pytest.skip("SQLite's writers take turns: the steps run one at a time (test above)")
+    """The second call's start waits for the first's new row: on PostgreSQL its statement waits
+    on the row and then cannot see it (its snapshot), so it finds the person in a statement of
+    its own and gives the record their id; on SQLite it waits for the write lock and then finds
+    the row. Either way one person, and the second call is not their first."""
     make = get_sessionmaker(app)
     other = make()
+    begin_write(other)  # as a webhook begins
     other.execute(text("SELECT 1"))  # in a transaction: the start's statement stays in it
     holder = call_start.start_call(other, "+358401234599", "CA" + "a" * 32, "inbound", "main",
                                    utcnow())  # its row is written, not committed
     result: list[call_start.Started] = []
     second = threading.Thread(target=lambda: result.append(_in_own_session(app)))
     second.start()
-    _wait_until_blocked(db)
+    _wait_until_blocked(db, second)
     other.commit()
     other.close()
     second.join(timeout=10)
@@ -152,14 +154,20 @@ def test_two_first_calls_of_one_new_number_at_once_share_the_person(app: Flask,
 
 def _in_own_session(app: Flask) -> call_start.Started:
     with get_sessionmaker(app)() as session:
+        begin_write(session)
         started = call_start.start_call(session, "+358401234599", "CA" + "b" * 32, "inbound",
                                         "main", utcnow())
         session.commit()
         return started
 
 
-def _wait_until_blocked(db: DbSession) -> None:
-    """Until another connection waits on a lock (the second statement on the first's row)."""
+def _wait_until_blocked(db: DbSession, second: threading.Thread) -> None:
+    """Until the second start waits: on PostgreSQL, a connection waiting on a lock; on SQLite,
+    a thread still unfinished a while after it began (the write lock is not in a view)."""
+    if not _postgres(db):
+        second.join(timeout=0.3)
+        assert second.is_alive(), "the second call's start did not wait for the first's commit"
+        return
     for _ in range(200):
         waiting = db.scalar(text("SELECT count(*) FROM pg_stat_activity "
                                  "WHERE wait_event_type = 'Lock' AND datname = current_database()"))
@@ -170,26 +178,34 @@ def _wait_until_blocked(db: DbSession) -> None:
     raise AssertionError("the second call's start never waited on the first's row")
 
 
-def test_a_first_webhooks_statement_commits_by_itself_and_the_rest_has_a_transaction(
+def test_a_first_webhooks_statement_commits_by_itself_only_on_postgresql(
         app: Flask, db: DbSession) -> None:
     """PostgreSQL, nothing begun yet: the one statement is sent on a connection in autocommit
-    (no BEGIN before it, no COMMIT after it: two round trips fewer); what the webhook does next
-    is in a transaction again."""
-    if not _postgres(db):
-        pytest.skip("SQLite's steps run in the webhook's BEGIN IMMEDIATE transaction")
+    (no BEGIN before it, no COMMIT after it: two round trips fewer), and what the webhook does
+    next is in a transaction again. SQLite: every step stays in the webhook's own transaction
+    (its BEGIN IMMEDIATE), which commits once at the end."""
+    postgres = _postgres(db)
     autocommit: list[tuple[str, bool]] = []
 
     def note(conn: Any, _cursor: object, statement: str, *_args: object) -> None:
-        autocommit.append((statement.split()[0], conn.connection.driver_connection.autocommit))
+        raw = conn.connection.driver_connection
+        on_its_own = raw.autocommit if postgres else not raw.in_transaction
+        autocommit.append((statement.split()[0], bool(on_its_own)))
 
     event.listen(app.extensions["lampio_engine"], "before_cursor_execute", note)
     with get_sessionmaker(app)() as session:
+        begin_write(session)  # as a webhook begins
         started = call_start.start_call(session, "+358401234567", SID, "inbound", "main",
                                         utcnow())
         person_id = _person(started).id
-        assert not session.in_transaction()
+        assert session.in_transaction() is not postgres
         session.execute(select(CallLog.id))
         assert session.in_transaction()
-        session.rollback()
-    assert autocommit == [("WITH", True), ("SELECT", False)], autocommit
+        session.commit()
+    if postgres:
+        assert autocommit == [("WITH", True), ("SELECT", False)], autocommit
+    else:  # BEGIN IMMEDIATE, then the steps: none on a connection outside a transaction
+        steps = [(word, alone) for word, alone in autocommit if word != "BEGIN"]
+        assert [word for word, _ in steps] == ["SELECT", "INSERT", "INSERT", "SELECT"], steps
+        assert not any(alone for _, alone in steps), autocommit
     assert db.scalar(select(CallLog.caller_id)) == person_id  # kept
