@@ -165,6 +165,7 @@ def test_undo_a_cancel_when_the_place_is_free_and_when_it_was_taken(
     page.goto(f"{server}/admin/log")
     page.get_by_label("Kohteen tyyppi").select_option(label="ilmoittautuminen")
     page.get_by_role("button", name="Näytä").click()
+    page.wait_for_url("**type=registration**")  # a click does not wait for the page it asks for
     assert page.locator("table.audit tbody tr").count() == 7  # add ×2, cancel ×2, restore ×2, promoted
     page.screenshot(path=str(SCREENSHOT_DIR / "desk-log.png"), full_page=True)
 
