@@ -24,9 +24,10 @@ from pathlib import Path
 
 import requests
 
+import cpu
 from common import (BENCH, PROGRAMME_WALK, ROOT, TOKEN, Recorder, Walk, error_lines,
                     find_registration_walk, kind, phone_number, prepare_database, ratio, walk)
-from load_report import Figures, Row, confirm_vs_programme, table
+from load_report import Figures, Row, confirm_vs_programme, cpu_table, table
 from voice.simulator import SimulatedCall
 from voice.simulator_cli import http_transport
 
@@ -142,6 +143,39 @@ def drive(base: str, rnd: Round, callers: int, processes: int) -> Figures:
     return total
 
 
+def measured(server: Server, rnd: Round, callers: int, processes: int,
+             db_root: int | None) -> Figures:
+    """``drive``, and the CPU seconds the round cost the server's processes, the database
+    server's (``db_root``: PostgreSQL's postmaster on this machine) and the client's."""
+    def now() -> tuple[float | None, float | None]:
+        return cpu.tree_seconds([server.proc.pid]), cpu.tree_seconds([db_root]) if db_root else None
+
+    (app0, db0), client0 = now(), cpu.reaped_children_seconds()
+    f = drive(server.base, rnd, callers, processes)
+    app1, db1 = now()
+    f.cpu = app1 - app0 if app0 is not None and app1 is not None else None
+    f.db_cpu = db1 - db0 if db0 is not None and db1 is not None else None
+    f.client_cpu = cpu.reaped_children_seconds() - client0  # the pool's processes are reaped
+    return f
+
+
+def postmaster(url: str) -> int | None:
+    """The PostgreSQL server's first process, when it runs on this machine (its backends are
+    its children); None for SQLite, a remote server, or one whose processes cannot be seen."""
+    from sqlalchemy import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql") or parsed.host not in (
+            None, "", "127.0.0.1", "localhost", "::1"):
+        return None
+    import psycopg
+
+    conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo) as conn:  # its backend's parent, read while it lives
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()
+        return cpu.parent_of(int(backend[0])) if backend else None
+
+
 # -- the part --------------------------------------------------------------------------------
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
@@ -186,6 +220,7 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
         for s in servers:
             s.wait_ready()
         ours, base = servers
+        db_root = postmaster(url)
         with requests.Session() as http:
             reg = find_registration_walk(lambda number: SimulatedCall(
                 http_transport(ours.base, http, timeout=60), TOKEN, ours.base, from_number=number))
@@ -210,7 +245,8 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
                         rnd = Round(no, steps[name], pause,
                                     args.pause_seconds if pause else args.seconds,
                                     min(args.max_calls, 100))
-                        o, b = (drive(s.base, rnd, n, args.client_processes) for s in servers)
+                        o, b = (measured(s, rnd, n, args.client_processes,
+                                         db_root if s is ours else None) for s in servers)
                         f_ours.then(o)
                         f_base.then(b)
                         each.append(ratio(o.rate, b.rate))
@@ -220,6 +256,11 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
                     rows.append((n, pause, name, f_ours, f_base))
         print()
         print(table(rows))
+        print()
+        print("CPU ms per turn (user + system) of each server's own processes — gunicorn's, and "
+              "for lampio on PostgreSQL the database server's (db) — and of the client; "
+              "ratio = lampio / minimal, the cost without the client's share of the CPUs")
+        print(cpu_table(rows))
         print("key = the turn that matters in the walk: 'next' = the 3 inside the programme, "
               "'confirm' = the 1 after the registration read-back")
         for line in confirm_vs_programme(rows):

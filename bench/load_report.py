@@ -16,6 +16,11 @@ class Figures:
     seconds: float = 0.0
     latencies: dict[str, list[float]] = field(default_factory=dict)
     reasons: Counter[str] = field(default_factory=Counter)
+    # CPU seconds of the round (``cpu.py``): the server's processes, the database server's
+    # (PostgreSQL on this machine), the client's; None where they could not be read.
+    cpu: float | None = None
+    db_cpu: float | None = None
+    client_cpu: float | None = None
 
     def merge(self, other: Figures | Recorder) -> None:
         self.turns += other.turns
@@ -32,6 +37,10 @@ class Figures:
         seconds = self.seconds + other.seconds
         self.merge(other)
         self.seconds = seconds
+        self.cpu, self.db_cpu, self.client_cpu = (
+            None if a is None and b is None else (a or 0.0) + (b or 0.0)
+            for a, b in ((self.cpu, other.cpu), (self.db_cpu, other.db_cpu),
+                         (self.client_cpu, other.client_cpu)))
 
     def all(self) -> list[float]:
         return [v for values in self.latencies.values() for v in values]
@@ -71,6 +80,33 @@ def table(rows: list[Row]) -> str:
                      f"{ratio(pct(a, 50), pct(b, 50)):>8.2f} {ratio(pct(a, 99), pct(b, 99)):>8.2f} "
                      f"{ratio(pct(a, 100), pct(b, 100)):>8.2f} {key:<7} "
                      f"{ratio(pct(ka, 50), pct(kb, 50)):>8.2f} {ratio(pct(ka, 99), pct(kb, 99)):>8.2f}")
+    return "\n".join(lines)
+
+
+def _per_turn(seconds: float | None, f: Figures) -> float | None:
+    return seconds * 1000 / f.turns if seconds is not None and f.turns else None
+
+
+def _ms(value: float | None) -> str:
+    return f"{value:>8.3f}" if value is not None else f"{'n/a':>8}"
+
+
+def cpu_table(rows: list[Row]) -> str:
+    """CPU ms per turn of each server's own processes (ours: the app's, plus the database
+    server's on PostgreSQL), and of the client: the cost ratio without the client's share."""
+    head = (f"{'callers':>7} {'pause':>5} {'walk':<12} {'lampio':>8} {'app':>8} {'db':>8} "
+            f"{'minimal':>8} {'ratio':>8} {'client':>8} {'client':>8}")
+    sub = (f"{'':>7} {'':>5} {'':<12} {'ms/turn':>8} {'':>8} {'':>8} {'ms/turn':>8} "
+           f"{'lam/min':>8} {'lampio':>8} {'minimal':>8}")
+    lines = [head, sub, "-" * len(head)]
+    for n, pause, name, ours, base in rows:
+        app, db = _per_turn(ours.cpu, ours), _per_turn(ours.db_cpu, ours)
+        total = None if app is None else app + (db or 0.0)
+        minimal = _per_turn(base.cpu, base)
+        cost = ratio(total, minimal) if total is not None and minimal else float("nan")
+        lines.append(f"{n:>7} {pause:>5.1f} {name:<12} {_ms(total)} {_ms(app)} {_ms(db)} "
+                     f"{_ms(minimal)} {cost:>8.2f} {_ms(_per_turn(ours.client_cpu, ours))} "
+                     f"{_ms(_per_turn(base.client_cpu, base))}")
     return "\n".join(lines)
 
 
