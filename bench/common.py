@@ -45,9 +45,9 @@ def registration_walk(skip: int) -> Walk:
 
 def phone_number(round_no: int, index: int, n: int) -> str:
     """A valid Finnish mobile number of its own for every call of a run (round < 100, caller
-    < 1000, call < 100), so registrations never collide: +35840RRIIINN."""
-    assert 0 <= round_no < 100 and 0 <= index < 1000 and 0 <= n < 100, (round_no, index, n)
-    return f"+35840{round_no:02d}{index:03d}{n:02d}"
+    < 10,000, call < 100), so registrations never collide: +35840RRIIIINN."""
+    assert 0 <= round_no < 100 and 0 <= index < 10_000 and 0 <= n < 100, (round_no, index, n)
+    return f"+35840{round_no:02d}{index:04d}{n:02d}"
 
 
 class Recorder:
@@ -58,6 +58,7 @@ class Recorder:
         self.transport = transport
         self.label = "call"
         self.latencies: dict[str, list[float]] = {}
+        self.ended: list[float] = []  # when each turn's answer came (time.time())
         self.turns = 0
         self.errors = 0
         self.reasons: Counter[str] = Counter()  # why turns failed
@@ -76,6 +77,7 @@ class Recorder:
 
     def _note(self, seconds: float, failed: str | None) -> None:
         self.latencies.setdefault(self.label, []).append(seconds)
+        self.ended.append(time.time())
         self.turns += 1
         if failed:
             self.errors += 1

@@ -25,6 +25,7 @@ from pathlib import Path
 import requests
 
 import cpu
+import swarm
 from common import (BENCH, PROGRAMME_WALK, ROOT, TOKEN, Recorder, Walk, error_lines,
                     find_registration_walk, kind, phone_number, prepare_database, ratio, walk)
 from load_report import Figures, Row, confirm_vs_programme, cpu_table, table
@@ -83,19 +84,21 @@ class Round:
     pause: float
     seconds: float
     max_calls: int
+    spread: float = 0.0  # callers start within this many seconds (0: within one pause)
+    client_threads: int = 0  # per client process, from a timetable (``swarm``); 0: one a caller
 
 
 def _caller(base: str, rnd: Round, index: int, start_at: float, stop_at: float,
             out: Figures) -> None:
     http = requests.Session()
-    rng = random.Random(rnd.no * 1000 + index)
+    rng = random.Random(rnd.no * 100_000 + index)
     rec = Recorder(http_transport(base, http, timeout=60))
 
     def pause() -> None:  # then a new connection: gunicorn drops idle ones after 2 s (keep-alive)
         time.sleep(rnd.pause * rng.uniform(0.5, 1.5))
         http.close()
 
-    time.sleep(max(0.0, start_at + rng.uniform(0, rnd.pause) - time.time()))
+    time.sleep(max(0.0, start_at + rng.uniform(0, rnd.spread or rnd.pause) - time.time()))
     for n in range(rnd.max_calls):
         if time.time() >= stop_at:
             break
@@ -111,7 +114,10 @@ def _caller(base: str, rnd: Round, index: int, start_at: float, stop_at: float,
 
 def _client_process(base: str, rnd: Round, first: int, count: int, start_at: float) -> Figures:
     """``count`` concurrent callers in threads; the figures of all of them."""
+    if rnd.client_threads:
+        return swarm.run(base, rnd, first, count, start_at, rnd.client_threads)
     stop_at = start_at + rnd.seconds
+    threading.stack_size(512 * 1024)  # thousands of callers: a small stack each is plenty
     parts = [Figures() for _ in range(count)]
     threads = [threading.Thread(target=_caller, args=(base, rnd, first + i, start_at, stop_at,
                                                       parts[i]), daemon=True)
@@ -140,6 +146,7 @@ def drive(base: str, rnd: Round, callers: int, processes: int) -> Figures:
     total = Figures()
     for r in results:
         total.merge(r)
+    total.settle()
     return total
 
 
@@ -189,6 +196,14 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
                    help="calls per caller per round (≤ 100, the default): a server whose callers "
                         "all reach it ends its round early, at lower concurrency (50 made the "
                         "minimal endpoint do so at 50 callers flat out, and its rate lower)")
+    g.add_argument("--spread", type=float, default=0.0,
+                   help="callers start spread over this many seconds (default: one pause); "
+                        "with thousands of callers pausing 15 s, spread their starts over a "
+                        "call's length (e.g. 120) or they all call in the same 15 s")
+    g.add_argument("--client-threads", type=int, default=0,
+                   help="serve the callers of each client process from a timetable by this many "
+                        "threads (bench/swarm.py) instead of a thread each: for thousands of "
+                        "pausing callers (0: a thread each)")
     g.add_argument("--workers", type=int, default=4)
     g.add_argument("--threads", type=int, default=8)
     g.add_argument("--client-processes", type=int, default=2)
@@ -244,7 +259,8 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
                         no += 1
                         rnd = Round(no, steps[name], pause,
                                     args.pause_seconds if pause else args.seconds,
-                                    min(args.max_calls, 100))
+                                    min(args.max_calls, 100), args.spread,
+                                    args.client_threads)
                         o, b = (measured(s, rnd, n, args.client_processes,
                                          db_root if s is ours else None) for s in servers)
                         f_ours.then(o)
@@ -259,7 +275,9 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
         print()
         print("CPU ms per turn (user + system) of each server's own processes — gunicorn's, and "
               "for lampio on PostgreSQL the database server's (db) — and of the client; "
-              "ratio = lampio / minimal, the cost without the client's share of the CPUs")
+              "ratio = lampio / minimal, the cost without the client's share of the CPUs; "
+              "mid t/s = turns a second in the middle 60 % of the round, without its ramp "
+              "and its end")
         print(cpu_table(rows))
         print("key = the turn that matters in the walk: 'next' = the 3 inside the programme, "
               "'confirm' = the 1 after the registration read-back")

@@ -21,11 +21,15 @@ class Figures:
     cpu: float | None = None
     db_cpu: float | None = None
     client_cpu: float | None = None
+    ended: list[float] = field(default_factory=list)  # each turn's end, until ``settle``
+    mid_turns: int = 0  # turns that ended in the middle 60 % of the round (``settle``)
+    mid_seconds: float = 0.0
 
     def merge(self, other: Figures | Recorder) -> None:
         self.turns += other.turns
         self.errors += other.errors
         self.reasons.update(other.reasons)
+        self.ended.extend(other.ended)
         if isinstance(other, Figures):
             self.calls += other.calls
             self.seconds = max(self.seconds, other.seconds)
@@ -37,10 +41,27 @@ class Figures:
         seconds = self.seconds + other.seconds
         self.merge(other)
         self.seconds = seconds
+        self.mid_turns += other.mid_turns
+        self.mid_seconds += other.mid_seconds
         self.cpu, self.db_cpu, self.client_cpu = (
             None if a is None and b is None else (a or 0.0) + (b or 0.0)
             for a, b in ((self.cpu, other.cpu), (self.db_cpu, other.db_cpu),
                          (self.client_cpu, other.client_cpu)))
+
+    def settle(self) -> None:
+        """The round is over: count the turns of its middle 60 %, from the first turn's end
+        to the last's (callers start spread over a pause and finish the call they are in, so
+        the ends ramp up and down), and let the times go."""
+        if len(self.ended) > 1:
+            first, last = min(self.ended), max(self.ended)
+            lo, hi = first + 0.2 * (last - first), last - 0.2 * (last - first)
+            self.mid_turns = sum(1 for t in self.ended if lo <= t <= hi)
+            self.mid_seconds = hi - lo
+        self.ended = []
+
+    @property
+    def mid_rate(self) -> float:
+        return self.mid_turns / self.mid_seconds if self.mid_seconds else 0.0
 
     def all(self) -> list[float]:
         return [v for values in self.latencies.values() for v in values]
@@ -95,9 +116,9 @@ def cpu_table(rows: list[Row]) -> str:
     """CPU ms per turn of each server's own processes (ours: the app's, plus the database
     server's on PostgreSQL), and of the client: the cost ratio without the client's share."""
     head = (f"{'callers':>7} {'pause':>5} {'walk':<12} {'lampio':>8} {'app':>8} {'db':>8} "
-            f"{'minimal':>8} {'ratio':>8} {'client':>8} {'client':>8}")
+            f"{'minimal':>8} {'ratio':>8} {'client':>8} {'client':>8} {'mid t/s':>8} {'mid t/s':>8}")
     sub = (f"{'':>7} {'':>5} {'':<12} {'ms/turn':>8} {'':>8} {'':>8} {'ms/turn':>8} "
-           f"{'lam/min':>8} {'lampio':>8} {'minimal':>8}")
+           f"{'lam/min':>8} {'lampio':>8} {'minimal':>8} {'lampio':>8} {'minimal':>8}")
     lines = [head, sub, "-" * len(head)]
     for n, pause, name, ours, base in rows:
         app, db = _per_turn(ours.cpu, ours), _per_turn(ours.db_cpu, ours)
@@ -106,7 +127,8 @@ def cpu_table(rows: list[Row]) -> str:
         cost = ratio(total, minimal) if total is not None and minimal else float("nan")
         lines.append(f"{n:>7} {pause:>5.1f} {name:<12} {_ms(total)} {_ms(app)} {_ms(db)} "
                      f"{_ms(minimal)} {cost:>8.2f} {_ms(_per_turn(ours.client_cpu, ours))} "
-                     f"{_ms(_per_turn(base.client_cpu, base))}")
+                     f"{_ms(_per_turn(base.client_cpu, base))} {ours.mid_rate:>8.1f} "
+                     f"{base.mid_rate:>8.1f}")
     return "\n".join(lines)
 
 
