@@ -117,7 +117,7 @@ def _client_process(base: str, rnd: Round, first: int, count: int, start_at: flo
     if rnd.client_threads:
         return swarm.run(base, rnd, first, count, start_at, rnd.client_threads)
     stop_at = start_at + rnd.seconds
-    threading.stack_size(512 * 1024)  # thousands of callers: a small stack each is plenty
+    threading.stack_size(512 * 1024)  # hundreds of callers: a small stack each is plenty
     parts = [Figures() for _ in range(count)]
     threads = [threading.Thread(target=_caller, args=(base, rnd, first + i, start_at, stop_at,
                                                       parts[i]), daemon=True)

@@ -36,7 +36,6 @@ class _Caller:
     call: SimulatedCall | None = None
     step: int = 0  # the walk's next key; -1: the call is to be made
     last: Turn | None = None
-    done: bool = False
 
 
 @dataclass(order=True)
@@ -136,7 +135,6 @@ class _Round:
             c.step = -1
             self.table.put(time.time(), c)
         else:
-            c.done = True
             self.table.finished()
 
     def work(self) -> None:
