@@ -70,6 +70,7 @@ class Caller:
 
     def reset(self) -> None:
         self.rec.latencies.clear()
+        self.rec.ended.clear()
         self.rec.turns = self.rec.errors = 0
         if self.sql:
             self.sql.counts.clear()

@@ -61,6 +61,7 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
             lat = caller.turn_times()  # kept as a sum only, so the bench itself does not grow
             spent, timed = spent + sum(lat), timed + len(lat)
             caller.rec.latencies.clear()
+            caller.rec.ended.clear()  # the turns' end times too (for the load part's rates)
         print(_row(done, started, base), flush=True)
     print(f"  {caller.rec.turns} turns, {caller.rec.errors} failed; mean turn "
           f"{spent / timed * 1000 if timed else float('nan'):.2f} ms")

@@ -17,7 +17,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import requests
 
@@ -93,11 +93,12 @@ class _Round:
             self.table.put(start_at + c.rng.uniform(0, spread), c)
 
     def _send(self, path: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
-        http = getattr(self.local, "http", None)
-        if http is None:  # one session per worker thread; a new connection for every turn
-            http = self.local.http = requests.Session()
+        send = getattr(self.local, "send", None)
+        if send is None:  # one session per worker thread; a new connection for every turn
+            http = requests.Session()
             http.headers["Connection"] = "close"
-        return http_transport(self.base, http, timeout=60)(path, form, headers)
+            send = self.local.send = http_transport(self.base, http, timeout=60)
+        return cast("tuple[int, str]", send(path, form, headers))
 
     def _pause(self, c: _Caller) -> float:
         return self.rnd.pause * c.rng.uniform(0.5, 1.5)
