@@ -10,7 +10,7 @@ from sqlalchemy import (ColumnElement, ScalarSelect, Select, String, Table, bind
 from sqlalchemy.orm import Session as DbSession
 
 from . import audit
-from .database import attach, upsert_once
+from .database import attach, load, upsert_once
 from .models import Caller, City
 from .timeutil import utcnow
 
@@ -53,8 +53,9 @@ def city_of(national: ColumnElement[str]) -> ScalarSelect[Any]:
             .order_by(func.length(City.area_code).desc()).limit(1).scalar_subquery())
 
 
-_BY_PHONE = select(Caller).where(Caller.phone == bindparam("phone"))  # built once
 _CALLERS = cast("Table", Caller.__table__)
+# Built once, on the table's columns: ``database.load`` makes the row the session's object.
+_BY_PHONE = select(*_CALLERS.c).where(_CALLERS.c.phone == bindparam("phone"))
 
 
 def find_or_create(db: DbSession, e164: str) -> Caller:
@@ -65,7 +66,7 @@ def find_or_create(db: DbSession, e164: str) -> Caller:
 def find_or_add(db: DbSession, e164: str, now: datetime | None = None) -> tuple[Caller, bool]:
     """``find_or_create``, and whether this call made the row (the person's first contact:
     nothing can be waiting to be told to them yet); ``now`` is the new row's time."""
-    caller = db.scalar(_BY_PHONE, {"phone": e164})
+    caller = load(db, Caller, _BY_PHONE, {"phone": e164})
     if caller is not None:
         return caller, False
     # One INSERT … ON CONFLICT DO NOTHING RETURNING the row on either database (no savepoint,
@@ -74,7 +75,7 @@ def find_or_add(db: DbSession, e164: str, now: datetime | None = None) -> tuple[
                                        "now": now or utcnow()}).first()
     if row is not None:
         return attach(db, Caller, row), True
-    caller = db.scalar(_BY_PHONE, {"phone": e164})  # a concurrent first call's row won
+    caller = load(db, Caller, _BY_PHONE, {"phone": e164})  # a concurrent first call's row won
     assert caller is not None
     return caller, False
 

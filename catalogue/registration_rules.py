@@ -12,8 +12,11 @@ from typing import cast
 from sqlalchemy import Select, Table, bindparam, func, select
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
+from sqlalchemy.orm.util import identity_key
 
+from .database import load
 from .models import ACTIVE, Caller, Event, Registration, RegistrationStatus, Session, SessionStatus
+from .registration_sql import SESSION_ROW
 
 
 class Kind(str, enum.Enum):
@@ -74,9 +77,6 @@ def refusal(session: Session | None, now: datetime) -> Result | None:
 
 
 # The statements a confirm runs, built once: building one cost more than running it.
-_ACTIVE_OF = select(Registration).where(Registration.session_id == bindparam("sid"),
-                                        Registration.caller_id == bindparam("cid"),
-                                        Registration.status.in_(ACTIVE))
 # The counts on the table, not the entity: a Core statement skips the ORM's execution path (a
 # third of a count's time), so the session is flushed first by hand (``_count``).
 _T = cast("Table", Registration.__table__)
@@ -84,6 +84,10 @@ _WAITING = (select(func.count()).select_from(_T)
             .where(_T.c.session_id == bindparam("sid"),
                    _T.c.status == RegistrationStatus.WAITING))
 _AHEAD = _WAITING.where(_T.c.id < bindparam("rid"))
+# Rows on the tables' columns, made objects by ``database.load`` (the entity's own loading
+# cost more than the statement).
+_ACTIVE_OF = select(*_T.c).where(_T.c.session_id == bindparam("sid"),
+                                 _T.c.caller_id == bindparam("cid"), _T.c.status.in_(ACTIVE))
 
 
 def _count(db: DbSession, stmt: Select[int], params: dict[str, int]) -> int:
@@ -92,7 +96,13 @@ def _count(db: DbSession, stmt: Select[int], params: dict[str, int]) -> int:
 
 
 def active_registration(db: DbSession, session_id: int, caller_id: int) -> Registration | None:
-    return db.scalar(_ACTIVE_OF, {"sid": session_id, "cid": caller_id})
+    return load(db, Registration, _ACTIVE_OF, {"sid": session_id, "cid": caller_id})
+
+
+def session_by_id(db: DbSession, session_id: int) -> Session | None:
+    """``db.get``: the object the session holds, else the row (``database.load``)."""
+    held = db.identity_map.get(identity_key(Session, session_id))
+    return held if held is not None else load(db, Session, SESSION_ROW, {"sid": session_id})
 
 
 def waiting_order() -> tuple[InstrumentedAttribute[int], ...]:
@@ -133,7 +143,7 @@ def preview(db: DbSession, session_id: int, caller: Caller | int | None, *,
     before the caller confirms. The real answer comes from ``register`` (places can go meanwhile).
     ``caller`` (or only their id) may be None for a person not yet known (nobody can be
     registered already)."""
-    session = db.get(Session, session_id)
+    session = session_by_id(db, session_id)
     refused = refusal(session, now)
     if refused is not None:
         return refused

@@ -209,3 +209,42 @@ def test_a_registrations_audit_entry_is_the_same_on_both_databases(db: DbSession
         for reg, status, who in ((placed, "confirmed", aino), (waiting, "waiting", eino))]
     db.refresh(s)
     assert s.confirmed_count == 1
+
+
+def test_a_session_read_under_its_lock_takes_the_rows_values_into_the_object_held(
+        app: Flask, db: DbSession) -> None:
+    """``registration_sql.locked`` reads the row on the table's columns (``database.load``); an
+    object the session already holds, stale since another writer's commit, takes the row's
+    values as ``populate_existing`` would: a full session is seen full."""
+    from catalogue.database import begin_write
+    from catalogue.models import Session
+    from catalogue.registration_sql import locked
+
+    s = f.session(db, f.event(db), capacity=3)
+    db.commit()  # the object stays loaded (expire_on_commit is off), its count 0
+    with app.extensions["lampio_engine"].connect() as other:  # another process's confirms
+        table = cast("Table", Session.__table__)
+        other.execute(table.update().where(table.c.id == s.id).values(confirmed_count=3))
+        other.commit()
+    assert s.confirmed_count == 0
+    begin_write(db)
+    assert locked(db, s.id) is s and s.confirmed_count == 3 and s not in db.dirty
+    second = register(db, s.id, f.caller(db, "+358401234560"), now=utcnow())
+    assert second.kind.name == "WAITING"
+
+
+def test_a_row_loaded_by_its_columns_sees_what_the_session_holds_unsaved(
+        app: Flask, db: DbSession) -> None:
+    """``database.load`` sees what an ORM query would (the session autoflushes before a Core
+    statement too): a registration added to the session and not yet written is found, as the
+    object added."""
+    from catalogue.registration_rules import active_registration, session_by_id
+
+    s = f.session(db, f.event(db), capacity=3)
+    aino = f.caller(db, "+358401234561")
+    db.commit()
+    added = Registration(session_id=s.id, caller_id=aino.id, status=RegistrationStatus.CONFIRMED,
+                         created_at=utcnow(), updated_at=utcnow())
+    db.add(added)
+    assert active_registration(db, s.id, aino.id) is added
+    assert session_by_id(db, s.id) is s and session_by_id(db, s.id + 999) is None
