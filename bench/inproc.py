@@ -168,8 +168,9 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
     for _ in range(args.inproc_calls):
         for c in everyone:
             c.call()
-    engine.dispose()
-    cold.extensions["lampio_engine"].dispose()
+    for each in (app, cold):  # the visits still batched, written while the database is there
+        each.extensions["lampio_visits"].flush()
+        each.extensions["lampio_engine"].dispose()
 
     floor = statistics.fmean(minimal.turn_times()) * 1000
     print(f"{args.inproc_calls} calls of each walk after {args.warmup} warm-up calls; "

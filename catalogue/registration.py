@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -142,6 +143,10 @@ def register(db: DbSession, session_id: int, caller: Caller | int, *,
                            by_staff=by_staff, now=now, waitlist=waitlist, actor=actor)
         if result.kind in (Kind.CONFIRMED, Kind.WAITING):
             _changed(db, session_id)
+    if result.kind == Kind.WAITING and result.registration is not None:
+        # Counted once the lock is given back (every statement under it makes the next
+        # confirms wait): the place in the queue as it is after the commit.
+        result = replace(result, position=waiting_position(db, result.registration))
     return result
 
 
@@ -185,7 +190,7 @@ def _register(db: DbSession, session_id: int, caller_id: int, *, by: int | None,
     if placed:  # the count the UPDATE left, without reading the row again (it is locked)
         set_committed_value(session, "confirmed_count", session.confirmed_count + 1)
         return Result(Kind.CONFIRMED, session, reg)
-    return Result(Kind.WAITING, session, reg, position=waiting_position(db, reg))
+    return Result(Kind.WAITING, session, reg)  # its position: ``register``, after the lock
 
 
 def _first_waiting(db: DbSession, session_id: int) -> Registration | None:

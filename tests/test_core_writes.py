@@ -248,3 +248,33 @@ def test_a_row_loaded_by_its_columns_sees_what_the_session_holds_unsaved(
     db.add(added)
     assert active_registration(db, s.id, aino.id) is added
     assert session_by_id(db, s.id) is s and session_by_id(db, s.id + 999) is None
+
+
+def test_a_waiting_places_position_is_counted_after_the_lock_is_given_back(
+        app: Flask, db: DbSession) -> None:
+    """Under the session's lock only what decides the place runs; the queue position the
+    caller is told is counted after the commit (the next confirm need not wait for it)."""
+    from catalogue.database import begin_write
+
+    s = f.session(db, f.event(db), capacity=1)
+    first, second, third = (f.caller(db, f"+35840123457{i}") for i in range(3))
+    db.commit()
+    register(db, s.id, first, now=utcnow())
+    register(db, s.id, second, now=utcnow())
+    order: list[str] = []
+    engine = app.extensions["lampio_engine"]
+
+    def note(*args: Any) -> None:  # a statement's first word, or a commit
+        order.append(args[2].split()[0].upper() if len(args) > 2 else "COMMIT")
+
+    event.listen(engine, "before_cursor_execute", note)
+    event.listen(engine, "commit", note)
+    try:
+        result = register(db, s.id, third, now=utcnow())
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+        event.remove(engine, "commit", note)
+    assert result.kind.name == "WAITING" and result.position == 2, result
+    assert order.index("COMMIT") < len(order) - 1 and order[-1] == "SELECT", order
+    begin_write(db)
+    assert register(db, s.id, third, now=utcnow()).position == 2  # held already: the same place
