@@ -143,9 +143,7 @@ def register(db: DbSession, session_id: int, caller: Caller | int, *,
                            by_staff=by_staff, now=now, waitlist=waitlist, actor=actor)
         if result.kind in (Kind.CONFIRMED, Kind.WAITING):
             _changed(db, session_id)
-    if result.kind == Kind.WAITING and result.registration is not None:
-        # Counted once the lock is given back (every statement under it makes the next
-        # confirms wait): the place in the queue as it is after the commit.
+    if result.kind == Kind.WAITING and result.position is None and result.registration:
         result = replace(result, position=waiting_position(db, result.registration))
     return result
 
@@ -164,12 +162,13 @@ def _register(db: DbSession, session_id: int, caller_id: int, *, by: int | None,
     # meets the unique constraint (the duplicate guard) adds nothing and gives the place back.
     # Under the session's lock its count is this transaction's own, so a full session is seen
     # full without asking; a free place is still taken only by the conditional UPDATE.
+    ahead: int | None = None  # the waiting rows before the new one, counted on PostgreSQL
     if db.get_bind().dialect.name == "postgresql":  # the three steps in one statement there
         added = place_and_add(db, values, try_place=not is_full(session), waitlist=waitlist,
                               logs={status: _entry(actor, caller_id, session, status, now)
                                     for status in (RegistrationStatus.CONFIRMED,
                                                    RegistrationStatus.WAITING)})
-        placed, reg = added.placed, added.registration
+        placed, reg, ahead = added.placed, added.registration, added.ahead
         if not placed and not waitlist:  # nothing was inserted
             return held_already(db, session, caller_id) or Result(Kind.FULL, session)
     else:
@@ -190,7 +189,8 @@ def _register(db: DbSession, session_id: int, caller_id: int, *, by: int | None,
     if placed:  # the count the UPDATE left, without reading the row again (it is locked)
         set_committed_value(session, "confirmed_count", session.confirmed_count + 1)
         return Result(Kind.CONFIRMED, session, reg)
-    return Result(Kind.WAITING, session, reg)  # its position: ``register``, after the lock
+    position = None if ahead is None else ahead + 1  # SQLite's: in ``register``, unlocked
+    return Result(Kind.WAITING, session, reg, position=position)
 
 
 def _first_waiting(db: DbSession, session_id: int) -> Registration | None:

@@ -78,6 +78,7 @@ _LOGGED_COLUMNS = ["at", "channel", "user_id", "actor", "action", "object_type",
 class Added:
     placed: bool  # a place was taken (the row is confirmed, or the row clashed)
     registration: Registration | None  # None: the person holds an active row, or no waiting
+    ahead: int  # waiting rows of the session before the new one (its place in the queue - 1)
 
 
 def place_and_add(db: DbSession, values: dict[str, Any], *, try_place: bool, waitlist: bool,
@@ -86,14 +87,16 @@ def place_and_add(db: DbSession, values: dict[str, Any], *, try_place: bool, wai
     (the same conditional UPDATE as ``take_place``), the row inserted with the status that
     gives (``values`` without it; none if no place and no ``waitlist``), and its audit entry
     (``logs``: the entry for either status, its object id the new row's), in one statement: one
-    round trip where there were three, each holding the session's lock."""
+    round trip where there were three, each holding the session's lock. It also counts the
+    waiting rows before the new one (the statement's snapshot has all of them: the lock is
+    held), so that a waiting place's position costs no statement of its own."""
     params = {f"r_{k}": v for k, v in values.items()}
     for status, log in logs.items():
         params.update({f"{status.name}_{k}": v for k, v in log.items()})
     row = db.execute(_PLACE_AND_ADD, dict(
         params, sid=values["session_id"], try_place=try_place, waitlist=waitlist)).one()
     reg = attach(db, Registration, row) if row.id is not None else None
-    return Added(bool(row.placed), reg)
+    return Added(bool(row.placed), reg, int(row.ahead or 0))
 
 
 def _place_and_add() -> Any:
@@ -125,7 +128,11 @@ def _place_and_add() -> Any:
 
     one = select(literal(1).label("one")).subquery("one")
     placed_count = select(func.count()).select_from(placed).scalar_subquery()
-    return (select(placed_count.label("placed"), added)
+    ahead = (select(func.count()).select_from(_REGISTRATIONS)
+             .where(_REGISTRATIONS.c.session_id == bindparam("sid"),
+                    _REGISTRATIONS.c.status == literal(RegistrationStatus.WAITING, status_type),
+                    _REGISTRATIONS.c.id < added.c.id).scalar_subquery())
+    return (select(placed_count.label("placed"), added, ahead.label("ahead"))
             .select_from(one.outerjoin(added, true()))
             .add_cte(logged(RegistrationStatus.CONFIRMED), logged(RegistrationStatus.WAITING)))
 
