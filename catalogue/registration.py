@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -143,8 +142,6 @@ def register(db: DbSession, session_id: int, caller: Caller | int, *,
                            by_staff=by_staff, now=now, waitlist=waitlist, actor=actor)
         if result.kind in (Kind.CONFIRMED, Kind.WAITING):
             _changed(db, session_id)
-    if result.kind == Kind.WAITING and result.position is None and result.registration:
-        result = replace(result, position=waiting_position(db, result.registration))
     return result
 
 
@@ -162,7 +159,6 @@ def _register(db: DbSession, session_id: int, caller_id: int, *, by: int | None,
     # meets the unique constraint (the duplicate guard) adds nothing and gives the place back.
     # Under the session's lock its count is this transaction's own, so a full session is seen
     # full without asking; a free place is still taken only by the conditional UPDATE.
-    ahead: int | None = None  # the waiting rows before the new one, counted on PostgreSQL
     if db.get_bind().dialect.name == "postgresql":  # the three steps in one statement there
         added = place_and_add(db, values, try_place=not is_full(session), waitlist=waitlist,
                               logs={status: _entry(actor, caller_id, session, status, now)
@@ -175,8 +171,8 @@ def _register(db: DbSession, session_id: int, caller_id: int, *, by: int | None,
         placed = not is_full(session) and take_place(db, session_id)
         if not placed and not waitlist:
             return held_already(db, session, caller_id) or Result(Kind.FULL, session)
-        reg = insert_registration(db, dict(values, status=RegistrationStatus.CONFIRMED
-                                           if placed else RegistrationStatus.WAITING))
+        reg, ahead = insert_registration(db, dict(values, status=RegistrationStatus.CONFIRMED
+                                                  if placed else RegistrationStatus.WAITING))
         if reg is not None:
             _log(db, actor, "registration.add", reg, session, None, now)
     if reg is None:
@@ -189,8 +185,7 @@ def _register(db: DbSession, session_id: int, caller_id: int, *, by: int | None,
     if placed:  # the count the UPDATE left, without reading the row again (it is locked)
         set_committed_value(session, "confirmed_count", session.confirmed_count + 1)
         return Result(Kind.CONFIRMED, session, reg)
-    position = None if ahead is None else ahead + 1  # SQLite's: in ``register``, unlocked
-    return Result(Kind.WAITING, session, reg, position=position)
+    return Result(Kind.WAITING, session, reg, position=ahead + 1)  # counted by its INSERT
 
 
 def _first_waiting(db: DbSession, session_id: int) -> Registration | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import (Boolean, CursorResult, Table, bindparam, case, exists, func, literal,
-                        or_, select, true, update)
+                        literal_column, or_, select, true, update)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session as DbSession
 
@@ -48,17 +48,34 @@ def take_place(db: DbSession, session_id: int) -> bool:
 _REGISTRATIONS = cast("Table", Registration.__table__)
 
 
-def insert_registration(db: DbSession, values: dict[str, Any]) -> Registration | None:
+def _waiting_before(session_id: Any, row_id: Any) -> Any:
+    """How many of the session's rows wait before this one (its place in the queue - 1), as a
+    subquery of the statement that adds the row: counted under the session's lock with no
+    statement of its own (the statement's snapshot does not have the new row; it need not)."""
+    earlier = _REGISTRATIONS.alias("earlier")
+    waiting = literal(RegistrationStatus.WAITING, _REGISTRATIONS.c.status.type)
+    return (select(func.count()).select_from(earlier)
+            .where(earlier.c.session_id == session_id, earlier.c.status == waiting,
+                   earlier.c.id < row_id).correlate_except(earlier).scalar_subquery())
+
+
+# The inserted row's columns named with their table: SQLAlchemy writes RETURNING's columns bare,
+# which inside the subquery would be its own table's.
+_INSERTED: tuple[Any, Any] = (literal_column("registration.session_id"), literal_column("registration.id"))
+
+
+def insert_registration(db: DbSession,
+                        values: dict[str, Any]) -> tuple[Registration | None, int]:
     """The new row, or None when the caller holds an active one already: ``INSERT … ON
-    CONFLICT DO NOTHING RETURNING`` on either database. A Core statement, and the row it
-    returns put into the session as loaded (the ORM's bulk INSERT path was a fifth of a
-    confirm): the object is as a query would have given it."""
+    CONFLICT DO NOTHING RETURNING`` on either database, and the rows waiting before it. A Core
+    statement, and the row it returns put into the session as loaded (the ORM's bulk INSERT
+    path was a fifth of a confirm): the object is as a query would have given it."""
     stmt = upsert_once(db, "registration", lambda insert: insert(_REGISTRATIONS)
                        .on_conflict_do_nothing(index_elements=["session_id", "caller_id",
                                                                "active_key"])
-                       .returning(*_REGISTRATIONS.c))
+                       .returning(*_REGISTRATIONS.c, _waiting_before(*_INSERTED).label("ahead")))
     row = db.execute(stmt, values).first()
-    return attach(db, Registration, row) if row is not None else None
+    return (attach(db, Registration, row), int(row.ahead)) if row is not None else (None, 0)
 
 
 def release_place(db: DbSession, session_id: int) -> None:
@@ -87,9 +104,8 @@ def place_and_add(db: DbSession, values: dict[str, Any], *, try_place: bool, wai
     (the same conditional UPDATE as ``take_place``), the row inserted with the status that
     gives (``values`` without it; none if no place and no ``waitlist``), and its audit entry
     (``logs``: the entry for either status, its object id the new row's), in one statement: one
-    round trip where there were three, each holding the session's lock. It also counts the
-    waiting rows before the new one (the statement's snapshot has all of them: the lock is
-    held), so that a waiting place's position costs no statement of its own."""
+    round trip where there were three, each holding the session's lock; and the rows waiting
+    before the new one (``_waiting_before``)."""
     params = {f"r_{k}": v for k, v in values.items()}
     for status, log in logs.items():
         params.update({f"{status.name}_{k}": v for k, v in log.items()})
@@ -128,10 +144,7 @@ def _place_and_add() -> Any:
 
     one = select(literal(1).label("one")).subquery("one")
     placed_count = select(func.count()).select_from(placed).scalar_subquery()
-    ahead = (select(func.count()).select_from(_REGISTRATIONS)
-             .where(_REGISTRATIONS.c.session_id == bindparam("sid"),
-                    _REGISTRATIONS.c.status == literal(RegistrationStatus.WAITING, status_type),
-                    _REGISTRATIONS.c.id < added.c.id).scalar_subquery())
+    ahead = _waiting_before(bindparam("sid"), added.c.id)
     return (select(placed_count.label("placed"), added, ahead.label("ahead"))
             .select_from(one.outerjoin(added, true()))
             .add_cte(logged(RegistrationStatus.CONFIRMED), logged(RegistrationStatus.WAITING)))

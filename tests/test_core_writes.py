@@ -250,33 +250,33 @@ def test_a_row_loaded_by_its_columns_sees_what_the_session_holds_unsaved(
     assert session_by_id(db, s.id) is s and session_by_id(db, s.id + 999) is None
 
 
-def test_a_waiting_places_position_is_counted_after_the_lock_is_given_back(
-        app: Flask, db: DbSession) -> None:
+def test_a_waiting_places_position_comes_with_its_row(app: Flask, db: DbSession) -> None:
     """Under the session's lock only what decides the place runs: the queue position the
-    caller is told is counted after the commit on SQLite (the next writer need not wait for it),
-    and by the registration's own statement on PostgreSQL (no round trip of its own)."""
-    from catalogue.database import begin_write
-
-    s = f.session(db, f.event(db), capacity=1)
-    first, second, third = (f.caller(db, f"+35840123457{i}") for i in range(3))
+    caller is told is counted by the statement that adds the row (PostgreSQL's one statement,
+    SQLite's INSERT … RETURNING), not by a statement of its own; other sessions' queues and
+    earlier rows that no longer wait do not count."""
+    s, other = (f.session(db, f.event(db), capacity=1) for _ in range(2))
+    first, second, third, fourth = (f.caller(db, f"+35840123457{i}") for i in range(4))
     db.commit()
+    register(db, other.id, first, now=utcnow())
+    register(db, other.id, second, now=utcnow())  # waiting for the other session
     register(db, s.id, first, now=utcnow())
-    register(db, s.id, second, now=utcnow())
+    gone = register(db, s.id, second, now=utcnow()).registration  # waiting, then cancelled
+    register(db, s.id, third, now=utcnow())  # waiting
+    assert gone is not None
+    cancel(db, gone.id, now=utcnow())
     order: list[str] = []
     engine = app.extensions["lampio_engine"]
 
-    def note(*args: Any) -> None:  # a statement's first word, or a commit
+    def note(*args: Any) -> None:  # a statement's first words, or a commit
         order.append(" ".join(args[2].split()[:2]) if len(args) > 2 else "COMMIT")
 
     event.listen(engine, "before_cursor_execute", note)
     event.listen(engine, "commit", note)
     try:
-        result = register(db, s.id, third, now=utcnow())
+        result = register(db, s.id, fourth, now=utcnow())
     finally:
         event.remove(engine, "before_cursor_execute", note)
         event.remove(engine, "commit", note)
     assert result.kind.name == "WAITING" and result.position == 2, result
-    locked_part = order[:order.index("COMMIT")]  # PostgreSQL's one statement counts it inside
-    assert not [s for s in locked_part if s.startswith("SELECT count")], order
-    begin_write(db)
-    assert register(db, s.id, third, now=utcnow()).position == 2  # held already: the same place
+    assert order[-1] == "COMMIT" and not [s for s in order if s.startswith("SELECT count")], order
