@@ -60,8 +60,9 @@ def _waiting_before(session_id: Any, row_id: Any) -> Any:
 
 
 # The inserted row's columns named with their table: SQLAlchemy writes RETURNING's columns bare,
-# which inside the subquery would be its own table's.
-_INSERTED: tuple[Any, Any] = (literal_column("registration.session_id"), literal_column("registration.id"))
+# which inside the subquery would be its own table's (``earlier``).
+_INSERTED: tuple[Any, Any] = (literal_column("registration.session_id"),
+                              literal_column("registration.id"))
 
 
 def insert_registration(db: DbSession,
