@@ -76,9 +76,10 @@ def refusal(session: Session | None, now: datetime) -> Result | None:
     return None
 
 
-# The statements a confirm runs, built once: building one cost more than running it.
-# The counts on the table, not the entity: a Core statement skips the ORM's execution path (a
-# third of a count's time), so the session is flushed first by hand (``_count``).
+# The statements a confirm runs, built once: building one cost more than running it. The counts
+# on the table, not the entity: a Core statement skips the ORM's execution path (a third of a
+# count's time); the session still autoflushes before it (SQLAlchemy 2.1), so a change of this
+# transaction is counted.
 _T = cast("Table", Registration.__table__)
 _WAITING = (select(func.count()).select_from(_T)
             .where(_T.c.session_id == bindparam("sid"),
@@ -91,7 +92,6 @@ _ACTIVE_OF = select(*_T.c).where(_T.c.session_id == bindparam("sid"),
 
 
 def _count(db: DbSession, stmt: Select[int], params: dict[str, int]) -> int:
-    db.flush()  # what the ORM's autoflush did: a change of this transaction is counted
     return db.scalar(stmt, params) or 0
 
 
