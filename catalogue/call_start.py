@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session as DbSession
 
 from . import callers
-from .database import attach, upsert_once
+from .database import attach, commits_itself, committing_itself, upsert_once
 from .models import Caller, CallLog
 
 _CALLS = cast("Table", CallLog.__table__)
@@ -43,9 +43,9 @@ def start_call(db: DbSession, number: str | None, sid: str, direction: str, line
     which."""
     record: dict[str, Any] = dict(sid=sid, direction=direction, line=line, now=now, state={})
     if number is not None and db.get_bind().dialect.name == "postgresql":
-        if db.in_transaction():
-            return _in_one(db, number, record)
-        return _committing_itself(db, number, record)
+        if commits_itself(db):
+            return _committing_itself(db, number, record)
+        return _in_one(db, number, record)
     caller, first = callers.find_or_add(db, number, now) if number else (None, False)
     return Started(caller, first, insert_record(db, caller.id if caller else None, **record))
 
@@ -63,17 +63,11 @@ def insert_record(db: DbSession, caller_id: int | None, *, sid: str, direction: 
 
 def _committing_itself(db: DbSession, number: str, record: dict[str, Any]) -> Started:
     """Nothing is in the session's transaction yet (a call's first webhook): the statement runs
-    on its own and commits by itself, with no BEGIN before it and no COMMIT after it, two round
-    trips of three; it is one statement, so all of it is kept or none. The rest of the webhook
-    then begins a transaction of its own, as before."""
-    db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    try:
-        started = _in_one(db, number, record)
-    except BaseException:
-        db.rollback()
-        raise
-    db.commit()  # hands the connection back (as it was): the next statement begins anew
-    return started
+    on its own and commits by itself (``database.committing_itself``), two round trips of three;
+    it is one statement, so all of it is kept or none. The rest of the webhook then begins a
+    transaction of its own, as before."""
+    with committing_itself(db):
+        return _in_one(db, number, record)
 
 
 def _in_one(db: DbSession, number: str, record: dict[str, Any]) -> Started:

@@ -159,7 +159,7 @@ def attach(db: Session, model: type[M], row: Any, *, fresh: bool = False) -> M:
     Core statement costs a fraction of the ORM's unit of work or loading, and the rest of the
     request still has the object. ``fresh``: an object the session holds already takes the
     row's values, as ``populate_existing`` would have it (a row read under its lock)."""
-    values = row._mapping
+    values = row if isinstance(row, Mapping) else row._mapping
     mapper = inspect(model)
     key = mapper.identity_key_from_primary_key(tuple(values[c.name] for c in mapper.primary_key))
     held = db.identity_map.get(key)
@@ -187,6 +187,27 @@ def load(db: Session, model: type[M], stmt: Any, params: Mapping[str, Any], *,
     is written first all the same: ``Session.execute`` autoflushes before a Core statement too."""
     row = db.execute(stmt, params).first()
     return None if row is None else attach(db, model, row, fresh=fresh)
+
+
+def commits_itself(db: Session) -> bool:
+    """Whether ``committing_itself`` applies: PostgreSQL, and the session has begun nothing."""
+    return db.get_bind().dialect.name == "postgresql" and not db.in_transaction()
+
+
+@contextmanager
+def committing_itself(db: Session) -> Iterator[None]:
+    """Each statement inside commits by itself (PostgreSQL, nothing begun: ``commits_itself``):
+    no ``BEGIN`` before it and no ``COMMIT`` after it, and a row lock it takes is held only
+    while the server runs it, never while this process waits for the interpreter between two
+    statements (under load that wait, not the database, made the locks' queues). The session's
+    transaction ends after the block, so what was queued for after the commit is sent."""
+    db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        yield
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()  # hands the connection back as it was: the next statement begins anew
 
 
 def commit_unhurried(db: Session) -> None:

@@ -25,19 +25,23 @@ Why it is safe under concurrency:
   a voice webhook that began as the writer (committing before the TwiML is rendered) and the
   demo loader inside ``prepare_database``. The phone's confirm and cancel do not begin as
   writers: they own their unit, so the lock is held only while it runs.
+* **On PostgreSQL the phone's confirm is one statement that commits itself** when nothing else
+  is begun (``registration_once``): the lock, the checks of ``refusal`` on the locked row, the
+  place, the row and its entry, with no round trip to this process while the row is locked.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit
-from .database import begin_write
+from .database import begin_write, commits_itself
 from .models import ACTIVE, Caller, Registration, RegistrationStatus, Session, SessionStatus
 from .registration_rules import (
     Cancelled,
@@ -57,7 +61,8 @@ from .registration_rules import (
 )
 from .registration_sql import (insert_registration, locked, place_and_add, release_place,
                                take_place)
-from .signals import registration_changed, send_after_commit
+from .registration_once import changed as _changed
+from .registration_once import entries, fields, register_at_once
 
 __all__ = ["ACTIVE", "PROMOTED", "Cancelled", "Kind", "Result", "active_registration", "cancel",
            "is_full", "list_for_session", "preview", "promote", "register", "restore",
@@ -66,30 +71,13 @@ __all__ = ["ACTIVE", "PROMOTED", "Cancelled", "Kind", "Result", "active_registra
 PROMOTED = "promoted"  # Registration.notify_pending: a place came free; the person must be told
 
 
-def _changed(db: DbSession, session_id: int) -> None:
-    """Queued inside the unit, so it is sent by the unit's commit (or the caller's)."""
-    send_after_commit(db, registration_changed, session_id=session_id)
-
-
 def _log(db: DbSession, actor: audit.Actor | None, action: str, reg: Registration,
          session: Session, was: RegistrationStatus | None, now: datetime) -> None:
     """The audit entry of a change to ``reg`` (the person by id: no phone number in the log)."""
-    after = _fields(reg.status, reg.caller_id)
+    after = fields(reg.status, reg.caller_id)
     audit.record(db, actor, action, "registration", reg.id, now=now, event_id=session.event_id,
                  session_id=session.id, after=after,
                  before=dict(after, status=was) if was else None)
-
-
-def _entry(actor: audit.Actor | None, caller_id: int, session: Session,
-           status: RegistrationStatus, now: datetime) -> dict[str, object]:
-    """``_log``'s entry of a new registration with this status, before its id is known."""
-    return audit.entry(actor, "registration.add", "registration", None, now=now,
-                       event_id=session.event_id, session_id=session.id,
-                       after=_fields(status, caller_id))
-
-
-def _fields(status: RegistrationStatus, caller_id: int | None) -> dict[str, object]:
-    return {"status": status, "caller_id": caller_id}  # the person by id, never a number
 
 
 @contextmanager
@@ -137,33 +125,36 @@ def register(db: DbSession, session_id: int, caller: Caller | int, *,
     module docstring)."""
     caller_id = _id(db, caller)
     by = _id(db, by_caller) if by_caller is not None else None
+    values = dict(session_id=session_id, caller_id=caller_id, created_at=now, updated_at=now,
+                  active_key=1, registered_by_caller_id=by if by != caller_id else None,
+                  registered_by_staff=by_staff)
+    if own_transaction and commits_itself(db):  # PostgreSQL, nothing begun: the phone's confirm
+        at_once = register_at_once(db, values, waitlist=waitlist, now=now, actor=actor)
+        if at_once is not None:
+            return at_once
     with _unit(db, own_transaction):
-        result = _register(db, session_id, caller_id, by=by if by != caller_id else None,
-                           by_staff=by_staff, now=now, waitlist=waitlist, actor=actor)
+        result = _register(db, values, now=now, waitlist=waitlist, actor=actor)
         if result.kind in (Kind.CONFIRMED, Kind.WAITING):
             _changed(db, session_id)
     return result
 
 
-def _register(db: DbSession, session_id: int, caller_id: int, *, by: int | None,
-              by_staff: bool, now: datetime, waitlist: bool,
+def _register(db: DbSession, values: dict[str, Any], *, now: datetime, waitlist: bool,
               actor: audit.Actor | None) -> Result:
+    session_id: int = values["session_id"]
+    caller_id: int = values["caller_id"]
     session = locked(db, session_id)
     refused = refusal(session, now)
     if refused is not None:
         return refused
     assert session is not None
-    values = dict(session_id=session_id, caller_id=caller_id, created_at=now, updated_at=now,
-                  active_key=1, registered_by_caller_id=by, registered_by_staff=by_staff)
     # The place first, then the row with its final status, with no savepoint: an INSERT that
     # meets the unique constraint (the duplicate guard) adds nothing and gives the place back.
     # Under the session's lock its count is this transaction's own, so a full session is seen
     # full without asking; a free place is still taken only by the conditional UPDATE.
     if db.get_bind().dialect.name == "postgresql":  # the three steps in one statement there
         added = place_and_add(db, values, try_place=not is_full(session), waitlist=waitlist,
-                              logs={status: _entry(actor, caller_id, session, status, now)
-                                    for status in (RegistrationStatus.CONFIRMED,
-                                                   RegistrationStatus.WAITING)})
+                              now=now, logs=entries(actor, caller_id, now))
         placed, reg, ahead = added.placed, added.registration, added.ahead
         if not placed and not waitlist:  # nothing was inserted
             return held_already(db, session, caller_id) or Result(Kind.FULL, session)

@@ -7,16 +7,16 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, select
+from sqlalchemy import (ColumnElement, Select, Table, and_, bindparam, func, literal, or_,
+                        select)
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 from sqlalchemy.orm.util import identity_key
 
 from .database import load
 from .models import ACTIVE, Caller, Event, Registration, RegistrationStatus, Session, SessionStatus
-from .registration_sql import SESSION_ROW
 
 
 class Kind(str, enum.Enum):
@@ -76,6 +76,16 @@ def refusal(session: Session | None, now: datetime) -> Result | None:
     return None
 
 
+def registrable(row: Any, now: Any) -> ColumnElement[bool]:
+    """``refusal``'s rule as SQL, on a session's columns (``row``: a table's or a CTE's ``.c``)
+    at ``now`` (a bound parameter): true exactly when ``refusal`` would give None. A statement
+    that checks it on the row it has locked needs no read of the row before it."""
+    return and_(row.status == literal(SessionStatus.SCHEDULED, row.status.type),
+                or_(row.registration_opens_at.is_(None), row.registration_opens_at <= now),
+                func.coalesce(row.registration_closes_at, row.starts_at) > now,
+                row.ends_at > now)
+
+
 # The statements a confirm runs, built once: building one cost more than running it. The counts
 # on the table, not the entity: a Core statement skips the ORM's execution path (a third of a
 # count's time); the session still autoflushes before it (SQLAlchemy 2.1), so a change of this
@@ -86,7 +96,10 @@ _WAITING = (select(func.count()).select_from(_T)
                    _T.c.status == RegistrationStatus.WAITING))
 _AHEAD = _WAITING.where(_T.c.id < bindparam("rid"))
 # Rows on the tables' columns, made objects by ``database.load`` (the entity's own loading
-# cost more than the statement).
+# cost more than the statement): a registration, and a session (as read, or locked:
+# ``registration_sql.locked``).
+_SESSIONS = cast("Table", Session.__table__)
+SESSION_ROW = select(*_SESSIONS.c).where(_SESSIONS.c.id == bindparam("sid"))
 _ACTIVE_OF = select(*_T.c).where(_T.c.session_id == bindparam("sid"),
                                  _T.c.caller_id == bindparam("cid"), _T.c.status.in_(ACTIVE))
 

@@ -4,6 +4,7 @@ inserted. ``catalogue.registration`` says why they are safe together."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (Boolean, CursorResult, Table, bindparam, case, exists, func, literal,
@@ -14,11 +15,11 @@ from sqlalchemy.orm import Session as DbSession
 from . import audit
 from .database import attach, load, upsert_once
 from .models import Registration, RegistrationStatus, Session
+from .registration_rules import SESSION_ROW, registrable
 
 _SESSIONS = cast("Table", Session.__table__)
 # Built once (a statement's construction was a tenth of a confirm), on the table's columns
-# (``database.load``: the entity's own loading was a sixth): as read, and locked.
-SESSION_ROW = select(*_SESSIONS.c).where(_SESSIONS.c.id == bindparam("sid"))
+# (``database.load``: the entity's own loading was a sixth).
 _LOCK_SESSION = SESSION_ROW.with_for_update()
 
 
@@ -31,12 +32,15 @@ def locked(db: DbSession, session_id: int) -> Session | None:
                 fresh=True)
 
 
-# A place taken: one more confirmed, only while there is room (the one rule of both UPDATEs).
-_PLACE = (update(_SESSIONS)
-          .where(_SESSIONS.c.id == bindparam("sid"),
-                 or_(_SESSIONS.c.capacity.is_(None),
-                     _SESSIONS.c.confirmed_count < _SESSIONS.c.capacity))
-          .values(confirmed_count=_SESSIONS.c.confirmed_count + 1))
+def _room(row: Any) -> Any:
+    """A place is free in the session (``row``: its columns): the one rule of both UPDATEs."""
+    return or_(row.capacity.is_(None), row.confirmed_count < row.capacity)
+
+
+# A place taken: one more confirmed, only while there is room.
+_ONE_MORE = {"confirmed_count": _SESSIONS.c.confirmed_count + 1}
+_PLACE = (update(_SESSIONS).where(_SESSIONS.c.id == bindparam("sid"), _room(_SESSIONS.c))
+          .values(_ONE_MORE))
 
 
 def take_place(db: DbSession, session_id: int) -> bool:
@@ -94,32 +98,50 @@ _LOGGED_COLUMNS = ["at", "channel", "user_id", "actor", "action", "object_type",
 
 @dataclass
 class Added:
+    open: bool  # the session was there and open for registration (``registrable``), and locked
     placed: bool  # a place was taken (the row is confirmed, or the row clashed)
     registration: Registration | None  # None: the person holds an active row, or no waiting
     ahead: int  # waiting rows of the session before the new one (its place in the queue - 1)
+    session: dict[str, Any]  # the locked row's columns, as they were before the place was taken
 
 
 def place_and_add(db: DbSession, values: dict[str, Any], *, try_place: bool, waitlist: bool,
-                  logs: dict[RegistrationStatus, dict[str, Any]]) -> Added:
-    """PostgreSQL, under the session's lock: the place taken if ``try_place`` and one is free
-    (the same conditional UPDATE as ``take_place``), the row inserted with the status that
+                  now: datetime, logs: dict[RegistrationStatus, dict[str, Any]]) -> Added:
+    """PostgreSQL, in one statement: the session locked (``FOR UPDATE``) only if it is open for
+    registration at ``now`` (``registrable``, on the row as locked: no read before it is
+    needed), the place taken if ``try_place`` and one is free and the person holds no active
+    row (the same conditional UPDATE as ``take_place``), the row inserted with the status that
     gives (``values`` without it; none if no place and no ``waitlist``), and its audit entry
-    (``logs``: the entry for either status, its object id the new row's), in one statement: one
-    round trip where there were three, each holding the session's lock; and the rows waiting
-    before the new one (``_waiting_before``)."""
+    (``logs``: the entry for either status; its object, event and session ids the statement's
+    own); and the rows waiting before the new one (``_waiting_before``, in the statement's
+    snapshot: right when the lock was held before it, see ``registration_once``)."""
     params = {f"r_{k}": v for k, v in values.items()}
     for status, log in logs.items():
         params.update({f"{status.name}_{k}": v for k, v in log.items()})
-    row = db.execute(_PLACE_AND_ADD, dict(
-        params, sid=values["session_id"], try_place=try_place, waitlist=waitlist)).one()
+    row = db.execute(_PLACE_AND_ADD, dict(params, sid=values["session_id"], now=now,
+                                          try_place=try_place, waitlist=waitlist)).one()
     reg = attach(db, Registration, row) if row.id is not None else None
-    return Added(bool(row.placed), reg, int(row.ahead or 0))
+    session = {c.name: row._mapping[f"s_{c.name}"] for c in _SESSIONS.c}
+    return Added(row.s_id is not None, bool(row.placed), reg, int(row.ahead or 0), session)
 
 
 def _place_and_add() -> Any:
     status_type = _REGISTRATIONS.c.status.type
-    placed = (_PLACE.where(bindparam("try_place", type_=Boolean))
-              .returning(_SESSIONS.c.id).cte("placed"))
+    sid = bindparam("sid", type_=_SESSIONS.c.id.type)
+    locked = (select(*_SESSIONS.c)
+              .where(_SESSIONS.c.id == sid,
+                     registrable(_SESSIONS.c, bindparam("now", type_=_SESSIONS.c.starts_at.type)))
+              .with_for_update().cte("locked"))
+    held = exists(select(_REGISTRATIONS.c.id).where(
+        _REGISTRATIONS.c.session_id == sid,
+        _REGISTRATIONS.c.caller_id == bindparam("r_caller_id"),
+        _REGISTRATIONS.c.active_key == bindparam("r_active_key")))
+    # The room as the lock found the row: the statement's snapshot may be older than the lock
+    # (a place freed while it waited), the locked row is the newest.
+    placed = (update(_SESSIONS)
+              .where(_SESSIONS.c.id == sid, _SESSIONS.c.id.in_(select(locked.c.id).where(
+                  bindparam("try_place", type_=Boolean), _room(locked.c), ~held)))
+              .values(_ONE_MORE).returning(_SESSIONS.c.id).cte("placed"))
     took = exists(select(placed.c.id))
     status = case((took, literal(RegistrationStatus.CONFIRMED, status_type)),
                   else_=literal(RegistrationStatus.WAITING, status_type))
@@ -127,27 +149,29 @@ def _place_and_add() -> Any:
            for name in _ADDED_COLUMNS[:-1]]
     added = (postgresql.insert(_REGISTRATIONS)
              .from_select(_ADDED_COLUMNS, select(*row, status)
-                          .where(or_(bindparam("waitlist", type_=Boolean), took)),
+                          .where(exists(select(locked.c.id)),
+                                 or_(bindparam("waitlist", type_=Boolean), took)),
                           include_defaults=False)
              .on_conflict_do_nothing(index_elements=["session_id", "caller_id", "active_key"])
              .returning(*_REGISTRATIONS.c).cte("added"))
 
     def logged(status: RegistrationStatus) -> Any:
         table = audit.TABLE
-        cols = [added.c.id if name == "object_id" else
-                bindparam(f"{status.name}_{name}", type_=table.c[name].type)
+        own = {"object_id": added.c.id, "event_id": locked.c.event_id, "session_id": locked.c.id}
+        cols = [own.get(name, bindparam(f"{status.name}_{name}", type_=table.c[name].type))
                 for name in _LOGGED_COLUMNS]
         return (postgresql.insert(table)
-                .from_select(_LOGGED_COLUMNS, select(*cols).select_from(added)
+                .from_select(_LOGGED_COLUMNS, select(*cols).select_from(added.join(locked, true()))
                              .where(added.c.status == literal(status, status_type)),
                              include_defaults=False)
                 .cte(f"logged_{status.name.lower()}"))
 
     one = select(literal(1).label("one")).subquery("one")
     placed_count = select(func.count()).select_from(placed).scalar_subquery()
-    ahead = _waiting_before(bindparam("sid"), added.c.id)
-    return (select(placed_count.label("placed"), added, ahead.label("ahead"))
-            .select_from(one.outerjoin(added, true()))
+    ahead = _waiting_before(sid, added.c.id)
+    return (select(placed_count.label("placed"), *(c.label(f"s_{c.name}") for c in locked.c),
+                   added, ahead.label("ahead"))
+            .select_from(one.outerjoin(locked, true()).outerjoin(added, true()))
             .add_cte(logged(RegistrationStatus.CONFIRMED), logged(RegistrationStatus.WAITING)))
 
 

@@ -152,25 +152,26 @@ def test_a_first_callers_language_choice_looks_for_no_news(app: Flask, db: DbSes
 
 def test_a_full_session_puts_the_next_on_the_waiting_list_without_trying_for_a_place(
         app: Flask, db: DbSession) -> None:
-    """The locked session's count says it is full; the place's UPDATE still decides otherwise."""
+    """The locked session's count says it is full; the place's UPDATE still decides otherwise.
+    PostgreSQL's one statement decides on the row it has locked itself (nothing read before)."""
     s = f.session(db, f.event(db, title="Konsertti", code="912"), starts_in=timedelta(days=2),
                   capacity=1)
     aino, eino = f.caller(db, "+358401234567"), f.caller(db, "+358401234568")
     db.commit()
-    # PostgreSQL: the place, the row and its audit entry in one statement, whose UPDATE is
-    # asked to try (``try_place``) only when the locked count has room.
+    # PostgreSQL: the lock, the place, the row and its audit entry in one statement, which
+    # reads no count before it: it is asked to try (``try_place``) and decides itself.
     together = db.get_bind().dialect.name == "postgresql"
     tried: list[object] = []
     event.listen(db.get_bind(), "before_cursor_execute", _note_try(tried))
     with statements(app) as placing:
         assert register(db, s.id, aino, now=utcnow()).registration is not None
-    assert any(q.startswith("WITH placed AS (UPDATE session" if together else "UPDATE session")
+    assert any(q.startswith("WITH locked AS (SELECT session" if together else "UPDATE session")
                for q in placing), placing
     with statements(app) as waiting:
         held = register(db, s.id, eino, now=utcnow())
     assert held.waiting and held.position == 1
     if together:
-        assert tried == [True, False], tried
+        assert tried == [True, True], tried
     else:
         assert not [q for q in waiting if q.startswith("UPDATE session")], waiting
     db.refresh(s)
@@ -251,10 +252,12 @@ def test_a_row_loaded_by_its_columns_sees_what_the_session_holds_unsaved(
 
 
 def test_a_waiting_places_position_comes_with_its_row(app: Flask, db: DbSession) -> None:
-    """Under the session's lock only what decides the place runs: the queue position the
-    caller is told is counted by the statement that adds the row (PostgreSQL's one statement,
-    SQLite's INSERT … RETURNING), not by a statement of its own; other sessions' queues and
-    earlier rows that no longer wait do not count."""
+    """Under the session's lock only what decides the place runs: on SQLite the queue
+    position the caller is told is counted by the INSERT … RETURNING that adds the row, not by
+    a statement of its own; on PostgreSQL the lock lives only inside the one statement that
+    commits itself, and the position is counted after it (``registration_once``: its snapshot
+    may be older than the lock). Other sessions' queues and earlier rows that no longer wait do
+    not count."""
     s, other = (f.session(db, f.event(db), capacity=1) for _ in range(2))
     first, second, third, fourth = (f.caller(db, f"+35840123457{i}") for i in range(4))
     db.commit()
@@ -279,4 +282,8 @@ def test_a_waiting_places_position_comes_with_its_row(app: Flask, db: DbSession)
         event.remove(engine, "before_cursor_execute", note)
         event.remove(engine, "commit", note)
     assert result.kind.name == "WAITING" and result.position == 2, result
-    assert order[-1] == "COMMIT" and not [s for s in order if s.startswith("SELECT count")], order
+    if db.get_bind().dialect.name == "postgresql":
+        assert order[:2] == ["WITH locked", "SELECT count(*)"], order
+    else:
+        assert order[-1] == "COMMIT" and not [q for q in order if q.startswith("SELECT count")], \
+            order

@@ -59,13 +59,22 @@ def people(db: DbSession, n: int, start: int = 0) -> list[int]:
     return ids
 
 
-def registrar(session_id: int, caller_id: int) -> Callable[[DbSession], reg.Result]:
+def registrar(session_id: int, caller_id: int,
+              by_id: bool = False) -> Callable[[DbSession], reg.Result]:
+    """A job that registers the person: loaded first (the admin's way: the session's own
+    transaction has begun), or ``by_id`` with nothing begun (the phone's confirm: on
+    PostgreSQL the statement that commits itself, ``catalogue.registration_once``)."""
     def job(db: DbSession) -> reg.Result:
+        if by_id:
+            return reg.register(db, session_id, caller_id, now=utcnow())
         caller = db.get(Caller, caller_id)
         assert caller is not None
         return reg.register(db, session_id, caller, now=utcnow())
 
     return job
+
+
+BY_ID = pytest.mark.parametrize("by_id", [False, True], ids=["loaded", "by-id"])
 
 
 def check_invariants(db: DbSession, session_id: int) -> Counter[RegistrationStatus]:
@@ -88,14 +97,16 @@ def check_invariants(db: DbSession, session_id: int) -> Counter[RegistrationStat
     return by_status
 
 
-def test_fifty_confirmations_for_the_last_five_places(db: DbSession, engine: Engine) -> None:
+@BY_ID
+def test_fifty_confirmations_for_the_last_five_places(db: DbSession, engine: Engine,
+                                                    by_id: bool) -> None:
     s = f.session(db, f.event(db, title="Pieni runopiiri"), capacity=10)
     db.commit()
     for caller_id in people(db, 5, start=900):
         reg.register(db, s.id, db.get_one(Caller, caller_id), now=utcnow())
     callers = people(db, THREADS)
 
-    results = all_at_once(engine, [registrar(s.id, c) for c in callers])
+    results = all_at_once(engine, [registrar(s.id, c, by_id) for c in callers])
 
     kinds = Counter(r.kind for r in results)
     assert kinds == {reg.Kind.CONFIRMED: 5, reg.Kind.WAITING: THREADS - 5}
@@ -106,21 +117,23 @@ def test_fifty_confirmations_for_the_last_five_places(db: DbSession, engine: Eng
     assert by_status == {RegistrationStatus.CONFIRMED: 10, RegistrationStatus.WAITING: THREADS - 5}
 
 
-def test_the_same_caller_pressing_confirm_many_times_at_once_registers_once(db: DbSession,
-                                                                            engine: Engine) -> None:
+@BY_ID
+def test_the_same_caller_pressing_confirm_many_times_at_once_registers_once(
+        db: DbSession, engine: Engine, by_id: bool) -> None:
     s = f.session(db, f.event(db), capacity=3)
     db.commit()
     (caller_id,) = people(db, 1)
 
-    results = all_at_once(engine, [registrar(s.id, caller_id) for _ in range(20)])
+    results = all_at_once(engine, [registrar(s.id, caller_id, by_id) for _ in range(20)])
 
     kinds = Counter(r.kind for r in results)
     assert kinds == {reg.Kind.CONFIRMED: 1, reg.Kind.ALREADY_CONFIRMED: 19}
     assert check_invariants(db, s.id) == {RegistrationStatus.CONFIRMED: 1}
 
 
+@BY_ID
 def test_cancellations_and_registrations_at_once_leave_no_free_place_while_people_wait(
-        db: DbSession, engine: Engine) -> None:
+        db: DbSession, engine: Engine, by_id: bool) -> None:
     s = f.session(db, f.event(db), capacity=10)
     db.commit()
     holders = people(db, 10, start=100)
@@ -135,7 +148,7 @@ def test_cancellations_and_registrations_at_once_leave_no_free_place_while_peopl
     def canceller(registration_id: int) -> Callable[[DbSession], Any]:
         return lambda db: reg.cancel(db, registration_id, now=utcnow())
 
-    jobs = [canceller(r) for r in to_cancel] + [registrar(s.id, c) for c in newcomers]
+    jobs = [canceller(r) for r in to_cancel] + [registrar(s.id, c, by_id) for c in newcomers]
     results = all_at_once(engine, jobs)
 
     promoted = sum(len(r.promoted) for r in results[:8])
