@@ -53,6 +53,7 @@ from .registration_rules import (
     list_for_session,
     preview,
     refusal,
+    session_by_id,
     upcoming_for,
     waiting_count,
     waiting_order,
@@ -66,7 +67,7 @@ from .registration_once import entries, fields, register_at_once
 
 __all__ = ["ACTIVE", "PROMOTED", "Cancelled", "Kind", "Result", "active_registration", "cancel",
            "is_full", "list_for_session", "preview", "promote", "register", "restore",
-           "upcoming_for", "waiting_count", "waiting_position", "window"]
+           "session_by_id", "upcoming_for", "waiting_count", "waiting_position", "window"]
 
 PROMOTED = "promoted"  # Registration.notify_pending: a place came free; the person must be told
 

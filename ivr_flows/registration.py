@@ -164,7 +164,7 @@ class Register(Menu):
     short = "register.short"
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
-        session = ctx.db.get(Session, int(ctx.data.get("session_id") or 0))
+        session = service.session_by_id(ctx.db, int(ctx.data.get("session_id") or 0))
         if session is None:
             return Goto("main_menu", preface=ctx.say("register.gone"))
         if session.kind == SessionKind.RECORDING and session.status == SessionStatus.SCHEDULED:

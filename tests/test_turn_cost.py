@@ -178,11 +178,12 @@ def test_a_registration_confirm_writes_once_and_reads_nothing_after_its_commit(
     assert "Olet ilmoittautunut" in done.text or "Kiitos" in done.text, done.text
     assert not [s for s in seen if "SAVEPOINT" in s], seen  # the insert does nothing on a clash
     if app.extensions["lampio_engine"].dialect.name == "postgresql":
-        # The place, the row and its log entry in one statement (registration_sql.place_and_add).
+        # The lock, the place, the row and its log entry in one statement that commits itself
+        # (registration_sql.place_and_add, registration_once).
         writes = [s for s in seen if s.startswith(("INSERT", "UPDATE", "DELETE", "WITH"))]
         assert [w.split()[:5] for w in writes] == [
-            ["WITH", "placed", "AS", "(UPDATE", "session"]], writes
-        written = next(i for i, s in enumerate(seen) if s.startswith("WITH placed"))
+            ["WITH", "locked", "AS", "(SELECT", "session.id"]], writes
+        written = next(i for i, s in enumerate(seen) if s.startswith("WITH locked"))
     else:
         writes = [s for s in seen if s.startswith(("INSERT", "UPDATE", "DELETE"))]
         assert [w.split()[0] + " " + w.split()[1 if w.startswith("UPDATE") else 2]
