@@ -6,9 +6,9 @@ language a first-time caller chose (kept on ``caller`` for their next call) and 
 A turn, and the hang-up's status callback, only note these here; they are written a batch at a
 time, in a short transaction of their own, every ``flush_every`` seconds by a writer thread of
 the process, and when the process exits. No caller's turn waits for a batch: the turn that found
-it due used to wait for its whole transaction (on PostgreSQL 16 ms at the median under load, up to half a
-second in a burst), about one turn in fifty. A request writes it only when it is big or the
-thread is long late, and at once with ``flush_every`` 0 (as the tests run). So walking the
+it due used to wait for its whole transaction (on PostgreSQL under load 16 ms at the median, up
+to half a second in a burst), about one turn in fifty. A request writes it only when it is big
+or the thread is long late, and at once with ``flush_every`` 0 (as the tests run). So walking the
 programme and hanging up write nothing on the turn: the two writes of a call that were not its
 own record became one transaction for all the calls that ended meanwhile. A language waits here
 at most ``flush_every`` seconds: a caller who rings again sooner is asked once more, nothing
