@@ -26,7 +26,7 @@ NEW_CALLER = "+358912340001"
 
 @pytest.fixture
 def programme(app: Flask, db: DbSession) -> None:
-    app.config["OFFICE_HOURS"] = "mon-sun 00:00-23:59"  # a person is always in: 0 transfers
+    app.config["OFFICE_HOURS"] = "mon-sun 00:00-24:00"  # a person is always in, at any minute
     for days, title in enumerate(TITLES, start=1):
         f.session(db, f.event(db, title=title), starts_in=timedelta(days=days, hours=1))
     db.commit()
