@@ -51,6 +51,7 @@ from .registration_rules import (
     held_already,
     is_full,
     list_for_session,
+    not_added,
     preview,
     refusal,
     session_by_id,
@@ -158,11 +159,11 @@ def _register(db: DbSession, values: dict[str, Any], *, now: datetime, waitlist:
                               now=now, logs=entries(actor, caller_id, now))
         placed, reg, ahead = added.placed, added.registration, added.ahead
         if not placed and not waitlist:  # nothing was inserted
-            return held_already(db, session, caller_id) or Result(Kind.FULL, session)
+            return not_added(db, session, caller_id, may_be_full=True)
     else:
         placed = not is_full(session) and take_place(db, session_id)
         if not placed and not waitlist:
-            return held_already(db, session, caller_id) or Result(Kind.FULL, session)
+            return not_added(db, session, caller_id, may_be_full=True)
         reg, ahead = insert_registration(db, dict(values, status=RegistrationStatus.CONFIRMED
                                                   if placed else RegistrationStatus.WAITING))
         if reg is not None:
@@ -170,10 +171,7 @@ def _register(db: DbSession, values: dict[str, Any], *, now: datetime, waitlist:
     if reg is None:
         if placed:
             release_place(db, session_id)
-        held = held_already(db, session, caller_id)
-        if held is None:  # the row that clashed is gone again (cancelled meanwhile): rare
-            raise RuntimeError(f"registration of {caller_id} for {session_id}: the clash is gone")
-        return held
+        return not_added(db, session, caller_id, may_be_full=False)
     if placed:  # the count the UPDATE left, without reading the row again (it is locked)
         set_committed_value(session, "confirmed_count", session.confirmed_count + 1)
         return Result(Kind.CONFIRMED, session, reg)

@@ -28,7 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from . import audit
 from .database import attach, committing_itself
 from .models import RegistrationStatus, Session
-from .registration_rules import Kind, Result, held_already, waiting_position
+from .registration_rules import Kind, Result, not_added, waiting_position
 from .registration_sql import place_and_add, release_place
 from .signals import registration_changed, send_after_commit
 
@@ -69,11 +69,7 @@ def register_at_once(db: DbSession, values: dict[str, Any], *, waitlist: bool, n
             else:
                 set_committed_value(session, "confirmed_count", session.confirmed_count + 1)
         if reg is None:  # held already, or (``waitlist`` False) no place and nothing added
-            held = held_already(db, session, caller_id)
-            if held is None and (waitlist or added.placed):  # as ``registration._register``
-                raise RuntimeError(f"registration of {caller_id} for {session_id}: the clash "
-                                   "is gone")
-            return held or Result(Kind.FULL, session)
+            return not_added(db, session, caller_id, may_be_full=not (waitlist or added.placed))
         changed(db, session_id)
         if added.placed:
             return Result(Kind.CONFIRMED, session, reg)

@@ -150,6 +150,18 @@ def held_already(db: DbSession, session: Session, caller_id: int) -> Result | No
     return Result(Kind.ALREADY_WAITING, session, reg, position=waiting_position(db, reg))
 
 
+def not_added(db: DbSession, session: Session, caller_id: int, *, may_be_full: bool) -> Result:
+    """A registration whose row was not added: the person's own row, which it clashed with, or
+    ``Kind.FULL`` when ``may_be_full`` (no place, and no waiting list asked for). A clash whose
+    row is gone again (cancelled meanwhile, rare) is an error: the caller is told nothing."""
+    held = held_already(db, session, caller_id)
+    if held is not None:
+        return held
+    if may_be_full:
+        return Result(Kind.FULL, session)
+    raise RuntimeError(f"registration of {caller_id} for {session.id}: the clash is gone")
+
+
 def preview(db: DbSession, session_id: int, caller: Caller | int | None, *,
             now: datetime) -> Result:
     """What ``register`` would most likely answer, without writing anything: for the read-back
