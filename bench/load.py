@@ -212,7 +212,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
                         "(the spread of the repeats' ratios is printed): less of the machine's "
                         "drift in the ratio (1)")
     g.add_argument("--quick", action="store_true", help="short rounds (4 s / 8 s, 3 calls each)")
-    g.add_argument("--app", default="app:create_app()", help="gunicorn target of our service")
+    g.add_argument("--app", default="app:serve_app()", help="gunicorn target of our service")
 
 
 def run(args: argparse.Namespace, tmp: Path, url: str) -> None:

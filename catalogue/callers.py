@@ -1,6 +1,7 @@
 """Callers: phone numbers normalised to E.164, and the home city a landline suggests."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, cast
 
@@ -31,6 +32,20 @@ def normalise(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
     if not phonenumbers.is_valid_number(parsed):
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def setting_number(name: str, raw: Any) -> str:
+    """A phone number setting as E.164, or "" for none; ValueError names the setting. A number
+    the library knows, or one written in E.164 (a range newer than the library's)."""
+    text = str(raw or "").strip()
+    if not text:
+        return ""
+    compact = re.sub(r"[\s().-]", "", text)
+    e164 = normalise(text) or (compact if re.fullmatch(r"\+[1-9][0-9]{7,14}", compact) else None)
+    if e164 is None:
+        raise ValueError(f"{name}: expected a phone number such as +358942000000, or nothing, "
+                         f"not {text!r}")
+    return e164
 
 
 def landline_national(e164: str) -> str | None:

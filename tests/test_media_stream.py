@@ -333,7 +333,7 @@ def test_the_stream_works_under_gunicorn(tmp_path: Path, ko_model: str,
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", str(tmp_path / "gunicorn_conf.py"),
              "--worker-class", "gthread", "--workers", "1", "--threads", "8",
-             "--no-control-socket", "--bind", f"127.0.0.1:{port}", "app:create_app()"],
+             "--no-control-socket", "--bind", f"127.0.0.1:{port}", "app:serve_app()"],
             env=env, stdout=out,
             stderr=subprocess.STDOUT)
     try:
