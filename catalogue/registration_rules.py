@@ -7,6 +7,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from collections.abc import Callable
 from typing import Any, cast
 
 from sqlalchemy import (ColumnElement, Select, Table, and_, bindparam, func, literal, or_,
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 from sqlalchemy.orm.util import identity_key
 
-from .database import load
+from .database import attach, load
 from .models import ACTIVE, Caller, Event, Registration, RegistrationStatus, Session, SessionStatus
 
 
@@ -91,17 +92,33 @@ def registrable(row: Any, now: Any) -> ColumnElement[bool]:
 # count's time); the session still autoflushes before it (SQLAlchemy 2.1), so a change of this
 # transaction is counted.
 _T = cast("Table", Registration.__table__)
-_WAITING = (select(func.count()).select_from(_T)
-            .where(_T.c.session_id == bindparam("sid"),
-                   _T.c.status == RegistrationStatus.WAITING))
+
+
+def _waiting_in(table: Any) -> Select[Any]:
+    """The count of the session's waiting list, on ``table`` (the table or an alias of it)."""
+    return (select(func.count()).select_from(table)
+            .where(table.c.session_id == bindparam("sid"),
+                   table.c.status == RegistrationStatus.WAITING))
+
+
+_WAITING = _waiting_in(_T)
 _AHEAD = _WAITING.where(_T.c.id < bindparam("rid"))
 # Rows on the tables' columns, made objects by ``database.load`` (the entity's own loading
 # cost more than the statement): a registration, and a session (as read, or locked:
 # ``registration_sql.locked``).
 _SESSIONS = cast("Table", Session.__table__)
 SESSION_ROW = select(*_SESSIONS.c).where(_SESSIONS.c.id == bindparam("sid"))
-_ACTIVE_OF = select(*_T.c).where(_T.c.session_id == bindparam("sid"),
-                                 _T.c.caller_id == bindparam("cid"), _T.c.status.in_(ACTIVE))
+_OWN = and_(_T.c.session_id == bindparam("sid"), _T.c.caller_id == bindparam("cid"),
+            _T.c.status.in_(ACTIVE))
+_ACTIVE_OF = select(*_T.c).where(_OWN)
+_W = _T.alias("w")
+# The read-back's one statement: the session, the person's active row in it (if any, its columns
+# as ``r_…``), the waiting list's length and the rows ahead of the person's own on it.
+_READ_BACK = (select(*_SESSIONS.c, *(c.label(f"r_{c.name}") for c in _T.c),
+                     _waiting_in(_W).scalar_subquery().label("waiting"),
+                     _waiting_in(_W).where(_W.c.id < _T.c.id).scalar_subquery().label("ahead"))
+              .select_from(_SESSIONS.outerjoin(_T, _OWN & (_T.c.session_id == _SESSIONS.c.id)))
+              .where(_SESSIONS.c.id == bindparam("sid")))
 
 
 def _count(db: DbSession, stmt: Select[int], params: dict[str, int]) -> int:
@@ -143,11 +160,13 @@ def is_full(session: Session) -> bool:
 def held_already(db: DbSession, session: Session, caller_id: int) -> Result | None:
     """The caller's place or waiting-list place in the session, as a result, or None."""
     reg = active_registration(db, session.id, caller_id)
-    if reg is None:
-        return None
+    return None if reg is None else _held(session, reg, lambda: waiting_position(db, reg))
+
+
+def _held(session: Session, reg: Registration, position: Callable[[], int | None]) -> Result:
     if reg.status == RegistrationStatus.CONFIRMED:
         return Result(Kind.ALREADY_CONFIRMED, session, reg)
-    return Result(Kind.ALREADY_WAITING, session, reg, position=waiting_position(db, reg))
+    return Result(Kind.ALREADY_WAITING, session, reg, position=position())
 
 
 def not_added(db: DbSession, session: Session, caller_id: int, *, may_be_full: bool) -> Result:
@@ -167,19 +186,20 @@ def preview(db: DbSession, session_id: int, caller: Caller | int | None, *,
     """What ``register`` would most likely answer, without writing anything: for the read-back
     before the caller confirms. The real answer comes from ``register`` (places can go meanwhile).
     ``caller`` (or only their id) may be None for a person not yet known (nobody can be
-    registered already)."""
-    session = session_by_id(db, session_id)
+    registered already). One statement (``_READ_BACK``) where it was up to three: on
+    PostgreSQL each was a round trip inside ``BEGIN``/``COMMIT``."""
+    caller_id = caller if isinstance(caller, int) or caller is None else caller.id
+    row = db.execute(_READ_BACK, {"sid": session_id, "cid": caller_id}).first()
+    session = None if row is None else attach(db, Session, row)
     refused = refusal(session, now)
     if refused is not None:
         return refused
-    assert session is not None
-    caller_id = caller if isinstance(caller, int) or caller is None else caller.id
-    if caller_id is not None:
-        held = held_already(db, session, caller_id)
-        if held is not None:
-            return held
+    assert session is not None and row is not None
+    if row.r_id is not None:
+        reg = attach(db, Registration, {c.name: row._mapping[f"r_{c.name}"] for c in _T.c})
+        return _held(session, reg, lambda: row.ahead + 1)
     if is_full(session):
-        return Result(Kind.WAITING, session, position=waiting_count(db, session.id) + 1)
+        return Result(Kind.WAITING, session, position=row.waiting + 1)
     return Result(Kind.CONFIRMED, session)
 
 

@@ -164,7 +164,11 @@ class Register(Menu):
     short = "register.short"
 
     def enter(self, ctx: Ctx) -> list[Segment] | Outcome:
-        session = service.session_by_id(ctx.db, int(ctx.data.get("session_id") or 0))
+        # The session, the person's row in it and the waiting list: one read (``preview``).
+        target, other = _target(ctx)
+        preview = service.preview(ctx.db, int(ctx.data.get("session_id") or 0), target,
+                                  now=ctx.now)
+        session = preview.session
         if session is None:
             return Goto("main_menu", preface=ctx.say("register.gone"))
         if session.kind == SessionKind.RECORDING and session.status == SessionStatus.SCHEDULED:
@@ -173,10 +177,6 @@ class Register(Menu):
             return Goto("recording_play", {"session_id": session.id})
         if ctx.caller_id is None and not ctx.data.get("number"):
             return Goto("no_caller_id", carry(ctx))
-        target, other = _target(ctx)
-        preview = service.preview(ctx.db, session.id, target, now=ctx.now)
-        if preview.session is None:
-            return Goto("main_menu", preface=ctx.say("register.gone"))
         if preview.kind not in (service.Kind.CONFIRMED, service.Kind.WAITING):
             return Goto("register_done", carry(ctx), preface=outcome_segments(ctx, preview, other))
         full = ctx.data["full"] = preview.kind == service.Kind.WAITING
@@ -184,10 +184,10 @@ class Register(Menu):
         suffix = "_other" if other else ""
         if full:  # short turns (DESIGN rule 12): title, time, the waiting list, the choices
             place = queue_place(preview.position or 1, ctx.lang)
-            return (session_segments(ctx, preview.session, how=False)
+            return (session_segments(ctx, session, how=False)
                     + ctx.say(f"register.full{suffix}", position=place) + self.option_segments(ctx))
         # The number typed for someone else was read back and confirmed just before.
-        return (ctx.say(f"register.intro{suffix}") + session_segments(ctx, preview.session, other=other)
+        return (ctx.say(f"register.intro{suffix}") + session_segments(ctx, session, other=other)
                 + self.option_segments(ctx))
 
     def options(self, ctx: Ctx) -> list[Option]:

@@ -119,6 +119,15 @@ def test_preview_writes_nothing_and_predicts(db: DbSession, now: datetime) -> No
     assert (p.kind, p.position) == (Kind.WAITING, 2)
     assert reg.preview(db, s.id, None, now=now).kind == Kind.WAITING
     assert len(rows(db, s.id)) == 2
+    reg.register(db, s.id, c, now=now)
+    ids, session_id = [person.id for person in (a, b, c)], s.id
+    db.expunge_all()  # read from the rows, as a new request would
+    held = [reg.preview(db, session_id, person, now=now) for person in ids]
+    assert [(p.kind, p.position) for p in held] == [
+        (Kind.ALREADY_CONFIRMED, None), (Kind.ALREADY_WAITING, 1), (Kind.ALREADY_WAITING, 2)]
+    assert held[2].registration is not None and held[2].registration.caller_id == ids[2]
+    assert held[2].session is not None and held[2].session.confirmed_count == 1
+    assert reg.preview(db, 999999, ids[0], now=now).kind == Kind.NOT_FOUND
 
 
 def test_cancel_promotes_the_first_waiting_and_marks_it_to_be_told(db: DbSession, now: datetime) -> None:

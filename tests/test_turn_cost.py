@@ -142,6 +142,23 @@ def test_after_render_every_sentence_of_the_walks_plays_audio(
             assert t.root.find(".//Play") is not None
 
 
+def test_the_read_back_reads_the_session_its_row_and_the_queue_in_one_statement(
+        app: Flask, db: DbSession, phone: Phone, programme: None) -> None:
+    """The read-back before a confirm: one SELECT (``registration_rules.preview``) for the
+    session, the caller's own row in it and the waiting list, where it was up to three (each a
+    round trip on PostgreSQL); no write."""
+    app.extensions["lampio_visits"].flush_every = 3600.0  # as in production: batched
+    phone.call()
+    t = phone.press("1")
+    if "paina neljä" in t.text and "Jos haluat kuulla kaikki" in t.text:
+        phone.press("1")  # the group of phone events
+    with statements(app) as seen:
+        said = phone.press("2").text
+    assert "Jos haluat vahvistaa ilmoittautumisen" in said
+    reads = [s for s in seen if not s.startswith(("BEGIN", "SELECT catalogue_change"))]
+    assert len(reads) == 1 and reads[0].startswith("SELECT session.id"), seen
+
+
 def test_a_registration_confirm_writes_once_and_reads_nothing_after_its_commit(
         app: Flask, db: DbSession, phone: Phone, programme: None) -> None:
     """The place first, then the row with its final status (no INSERT then UPDATE), and what
