@@ -5,9 +5,9 @@ re-exports these names."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from collections.abc import Callable
 from typing import Any, cast
 
 from sqlalchemy import (ColumnElement, Select, Table, and_, bindparam, func, literal, or_,
