@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 from sqlalchemy.orm.util import identity_key
 
-from .database import attach, load
+from .database import attach, commits_itself, committing_itself, load
 from .models import ACTIVE, Caller, Event, Registration, RegistrationStatus, Session, SessionStatus
 
 
@@ -186,10 +186,17 @@ def preview(db: DbSession, session_id: int, caller: Caller | int | None, *,
     """What ``register`` would most likely answer, without writing anything: for the read-back
     before the caller confirms. The real answer comes from ``register`` (places can go meanwhile).
     ``caller`` (or only their id) may be None for a person not yet known (nobody can be
-    registered already). One statement (``_READ_BACK``) where it was up to three: on
-    PostgreSQL each was a round trip inside ``BEGIN``/``COMMIT``."""
+    registered already). One statement (``_READ_BACK``) where it was up to three, each a round
+    trip on PostgreSQL; there, with nothing begun (the phone's read-back), it commits by itself,
+    with no ``BEGIN`` or ``COMMIT`` round trip (a lone read sees what a read-committed
+    transaction's would)."""
     caller_id = caller if isinstance(caller, int) or caller is None else caller.id
-    row = db.execute(_READ_BACK, {"sid": session_id, "cid": caller_id}).first()
+    params = {"sid": session_id, "cid": caller_id}
+    if commits_itself(db):  # PostgreSQL, nothing begun (the phone's read-back): no BEGIN, COMMIT
+        with committing_itself(db):
+            row = db.execute(_READ_BACK, params).first()
+    else:
+        row = db.execute(_READ_BACK, params).first()
     session = None if row is None else attach(db, Session, row)
     refused = refusal(session, now)
     if refused is not None:
