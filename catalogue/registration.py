@@ -54,7 +54,6 @@ from .registration_rules import (
     not_added,
     preview,
     refusal,
-    session_by_id,
     upcoming_for,
     waiting_count,
     waiting_order,
@@ -68,7 +67,7 @@ from .registration_once import entries, fields, register_at_once
 
 __all__ = ["ACTIVE", "PROMOTED", "Cancelled", "Kind", "Result", "active_registration", "cancel",
            "is_full", "list_for_session", "preview", "promote", "register", "restore",
-           "session_by_id", "upcoming_for", "waiting_count", "waiting_position", "window"]
+           "upcoming_for", "waiting_count", "waiting_position", "window"]
 
 PROMOTED = "promoted"  # Registration.notify_pending: a place came free; the person must be told
 

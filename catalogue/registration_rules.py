@@ -14,7 +14,6 @@ from sqlalchemy import (ColumnElement, Select, Table, and_, bindparam, func, lit
                         select)
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
-from sqlalchemy.orm.util import identity_key
 
 from .database import attach, commits_itself, committing_itself, load
 from .models import ACTIVE, Caller, Event, Registration, RegistrationStatus, Session, SessionStatus
@@ -127,12 +126,6 @@ def _count(db: DbSession, stmt: Select[int], params: dict[str, int]) -> int:
 
 def active_registration(db: DbSession, session_id: int, caller_id: int) -> Registration | None:
     return load(db, Registration, _ACTIVE_OF, {"sid": session_id, "cid": caller_id})
-
-
-def session_by_id(db: DbSession, session_id: int) -> Session | None:
-    """``db.get``: the object the session holds, else the row (``database.load``)."""
-    held = db.identity_map.get(identity_key(Session, session_id))
-    return held if held is not None else load(db, Session, SESSION_ROW, {"sid": session_id})
 
 
 def waiting_order() -> tuple[InstrumentedAttribute[int], ...]:

@@ -239,7 +239,7 @@ def test_a_row_loaded_by_its_columns_sees_what_the_session_holds_unsaved(
     """``database.load`` sees what an ORM query would (the session autoflushes before a Core
     statement too): a registration added to the session and not yet written is found, as the
     object added."""
-    from catalogue.registration_rules import active_registration, session_by_id
+    from catalogue.registration_rules import Kind, active_registration, preview
 
     s = f.session(db, f.event(db), capacity=3)
     aino = f.caller(db, "+358401234561")
@@ -248,7 +248,9 @@ def test_a_row_loaded_by_its_columns_sees_what_the_session_holds_unsaved(
                          created_at=utcnow(), updated_at=utcnow())
     db.add(added)
     assert active_registration(db, s.id, aino.id) is added
-    assert session_by_id(db, s.id) is s and session_by_id(db, s.id + 999) is None
+    seen = preview(db, s.id, aino.id, now=utcnow())  # the read-back's one statement, as well
+    assert (seen.kind, seen.session, seen.registration) == (Kind.ALREADY_CONFIRMED, s, added)
+    assert preview(db, s.id + 999, aino.id, now=utcnow()).kind == Kind.NOT_FOUND
 
 
 def test_a_waiting_places_position_comes_with_its_row(app: Flask, db: DbSession) -> None:
