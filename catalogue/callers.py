@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
 import phonenumbers
@@ -21,6 +22,7 @@ WITHHELD = {"", "anonymous", "unknown", "restricted", "private", "+266696687", "
             "+2562533", "+8656696"}
 
 
+@lru_cache(maxsize=4096)  # every turn of a call whose rows wait for the batch asks again
 def normalise(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
     """E.164 for a valid number ("040 123 4567" → "+358401234567"), else None."""
     if raw is None or raw.strip().lower() in WITHHELD:
@@ -48,6 +50,7 @@ def setting_number(name: str, raw: Any) -> str:
     return e164
 
 
+@lru_cache(maxsize=4096)
 def landline_national(e164: str) -> str | None:
     """A Finnish landline's national number ("912345678"), whose area code suggests the home
     city (09 Helsinki, 014 Jyväskylä…); None for a mobile or a foreign number."""

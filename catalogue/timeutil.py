@@ -11,6 +11,16 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def epoch(dt: datetime) -> int:
+    """A stored naive-UTC datetime in whole seconds since 1970 (a call's start in its URLs)."""
+    return int(dt.replace(tzinfo=timezone.utc).timestamp())
+
+
+def from_epoch(seconds: int) -> datetime:
+    """``epoch``'s seconds back as naive UTC."""
+    return datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None)
+
+
 def to_local(dt: datetime) -> datetime:
     """A stored naive-UTC datetime as an aware Helsinki datetime."""
     if dt.tzinfo is None:

@@ -15,7 +15,7 @@ from catalogue.models import Caller
 
 from . import prompts
 from .office_hours import OfficeHours
-from .ports import Services
+from .ports import CallRows, Services
 from .reply import Segment
 
 
@@ -83,6 +83,9 @@ class Ctx:
     # Set when the turn asked who calls: its answer is then this call's own, and the channel
     # does not answer another call's same turn with it (``voice.turn_memo``).
     personal: bool = False
+    # A call whose person's row or record is not written yet (state ``np``, ``at``): the
+    # channel's, to make them when a turn asks (``caller_id``, ``call_id``).
+    rows: CallRows | None = None
     _caller: Any = field(default=_UNSET, repr=False)
 
     @property
@@ -90,40 +93,63 @@ class Ctx:
         self.personal = True
         if self._caller is _UNSET:
             cid = self.state.get("caller_id")
-            self._caller = self.db.get(Caller, int(cid)) if cid else None
+            self._caller = self.db.get(Caller, int(cid)) if cid else self._made_person()
         return self._caller
+
+    def _made_person(self) -> Caller | None:
+        """A new number's row, made now (a turn that needs the person); None: no number."""
+        if not self.state.get("np") or self.rows is None:
+            return None
+        person = self.rows.person(self.db)
+        self._caller = person
+        self.state.pop("np", None)
+        self.state["caller_id"] = person.id
+        return person
 
     @property
     def caller_id(self) -> int | None:
-        """Who calls, without loading the row: registering needs no more (a confirm's SELECT)."""
+        """Who calls, without loading the row: registering needs no more (a confirm's SELECT).
+        A new number's row is made here (its first webhook held only an unsaved person)."""
         self.personal = True
-        if self._caller is not _UNSET:
+        if self._caller is not _UNSET and (self._caller is None or self._caller.id is not None):
             return self._caller.id if self._caller is not None else None
         cid = self.state.get("caller_id")
-        return int(cid) if cid else None
+        if cid:
+            return int(cid)
+        person = self._made_person()
+        return person.id if person is not None else None
 
     @property
     def call_id(self) -> int:
-        """The call's record (0: none yet)."""
+        """The call's record, made now when its first webhook left it to the batch (0: none)."""
         self.personal = True
+        if not self.state.get("call_id") and self.state.get("at") and self.rows is not None:
+            self.caller_id  # noqa: B018 - the person first: the record refers to them
+            self.state["call_id"] = self.rows.record(self.db, int(self.state.pop("at")))
         return int(self.state.get("call_id") or 0)
 
     @property
     def caller_known(self) -> bool:
-        """Whether the caller's number is known (a caller record), without loading it. Not
-        personal: whether the caller is known travels beside every state (``voice.callstate.
-        who``), and a kept answer is kept for known and unknown callers apart."""
+        """Whether the caller's number is known (a caller record, or a new number's row still
+        to be made), without loading it. Not personal: whether the caller is known travels
+        beside every state (``voice.callstate.who``), and a kept answer is kept for known and
+        unknown callers apart."""
         if self._caller is not _UNSET:
             return self._caller is not None
-        return bool(self.state.get("caller_id"))
+        return bool(self.state.get("caller_id") or self.state.get("np"))
 
     def set_caller(self, caller: Caller | None, first: bool = False) -> None:
         """``first``: this call made the caller's row, so nothing can be waiting to be told to
-        them (``news``); the mark lasts until the news would be looked for."""
+        them (``news``); the mark lasts until the news would be looked for. A person not saved
+        yet (a new number on a first webhook that writes nothing) is ``np`` in the state."""
         self._caller = caller
         if first and caller is not None:
             self.state["first"] = 1
-        self.state["caller_id"] = caller.id if caller is not None else None
+        if caller is not None and caller.id is None:
+            self.state.pop("caller_id", None)
+            self.state["np"] = 1
+        else:
+            self.state["caller_id"] = caller.id if caller is not None else None
         self.state["city"] = caller.city_id if caller is not None else None
         if caller is not None and caller.slow_speech:
             self.state["slow"] = 1

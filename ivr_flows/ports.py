@@ -10,6 +10,7 @@ from typing import Callable, Protocol
 
 from sqlalchemy.orm import Session as DbSession
 
+from catalogue.models import Caller
 from catalogue.programme_cache import ProgrammeCache
 
 from .reply import Segment
@@ -27,6 +28,14 @@ class RecordingSink(Protocol):
     def fetch_recording(self, recording_url: str, recording_sid: str) -> Fetched: ...
     def discard_recording(self, name: str) -> None: ...
     def poke(self) -> None: ...
+
+
+class CallRows(Protocol):
+    """A call whose first webhook wrote nothing (``catalogue.call_records``): the channel makes
+    its person's row or its record when a turn asks for them, in the turn's transaction."""
+
+    def person(self, db: DbSession) -> Caller: ...
+    def record(self, db: DbSession, started: int) -> int: ...
 
 
 # "Hear more" in the provider's own voice: an approved recording of the event (by id), or None.

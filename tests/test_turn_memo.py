@@ -17,7 +17,7 @@ from app import SettingError, create_app
 from catalogue.db import get_sessionmaker
 from catalogue.demo import load_demo
 from catalogue.models import CallLog, Caller, Event, MenuVisit, Registration
-from catalogue.timeutil import utcnow
+from catalogue.timeutil import epoch, utcnow
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL, _empty_tables, base_config
 from tests.phone import Phone
 from voice import turn_memo
@@ -70,17 +70,21 @@ def _memo(app: Flask) -> turn_memo.TurnMemo:
 
 def test_the_next_caller_hears_the_same_answer_in_its_own_call(memo_app: Flask) -> None:
     memo = _memo(memo_app)
-    first = _walk(_phone(memo_app, "+358401000001"))
+    phones = [_phone(memo_app, "+358401000001"), _phone(memo_app, "+358401000002")]
+    first = _walk(phones[0])
     hits = memo.hits
-    second = _walk(_phone(memo_app, "+358401000002"))
+    second = _walk(phones[1])
     assert memo.hits - hits >= 3  # the programme's turns came from the first caller's
     for one, two in zip(first[2:], second[2:]):
         assert _who(one) != _who(two)
         assert two.body.replace(_who(two), "W") == one.body.replace(_who(one), "W")
     with get_sessionmaker(memo_app)() as db:
-        calls = db.scalars(select(CallLog).order_by(CallLog.id)).all()
-        assert [int(_who(t).split(".")[0]) for t in (first[-1], second[-1])] == [c.id for c in calls]
         memo_app.extensions["lampio_visits"].flush()
+        calls = db.scalars(select(CallLog).order_by(CallLog.id)).all()
+        # Each call's own record, made by the batch: its URLs carry its start, not its id.
+        assert [c.call_sid for c in calls] == [p.call_sid for p in phones]
+        assert [_who(t).split(".")[0] for t in (first[-1], second[-1])] == \
+            [f"t{epoch(c.started_at)}" for c in calls]
         visits = {c.id: [v.node for v in db.scalars(select(MenuVisit).where(
             MenuVisit.call_id == c.id).order_by(MenuVisit.id))] for c in calls}
     assert visits[calls[0].id] == visits[calls[1].id] and "item" in visits[calls[1].id]

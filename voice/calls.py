@@ -1,4 +1,7 @@
-"""A call's record, its flow state between webhooks (``callstate``), and the flows' context."""
+"""A call's record, its flow state between webhooks (``callstate``), and the flows' context.
+
+A main-line call's first webhook only reads (``open_call``, ``catalogue.call_records``): its
+person and record wait for the batch (``voice.visits``), or for a turn that needs them."""
 from __future__ import annotations
 
 import copy
@@ -15,16 +18,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 import ivr_flows
-from catalogue import call_start, callers
+from catalogue import call_records, call_start
+from catalogue.database import begin_write
 from catalogue.models import Caller, CallLog
 from catalogue.programme_cache import ProgrammeCache
-from catalogue.timeutil import utcnow
+from catalogue.timeutil import epoch, utcnow
 from ivr_flows import prompts
 from ivr_flows.matching import ascii_digits
 from ivr_flows.config import settings_from, settings_key
 from ivr_flows.ports import Services
 
 from . import callstate
+from .call_rows import CallRows, defers, direction_of, note, number_of, pending_record
 from .visits import VisitBuffer, end_calls
 
 
@@ -63,16 +68,13 @@ def visit_buffer() -> VisitBuffer:
     return current_app.extensions["lampio_visits"]
 
 
-def _number(form: Mapping[str, str], direction: str) -> str | None:
-    """The person's number: an outbound call's is the one called ("To"), an inbound one's the
-    caller's ("From"); None when withheld."""
-    return callers.normalise(form.get("To" if direction == "outbound" else "From"))
-
-
-def context(db: DbSession, state: dict[str, Any]) -> ivr_flows.Ctx:
+def context(db: DbSession, state: dict[str, Any],
+            form: Mapping[str, str] | None = None) -> ivr_flows.Ctx:
+    """``form``: the webhook's, for a call whose rows wait for the batch (``CallRows``)."""
     flow_settings, flow_services = _flow_world()
+    rows = CallRows(form) if form is not None and ("at" in state or "np" in state) else None
     return ivr_flows.Ctx(db=db, settings=flow_settings, now=utcnow(), state=state,
-                         services=flow_services, commits=True)
+                         services=flow_services, commits=True, rows=rows)
 
 
 def _from_record(db: DbSession, call: CallLog) -> ivr_flows.Ctx:
@@ -95,10 +97,6 @@ def valid_sid(form: Mapping[str, str]) -> bool:
     return _CALL_SID.fullmatch(form.get("CallSid", "")) is not None
 
 
-def _direction(form: Mapping[str, str]) -> str:
-    return "outbound" if form.get("Direction", "").startswith("outbound") else "inbound"
-
-
 _LETTERS = str.maketrans("0123456789", "ghijklmnop")
 
 
@@ -106,7 +104,7 @@ def _fingerprint(form: Mapping[str, str], config: Mapping[str, Any] | None = Non
     """Which call and which person a state belongs to: a keyed digest of the CallSid and the
     person's number (no number in the URL), checked on every turn so that a CallSid reused by
     another number never carries the first caller's state."""
-    person = form.get("To" if _direction(form) == "outbound" else "From", "")
+    person = form.get("To" if direction_of(form) == "outbound" else "From", "")
     key = str((current_app.config if config is None else config)["SECRET_KEY"]).encode()
     msg = f"{form.get('CallSid', '')}|{person}".encode()
     # Letters only: a state (or a log line) never holds anything that looks like a number.
@@ -121,12 +119,20 @@ def fingerprint_matches(state: Mapping[str, Any], form: Mapping[str, str],
 
 
 def open_call(db: DbSession, form: Mapping[str, str], line: str) -> ivr_flows.Ctx:
-    """The call's record, made on its first webhook; a retried first webhook (Twilio's, after a
+    """The call's start. A main-line call with a number only reads (``_pending``). Otherwise
+    its record is made on its first webhook, and a retried first webhook (Twilio's, after a
     timeout) starts over on the same record. The insert comes first (the CallSid is unique), so
     a new call reads nothing before it, and nothing after it either: its state is empty."""
     sid = form.get("CallSid", "")
-    direction = _direction(form)
-    started = call_start.start_call(db, _number(form, direction), sid, direction, line, utcnow())
+    direction = direction_of(form)
+    number = number_of(form, direction)
+    if defers(form, line, number) and not db.in_transaction():
+        assert number is not None
+        seen = call_records.look_up(db, number, sid)
+        if not seen.recorded:
+            return _pending(db, form, seen, number)
+    begin_write(db)
+    started = call_start.start_call(db, number, sid, direction, line, utcnow())
     caller = started.caller
     caller_id = caller.id if caller else None
     if started.call_id is not None:
@@ -150,6 +156,18 @@ def open_call(db: DbSession, form: Mapping[str, str], line: str) -> ivr_flows.Ct
     return _stamped(_from_record(db, call), form)
 
 
+def _pending(db: DbSession, form: Mapping[str, str], seen: call_records.Seen,
+             number: str) -> ivr_flows.Ctx:
+    """A call whose record (and a new number's person) the batch makes: the state carries the
+    start (``at``) and, for a new number, ``np`` with an unsaved person for this webhook."""
+    now = utcnow()
+    ctx = context(db, {"at": epoch(now)}, form)
+    person = seen.caller or Caller(phone=number, city_id=seen.city_id)
+    ctx.set_caller(person, first=seen.caller is None)
+    visit_buffer().start(pending_record(form, ctx.state["at"]) | {"now": now})
+    return _stamped(ctx, form)
+
+
 def _stamped(ctx: ivr_flows.Ctx, form: Mapping[str, str]) -> ivr_flows.Ctx:
     ctx.state["fp"] = _fingerprint(form)
     return ctx
@@ -160,7 +178,7 @@ def load_call(db: DbSession, form: Mapping[str, str],
     """The turn's context: from the state the URL carried, else from the call's record; a
     state of another call or another number is never used (the call starts anew)."""
     if state is not None and fingerprint_matches(state, form):
-        return context(db, state)
+        return context(db, state, form)
     call = None if state is not None else db.scalar(
         select(CallLog).where(CallLog.call_sid == form.get("CallSid", "")))
     if call is None or not fingerprint_matches(call.state or {}, form):
@@ -177,7 +195,7 @@ def load_call(db: DbSession, form: Mapping[str, str],
 def save(ctx: ivr_flows.Ctx) -> None:
     """Keep the state in the call's record (personal data, a long state, or a writing turn)."""
     held: CallLog | None = g.get("lampio_call")
-    call_id = int(ctx.state["call_id"])
+    call_id = ctx.call_id  # made now if the batch has not yet
     call = held if held is not None and held.id == call_id else ctx.db.get(CallLog, call_id)
     if call is not None:
         call.state = copy.deepcopy(ctx.state)  # a new value so the JSON column sees the change
@@ -190,17 +208,13 @@ def holds_private(ctx: ivr_flows.Ctx) -> bool:
     return call is not None and callstate.private(call.state or {})
 
 
-def note_visits(ctx: ivr_flows.Ctx) -> None:
+def note_visits(ctx: ivr_flows.Ctx, form: Mapping[str, str]) -> None:
     """The turn's menu visits, words heard and a language chosen go to the batched writer."""
-    if ctx.visits:
-        visit_buffer().add(int(ctx.state["call_id"]), ctx.visits)
-        ctx.visits = []
+    note(visit_buffer(), ctx.state, form, ctx.visits, ctx.language_chosen)
+    ctx.visits, ctx.language_chosen = [], None
     if ctx.heard:
         visit_buffer().add_heard(ctx.heard)
         ctx.heard = []
-    if ctx.language_chosen and ctx.state.get("caller_id"):
-        visit_buffer().add_language(int(ctx.state["caller_id"]), ctx.language_chosen)
-        ctx.language_chosen = None
 
 
 def call_end(form: Mapping[str, str]) -> dict[str, object]:

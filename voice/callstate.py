@@ -26,7 +26,7 @@ from ivr_flows import prompts
 from ivr_flows.engine import PRIVATE_DATA
 
 IN_DATABASE = "db"
-WHO = ("call_id", "caller_id", "fp")  # the call's own part, in ``w=``, never in the token
+WHO = ("call_id", "caller_id", "fp", "at", "np")  # the call's own part, in ``w=``, not the token
 MAX_TOKEN = 1800  # characters; Twilio's URLs stay well below its limits
 # Raw deflate with a small window and little memory: a state is under a kilobyte, and setting up
 # zlib's default 32 KiB window costs more than compressing it.
@@ -109,21 +109,33 @@ def pack(state: dict[str, Any]) -> str | None:
 
 
 def who(state: dict[str, Any]) -> str:
-    """The call's own part as ``call_id.caller_id.fp``: digits and letters, no phone number
-    (the fingerprint is a keyed digest); an absent caller is ``n``, an absent key empty."""
-    caller = state.get("caller_id", "")
-    return f"{state.get('call_id', '')}.{'n' if caller is None else caller}.{state.get('fp', '')}"
+    """The call's own part as ``call.caller.fp``: digits and letters, no phone number (the
+    fingerprint is a keyed digest). ``call`` is the record's id, or ``t`` and the call's start
+    in epoch seconds while its record waits for the batch (``at``); ``caller`` is the person's
+    id, ``n`` for none, ``p`` for a new number whose row waits too (``np``); an absent key is
+    empty."""
+    call = state.get("call_id") or (f"t{state['at']}" if state.get("at") else "")
+    caller = "p" if state.get("np") else state.get("caller_id", "")
+    return f"{call}.{'n' if caller is None else caller}.{state.get('fp', '')}"
 
 
 def who_fields(text: str) -> dict[str, Any] | None:
     """``who``'s fields back, or None when the text is not one."""
     parts = text.split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or len(parts[0]) > 18:
+    if len(parts) != 3:
         return None
-    call_id, caller, fp = parts
-    out: dict[str, Any] = {"call_id": int(call_id)}
+    call, caller, fp = parts
+    out: dict[str, Any] = {}
+    if call.isdigit() and len(call) <= 18:
+        out["call_id"] = int(call)
+    elif call[:1] == "t" and call[1:].isdigit() and len(call) <= 12:
+        out["at"] = int(call[1:])
+    else:
+        return None
     if caller == "n":
         out["caller_id"] = None
+    elif caller == "p":
+        out["np"] = 1
     elif caller.isdigit() and len(caller) <= 18:
         out["caller_id"] = int(caller)
     elif caller:
@@ -159,4 +171,4 @@ def unpack(token: str, who_text: str = "") -> dict[str, Any] | None:
         if own is None:
             return None
         state.update(own)
-    return state if "call_id" in state else None
+    return state if "call_id" in state or "at" in state else None

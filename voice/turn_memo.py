@@ -101,7 +101,7 @@ class TurnMemo:
                 or event not in ("input", "timeout") or "SpeechResult" in form:
             return None
         who = callstate.who_fields(args["w"])
-        known = bool(who and who.get("caller_id"))  # as ``Ctx.caller_known`` reads it
+        known = bool(who and (who.get("caller_id") or who.get("np")))  # as ``Ctx.caller_known``
         return (token, event, form.get("Digits", "").strip(), now.replace(second=0, microsecond=0),
                 stamp(), request.script_root, base, known)
 
@@ -200,6 +200,8 @@ def for_turn(app: Flask, request: Request,
 def kept_answer(app: Flask, request: Request, key: Key | None, now: datetime) -> Response | None:
     """The kept answer for this call, when there is one and the webhook is signed: its own
     ``w=`` in the URLs, its visits noted under it."""
+    from .call_rows import note
+
     memo = of(app)
     entry = memo.get(key) if memo is not None and key is not None else None
     if entry is None or memo is None:
@@ -209,10 +211,7 @@ def kept_answer(app: Flask, request: Request, key: Key | None, now: datetime) ->
     if who is None or not accepted(request, app.config):
         return None  # the long way: a new start, or the refusal
     visits: VisitBuffer = app.extensions["lampio_visits"]
-    if entry.nodes:
-        visits.add(who["call_id"], [(node, now) for node in entry.nodes])
-    if entry.language and who.get("caller_id"):
-        visits.add_language(int(who["caller_id"]), entry.language)
+    note(visits, who, request.form, [(node, now) for node in entry.nodes], entry.language)
     if visits.due():
         visits.flush()
     return Response(entry.body.replace(memo.marker, who_text), mimetype="text/xml")

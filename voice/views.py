@@ -13,7 +13,7 @@ from catalogue.db import begin_write, commit_pending, get_db
 from ivr_flows import prompts
 from ivr_flows.reply import Gather, Reply
 
-from . import callstate, calls, media_stream, turn_memo
+from . import call_rows, callstate, calls, media_stream, turn_memo
 from .security import public_url, twilio_signed
 from .twiml import render
 
@@ -92,7 +92,7 @@ def _finish(ctx: ivr_flows.Ctx, reply: Reply, stored: bool = False,
     # never insert visits of a call whose record is not committed yet (PostgreSQL's foreign key).
     keep = turn_memo.keeping(current_app, memo, ctx) if token and listen is None else None
     nodes, chosen = tuple(node for node, _ in ctx.visits), ctx.language_chosen
-    calls.note_visits(ctx)
+    calls.note_visits(ctx, request.form)
     buffer = calls.visit_buffer()
     if buffer.due():
         buffer.flush()
@@ -134,14 +134,15 @@ def _start(line: str) -> Response:
 
     def run(writer: bool) -> Response:
         db = get_db()
-        begin_write(db)
+        if writer:  # else a main-line call with a number only reads (``calls.open_call``)
+            begin_write(db)
         ctx = calls.open_call(db, request.form, line)
         g.lang = ctx.lang
         first = "provider_pin" if line == "provider" and ivr_flows.engine.has_node("provider_pin") \
             else ivr_flows.first_node(ctx)
         return _finish(ctx, ivr_flows.start(ctx, first))
 
-    return run(True)
+    return _with_retry(run, False)
 
 
 @twilio_signed
@@ -226,7 +227,8 @@ def status() -> Response:
     only when it finds the batch due, and then for every call that ended meanwhile."""
     if calls.valid_sid(request.form):
         buffer = calls.visit_buffer()
-        buffer.end(calls.call_end(request.form))
+        end = calls.call_end(request.form)
+        buffer.end(end, call_rows.ended_record(end, request.form))
         if buffer.due():
             buffer.flush()
     return Response("", status=204)

@@ -1,7 +1,10 @@
 """What a call leaves behind, written in batches: the menus callers reach (``menu_visit``, the
 admin's overview), the words they say in them (``speech_log``, the admin's speech page), the
 language a first-time caller chose (kept on ``caller`` for their next call) and the call's end
-(``call_log``: its status, duration and the end of any state kept in the record).
+(``call_log``: its status, duration and the end of any state kept in the record), and a
+main-line call's person and record themselves, which its first webhook no longer writes
+(``catalogue.call_records``): each batch makes those of every call it holds anything of, when
+missing, before the rest.
 
 A turn, and the hang-up's status callback, only note these here; they are written a batch at a
 time, in a short transaction of their own, every ``flush_every`` seconds by a writer thread of
@@ -24,14 +27,16 @@ import threading
 import time
 import weakref
 from datetime import datetime
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
+from catalogue import call_records
 from catalogue.database import begin_write, commit_unhurried
 from catalogue.models import Caller, CallLog, MenuVisit, SpeechHeard
+from catalogue.timeutil import utcnow
 from ivr_flows.context import Heard
 
 log = logging.getLogger(__name__)
@@ -47,7 +52,15 @@ _CALLERS = cast("Table", Caller.__table__)
 _KEEP_LANGUAGE = (update(_CALLERS).where(_CALLERS.c.id == bindparam("cid"))
                   .values(language=bindparam("lang")))
 
+_BY_NUMBER = (update(_CALLERS).where(_CALLERS.c.phone == bindparam("number"))
+              .values(language=bindparam("lang")))
+
 _CALLS = cast("Table", CallLog.__table__)
+_MENU = cast("Table", MenuVisit.__table__)
+# A call whose record the batch makes: its visits find the record's id by the CallSid.
+_VISITS_BY_SID = insert(_MENU).from_select(["call_id", "node", "at"], select(
+    _CALLS.c.id, bindparam("node", type_=_MENU.c.node.type), bindparam("at", type_=_MENU.c.at.type))
+    .where(_CALLS.c.call_sid == bindparam("sid")))
 _END = (update(_CALLS).where(_CALLS.c.call_sid == bindparam("sid"))
         .values(status=bindparam("st"), ended_at=bindparam("at"), duration_seconds=bindparam("dur")))
 _STATES = (select(_CALLS.c.id, _CALLS.c.state)
@@ -56,11 +69,19 @@ _KEEP_ONLY = update(_CALLS).where(_CALLS.c.id == bindparam("cid")).values(state=
 
 
 class Batch(NamedTuple):
-    """Menu visits, words heard, languages chosen by caller id, and ended calls by CallSid."""
+    """Menu visits, words heard, languages chosen by caller id, and ended calls by CallSid;
+    the records (and people) of calls whose first webhook wrote nothing, by CallSid, their
+    visits by CallSid and their new people's languages by number (``catalogue.call_records``)."""
     visits: list[dict[str, object]]
     heard: list[dict[str, object]]
     languages: dict[int, str]
     ends: dict[str, dict[str, object]]
+    records: dict[str, dict[str, Any]] = {}
+    sid_visits: list[dict[str, object]] = []
+    languages_of: dict[str, str] = {}
+
+    def size(self) -> int:
+        return sum(map(len, self))
 
 
 def end_calls(db: DbSession, ends: list[dict[str, object]]) -> None:
@@ -84,6 +105,9 @@ class VisitBuffer:
         self._heard: list[dict[str, object]] = []
         self._languages: dict[int, str] = {}
         self._ends: dict[str, dict[str, object]] = {}
+        self._records: dict[str, dict[str, Any]] = {}
+        self._sid_rows: list[dict[str, object]] = []
+        self._languages_of: dict[str, str] = {}
         self._failures = 0  # failed tries in a row
         self._lock = threading.Lock()
         self._last = time.monotonic()
@@ -97,6 +121,28 @@ class VisitBuffer:
             self._rows.extend({"call_id": call_id, "node": node, "at": at} for node, at in visits)
         self._wake()
 
+    def start(self, record: dict[str, Any]) -> None:
+        """A call whose first webhook wrote nothing: its record (``call_records.record_row``)
+        waits here, and its person with it."""
+        with self._lock:
+            self._records.setdefault(str(record["sid"]), record)
+        self._wake()
+
+    def add_pending(self, record: dict[str, Any], visits: list[tuple[str, datetime]]) -> None:
+        """Visits of a call whose record may not be written yet (by this process or another):
+        the record comes along, made first if missing."""
+        sid = str(record["sid"])
+        with self._lock:
+            self._records.setdefault(sid, record)
+            self._sid_rows.extend({"sid": sid, "node": node, "at": at} for node, at in visits)
+        self._wake()
+
+    def add_language_of(self, number: str, lang: str) -> None:
+        """A language chosen by a new number whose row may not be written yet."""
+        with self._lock:
+            self._languages_of[number] = lang
+        self._wake()
+
     def add_heard(self, heard: list[Heard]) -> None:
         with self._lock:
             self._heard.extend({"node": h.node[:40], "lang": h.lang[:5], "words": h.words[:200],
@@ -108,14 +154,18 @@ class VisitBuffer:
             self._languages[caller_id] = lang  # the last choice wins
         self._wake()
 
-    def end(self, end: dict[str, object]) -> None:
-        """A call's end (``sid``, ``st``, ``at``, ``dur``: ``calls.call_end``)."""
+    def end(self, end: dict[str, object], record: dict[str, Any] | None = None) -> None:
+        """A call's end (``sid``, ``st``, ``at``, ``dur``: ``calls.call_end``), and the record
+        it makes if none was made yet (``calls.ended_record``)."""
         with self._lock:
             self._ends[str(end["sid"])] = end
+            if record is not None:
+                self._records.setdefault(str(end["sid"]), record)
         self._wake()
 
     def _waiting(self) -> int:
-        return len(self._rows) + len(self._heard) + len(self._languages) + len(self._ends)
+        return (len(self._rows) + len(self._heard) + len(self._languages) + len(self._ends)
+                + len(self._records) + len(self._sid_rows) + len(self._languages_of))
 
     def writing(self) -> bool:
         """Whether this process's writer thread runs."""
@@ -144,27 +194,36 @@ class VisitBuffer:
 
     def take(self) -> Batch:
         with self._lock:
-            batch = Batch(self._rows, self._heard, self._languages, self._ends)
+            batch = Batch(self._rows, self._heard, self._languages, self._ends, self._records,
+                          self._sid_rows, self._languages_of)
             self._rows, self._heard, self._languages, self._ends = [], [], {}, {}
+            self._records, self._sid_rows, self._languages_of = {}, [], {}
             self._last = time.monotonic()
         return batch
 
     def restore(self, batch: Batch) -> None:
         """A batch whose transaction failed: kept for the next try, at most ``MAX_TRIES`` in a
-        row (then dropped and logged: statistics must not stop being written for good)."""
-        rows, heard, languages, ends = batch
+        row (then dropped and logged: statistics must not stop being written for good; a
+        call's record and person are made again by its later turns' batches or its end)."""
+        keep = MAX_BATCH * 10
         with self._lock:
             self._failures += 1
             if self._failures >= MAX_TRIES:
                 self._failures = 0
-                log.warning("dropped %d menu visits, %d words heard, %d languages and %d calls' "
-                            "ends after %d failed tries", len(rows), len(heard), len(languages),
-                            len(ends), MAX_TRIES)
+                log.warning("dropped %d menu visits, %d words heard, %d languages, %d calls' "
+                            "ends and %d calls' records after %d failed tries",
+                            len(batch.visits) + len(batch.sid_visits), len(batch.heard),
+                            len(batch.languages) + len(batch.languages_of), len(batch.ends),
+                            len(batch.records), MAX_TRIES)
                 return
-            self._rows[:0] = rows[:MAX_BATCH * 10]
-            self._heard[:0] = heard[:MAX_BATCH * 10]
-            self._languages = {**dict(list(languages.items())[:MAX_BATCH * 10]), **self._languages}
-            self._ends = {**dict(list(ends.items())[:MAX_BATCH * 10]), **self._ends}
+            self._rows[:0] = batch.visits[:keep]
+            self._sid_rows[:0] = batch.sid_visits[:keep]
+            self._heard[:0] = batch.heard[:keep]
+            self._languages = {**dict(list(batch.languages.items())[:keep]), **self._languages}
+            self._languages_of = {**dict(list(batch.languages_of.items())[:keep]),
+                                  **self._languages_of}
+            self._ends = {**dict(list(batch.ends.items())[:keep]), **self._ends}
+            self._records = {**dict(list(batch.records.items())[:keep]), **self._records}
 
     def written(self) -> None:
         """A batch was committed: the count of failed tries starts again."""
@@ -178,11 +237,12 @@ class VisitBuffer:
             self._write(batch)
             self.written()
         except Exception:  # noqa: BLE001 - statistics must never break a call; keep them for later
-            log.warning("could not write %d menu visits, %d words heard, %d languages and %d "
-                        "calls' ends now; will try again", *map(len, batch))
-            if batch.ends and (batch.visits or batch.heard or batch.languages):
+            log.warning("could not write %d things a call left now; will try again",
+                        batch.size())
+            if batch.ends and batch.size() > len(batch.ends):
                 try:  # a call's end does not wait for statistics that cannot be written
-                    self._write(Batch([], [], {}, batch.ends))
+                    self._write(Batch([], [], {}, batch.ends, {
+                        sid: rec for sid, rec in batch.records.items() if sid in batch.ends}))
                     batch = batch._replace(ends={})
                 except Exception:  # noqa: BLE001 - the database's fault: all of it waits
                     pass
@@ -211,12 +271,24 @@ def _write_every(ref: weakref.ref[VisitBuffer]) -> None:
 
 def insert_batch(db: DbSession, batch: Batch) -> None:
     """A taken batch into a transaction the caller commits; should it fail, the batch goes back
-    by ``restore``."""
-    rows, heard, languages, ends = batch
-    end_calls(db, list(ends.values()))
-    if rows:
-        db.execute(_VISITS, rows)
-    if heard:
-        db.execute(_HEARD, heard)
-    if languages:
-        db.execute(_KEEP_LANGUAGE, [{"cid": cid, "lang": lang} for cid, lang in languages.items()])
+    by ``restore``. The records (and people) first: the ends, visits and languages refer to
+    them."""
+    people = {rec["phone"]: call_records.person_row(rec["phone"], rec["now"])
+              for rec in batch.records.values() if rec["phone"] is not None}
+    for number in batch.languages_of:
+        people.setdefault(number, call_records.person_row(number, utcnow()))
+    call_records.ensure_people(db, list(people.values()))
+    call_records.ensure_records(db, list(batch.records.values()))
+    end_calls(db, list(batch.ends.values()))
+    if batch.visits:
+        db.execute(_VISITS, batch.visits)
+    if batch.sid_visits:
+        db.execute(_VISITS_BY_SID, batch.sid_visits)
+    if batch.heard:
+        db.execute(_HEARD, batch.heard)
+    if batch.languages:
+        db.execute(_KEEP_LANGUAGE, [{"cid": cid, "lang": lang}
+                                    for cid, lang in batch.languages.items()])
+    if batch.languages_of:
+        db.execute(_BY_NUMBER, [{"number": number, "lang": lang}
+                                for number, lang in batch.languages_of.items()])

@@ -1,0 +1,177 @@
+"""A main-line call whose first webhook writes nothing (``catalogue.call_records``): one read,
+then the person and the record made by the batch, by any process's batch, by the call's end, or
+at once by a turn that needs them — the same rows as the first write made before."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session as DbSession
+
+from catalogue.db import get_sessionmaker
+from catalogue.models import Caller, CallLog, MenuVisit, Registration, RegistrationStatus
+from catalogue.timeutil import epoch
+from tests import factories as f
+from tests.phone import MakePhone, Phone
+from voice.visits import VisitBuffer
+
+LANDLINE = "+358912345000"  # Helsinki's area code: the person's suggested city
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(" ".join(statement.split())[:60])
+
+    engine = app.extensions["lampio_engine"]
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+@pytest.fixture
+def buffer(app: Flask) -> VisitBuffer:
+    """The app's batch, written only when a test says (as a busy process's, between periods)."""
+    visits: VisitBuffer = app.extensions["lampio_visits"]
+    visits.flush_every = 3600.0
+    return visits
+
+
+def _count(db: DbSession, model: type[Any]) -> int:
+    db.rollback()  # a fresh snapshot
+    return db.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _record(db: DbSession, phone: Phone) -> CallLog:
+    db.rollback()
+    db.expire_all()
+    return db.scalars(select(CallLog).where(CallLog.call_sid == phone.call_sid)).one()
+
+
+def test_the_first_webhook_reads_once_and_the_batch_makes_the_rows(
+        app: Flask, db: DbSession, make_phone: MakePhone, buffer: VisitBuffer) -> None:
+    phone = make_phone(LANDLINE)
+    with statements(app) as seen:
+        t = phone.call()
+    assert "Suomeksi, paina yksi" in t.text  # a new number: the language choice
+    # One read (on SQLite in a deferred transaction: no write lock), no write.
+    assert [s for s in seen if s.startswith("SELECT")] == seen[-1:], seen
+    assert not [s for s in seen if not s.startswith(("SELECT", "BEGIN DEFERRED"))], seen
+    assert _count(db, Caller) == 0 and _count(db, CallLog) == 0
+    buffer.flush()
+    record = _record(db, phone)
+    person = db.scalars(select(Caller)).one()
+    assert person.phone == LANDLINE and person.city is not None
+    assert person.city.slug == "helsinki" and person.created_at == record.started_at
+    assert (record.caller_id, record.direction, record.line, record.status, record.state) == (
+        person.id, "inbound", "main", "in-progress", {})
+    assert [v.node for v in db.scalars(select(MenuVisit))] == ["language"]
+
+
+def test_a_known_callers_first_webhook_writes_nothing_either(
+        app: Flask, db: DbSession, make_phone: MakePhone, buffer: VisitBuffer) -> None:
+    known = f.caller(db, "+358401234567", language="sv", name="Greta")
+    db.commit()
+    phone = make_phone("+358401234567")
+    with statements(app) as seen:
+        t = phone.call()
+    assert "Greta" in t.text, t.text
+    assert not [s for s in seen if not s.startswith(("SELECT", "BEGIN DEFERRED"))], seen
+    buffer.flush()
+    assert _record(db, phone).caller_id == known.id and _count(db, Caller) == 1
+
+
+def test_another_process_batch_makes_the_record_its_visits_need(
+        app: Flask, db: DbSession, make_phone: MakePhone, buffer: VisitBuffer) -> None:
+    """The first webhook's batch is another process's and not written yet (here: taken away);
+    the next turn's visits bring the record along, its start from the URL."""
+    phone = make_phone(LANDLINE)
+    phone.call()
+    lost = buffer.take()
+    assert list(lost.records) == [phone.call_sid]
+    phone.press("1")  # Finnish
+    phone.press("1")  # the programme
+    buffer.flush()
+    record = _record(db, phone)
+    assert epoch(record.started_at) == epoch(lost.records[phone.call_sid]["now"])
+    visits = [v.node for v in db.scalars(select(MenuVisit).where(MenuVisit.call_id == record.id)
+                                         .order_by(MenuVisit.id))]
+    assert visits[0] == "main_menu" and len(visits) >= 2
+    assert db.scalars(select(Caller)).one().language == "fi"  # chosen by the new number
+    # The other process's batch comes later: nothing made twice, its visit added.
+    other = VisitBuffer(get_sessionmaker(app), flush_every=0)
+    other.restore(lost)
+    other.flush()
+    assert _count(db, CallLog) == 1 and _count(db, Caller) == 1
+    assert _count(db, MenuVisit) == len(visits) + 1
+
+
+def test_a_hang_up_before_any_batch_makes_the_record_with_its_end(
+        app: Flask, db: DbSession, make_phone: MakePhone, buffer: VisitBuffer) -> None:
+    phone = make_phone(LANDLINE)
+    phone.call()
+    buffer.take()  # the first webhook's batch: another process's, not written
+    assert phone.hang_up(duration=12).status == 204
+    buffer.flush()
+    record = _record(db, phone)
+    assert record.status == "completed" and record.duration_seconds == 12
+    assert record.ended_at is not None
+    assert (record.ended_at - record.started_at).total_seconds() == pytest.approx(12, abs=1)
+    assert record.caller_id == db.scalars(select(Caller.id)).one()
+
+
+def test_a_registration_before_any_batch_makes_the_person_at_once(
+        app: Flask, db: DbSession, make_phone: MakePhone, buffer: VisitBuffer) -> None:
+    """A new number confirms a place before its rows were written: the confirm makes the person
+    in its own transaction, and the batch later finds it there."""
+    ev = f.event(db, title="Runotuokio", code="101")
+    session = f.session(db, ev, capacity=10)
+    db.commit()
+    phone = make_phone(LANDLINE)
+    phone.call()
+    phone.press("1")  # Finnish
+    phone.press("4")  # an event by its code
+    phone.press("101#")
+    phone.press("2")  # register: the read-back
+    t = phone.press("1")  # confirm
+    assert "Olet nyt ilmoittautunut" in t.text, t.text
+    db.rollback()
+    reg = db.scalars(select(Registration)).one()
+    person = db.scalars(select(Caller)).one()
+    assert (reg.session_id, reg.caller_id, reg.status) == (
+        session.id, person.id, RegistrationStatus.CONFIRMED)
+    assert person.phone == LANDLINE
+    buffer.flush()
+    assert _count(db, Caller) == 1 and _record(db, phone).caller_id == person.id
+
+
+def test_a_retried_first_webhook_after_the_batch_keeps_one_record(
+        app: Flask, db: DbSession, make_phone: MakePhone, buffer: VisitBuffer) -> None:
+    phone = make_phone(LANDLINE)
+    phone.call()
+    buffer.flush()
+    again = phone.call()  # Twilio's retry: the record exists, so it is found, as before
+    assert again.status == 200 and again.gather is not None
+    buffer.flush()
+    assert _count(db, CallLog) == 1 and _count(db, Caller) == 1
+
+
+def test_the_calls_own_part_names_its_start_and_a_new_number(
+        make_phone: MakePhone, buffer: VisitBuffer) -> None:
+    """``w=``: ``t`` and the start while the record waits, ``p`` for a person still to be
+    made; no number in it."""
+    t = make_phone(LANDLINE).call()
+    assert t.gather is not None
+    action = t.gather.get("action") or ""
+    who = action.split("w=")[1].split("&")[0]
+    call, person, fp = who.split(".")
+    assert call.startswith("t") and call[1:].isdigit() and person == "p" and fp.isalpha()
+    assert "358" not in action
