@@ -20,8 +20,8 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, exists, literal, select, true
 from sqlalchemy.orm import Session as DbSession
 
-from . import callers
-from .database import attach, commits_itself, committing_itself, upsert_once
+from . import call_start, callers
+from .database import attach, commits_itself, committing_itself, upsert_once, writing_now
 from .models import Caller, CallLog
 
 _CALLS = cast("Table", CallLog.__table__)
@@ -107,15 +107,24 @@ def ensure_records(db: DbSession, rows: list[dict[str, Any]]) -> None:
 _ID_BY_SID = select(_CALLS.c.id).where(_CALLS.c.call_sid == bindparam("sid"))
 
 
-def made_now(db: DbSession, record: dict[str, Any]) -> int:
-    """The call's record id, the record (and its person) made now if no batch has yet, in the
-    session's transaction."""
-    if record["phone"] is not None:
-        ensure_people(db, [person_row(record["phone"], record["now"])])
-    ensure_records(db, [record])
-    return int(db.execute(_ID_BY_SID, {"sid": record["sid"]}).scalar_one())
+def made_now(db: DbSession, record: dict[str, Any]) -> tuple[int, int | None]:
+    """The call's record id and its person's, both made now if no batch has yet, as the
+    call's first write makes them (``call_start.start_call``: one statement on PostgreSQL),
+    with ``database.writing_now``."""
+    with writing_now(db):
+        started = call_start.start_call(db, record["phone"], record["sid"], record["direction"],
+                                        record["line"], record["now"])
+        call_id = started.call_id
+        if call_id is None:  # made already, by a batch
+            call_id = int(db.execute(_ID_BY_SID, {"sid": record["sid"]}).scalar_one())
+        return call_id, started.caller.id if started.caller is not None else None
 
 
 def person_now(db: DbSession, number: str, at: datetime) -> Caller:
-    """The person with this number, made now if no batch has yet."""
-    return callers.find_or_add(db, number, at)[0]
+    """The person with this number, made now if no batch has yet (``database.writing_now``):
+    on PostgreSQL in one statement that commits by itself, so that the phone's read-back and
+    the confirm after it still run as statements that commit by themselves."""
+    with writing_now(db):
+        if db.get_bind().dialect.name == "postgresql":
+            return call_start.person_in_one(db, number, at)
+        return callers.find_or_add(db, number, at)[0]

@@ -90,10 +90,20 @@ def _in_one(db: DbSession, number: str, record: dict[str, Any]) -> Started:
 _IN_PROGRESS = cast(Any, _CALLS.c.status.default).arg
 
 
-def _one_statement() -> Any:
+def person_in_one(db: DbSession, number: str, now: datetime) -> Caller:
+    """PostgreSQL: the person with this number, found or added in one statement (as the
+    call's first write finds or adds them, without the record)."""
+    row = db.execute(_PERSON_ONLY, {"phone": number, "now": now,
+                                    "national": callers.landline_national(number)}).one()
+    if row.id is not None:
+        return attach(db, Caller, row)
+    return callers.find_or_add(db, number, now)[0]  # a concurrent first call's row won
+
+
+def _one_statement(with_record: bool = True) -> Any:
     """``found`` (the person's row) or ``made`` (added only when none was found, so a known
     caller's call uses no id of the caller sequence), ``person`` (whichever), the record
-    inserted with the person's id, and one row back whatever happened."""
+    inserted with the person's id (``with_record``), and one row back whatever happened."""
     found = select(_CALLERS).where(_CALLERS.c.phone == bindparam("phone")).cte("found")
     made = (postgresql.insert(_CALLERS)
             .from_select(callers.NEW_COLUMNS,
@@ -103,6 +113,9 @@ def _one_statement() -> Any:
             .returning(*_CALLERS.c).cte("made"))
     person = union_all(select(found, literal(False).label("first")),
                        select(made, literal(True).label("first"))).cte("person")
+    one = select(literal(1).label("one")).subquery("one")
+    if not with_record:
+        return select(person).select_from(one.outerjoin(person, true()))
     record = (postgresql.insert(_CALLS)
               .values(call_sid=bindparam("sid"), caller_id=select(person.c.id).scalar_subquery(),
                       direction=bindparam("direction"), line=bindparam("line"),
@@ -110,9 +123,9 @@ def _one_statement() -> Any:
                       state=bindparam("state", type_=_CALLS.c.state.type))
               .on_conflict_do_nothing(index_elements=[_CALLS.c.call_sid])
               .returning(_CALLS.c.id.label("call_id")).cte("record"))
-    one = select(literal(1).label("one")).subquery("one")
     return (select(person, record.c.call_id)
             .select_from(one.outerjoin(person, true()).outerjoin(record, true())))
 
 
 _ONE_STATEMENT = _one_statement()  # built once: building it costs more than running it
+_PERSON_ONLY = _one_statement(with_record=False)

@@ -124,6 +124,29 @@ def begin_write(db: Session) -> None:
         db.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
+def writing(db: Session) -> bool:
+    """Already inside a ``BEGIN IMMEDIATE`` transaction (SQLite: a voice webhook that began as
+    the writer)."""
+    if not db.in_transaction():
+        return False
+    return db.connection().get_execution_options().get("sqlite_begin") == "IMMEDIATE"
+
+
+@contextmanager
+def writing_now(db: Session) -> Iterator[None]:
+    """A few statements of a reading turn that must write (a row made when first needed): on
+    PostgreSQL with nothing begun each commits by itself (``committing_itself``); on SQLite
+    the turn becomes the writer first, in the writers' queue (``begin_write``: what it read so
+    far ends), unless it is one already; otherwise they run in the transaction as it is."""
+    if commits_itself(db):
+        with committing_itself(db):
+            yield
+        return
+    if db.get_bind().dialect.name == "sqlite" and not writing(db):
+        begin_write(db)
+    yield
+
+
 def _insert_of(bind: Session | Engine) -> Any:
     engine = bind.get_bind() if isinstance(bind, Session) else bind
     return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert

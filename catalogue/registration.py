@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit
-from .database import begin_write, commits_itself
+from .database import begin_write, commits_itself, writing
 from .models import ACTIVE, Caller, Registration, RegistrationStatus, Session, SessionStatus
 from .registration_rules import (
     Cancelled,
@@ -87,7 +87,7 @@ def _unit(db: DbSession, own_transaction: bool) -> Iterator[None]:
     caller owns the transaction). On SQLite a session that was a writer before is a writer again
     afterwards, so the rest of a webhook keeps its IMMEDIATE semantics."""
     sqlite = db.get_bind().dialect.name == "sqlite"
-    was_writer = own_transaction and sqlite and _writer(db)
+    was_writer = own_transaction and sqlite and writing(db)
     if own_transaction and sqlite and not was_writer:
         begin_write(db)  # commits what came before: only a fresh transaction begins IMMEDIATE
     yield
@@ -97,13 +97,6 @@ def _unit(db: DbSession, own_transaction: bool) -> Iterator[None]:
     db.commit()
     if was_writer:
         begin_write(db)
-
-
-def _writer(db: DbSession) -> bool:
-    """Already inside a BEGIN IMMEDIATE transaction (a voice webhook begins as a writer)."""
-    if not db.in_transaction():
-        return False
-    return db.connection().get_execution_options().get("sqlite_begin") == "IMMEDIATE"
 
 
 def _id(db: DbSession, person: Caller | int) -> int:

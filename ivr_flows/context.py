@@ -124,8 +124,11 @@ class Ctx:
         """The call's record, made now when its first webhook left it to the batch (0: none)."""
         self.personal = True
         if not self.state.get("call_id") and self.state.get("at") and self.rows is not None:
-            self.caller_id  # noqa: B018 - the person first: the record refers to them
-            self.state["call_id"] = self.rows.record(self.db, int(self.state.pop("at")))
+            call_id, caller_id = self.rows.record(self.db, int(self.state.pop("at")))
+            self.state["call_id"] = call_id
+            if self.state.pop("np", None) and caller_id is not None:
+                self.state["caller_id"] = caller_id
+                self._caller = _UNSET  # the unsaved person of a first webhook: the row now
         return int(self.state.get("call_id") or 0)
 
     @property

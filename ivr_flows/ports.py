@@ -35,7 +35,8 @@ class CallRows(Protocol):
     its person's row or its record when a turn asks for them, in the turn's transaction."""
 
     def person(self, db: DbSession) -> Caller: ...
-    def record(self, db: DbSession, started: int) -> int: ...
+    def record(self, db: DbSession, started: int) -> tuple[int, int | None]:
+        """The record's id and the person's (None: no number)."""
 
 
 # "Hear more" in the provider's own voice: an approved recording of the event (by id), or None.

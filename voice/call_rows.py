@@ -42,7 +42,7 @@ class CallRows:
     def person(self, db: DbSession) -> Caller:
         return call_records.person_now(db, self.number(), utcnow())
 
-    def record(self, db: DbSession, started: int) -> int:
+    def record(self, db: DbSession, started: int) -> tuple[int, int | None]:
         return call_records.made_now(db, pending_record(self.form, started))
 
 
