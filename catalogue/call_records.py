@@ -77,10 +77,12 @@ def ensure_people(db: DbSession, rows: list[dict[str, Any]]) -> None:
                                .on_conflict_do_nothing(index_elements=[_CALLERS.c.phone])), rows)
 
 
-def record_row(sid: str, number: str | None, direction: str, line: str,
-               at: datetime) -> dict[str, Any]:
-    """``ensure_records``' parameters for a call (``number`` None: no person)."""
-    return {"sid": sid, "phone": number, "direction": direction, "line": line, "now": at}
+def record_row(sid: str, number: str | None, direction: str, line: str, at: datetime,
+               new: bool = True) -> dict[str, Any]:
+    """``ensure_records``' parameters for a call (``number`` None: no person); ``new``: the
+    person's row may not be made yet (``ensure_people`` first), False when it is known made."""
+    return {"sid": sid, "phone": number, "direction": direction, "line": line, "now": at,
+            "new": new}
 
 
 def _records(insert: Any) -> Any:

@@ -46,10 +46,11 @@ class CallRows:
         return call_records.made_now(db, pending_record(self.form, started))
 
 
-def pending_record(form: Mapping[str, str], started: int) -> dict[str, Any]:
-    """``call_records.record_row`` of a main-line call whose record waits for the batch."""
+def pending_record(form: Mapping[str, str], started: int, new: bool = True) -> dict[str, Any]:
+    """``call_records.record_row`` of a main-line call whose record waits for the batch
+    (``new``: its person's row may wait too)."""
     return call_records.record_row(form.get("CallSid", ""), number_of(form, "inbound"), "inbound",
-                                   "main", from_epoch(started))
+                                   "main", from_epoch(started), new)
 
 
 def defers(form: Mapping[str, str], line: str, number: str | None) -> bool:
@@ -68,7 +69,7 @@ def note(buffer: VisitBuffer, who: Mapping[str, Any], form: Mapping[str, str],
         if who.get("call_id"):
             buffer.add(int(who["call_id"]), visits)
         elif who.get("at"):
-            buffer.add_pending(pending_record(form, int(who["at"])), visits)
+            buffer.add_pending(pending_record(form, int(who["at"]), bool(who.get("np"))), visits)
     if language and who.get("caller_id"):
         buffer.add_language(int(who["caller_id"]), language)
     elif language and who.get("np") and (number := number_of(form, "inbound")):

@@ -164,7 +164,8 @@ def _pending(db: DbSession, form: Mapping[str, str], seen: call_records.Seen,
     ctx = context(db, {"at": epoch(now)}, form)
     person = seen.caller or Caller(phone=number, city_id=seen.city_id)
     ctx.set_caller(person, first=seen.caller is None)
-    visit_buffer().start(pending_record(form, ctx.state["at"]) | {"now": now})
+    visit_buffer().start(pending_record(form, ctx.state["at"], seen.caller is None)
+                         | {"now": now})
     return _stamped(ctx, form)
 
 

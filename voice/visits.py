@@ -274,7 +274,7 @@ def insert_batch(db: DbSession, batch: Batch) -> None:
     by ``restore``. The records (and people) first: the ends, visits and languages refer to
     them."""
     people = {rec["phone"]: call_records.person_row(rec["phone"], rec["now"])
-              for rec in batch.records.values() if rec["phone"] is not None}
+              for rec in batch.records.values() if rec["phone"] is not None and rec["new"]}
     for number in batch.languages_of:
         people.setdefault(number, call_records.person_row(number, utcnow()))
     call_records.ensure_people(db, list(people.values()))
