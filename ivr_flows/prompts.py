@@ -32,12 +32,24 @@ def raw(lang: str, key: str) -> Any:
     return node
 
 
+@cache
 def words(lang: str, key: str) -> tuple[str, ...]:
     """Spoken alternatives for a key (``words.<key>`` in the language file)."""
     return tuple(raw(lang, f"words.{key}"))
 
 
 def segments(lang: str, key: str, **values: Any) -> list[Segment]:
+    if not values:  # a fixed prompt: the same sentences every time (most of a call's)
+        return list(_fixed_segments(lang, key))
+    return _segments(lang, key, values)
+
+
+@cache
+def _fixed_segments(lang: str, key: str) -> tuple[Segment, ...]:
+    return tuple(_segments(lang, key, {}))
+
+
+def _segments(lang: str, key: str, values: dict[str, Any]) -> list[Segment]:
     value = raw(lang, key)
     lines = [value] if isinstance(value, str) else list(value)
     out: list[Segment] = []
