@@ -16,7 +16,7 @@ from catalogue.db import get_sessionmaker
 from catalogue.models import Caller, CallLog, MenuVisit, Registration, RegistrationStatus
 from catalogue.timeutil import epoch
 from tests import factories as f
-from tests.phone import MakePhone, Phone
+from tests.phone import MakePhone, Phone, gather_of
 from voice.visits import VisitBuffer
 
 LANDLINE = "+358912345000"  # Helsinki's area code: the person's suggested city
@@ -38,11 +38,13 @@ def statements(app: Flask) -> Iterator[list[str]]:
 
 
 @pytest.fixture
-def buffer(app: Flask) -> VisitBuffer:
-    """The app's batch, written only when a test says (as a busy process's, between periods)."""
+def buffer(app: Flask) -> Iterator[VisitBuffer]:
+    """The app's batch, written only when a test says (as a busy process's, between periods);
+    what is left is dropped with the test's database."""
     visits: VisitBuffer = app.extensions["lampio_visits"]
     visits.flush_every = 3600.0
-    return visits
+    yield visits
+    visits.take()
 
 
 def _count(db: DbSession, model: type[Any]) -> int:
@@ -175,3 +177,28 @@ def test_the_calls_own_part_names_its_start_and_a_new_number(
     call, person, fp = who.split(".")
     assert call.startswith("t") and call[1:].isdigit() and person == "p" and fp.isalpha()
     assert "358" not in action
+
+
+def test_a_state_kept_in_the_record_before_any_batch_makes_the_record_at_once(
+        app: Flask, db: DbSession, make_phone: MakePhone, buffer: VisitBuffer) -> None:
+    """A typed number never travels in a URL: the turn keeps the state in the call's record
+    (``s=db``), which it makes itself when its first webhook left it to a batch not written
+    yet; the next turn reads the state back from it."""
+    ev = f.event(db, title="Runotuokio", code="101")
+    f.session(db, ev, capacity=10)
+    db.commit()
+    phone = make_phone(LANDLINE)
+    phone.call()
+    buffer.take()  # the first webhook's batch: another process's, not written
+    for key in ("1", "4", "101#", "2", "3"):  # Finnish, by code, register, someone else
+        phone.press(key)
+    t = phone.press("0401234567#")
+    assert "Näppäilit numeron" in t.text and "s=db" in (gather_of(t).get("action") or "")
+    record = _record(db, phone)  # made by that turn, before any batch
+    assert record.state and record.state.get("data", {}).get("number") == "+358401234567"
+    person = db.scalars(select(Caller).where(Caller.phone == LANDLINE)).one()
+    assert record.caller_id == person.id
+    t = phone.press("1")  # the number is right: the read-back for someone else
+    assert "Ilmoitat toisen ihmisen" in t.text, t.text
+    buffer.flush()
+    assert _count(db, CallLog) == 1
