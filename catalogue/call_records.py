@@ -26,7 +26,6 @@ from .models import Caller, CallLog
 
 _CALLS = cast("Table", CallLog.__table__)
 _CALLERS = cast("Table", Caller.__table__)
-_IN_PROGRESS = cast(Any, _CALLS.c.status.default).arg
 
 
 @dataclass
@@ -73,9 +72,7 @@ def person_row(number: str, at: datetime) -> dict[str, Any]:
 def ensure_people(db: DbSession, rows: list[dict[str, Any]]) -> None:
     """Each number's person, made when missing (``person_row``s), in one executemany."""
     if rows:
-        db.execute(upsert_once(db, "caller_ensured", lambda insert: insert(_CALLERS)
-                               .from_select(callers.NEW_COLUMNS, callers.new_row().where(true()))
-                               .on_conflict_do_nothing(index_elements=[_CALLERS.c.phone])), rows)
+        db.execute(callers.added_if_missing(db), rows)
 
 
 def record_row(sid: str, number: str | None, direction: str, line: str, at: datetime,
@@ -91,7 +88,8 @@ def _records(insert: Any) -> Any:
     values = select(bindparam("sid", type_=_CALLS.c.call_sid.type), person.scalar_subquery(),
                     bindparam("direction", type_=_CALLS.c.direction.type),
                     bindparam("line", type_=_CALLS.c.line.type),
-                    bindparam("now", type_=_CALLS.c.started_at.type), literal(_IN_PROGRESS),
+                    bindparam("now", type_=_CALLS.c.started_at.type),
+                    literal(call_start.IN_PROGRESS),
                     bindparam("state", {}, type_=_CALLS.c.state.type))
     return (insert(_CALLS)
             .from_select(["call_sid", "caller_id", "direction", "line", "started_at", "status",

@@ -87,7 +87,7 @@ def _in_one(db: DbSession, number: str, record: dict[str, Any]) -> Started:
 
 # SQLAlchemy fills a column's Python-side default in a top-level INSERT only, not in one inside
 # WITH: there the model's own value is given by hand (or the column's server default applies).
-_IN_PROGRESS = cast(Any, _CALLS.c.status.default).arg
+IN_PROGRESS = cast(Any, _CALLS.c.status.default).arg
 
 
 def person_in_one(db: DbSession, number: str, now: datetime) -> Caller:
@@ -108,7 +108,7 @@ def _one_statement(with_record: bool = True) -> Any:
     made = (postgresql.insert(_CALLERS)
             .from_select(callers.NEW_COLUMNS,
                          callers.new_row().where(~exists(select(found.c.id))),
-                         include_defaults=False)  # the server's defaults (see ``_IN_PROGRESS``)
+                         include_defaults=False)  # the server's defaults (see ``IN_PROGRESS``)
             .on_conflict_do_nothing(index_elements=[_CALLERS.c.phone])
             .returning(*_CALLERS.c).cte("made"))
     person = union_all(select(found, literal(False).label("first")),
@@ -119,7 +119,7 @@ def _one_statement(with_record: bool = True) -> Any:
     record = (postgresql.insert(_CALLS)
               .values(call_sid=bindparam("sid"), caller_id=select(person.c.id).scalar_subquery(),
                       direction=bindparam("direction"), line=bindparam("line"),
-                      started_at=bindparam("now"), status=_IN_PROGRESS,
+                      started_at=bindparam("now"), status=IN_PROGRESS,
                       state=bindparam("state", type_=_CALLS.c.state.type))
               .on_conflict_do_nothing(index_elements=[_CALLS.c.call_sid])
               .returning(_CALLS.c.id.label("call_id")).cte("record"))

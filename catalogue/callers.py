@@ -111,12 +111,20 @@ def new_row() -> Select[Any]:
 NEW_COLUMNS = ["phone", "city_id", "created_at"]
 
 
-def _added_once(db: DbSession) -> Any:
+def _insert_new(insert: Any) -> Any:
     # ``WHERE true``: SQLite reads "SELECT … ON CONFLICT" without a WHERE as a join's ON.
-    return upsert_once(db, "caller", lambda insert: insert(_CALLERS)
-                       .from_select(NEW_COLUMNS, new_row().where(true()))
-                       .on_conflict_do_nothing(index_elements=[_CALLERS.c.phone])
-                       .returning(*_CALLERS.c))
+    return (insert(_CALLERS).from_select(NEW_COLUMNS, new_row().where(true()))
+            .on_conflict_do_nothing(index_elements=[_CALLERS.c.phone]))
+
+
+def _added_once(db: DbSession) -> Any:
+    return upsert_once(db, "caller", lambda insert: _insert_new(insert).returning(*_CALLERS.c))
+
+
+def added_if_missing(db: DbSession) -> Any:
+    """``find_or_add``'s INSERT returning nothing: many numbers' people in one executemany
+    (``catalogue.call_records.ensure_people``)."""
+    return upsert_once(db, "caller_if_missing", _insert_new)
 
 
 def written(e164: str | None) -> str:

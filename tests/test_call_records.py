@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session as DbSession
 
 from catalogue.db import get_sessionmaker
 from catalogue.models import Caller, CallLog, MenuVisit, Registration, RegistrationStatus
-from catalogue.timeutil import epoch
+from catalogue.registration import register
+from catalogue.timeutil import epoch, utcnow
 from tests import factories as f
 from tests.phone import MakePhone, Phone, gather_of
 from voice.visits import VisitBuffer
@@ -202,3 +203,36 @@ def test_a_state_kept_in_the_record_before_any_batch_makes_the_record_at_once(
     assert "Ilmoitat toisen ihmisen" in t.text, t.text
     buffer.flush()
     assert _count(db, CallLog) == 1
+
+
+def test_a_new_number_s_silence_wrong_key_and_full_session_before_any_batch(
+        app: Flask, db: DbSession, make_phone: MakePhone, buffer: VisitBuffer) -> None:
+    """The bad inputs of a call whose rows wait for the batch, through the webhooks: silence
+    and a wrong key at the language choice are asked again (the call is never dropped), and a
+    full session puts the new number on its waiting list, with the person made at the
+    read-back."""
+    ev = f.event(db, title="Runotuokio", code="101")
+    session = f.session(db, ev, capacity=1)
+    db.commit()
+    first = f.caller(db, "+358401230000")
+    db.commit()
+    register(db, session.id, first, now=utcnow())
+    phone = make_phone(LANDLINE)
+    phone.call()
+    buffer.take()  # the first webhook's batch: another process's, not written
+    t = phone.silence()
+    assert "Suomeksi, paina yksi" in t.text and gather_of(t) is not None
+    t = phone.press("7")  # no such language
+    assert "Suomeksi, paina yksi" in t.text and not t.hangs_up
+    for key in ("1", "4", "101#"):
+        phone.press(key)
+    t = phone.press("2")  # register: the session is full
+    assert "Kaikki paikat on varattu" in t.text and "ensimmäisenä varasijalla" in t.text, t.text
+    t = phone.press("1")
+    assert not t.hangs_up and gather_of(t) is not None
+    db.rollback()
+    person = db.scalars(select(Caller).where(Caller.phone == LANDLINE)).one()
+    reg = db.scalars(select(Registration).where(Registration.caller_id == person.id)).one()
+    assert reg.status == RegistrationStatus.WAITING
+    buffer.flush()
+    assert _count(db, CallLog) == 1 and _record(db, phone).caller_id == person.id

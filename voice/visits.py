@@ -76,9 +76,9 @@ class Batch(NamedTuple):
     heard: list[dict[str, object]]
     languages: dict[int, str]
     ends: dict[str, dict[str, object]]
-    records: dict[str, dict[str, Any]] = {}
-    sid_visits: list[dict[str, object]] = []
-    languages_of: dict[str, str] = {}
+    records: dict[str, dict[str, Any]]
+    sid_visits: list[dict[str, object]]
+    languages_of: dict[str, str]
 
     def size(self) -> int:
         return sum(map(len, self))
@@ -242,7 +242,8 @@ class VisitBuffer:
             if batch.ends and batch.size() > len(batch.ends):
                 try:  # a call's end does not wait for statistics that cannot be written
                     self._write(Batch([], [], {}, batch.ends, {
-                        sid: rec for sid, rec in batch.records.items() if sid in batch.ends}))
+                        sid: rec for sid, rec in batch.records.items() if sid in batch.ends},
+                        [], {}))
                     batch = batch._replace(ends={})
                 except Exception:  # noqa: BLE001 - the database's fault: all of it waits
                     pass
