@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 import phonenumbers
-from num2words import num2words
 from sqlalchemy import select
 
 from catalogue import audit, callers
@@ -43,9 +42,7 @@ def session_segments(ctx: Ctx, session: Session, how: bool = True,
 
 def queue_place(n: int, lang: str) -> str:
     """A waiting-list place as said: "kolmantena" (Finnish essive), "tredje", "third"."""
-    if lang == "fi":
-        return num2words(n, lang="fi", to="ordinal", case="essive")
-    return speak.ordinal(n, lang)
+    return speak.ordinal(n, lang, "essive")  # the case is Finnish's only
 
 
 def next_steps(ctx: Ctx, session: Session, other: bool = False) -> list[Segment]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from babel.dates import get_day_names, get_month_names
 from num2words import num2words
@@ -41,8 +42,10 @@ def fi_weekday(index: int, case: str) -> str:
     return _FI_WEEKDAYS[case][index]
 
 
+@lru_cache(maxsize=4096)
 def number(n: int, lang: str, case: str = "nominative") -> str:
-    """A cardinal; ``case`` matters in Finnish only ("viiteen", "viidestä")."""
+    """A cardinal; ``case`` matters in Finnish only ("viiteen", "viidestä"). Kept: num2words
+    costs more than the rest of a sentence, and a week holds few numbers."""
     if lang == "fi" and case != "nominative":
         return num2words(n, lang="fi", case=case)
     words = num2words(n, lang=lang)
@@ -53,7 +56,9 @@ def number(n: int, lang: str, case: str = "nominative") -> str:
     return words
 
 
+@lru_cache(maxsize=4096)
 def ordinal(n: int, lang: str, case: str = "nominative") -> str:
+    """An ordinal ("kolmantena", "tredje", "third"); kept as ``number`` is."""
     if lang == "fi" and case != "nominative":
         return num2words(n, lang="fi", to="ordinal", case=case)
     return num2words(n, lang=lang, to="ordinal")
