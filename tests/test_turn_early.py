@@ -132,3 +132,37 @@ def test_a_turn_with_no_kept_answer_reads_its_own_keys(memo_app: Flask) -> None:
     turns = _walk(phone, ("1", "1", "4", "3"))
     other = _walk(_phone(memo_app, "+358401000002"), ("1", "1", "4", "9"))
     assert turns[-1].said != other[-1].said
+
+
+def test_a_turn_from_a_state_nothing_is_kept_from_goes_to_the_view_at_once(
+        memo_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """Only a state some answer was kept from is keyed in front of Flask: a first caller's
+    turns (and a confirm, a read-back) go straight to the view, which keys them itself."""
+    keyed: list[str] = []
+    real = turn_memo.turn_key
+
+    def counted(app: Flask, request: Any, *args: Any) -> Any:
+        keyed.append("early" if app is memo_app.extensions["lampio_webhooks_app"] else "view")
+        return real(app, request, *args)
+
+    monkeypatch.setattr(turn_memo, "turn_key", counted)
+    first = _walk(_phone(memo_app, "+358401000001"))
+    assert "early" not in keyed and keyed.count("view") == len(first) - 1  # all but the start
+    keyed.clear()
+    memo = _memo(memo_app)
+    hits = memo.hits
+    second = _walk(_phone(memo_app, "+358401000002"))
+    assert memo.hits - hits >= 3 and keyed.count("early") >= 3
+    assert [t.said for t in second] == [t.said for t in first]
+
+
+def test_the_states_kept_from_are_bounded_and_expire(memo_app: Flask) -> None:  # noqa: F811
+    memo = turn_memo.TurnMemo(memo_app.extensions["lampio_engine"], size=2, seconds=60)
+    for n in range(10):
+        memo.put((f"state{n}", "input", "1"), "<Response/>", ())
+    assert memo.may_hold("state9") and memo.may_hold("state8")
+    assert not memo.may_hold("state0") and not memo.may_hold("never")
+    assert len(memo._states) <= 4  # pruned to the entries held, at twice the size
+    gone = turn_memo.TurnMemo(memo_app.extensions["lampio_engine"], size=2, seconds=-1)
+    gone.put(("state", "input", "1"), "<Response/>", ())
+    assert not gone.may_hold("state")  # expired with its entry
