@@ -21,7 +21,7 @@ from sqlalchemy import Table, bindparam, exists, literal, select, true
 from sqlalchemy.orm import Session as DbSession
 
 from . import call_start, callers
-from .database import attach, commits_itself, committing_itself, upsert_once, writing_now
+from .database import attach, reading_alone, upsert_once, writing_now
 from .models import Caller, CallLog
 
 _CALLS = cast("Table", CallLog.__table__)
@@ -52,13 +52,10 @@ _LOOK_UP = _look_up()  # built once
 
 
 def look_up(db: DbSession, number: str, sid: str) -> Seen:
-    """One read, no write; on PostgreSQL with nothing begun, with no BEGIN or COMMIT either."""
+    """One read, no write, and with nothing begun, no BEGIN or COMMIT either."""
     params = {"phone": number, "sid": sid, "national": callers.landline_national(number)}
     # On the connection: the session's ORM layer around a Core statement cost a third of it.
-    if commits_itself(db):
-        with committing_itself(db):
-            row = db.connection().execute(_LOOK_UP, params).one()
-    else:
+    with reading_alone(db):
         row = db.connection().execute(_LOOK_UP, params).one()
     caller = attach(db, Caller, row) if row.id is not None else None
     return Seen(caller, None if caller is not None else row.suggested, bool(row.recorded))

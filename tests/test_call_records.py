@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, literal, select, text
 from sqlalchemy.orm import Session as DbSession
 
+from catalogue.database import reading_alone
 from catalogue.db import get_sessionmaker
 from catalogue.models import Caller, CallLog, MenuVisit, Registration, RegistrationStatus
 from catalogue.registration import register
@@ -65,9 +66,9 @@ def test_the_first_webhook_reads_once_and_the_batch_makes_the_rows(
     with statements(app) as seen:
         t = phone.call()
     assert "Suomeksi, paina yksi" in t.text  # a new number: the language choice
-    # One read (on SQLite in a deferred transaction: no write lock), no write.
-    assert [s for s in seen if s.startswith("SELECT")] == seen[-1:], seen
-    assert not [s for s in seen if not s.startswith(("SELECT", "BEGIN DEFERRED"))], seen
+    # One read, no write, and no transaction around it (``database.reading_alone``): not even
+    # a BEGIN on SQLite, whose statement is its own read transaction.
+    assert len(seen) == 1 and seen[0].startswith("SELECT"), seen
     assert _count(db, Caller) == 0 and _count(db, CallLog) == 0
     buffer.flush()
     record = _record(db, phone)
@@ -87,6 +88,7 @@ def test_a_known_callers_first_webhook_writes_nothing_either(
     with statements(app) as seen:
         t = phone.call()
     assert "Greta" in t.text, t.text
+    assert seen[0].startswith("SELECT person."), seen  # the look-up, with no BEGIN before it
     assert not [s for s in seen if not s.startswith(("SELECT", "BEGIN DEFERRED"))], seen
     buffer.flush()
     assert _record(db, phone).caller_id == known.id and _count(db, Caller) == 1
@@ -236,3 +238,23 @@ def test_a_new_number_s_silence_wrong_key_and_full_session_before_any_batch(
     assert reg.status == RegistrationStatus.WAITING
     buffer.flush()
     assert _count(db, CallLog) == 1 and _record(db, phone).caller_id == person.id
+
+
+def test_a_read_alone_begins_nothing_and_leaves_nothing_begun(app: Flask, db: DbSession) -> None:
+    """``database.reading_alone``: no BEGIN before its one statement, nothing begun after it,
+    and the session's next statement in a transaction of its own, as always."""
+    db.rollback()
+    sqlite = db.get_bind().dialect.name == "sqlite"
+    with statements(app) as seen:
+        with reading_alone(db):
+            assert db.connection().execute(select(literal(7))).scalar() == 7
+        assert not db.in_transaction()
+        assert db.scalar(select(func.count()).select_from(Caller)) == 0
+        assert db.in_transaction()
+    assert seen[0].startswith("SELECT") and seen[1:] == (
+        ["BEGIN DEFERRED", "SELECT count(*) AS count_1 FROM caller"] if sqlite
+        else ["SELECT count(*) AS count_1 FROM caller"]), seen
+    db.rollback()
+    with pytest.raises(Exception), reading_alone(db):
+        db.connection().execute(select(literal(1)).where(text("no_such_column = 1")))
+    assert not db.in_transaction() and db.scalar(select(literal(2))) == 2  # usable after
