@@ -13,7 +13,7 @@ from catalogue.db import begin_write, commit_pending, get_db
 from ivr_flows import prompts
 from ivr_flows.reply import Gather, Reply
 
-from . import call_rows, callstate, calls, media_stream, turn_memo
+from . import callstate, calls, hangup, media_stream, turn_memo
 from .security import public_url, twilio_signed
 from .twiml import render
 
@@ -223,15 +223,8 @@ def turn() -> Response:
 
 @twilio_signed
 def status() -> Response:
-    """The call's end waits in the batch with its visits (``voice.visits``): a hang-up writes
-    only when it finds the batch due, and then for every call that ended meanwhile."""
-    if calls.valid_sid(request.form):
-        buffer = calls.visit_buffer()
-        end = calls.call_end(request.form)
-        buffer.end(end, call_rows.ended_record(end, request.form))
-        if buffer.due():
-            buffer.flush()
-    return Response("", status=204)
+    """Usually answered in front of Flask (``voice.hangup``); here when that left it."""
+    return hangup.note_end(calls.visit_buffer(), request.form)
 
 
 class _FallbackUrls(_Urls):

@@ -71,7 +71,9 @@ def install(app: Flask) -> None:
 
 def dispatch(main: WSGIApp, lean: Flask) -> WSGIApp:
     """``POST /voice/…`` to the webhooks' app, a turn with a kept answer straight from the
-    memo (``voice.turn_memo.answer_early``), the rest to the main app."""
+    memo (``voice.turn_memo.answer_early``) and a call's end straight into the batch
+    (``voice.hangup``), the rest to the main app."""
+    from . import hangup
     from .turn_memo import answer_early
     from .views import TURN_PATH
 
@@ -79,7 +81,8 @@ def dispatch(main: WSGIApp, lean: Flask) -> WSGIApp:
         path = environ.get("PATH_INFO", "")
         if environ.get("REQUEST_METHOD") != "POST" or not path.startswith(PREFIX):
             return main(environ, start_response)
-        kept = answer_early(lean, environ) if path == TURN_PATH else None
+        kept = answer_early(lean, environ) if path == TURN_PATH else \
+            hangup.answer_early(lean, environ) if path == hangup.STATUS_PATH else None
         if kept is not None:
             return nosniff(kept)(environ, start_response)
         return lean.wsgi_app(environ, start_response)
