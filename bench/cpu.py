@@ -61,3 +61,20 @@ def reaped_children_seconds() -> float:
     """This process's children that ended (the load's client processes, once a round is over)."""
     use = resource.getrusage(resource.RUSAGE_CHILDREN)
     return use.ru_utime + use.ru_stime
+
+
+def postmaster(url: str) -> int | None:
+    """The PostgreSQL server's first process, when it runs on this machine (its backends are
+    its children); None for SQLite, a remote server, or one whose processes cannot be seen."""
+    from sqlalchemy import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql") or parsed.host not in (
+            None, "", "127.0.0.1", "localhost", "::1"):
+        return None
+    import psycopg
+
+    conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo) as conn:  # its backend's parent, read while it lives
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()
+        return parent_of(int(backend[0])) if backend else None

@@ -25,6 +25,7 @@ from pathlib import Path
 import requests
 
 import cpu
+import servertime
 import swarm
 from common import (BENCH, PROGRAMME_WALK, ROOT, TOKEN, Recorder, Walk, error_lines,
                     find_registration_walk, kind, phone_number, prepare_database, ratio, walk)
@@ -92,7 +93,12 @@ def _caller(base: str, rnd: Round, index: int, start_at: float, stop_at: float,
             out: Figures) -> None:
     http = requests.Session()
     rng = random.Random(rnd.no * 100_000 + index)
-    rec = Recorder(http_transport(base, http, timeout=60))
+    send = http_transport(base, http, timeout=60)
+
+    def labelled(path: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+        return send(path, form, {**headers, servertime.HEADER: f"{rnd.no}:{rec.label}"})
+
+    rec = Recorder(labelled)  # the turn named for ``--server-times``
 
     def pause() -> None:  # then a new connection: gunicorn drops idle ones after 2 s (keep-alive)
         time.sleep(rnd.pause * rng.uniform(0.5, 1.5))
@@ -166,23 +172,6 @@ def measured(server: Server, rnd: Round, callers: int, processes: int,
     return f
 
 
-def postmaster(url: str) -> int | None:
-    """The PostgreSQL server's first process, when it runs on this machine (its backends are
-    its children); None for SQLite, a remote server, or one whose processes cannot be seen."""
-    from sqlalchemy import make_url
-
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("postgresql") or parsed.host not in (
-            None, "", "127.0.0.1", "localhost", "::1"):
-        return None
-    import psycopg
-
-    conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo) as conn:  # its backend's parent, read while it lives
-        backend = conn.execute("SELECT pg_backend_pid()").fetchone()
-        return cpu.parent_of(int(backend[0])) if backend else None
-
-
 # -- the part --------------------------------------------------------------------------------
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
@@ -212,7 +201,9 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
                         "(the spread of the repeats' ratios is printed): less of the machine's "
                         "drift in the ratio (1)")
     g.add_argument("--quick", action="store_true", help="short rounds (4 s / 8 s, 3 calls each)")
-    g.add_argument("--app", default="app:serve_app()", help="gunicorn target of our service")
+    g.add_argument("--app", default=servertime.APP, help="gunicorn target of our service")
+    g.add_argument("--server-times", action="store_true",
+                   help="also time each turn inside our service's workers (bench/servertime.py)")
 
 
 def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
@@ -226,16 +217,24 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
     env = {"DATABASE_URL": url, "SCHEDULER": "0", "TWILIO_AUTH_TOKEN": TOKEN,
            "TWILIO_SKIP_SIGNATURE": "0", "PUBLIC_BASE_URL": "", "DEMO_DATA": "0",
            "AUDIO_DIR": str(tmp / "audio"), "SECRET_KEY": "bench-secret-key"}
+    target, times_dir = args.app, tmp / "server-times"
+    if args.server_times and args.app != servertime.APP:
+        raise SystemExit("--server-times times app:serve_app() itself: not with --app")
+    if args.server_times:
+        times_dir.mkdir()
+        target, env[servertime.DIR_ENV] = servertime.TARGET, str(times_dir)
+    rows: list[Row] = []
+    rounds: dict[tuple[int, float, str], list[int]] = {}
     servers: list[Server] = []
     try:
-        servers.append(Server("lampio", args.app, env, args.workers, args.threads,
+        servers.append(Server("lampio", target, env, args.workers, args.threads,
                               ROOT, tmp / "lampio.log"))
         servers.append(Server("minimal", "minimal_app:app", {}, args.workers, args.threads,
                               BENCH, tmp / "minimal.log"))
         for s in servers:
             s.wait_ready()
         ours, base = servers
-        db_root = postmaster(url)
+        db_root = cpu.postmaster(url)
         with requests.Session() as http:
             reg = find_registration_walk(lambda number: SimulatedCall(
                 http_transport(ours.base, http, timeout=60), TOKEN, ours.base, from_number=number))
@@ -248,7 +247,6 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
               f"turn = one webhook request", flush=True)
         for name in walks:
             print(f"  {name} walk: call → " + " → ".join(k for k, _ in steps[name]) + " → hang up")
-        rows: list[Row] = []
         no = 0
         for pause in pauses:
             for n in counts:
@@ -257,6 +255,7 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
                     f_ours, f_base, each = Figures(), Figures(), []
                     for _ in range(max(1, args.repeat)):
                         no += 1
+                        rounds.setdefault((n, pause, name), []).append(no)
                         rnd = Round(no, steps[name], pause,
                                     args.pause_seconds if pause else args.seconds,
                                     min(args.max_calls, 100), args.spread,
@@ -295,4 +294,7 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
             print("\n".join(error_lines(Path(ours.log.name))) or "  (no error lines in the log)")
     finally:
         for s in servers:
-            s.stop()
+            s.stop()  # our workers write their times as they exit
+    if args.server_times:
+        print(servertime.report(servertime.collect(times_dir), rounds))
+

@@ -262,8 +262,8 @@ def answer_early(lean: Flask, environ: dict[str, Any]) -> Response | None:
     from .calls import valid_sid
 
     memo = of(lean)
-    if memo is None or not memo.may_hold(
-            _plain_query(environ.get("QUERY_STRING", "").encode("latin-1", "replace")).get("s", "")):
+    query = environ.get("QUERY_STRING", "").encode("latin-1", "replace")
+    if memo is None or not memo.may_hold(_plain_query(query).get("s", "")):
         return None  # nothing kept from this state: the view works the turn out (and keys it)
     request = lean.request_class(environ)
     if not isinstance(request, WebhookRequest) or not request.small_form():
