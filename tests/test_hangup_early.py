@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask, request_started
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 from twilio.request_validator import RequestValidator
@@ -14,22 +14,14 @@ from twilio.request_validator import RequestValidator
 from catalogue.models import CallLog
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.phone import Phone
+from tests.test_turn_early import entered_views
 from voice import hangup
 
 
 @pytest.fixture
 def views_entered(app: Flask) -> Iterator[list[str]]:
-    """The paths of the requests the webhooks' own Flask app handled."""
-    lean = app.extensions["lampio_webhooks_app"]
-    seen: list[str] = []
-
-    def started(sender: Any, **_: Any) -> None:
-        from flask import request
-        seen.append(request.path)
-
-    request_started.connect(started, lean)
-    yield seen
-    request_started.disconnect(started, lean)
+    with entered_views(app) as seen:
+        yield seen
 
 
 def _hang_up(app: Flask, number: str, validator: RequestValidator | None = None) -> Any:

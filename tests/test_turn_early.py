@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,10 @@ class _Recording(SimulatedCall):
         super().__init__(transport, AUTH_TOKEN, PUBLIC_BASE_URL, from_number=number)
 
 
-@pytest.fixture
-def views_entered(memo_app: Flask) -> Iterator[list[str]]:  # noqa: F811
-    """The paths of the requests the webhooks' own Flask app handled."""
-    lean = memo_app.extensions["lampio_webhooks_app"]
+@contextmanager
+def entered_views(app: Flask) -> Iterator[list[str]]:
+    """The paths of the requests the webhooks' own Flask app handled meanwhile."""
+    lean = app.extensions["lampio_webhooks_app"]
     seen: list[str] = []
 
     def started(sender: Any, **_: Any) -> None:
@@ -47,8 +48,16 @@ def views_entered(memo_app: Flask) -> Iterator[list[str]]:  # noqa: F811
         seen.append(request.path)
 
     request_started.connect(started, lean)
-    yield seen
-    request_started.disconnect(started, lean)
+    try:
+        yield seen
+    finally:
+        request_started.disconnect(started, lean)
+
+
+@pytest.fixture
+def views_entered(memo_app: Flask) -> Iterator[list[str]]:  # noqa: F811
+    with entered_views(memo_app) as seen:
+        yield seen
 
 
 def test_a_kept_answer_is_given_in_front_of_flask_as_the_view_gives_it(
