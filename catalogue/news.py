@@ -10,6 +10,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session as DbSession, contains_eager, joinedload
 
 from . import audit
+from .database import reading_alone
 from .models import ACTIVE, CallStatus, OutboundCall, Registration, Session
 from .outbound import NEWS, log_told, news_valid
 
@@ -35,9 +36,11 @@ def news_for(db: DbSession, caller_id: int | None, now: datetime) -> list[Regist
     with ``caller_id`` None, to everyone (the staff's list of people to be told)."""
     if caller_id is None:
         found = db.scalars(_NEWS_FOR_ALL, {"now": now})
-    elif db.scalar(_ANY_FOR_ONE, {"caller_id": caller_id}) is None:
-        return []
     else:
+        with reading_alone(db):  # a known caller's first webhook: no BEGIN or COMMIT for "no"
+            marked = db.scalar(_ANY_FOR_ONE, {"caller_id": caller_id})
+        if marked is None:
+            return []
         found = db.scalars(_NEWS_FOR_ONE, {"now": now, "caller_id": caller_id})
     return [r for r in found if news_valid(r, r.session)]
 
