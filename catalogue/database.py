@@ -89,8 +89,6 @@ def make_engine(url: str, *, connect_timeout: float = 10.0,
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-            if mode == "NONE":  # ``reading_alone``: the statement reads by itself
-                return
             if mode == "IMMEDIATE":
                 # A connection may carry a longer bound of its own (migrating at start-up).
                 if not writers.acquire(float(conn.get_execution_options().get(
@@ -237,25 +235,17 @@ def committing_itself(db: Session) -> Iterator[None]:
 
 @contextmanager
 def reading_alone(db: Session) -> Iterator[None]:
-    """A read of one statement with nothing begun around it, when nothing is: on PostgreSQL in
-    autocommit (``committing_itself``), on SQLite with no ``BEGIN`` (the statement is its own
-    read transaction) and so no ``COMMIT``: they were a third of a call's first webhook there.
-    Anything else reads in the transaction as it is. One statement only: two would not see
-    one moment."""
-    if db.in_transaction():
-        yield
-        return
-    if db.get_bind().dialect.name == "postgresql":
+    """A read with no ``BEGIN`` or ``COMMIT`` around it where that is cheaper: on PostgreSQL,
+    with nothing begun, in autocommit (``committing_itself``; each is a round trip to the
+    server). On SQLite it reads in the session's transaction as any read does: a read with
+    ``BEGIN`` left out was tried and gained nothing measurable (it saves two cheap statements,
+    and each such read needs a connection checkout of its own: a known caller's first webhook
+    reads twice)."""
+    if commits_itself(db):
         with committing_itself(db):
             yield
         return
-    db.connection(execution_options={"sqlite_begin": "NONE"})
-    try:
-        yield
-    except BaseException:
-        db.rollback()
-        raise
-    db.commit()  # nothing to end in the file: the connection goes back to the pool
+    yield
 
 
 def commit_unhurried(db: Session) -> None:

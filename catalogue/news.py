@@ -37,7 +37,7 @@ def news_for(db: DbSession, caller_id: int | None, now: datetime) -> list[Regist
     if caller_id is None:
         found = db.scalars(_NEWS_FOR_ALL, {"now": now})
     else:
-        with reading_alone(db):  # a known caller's first webhook: no BEGIN or COMMIT for "no"
+        with reading_alone(db):  # a known caller's first webhook: on PostgreSQL, no COMMIT
             marked = db.scalar(_ANY_FOR_ONE, {"caller_id": caller_id})
         if marked is None:
             return []
