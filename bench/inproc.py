@@ -57,14 +57,18 @@ class Caller:
     """Makes calls of one walk through one test client, timing (and counting) every turn."""
 
     def __init__(self, name: str, client: Any, steps: Walk, round_no: int,
-                 engine: Any | None = None) -> None:
+                 engine: Any | None = None, numbers: int = 0) -> None:
+        """``numbers``: so many numbers called again and again (``known_people``); 0: a new
+        number for every call."""
         self.name, self.steps, self.round_no, self.n = name, steps, round_no, 0
+        self.numbers = numbers
         self.rec = Recorder(client_transport(client))
         self.sql = StatementCounter(engine, self.rec) if engine is not None else None
         self.transport = self.sql.wrap(self.rec) if self.sql else self.rec
 
     def call(self) -> None:
-        number = phone_number(self.round_no, self.n // 100, self.n % 100)
+        k = self.n % self.numbers if self.numbers else self.n
+        number = phone_number(self.round_no, k // 100, k % 100)
         self.n += 1
         walk(SimulatedCall(self.transport, TOKEN, BASE, from_number=number), self.steps, self.rec)
 
@@ -80,6 +84,21 @@ class Caller:
 
     def statements(self) -> list[int]:
         return [v for values in (self.sql.counts.values() if self.sql else ()) for v in values]
+
+
+KNOWN = 50  # the known callers' numbers, each called again and again
+
+
+def known_people(app: Any, round_no: int) -> None:
+    """``KNOWN`` people who called before and chose Finnish (most of the line's calls are
+    theirs): their calls go from the greeting straight to the main menu."""
+    from catalogue.db import get_sessionmaker
+    from catalogue.models import Caller as Person
+
+    with get_sessionmaker(app)() as db:
+        db.add_all(Person(phone=phone_number(round_no, i // 100, i % 100), language="fi")
+                   for i in range(KNOWN))
+        db.commit()
 
 
 class RoomCallbacks:
@@ -151,8 +170,10 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
                Caller("programme", client, PROGRAMME_WALK, 2, engine),
                Caller("registration", client, reg, 3, engine),
                Caller("programme, memo off", cold.test_client(), PROGRAMME_WALK, 4,
-                      cold.extensions["lampio_engine"])]
-    minimal, prog, regc, prog_cold = callers
+                      cold.extensions["lampio_engine"]),
+               Caller("programme, known callers", client, PROGRAMME_WALK[1:], 5, engine, KNOWN)]
+    minimal, prog, regc, prog_cold, known = callers
+    known_people(app, 5)
     room = RoomCallbacks(app, client)
     everyone: list[Caller | RoomCallbacks] = [*callers, room]
     for c in everyone:
@@ -190,7 +211,7 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
     print(_line("programme walk, every turn", prog.turn_times(), floor, prog.statements()))
     print(_line("  the same, memo off", prog_cold.turn_times(), floor, prog_cold.statements()))
     print(_line("registration walk, every turn", regc.turn_times(), floor, regc.statements()))
-    for c in (prog, regc, prog_cold):
+    for c in (prog, regc, prog_cold, known):
         print(f"  {c.name} walk, turn by turn (mean ms / p50 / p99 / SQL statements):")
         for label, values in c.rec.latencies.items():
             sql = c.sql.counts.get(label, []) if c.sql else []
@@ -214,7 +235,6 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
         print(f"  turns answered from another caller's same turn (voice/turn_memo.py): "
               f"{memo.hits} of {prog.rec.turns + regc.rec.turns}; {memo.kept} worked out and kept; "
               f"{memo.entries()} answers held at the end")
-    failed = (prog.rec.errors + regc.rec.errors + minimal.rec.errors + room.rec.errors
-              + prog_cold.rec.errors)
+    failed = sum(c.rec.errors for c in (*callers, room))
     if failed:
         print(f"  {failed} failed turns (≥ 400 or the apology TwiML)")

@@ -20,7 +20,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, exists, literal, select, true
 from sqlalchemy.orm import Session as DbSession
 
-from . import call_start, callers
+from . import call_start, callers, news
 from .database import attach, reading_alone, upsert_once, writing_now
 from .models import Caller, CallLog
 
@@ -32,11 +32,13 @@ _CALLERS = cast("Table", Caller.__table__)
 class Seen:
     """What a call's first webhook reads: the person's row (None: a new number), the city a
     new landline's area code suggests, and whether the CallSid has a record already (Twilio
-    retried the first webhook, or the CallSid is reused): then the record is made at once."""
+    retried the first webhook, or the CallSid is reused): then the record is made at once;
+    and whether a known person has news to be told (``news.any_marked``)."""
 
     caller: Caller | None
     city_id: int | None
     recorded: bool
+    news: bool = False
 
 
 def _look_up() -> Any:
@@ -44,7 +46,7 @@ def _look_up() -> Any:
     person = select(_CALLERS).where(_CALLERS.c.phone == bindparam("phone")).subquery("person")
     recorded = exists().where(_CALLS.c.call_sid == bindparam("sid"))
     return (select(person, callers.city_of(bindparam("national")).label("suggested"),
-                   recorded.label("recorded"))
+                   recorded.label("recorded"), news.any_marked(person.c.id).label("news_marked"))
             .select_from(one.outerjoin(person, true())))
 
 
@@ -58,7 +60,8 @@ def look_up(db: DbSession, number: str, sid: str) -> Seen:
     with reading_alone(db):  # the person attached inside: on PostgreSQL nothing is left begun
         row = db.connection().execute(_LOOK_UP, params).one()
         caller = attach(db, Caller, row) if row.id is not None else None
-    return Seen(caller, None if caller is not None else row.suggested, bool(row.recorded))
+    return Seen(caller, None if caller is not None else row.suggested, bool(row.recorded),
+                caller is not None and bool(row.news_marked))
 
 
 def person_row(number: str, at: datetime) -> dict[str, Any]:

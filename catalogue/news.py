@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
+from typing import Any
+
+from sqlalchemy import Table, bindparam, exists, select, update
 from sqlalchemy.orm import Session as DbSession, contains_eager, joinedload
 
 from . import audit
@@ -27,19 +29,30 @@ _NEWS_FOR_ONE = _NEWS_FOR_ALL.where(Registration.caller_id == bindparam("caller_
 # So first a look on the table for any mark on the caller's rows (a fraction of the eager
 # query's cost even when that finds nothing); only then does the query above decide.
 _T = cast("Table", Registration.__table__)
-_ANY_FOR_ONE = (select(_T.c.id).where(_T.c.caller_id == bindparam("caller_id"),
-                                      _T.c.notify_pending.is_not(None)).limit(1))
 
 
-def news_for(db: DbSession, caller_id: int | None, now: datetime) -> list[Registration]:
+def any_marked(caller_id: Any) -> Any:
+    """Whether any of the person's rows is marked to be told (``caller_id``: a column or a
+    parameter): asked on its own here, and inside the call's first read
+    (``call_records.look_up``), which then needs no statement of this."""
+    return exists().where(_T.c.caller_id == caller_id, _T.c.notify_pending.is_not(None))
+
+
+_ANY_FOR_ONE = select(any_marked(bindparam("caller_id")))
+
+
+def news_for(db: DbSession, caller_id: int | None, now: datetime, *,
+             marked: bool | None = None) -> list[Registration]:
     """What is still to be told to this person (said at the start of their own next call);
-    with ``caller_id`` None, to everyone (the staff's list of people to be told)."""
+    with ``caller_id`` None, to everyone (the staff's list of people to be told). ``marked``:
+    whether ``any_marked`` was so in this call's first read (None: not asked yet)."""
     if caller_id is None:
         found = db.scalars(_NEWS_FOR_ALL, {"now": now})
     else:
-        with reading_alone(db):  # a known caller's first webhook: on PostgreSQL, no COMMIT
-            marked = db.scalar(_ANY_FOR_ONE, {"caller_id": caller_id})
         if marked is None:
+            with reading_alone(db):  # a known caller's first webhook: on PostgreSQL, no COMMIT
+                marked = bool(db.scalar(_ANY_FOR_ONE, {"caller_id": caller_id}))
+        if not marked:
             return []
         found = db.scalars(_NEWS_FOR_ONE, {"now": now, "caller_id": caller_id})
     return [r for r in found if news_valid(r, r.session)]

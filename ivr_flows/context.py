@@ -86,6 +86,9 @@ class Ctx:
     # A call whose person's row or record is not written yet (state ``np``, ``at``): the
     # channel's, to make them when a turn asks (``caller_id``, ``call_id``).
     rows: CallRows | None = None
+    # Whether the caller has news to be told, as the call's first read found it (None: not
+    # read this turn; ``news`` then asks).
+    news_marked: bool | None = None
     _caller: Any = field(default=_UNSET, repr=False)
 
     @property

@@ -19,7 +19,7 @@ def news_preface(ctx: Ctx) -> list[Segment]:
     assert caller_id is not None
     from .outbound import session_brief
 
-    regs = news.news_for(ctx.db, caller_id, ctx.now)
+    regs = news.news_for(ctx.db, caller_id, ctx.now, marked=ctx.news_marked)
     said: list[Segment] = []
     for reg in regs:
         said += ctx.say(_SAID[reg.notify_pending or ""]) + session_brief(ctx, reg.session)

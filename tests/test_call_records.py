@@ -90,14 +90,31 @@ def test_a_known_callers_first_webhook_writes_nothing_either(
     with statements(app) as seen:
         t = phone.call()
     assert "Greta" in t.text, t.text
-    # The look-up, then whether anything waits to be told (``news.news_for``); on SQLite in one
-    # deferred transaction, on PostgreSQL each with nothing begun.
-    reads = [s for s in seen if s != "BEGIN DEFERRED"]
-    assert len(reads) == 2 and reads[0].startswith("SELECT person."), seen
-    assert reads[1].startswith("SELECT registration.id FROM registration"), seen
-    assert seen.count("BEGIN DEFERRED") <= 1, seen
+    # One read: the look-up says too whether anything waits to be told (``news.any_marked``).
+    assert [s for s in seen if s != "BEGIN DEFERRED"] == seen[-1:], seen
+    assert seen[-1].startswith("SELECT person."), seen
     buffer.flush()
     assert _record(db, phone).caller_id == known.id and _count(db, Caller) == 1
+
+
+def test_news_marked_in_the_look_up_are_read_and_told_with_no_other_check(
+        app: Flask, db: DbSession, make_phone: MakePhone, buffer: VisitBuffer) -> None:
+    known = f.caller(db, "+358401234567", language="fi")
+    s = f.session(db, f.event(db, title="Runotuokio"), capacity=5)
+    db.commit()
+    reg = f.registered(register(db, s.id, known.id, now=utcnow()))
+    reg.notify_pending = "promoted"
+    db.commit()
+    with statements(app) as seen:
+        t = make_phone("+358401234567").call()
+    assert "paikka vapautui" in t.text, t.text
+    # The look-up, then the news themselves (with their sessions), with no check between.
+    reads = [s for s in seen if s.startswith("SELECT")]
+    assert reads[0].startswith("SELECT person.") and len(reads) == 2, seen
+    assert not reads[1].startswith("SELECT EXISTS"), seen
+    db.rollback()
+    db.expire_all()
+    assert db.get_one(Registration, reg.id).notify_pending is None  # told, so cleared
 
 
 def test_another_process_batch_makes_the_record_its_visits_need(

@@ -164,6 +164,7 @@ def _pending(db: DbSession, form: Mapping[str, str], seen: call_records.Seen,
     ctx = context(db, {"at": epoch(now)}, form)
     person = seen.caller or Caller(phone=number, city_id=seen.city_id)
     ctx.set_caller(person, first=seen.caller is None)
+    ctx.news_marked = seen.news  # read with the person: news_preface asks nothing more
     visit_buffer().start(pending_record(form, ctx.state["at"], seen.caller is None)
                          | {"now": now})
     return _stamped(ctx, form)
