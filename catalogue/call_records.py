@@ -56,9 +56,9 @@ _LOOK_UP = _look_up()  # built once
 def look_up(db: DbSession, number: str, sid: str) -> Seen:
     """One read, no write; on PostgreSQL with nothing begun, with no BEGIN or COMMIT either."""
     params = {"phone": number, "sid": sid, "national": callers.landline_national(number)}
-    # On the connection: the session's ORM layer around a Core statement cost a third of it.
-    with reading_alone(db):  # the person attached inside: on PostgreSQL nothing is left begun
-        row = db.connection().execute(_LOOK_UP, params).one()
+    # On a connection: the session's ORM layer around a Core statement cost a third of it.
+    with reading_alone(db) as conn:  # the person attached inside: nothing is left begun
+        row = conn.execute(_LOOK_UP, params).one()
         caller = attach(db, Caller, row) if row.id is not None else None
     return Seen(caller, None if caller is not None else row.suggested, bool(row.recorded),
                 caller is not None and bool(row.news_marked))

@@ -50,8 +50,8 @@ def news_for(db: DbSession, caller_id: int | None, now: datetime, *,
         found = db.scalars(_NEWS_FOR_ALL, {"now": now})
     else:
         if marked is None:
-            with reading_alone(db):  # a known caller's first webhook: on PostgreSQL, no COMMIT
-                marked = bool(db.scalar(_ANY_FOR_ONE, {"caller_id": caller_id}))
+            with reading_alone(db) as conn:  # on PostgreSQL, no BEGIN or COMMIT
+                marked = bool(conn.scalar(_ANY_FOR_ONE, {"caller_id": caller_id}))
         if not marked:
             return []
         found = db.scalars(_NEWS_FOR_ONE, {"now": now, "caller_id": caller_id})

@@ -13,7 +13,7 @@ from sqlalchemy import event, func, literal, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session as DbSession
 
-from catalogue.database import reading_alone
+from catalogue.database import attach, reading_alone
 from catalogue.db import get_sessionmaker
 from catalogue.models import Caller, CallLog, MenuVisit, Registration, RegistrationStatus
 from catalogue.registration import register
@@ -265,14 +265,16 @@ def test_a_new_number_s_silence_wrong_key_and_full_session_before_any_batch(
 
 def test_a_read_alone_begins_nothing_on_postgresql_and_reads_as_usual_on_sqlite(
         app: Flask, db: DbSession) -> None:
-    """``database.reading_alone``: on PostgreSQL nothing begun before or after its statement,
-    and the session's next statement in a transaction of its own; on SQLite the read is the
-    session's, in its deferred transaction (cheaper there than a checkout of its own)."""
+    """``database.reading_alone``: on PostgreSQL nothing begun before or after its statement
+    (an object attached inside included), and the session's next statement in a transaction
+    of its own; on SQLite the read is the session's, in its deferred transaction (cheaper there
+    than a checkout of its own). What the session holds unsaved is read as a query reads it."""
     db.rollback()
     sqlite = db.get_bind().dialect.name == "sqlite"
     with statements(app) as seen:
-        with reading_alone(db):
-            assert db.connection().execute(select(literal(7))).scalar() == 7
+        with reading_alone(db) as conn:
+            assert conn.execute(select(literal(7))).scalar() == 7
+            attach(db, Caller, {c.name: None for c in Caller.__table__.columns} | {"id": 99})
         assert db.in_transaction() == sqlite
         assert db.scalar(select(func.count()).select_from(Caller)) == 0
         assert db.in_transaction()
@@ -280,8 +282,13 @@ def test_a_read_alone_begins_nothing_on_postgresql_and_reads_as_usual_on_sqlite(
         "SELECT ? AS anon_1" if sqlite else "SELECT %(param_1)s::INTEGER AS anon_1",
         "SELECT count(*) AS count_1 FROM caller"] and seen.count("BEGIN DEFERRED") == sqlite, seen
     db.rollback()
-    with pytest.raises(DBAPIError), reading_alone(db):  # no such column, on either database
-        db.connection().execute(select(literal(1)).where(text("no_such_column = 1")))
+    db.expunge_all()
+    db.add(Caller(phone="+358401111111"))
+    with reading_alone(db) as conn:  # unsaved: flushed first, and read in its transaction
+        assert conn.scalar(select(func.count()).select_from(Caller)) == 1
+    db.rollback()
+    with pytest.raises(DBAPIError), reading_alone(db) as conn:  # no such column, either database
+        conn.execute(select(literal(1)).where(text("no_such_column = 1")))
     db.rollback()
     assert not db.in_transaction() or sqlite
     assert db.scalar(select(literal(2))) == 2  # usable after
