@@ -33,6 +33,9 @@ Walk = tuple[tuple[str, str], ...]
 # 3 next → 3 next → 1 more → 4 previous → hang up (the status callback is a turn too).
 PROGRAMME_WALK: Walk = (("1", "language"), ("1", "programme"), ("4", "group"), ("3", "next"),
                         ("3", "next"), ("1", "more"), ("4", "previous"))
+# The same walk by people who called before and chose Finnish (most of the line's calls are
+# theirs): the greeting leads straight to the main menu (``known_people``).
+KNOWN_WALK: Walk = PROGRAMME_WALK[1:]
 PROGRAMME_KEY = "next"  # "a programme turn": the 3 (next) inside the programme
 CONFIRM_KEY = "confirm"  # "registration confirm": the 1 after the read-back
 
@@ -150,6 +153,31 @@ def prepare_database(tmp: Path, url: str) -> None:
     app = create_app(app_config(tmp, url))
     prepare(app)
     app.extensions["lampio_engine"].dispose()
+
+
+def known_people(tmp: Path, url: str, round_no: int, count: int) -> None:
+    """People for the numbers of callers 0 … ``count`` - 1 of a round (``phone_number``'s call
+    0; a known caller calls from it again and again), with Finnish chosen: ``KNOWN_WALK``."""
+    from app import create_app
+    from catalogue.db import get_sessionmaker
+    from catalogue.models import Caller
+
+    app = create_app(app_config(tmp, url))
+    with get_sessionmaker(app)() as db:
+        db.add_all(Caller(phone=phone_number(round_no, i, 0), language="fi")
+                   for i in range(count))
+        db.commit()
+    app.extensions["lampio_engine"].dispose()
+
+
+def check_known(make_call: Callable[[str], SimulatedCall], tmp: Path, url: str) -> None:
+    """Fails unless a known person's call reaches the main menu at once, where ``KNOWN_WALK``
+    begins (else its keys would walk somewhere else unnoticed)."""
+    from ivr_flows import prompts
+
+    known_people(tmp, url, 97, 1)
+    if prompts.text("fi", "main.intro") not in walk(make_call(phone_number(97, 0, 0)), ()).text:
+        raise RuntimeError("a known caller's call does not reach the main menu at once")
 
 
 def kind(url: str) -> str:

@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import event
 
-from common import (BASE, CONFIRM_KEY, PROGRAMME_KEY, PROGRAMME_WALK, TOKEN, Recorder, Walk,
-                    app_config, find_registration_walk, kind, pct, phone_number,
-                    prepare_database, ratio, walk)
+from common import (BASE, CONFIRM_KEY, KNOWN_WALK, PROGRAMME_KEY, PROGRAMME_WALK, TOKEN, Recorder,
+                    Walk, app_config, check_known, find_registration_walk, kind, known_people, pct,
+                    phone_number, prepare_database, ratio, walk)
 from voice.simulator import SimulatedCall, Transport
 
 
@@ -57,18 +57,18 @@ class Caller:
     """Makes calls of one walk through one test client, timing (and counting) every turn."""
 
     def __init__(self, name: str, client: Any, steps: Walk, round_no: int,
-                 engine: Any | None = None, numbers: int = 0) -> None:
-        """``numbers``: so many numbers called again and again (``known_people``); 0: a new
-        number for every call."""
+                 engine: Any | None = None, again: int = 0) -> None:
+        """``again``: so many callers' numbers called again and again (``known_people``); 0: a
+        new number for every call."""
         self.name, self.steps, self.round_no, self.n = name, steps, round_no, 0
-        self.numbers = numbers
+        self.again = again
         self.rec = Recorder(client_transport(client))
         self.sql = StatementCounter(engine, self.rec) if engine is not None else None
         self.transport = self.sql.wrap(self.rec) if self.sql else self.rec
 
     def call(self) -> None:
-        k = self.n % self.numbers if self.numbers else self.n
-        number = phone_number(self.round_no, k // 100, k % 100)
+        number = (phone_number(self.round_no, self.n % self.again, 0) if self.again else
+                  phone_number(self.round_no, self.n // 100, self.n % 100))
         self.n += 1
         walk(SimulatedCall(self.transport, TOKEN, BASE, from_number=number), self.steps, self.rec)
 
@@ -87,18 +87,6 @@ class Caller:
 
 
 KNOWN = 50  # the known callers' numbers, each called again and again
-
-
-def known_people(app: Any, round_no: int) -> None:
-    """``KNOWN`` people who called before and chose Finnish (most of the line's calls are
-    theirs): their calls go from the greeting straight to the main menu."""
-    from catalogue.db import get_sessionmaker
-    from catalogue.models import Caller as Person
-
-    with get_sessionmaker(app)() as db:
-        db.add_all(Person(phone=phone_number(round_no, i // 100, i % 100), language="fi")
-                   for i in range(KNOWN))
-        db.commit()
 
 
 class RoomCallbacks:
@@ -171,9 +159,11 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
                Caller("registration", client, reg, 3, engine),
                Caller("programme, memo off", cold.test_client(), PROGRAMME_WALK, 4,
                       cold.extensions["lampio_engine"]),
-               Caller("programme, known callers", client, PROGRAMME_WALK[1:], 5, engine, KNOWN)]
+               Caller("programme, known callers", client, KNOWN_WALK, 5, engine, KNOWN)]
     minimal, prog, regc, prog_cold, known = callers
-    known_people(app, 5)
+    known_people(tmp, url, 5, KNOWN)
+    check_known(lambda number: SimulatedCall(client_transport(client), TOKEN, BASE,
+                                             from_number=number), tmp, url)
     room = RoomCallbacks(app, client)
     everyone: list[Caller | RoomCallbacks] = [*callers, room]
     for c in everyone:
@@ -235,6 +225,6 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
         print(f"  turns answered from another caller's same turn (voice/turn_memo.py): "
               f"{memo.hits} of {prog.rec.turns + regc.rec.turns}; {memo.kept} worked out and kept; "
               f"{memo.entries()} answers held at the end")
-    failed = sum(c.rec.errors for c in (*callers, room))
+    failed = sum(c.rec.errors for c in everyone)
     if failed:
         print(f"  {failed} failed turns (≥ 400 or the apology TwiML)")

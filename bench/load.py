@@ -3,19 +3,15 @@ gunicorn settings, same client, same concurrency) in the same run.
 
 N concurrent simulated callers (``SimulatedCall`` over HTTP, requests signed as Twilio signs
 them) each make calls for the length of a round, flat out (pause 0) or pausing between keys
-like people do (``--pause 2``: 2 s ± 50 % before every key). Two walks, each in rounds of its
-own: the programme walk and the registration walk (``common``). Loopback only; every server
-started here is stopped.
+like people do (``--pause 2``: 2 s ± 50 % before every key). Walks, each in rounds of its
+own: the programme walk, the registration walk, and the programme walk of known callers
+(``common``). Loopback only; every server started here is stopped.
 """
 from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import os
 import random
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -27,53 +23,13 @@ import requests
 import cpu
 import servertime
 import swarm
-from common import (BENCH, PROGRAMME_WALK, ROOT, TOKEN, Recorder, Walk, error_lines,
-                    find_registration_walk, kind, phone_number, prepare_database, ratio, walk)
+from common import (BENCH, KNOWN_WALK, PROGRAMME_WALK, ROOT, TOKEN, Recorder, Walk, check_known,
+                    error_lines, find_registration_walk, kind, known_people, phone_number,
+                    prepare_database, ratio, walk)
+from gunicorn_server import Server
 from load_report import Figures, Row, confirm_vs_programme, cpu_table, table
 from voice.simulator import SimulatedCall
 from voice.simulator_cli import http_transport
-
-
-# -- servers ---------------------------------------------------------------------------------
-
-class Server:
-    """One gunicorn on loopback, started and stopped by this script only."""
-
-    def __init__(self, name: str, target: str, env: dict[str, str], workers: int, threads: int,
-                 chdir: Path, log: Path) -> None:
-        self.name = name
-        with socket.socket() as sock:  # a free port on loopback
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = log.open("w")
-        cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread",
-               "--threads", str(threads), "-b", f"127.0.0.1:{self.port}", "--chdir", str(chdir),
-               "--log-level", "warning", "--graceful-timeout", "5", target]
-        self.proc = subprocess.Popen(cmd, env={**os.environ, **env, "PORT": str(self.port)},
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} server exited; see {self.log.name}")
-            try:
-                requests.get(self.base + "/", timeout=5)
-                return
-            except requests.RequestException:  # not listening yet, or workers still booting
-                time.sleep(0.2)
-        raise RuntimeError(f"{self.name} server did not start in {timeout:.0f} s")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()  # the gunicorn master stops its own workers
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.log.close()
 
 
 # -- callers ---------------------------------------------------------------------------------
@@ -87,6 +43,7 @@ class Round:
     max_calls: int
     spread: float = 0.0  # callers start within this many seconds (0: within one pause)
     client_threads: int = 0  # per client process, from a timetable (``swarm``); 0: one a caller
+    again: bool = False  # each caller calls from one number (``known_people``); else a new one
 
 
 def _caller(base: str, rnd: Round, index: int, start_at: float, stop_at: float,
@@ -108,7 +65,8 @@ def _caller(base: str, rnd: Round, index: int, start_at: float, stop_at: float,
     for n in range(rnd.max_calls):
         if time.time() >= stop_at:
             break
-        call = SimulatedCall(rec, TOKEN, base, from_number=phone_number(rnd.no, index, n))
+        number = phone_number(rnd.no, index, 0 if rnd.again else n)
+        call = SimulatedCall(rec, TOKEN, base, from_number=number)
         try:
             walk(call, rnd.steps, rec, pause if rnd.pause else None)
         except Exception:  # noqa: BLE001 - counted by the recorder; go on with the next call
@@ -180,7 +138,9 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     g.add_argument("--pause", default="0,2", help="seconds between keys, one round each (0,2)")
     g.add_argument("--seconds", type=float, default=20.0, help="round length at pause 0 (20)")
     g.add_argument("--pause-seconds", type=float, default=30.0, help="round length, pausing (30)")
-    g.add_argument("--walks", default="programme,registration", help="programme,registration")
+    g.add_argument("--walks", default="programme,registration",
+                   help="programme,registration; known: the programme walk by people who "
+                        "called before (no language choice)")
     g.add_argument("--max-calls", type=int, default=100,
                    help="calls per caller per round (≤ 100, the default): a server whose callers "
                         "all reach it ends its round early, at lower concurrency (50 made the "
@@ -236,9 +196,13 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
         ours, base = servers
         db_root = cpu.postmaster(url)
         with requests.Session() as http:
-            reg = find_registration_walk(lambda number: SimulatedCall(
-                http_transport(ours.base, http, timeout=60), TOKEN, ours.base, from_number=number))
-        steps = {"programme": PROGRAMME_WALK, "registration": reg}
+            def make_call(number: str) -> SimulatedCall:
+                return SimulatedCall(http_transport(ours.base, http, timeout=60), TOKEN,
+                                     ours.base, from_number=number)
+            reg = find_registration_walk(make_call)
+            if "known" in walks:
+                check_known(make_call, tmp, url)
+        steps = {"programme": PROGRAMME_WALK, "registration": reg, "known": KNOWN_WALK}
         for s in servers:  # warm up: import paths, connections, the first queries
             drive(s.base, Round(99, PROGRAMME_WALK, 0.0, 1.0, 1), 4, 1)
         print(f"gunicorn -w {args.workers} -k gthread --threads {args.threads}; "
@@ -256,10 +220,12 @@ def run(args: argparse.Namespace, tmp: Path, url: str) -> None:
                     for _ in range(max(1, args.repeat)):
                         no += 1
                         rounds.setdefault((n, pause, name), []).append(no)
+                        if name == "known":
+                            known_people(tmp, url, no, n)
                         rnd = Round(no, steps[name], pause,
                                     args.pause_seconds if pause else args.seconds,
                                     min(args.max_calls, 100), args.spread,
-                                    args.client_threads)
+                                    args.client_threads, name == "known")
                         o, b = (measured(s, rnd, n, args.client_processes,
                                          db_root if s is ours else None) for s in servers)
                         f_ours.then(o)

@@ -77,7 +77,7 @@ class Figures:
 
 
 
-KEY_TURN = {"programme": PROGRAMME_KEY, "registration": CONFIRM_KEY}
+KEY_TURN = {"programme": PROGRAMME_KEY, "registration": CONFIRM_KEY, "known": PROGRAMME_KEY}
 Row = tuple[int, float, str, Figures, Figures]  # callers, pause, walk, ours, minimal
 
 

@@ -109,7 +109,8 @@ class _Round:
         try:
             if c.step == -1:
                 c.call = SimulatedCall(c.rec, TOKEN, self.base,
-                                       from_number=phone_number(self.rnd.no, c.index, c.calls))
+                                       from_number=phone_number(self.rnd.no, c.index,
+                                                                  0 if self.rnd.again else c.calls))
                 c.rec.label = "call"
                 c.last, c.step = c.call.call(), 0
             elif c.call is not None and c.last is not None and c.step < len(steps) \

@@ -241,8 +241,9 @@ def reading_alone(db: Session) -> Iterator[Connection]:
     ``committing_itself``, cost a fifth of a call's first webhook more). Elsewhere the
     session's, in its transaction, after what it holds unsaved (as a query's autoflush): on
     SQLite a read with ``BEGIN`` left out gained nothing measurable."""
-    if commits_itself(db) and not (db.new or db.dirty or db.deleted):
-        with db.get_bind().connect() as conn:
+    bind = db.get_bind()
+    if isinstance(bind, Engine) and commits_itself(db) and not (db.new or db.dirty or db.deleted):
+        with bind.connect() as conn:
             yield conn.execution_options(isolation_level="AUTOCOMMIT")
         if db.in_transaction():  # begun by an object attached inside: ended, with no statement
             db.commit()
