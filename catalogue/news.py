@@ -4,9 +4,7 @@ the call we make (``outbound.heard``), or from staff. Whichever reaches them fir
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
-
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, exists, select, update
 from sqlalchemy.orm import Session as DbSession, contains_eager, joinedload
