@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import room_recorded, views
+from . import hangup, room_recorded, views
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.add_url_rule("/incoming", view_func=views.incoming, methods=["POST"])
 bp.add_url_rule("/provider/incoming", view_func=views.provider_incoming, methods=["POST"])
 bp.add_url_rule("/assistant/incoming", view_func=views.assistant_incoming, methods=["POST"])
 bp.add_url_rule(views.TURN_PATH.removeprefix("/voice"), view_func=views.turn, methods=["POST"])
-bp.add_url_rule("/status", view_func=views.status, methods=["POST"])
+bp.add_url_rule(hangup.STATUS_PATH.removeprefix("/voice"), view_func=views.status,
+                methods=["POST"])
 bp.add_url_rule("/fallback", view_func=views.fallback, methods=["POST"])
 bp.add_url_rule("/room/recorded", view_func=room_recorded.room_recorded, methods=["POST"])
 bp.register_error_handler(Exception, views.on_error)

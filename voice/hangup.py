@@ -18,7 +18,7 @@ from .visits import VisitBuffer
 from .webhook_request import WebhookRequest
 
 log = logging.getLogger(__name__)
-STATUS_PATH = "/voice/status"  # the blueprint's URL table says the same (voice/blueprint.py)
+STATUS_PATH = "/voice/status"  # the blueprint's URL table takes it from here
 
 
 def note_end(buffer: VisitBuffer, form: Mapping[str, str]) -> Response:

@@ -81,8 +81,11 @@ def dispatch(main: WSGIApp, lean: Flask) -> WSGIApp:
         path = environ.get("PATH_INFO", "")
         if environ.get("REQUEST_METHOD") != "POST" or not path.startswith(PREFIX):
             return main(environ, start_response)
-        kept = answer_early(lean, environ) if path == TURN_PATH else \
-            hangup.answer_early(lean, environ) if path == hangup.STATUS_PATH else None
+        kept = None
+        if path == TURN_PATH:
+            kept = answer_early(lean, environ)
+        elif path == hangup.STATUS_PATH:
+            kept = hangup.answer_early(lean, environ)
         if kept is not None:
             return nosniff(kept)(environ, start_response)
         return lean.wsgi_app(environ, start_response)
